@@ -1,0 +1,69 @@
+"""Translations of qms's own messages and report strings (Vietnamese first).
+
+Source strings are English msgids wrapped in `_()`; the Vietnamese catalog lives in
+`qms/locale/vi/*.po`, one file per area (so that areas can be edited apart), and is
+compiled in memory with Babel at first use. The language is Vietnamese unless
+`QMS_LANG` or `set_language()` says otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from functools import lru_cache
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from .resources import locale_dir
+
+SUPPORTED_LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+_current_language: str | None = None
+
+
+def set_language(language: str) -> None:
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; choose one of {SUPPORTED_LANGUAGES}")
+    global _current_language
+    _current_language = language
+
+
+def get_language() -> str:
+    if _current_language:
+        return _current_language
+    from_env = os.environ.get("QMS_LANG", "").strip().lower()[:2]
+    return from_env if from_env in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+@lru_cache(maxsize=None)
+def translations(language: str) -> NullTranslations:
+    """All catalogs of one language merged; English (the msgids) needs none."""
+    folder = locale_dir() / language
+    po_files = sorted(folder.glob("*.po")) if folder.is_dir() else []
+    if not po_files:
+        return NullTranslations()
+    merged = Catalog(locale=language)
+    for po_file in po_files:
+        with po_file.open("rb") as handle:
+            for message in read_po(handle, locale=language):
+                if message.id and message.string:
+                    merged[message.id] = message
+    buffer = io.BytesIO()
+    write_mo(buffer, merged)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def gettext(message: str) -> str:
+    return translations(get_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return translations(get_language()).ngettext(singular, plural, count)
+
+
+_ = gettext
