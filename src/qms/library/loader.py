@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..i18n import _
 from ..model.calendar import CalendarSettings
@@ -45,6 +45,12 @@ CROSS_CHECKS: dict[str, Callable[[Any], list[tuple[Path_, str]]]] = {
     "procedure": procedure_problems,
     "ruleset": ruleset_problems,
     "checklist": checklist_problems,
+}
+# Fields each cross-check reads: enough to run it on a file that fails elsewhere.
+CROSS_CHECK_FIELDS: dict[str, tuple[str, ...]] = {
+    "procedure": ("steps", "loops", "terminal_outcomes", "time_limit"),
+    "ruleset": ("rules",),
+    "checklist": ("items",),
 }
 YAML_SUFFIXES = (".yaml", ".yml")
 ISSUE_FILE_NAME = re.compile(r"^issue-(\d+)$")
@@ -100,10 +106,45 @@ def read_document(path: Path, display_path: Path | None = None) -> tuple[LoadedD
     try:
         document = model.model_validate(source.data, context={"defer_cross_checks": True})
     except ValidationError as error:
-        return None, located_validation_errors(error, source, model)
+        problems = located_validation_errors(error, source, model)
+        # Report the cross-field problems too, as far as the fields they need are valid,
+        # so that one run shows everything wrong with the file.
+        partial = _partial_document(model, source.data, CROSS_CHECK_FIELDS.get(kind, ()))
+        if partial is not None:
+            check = CROSS_CHECKS[kind]
+            problems += [
+                Located(shown, source.line_of(location), format_path(location), message) for location, message in check(partial)
+            ]
+        return None, sorted(problems, key=lambda p: p.line)
     loaded = LoadedDocument(kind=kind, document=document, source=source)
     problems = [loaded.at(location, message) for location, message in CROSS_CHECKS.get(kind, lambda _d: [])(document)]
     return loaded, problems
+
+
+def _partial_document(model: type[DocumentIssue], data: dict, fields: tuple[str, ...]) -> Any:
+    """A model instance holding only `fields`, each validated on its own; None when
+    any of them is itself invalid (its own errors are already reported)."""
+    if not fields:
+        return None
+    values = {}
+    for name in fields:
+        field = model.model_fields[name]
+        if name not in data:
+            if field.is_required():
+                if name == "time_limit":
+                    values[name] = None  # the allotted-time check is skipped
+                    continue
+                return None
+            values[name] = field.get_default(call_default_factory=True)
+            continue
+        try:
+            values[name] = TypeAdapter(field.annotation).validate_python(data[name])
+        except ValidationError:
+            if name == "time_limit":
+                values[name] = None
+                continue
+            return None
+    return model.model_construct(**values)
 
 
 # Model-level validators of the shared envelope report with an empty location;
@@ -120,11 +161,12 @@ def located_validation_errors(error: ValidationError, source: SourceDocument, mo
         if kind == "missing":
             message = _("required field is missing")
         elif kind == "extra_forbidden":
-            message = _("unknown field (a typo?)")
             allowed = _allowed_fields(model, location[:-1])
             close = difflib.get_close_matches(str(location[-1]), allowed, n=1) if allowed else []
             if close:
-                message += " " + _("did you mean {name!r}?").format(name=close[0])
+                message = _("unknown field; did you mean {name!r}?").format(name=close[0])
+            else:
+                message = _("unknown field (a typo?)")
         elif kind == "value_error":
             message = str(item.get("ctx", {}).get("error", item["msg"]))
             for text, field in _MODEL_LEVEL_FIELDS.items():
