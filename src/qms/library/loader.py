@@ -48,7 +48,7 @@ CROSS_CHECKS: dict[str, Callable[[Any], list[tuple[Path_, str]]]] = {
 }
 # Fields each cross-check reads: enough to run it on a file that fails elsewhere.
 CROSS_CHECK_FIELDS: dict[str, tuple[str, ...]] = {
-    "procedure": ("steps", "loops", "terminal_outcomes", "time_limit"),
+    "procedure": ("time_limit", "steps", "loops", "terminal_outcomes"),
     "ruleset": ("rules",),
     "checklist": ("items",),
 }
@@ -122,8 +122,10 @@ def read_document(path: Path, display_path: Path | None = None) -> tuple[LoadedD
 
 
 def _partial_document(model: type[DocumentIssue], data: dict, fields: tuple[str, ...]) -> Any:
-    """A model instance holding only `fields`, each validated on its own; None when
-    any of them is itself invalid (its own errors are already reported)."""
+    """A model instance holding only `fields`, each validated on its own, so that the
+    cross-field checks can run on a file that fails elsewhere. Items of a list that
+    fail on their own keep just their `id` (what loops and duplicate checks need);
+    a field that cannot be recovered at all makes this None."""
     if not fields:
         return None
     values = {}
@@ -131,11 +133,11 @@ def _partial_document(model: type[DocumentIssue], data: dict, fields: tuple[str,
         field = model.model_fields[name]
         if name not in data:
             if field.is_required():
-                if name == "time_limit":
-                    values[name] = None  # the allotted-time check is skipped
-                    continue
-                return None
-            values[name] = field.get_default(call_default_factory=True)
+                if name != "time_limit":
+                    return None
+                values[name] = None  # the allotted-time check is skipped
+            else:
+                values[name] = field.get_default(call_default_factory=True)
             continue
         try:
             values[name] = TypeAdapter(field.annotation).validate_python(data[name])
@@ -143,8 +145,30 @@ def _partial_document(model: type[DocumentIssue], data: dict, fields: tuple[str,
             if name == "time_limit":
                 values[name] = None
                 continue
-            return None
+            recovered = _recover_items(field.annotation, data[name])
+            if recovered is None:
+                return None
+            values[name] = recovered
+            if name == "steps":
+                values["time_limit"] = None  # partial steps would under-count the allotted times
     return model.model_construct(**values)
+
+
+def _recover_items(annotation: Any, raw: Any) -> list | None:
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is not list or not args or not isinstance(raw, list):
+        return None
+    item_model = args[0]
+    if not (isinstance(item_model, type) and issubclass(item_model, BaseModel) and "id" in item_model.model_fields):
+        return None
+    items = []
+    for entry in raw:
+        try:
+            items.append(item_model.model_validate(entry))
+        except ValidationError:
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                items.append(item_model.model_construct(id=entry["id"]))
+    return items
 
 
 # Model-level validators of the shared envelope report with an empty location;
