@@ -43,6 +43,15 @@ loops:
     to_step: received
 """
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """Messages in English for the assertions; restored afterwards (the CLI sets the
+    language globally)."""
+    from qms import i18n
+
+    monkeypatch.setattr(i18n, "_current_language", "en")
+
+
 
 def procedure_text(issue=1, effective_from="2024-01-01", limit=5):
     return PROCEDURE.format(issue=issue, effective_from=effective_from, limit=limit)
@@ -214,7 +223,6 @@ def test_missing_and_unknown_kind(tmp_path):
 
 
 def test_wrong_type_is_located_at_the_field(tmp_path, monkeypatch):
-    monkeypatch.setenv("QMS_LANG", "en")
     write(tmp_path, "p.yaml", procedure_text().replace("amount: 2,", "amount: hai,"))
     message = only_problem(tmp_path)
     assert message.startswith(f"{tmp_path / 'p.yaml'}:17: steps[1].allotted.amount: ")
@@ -222,7 +230,6 @@ def test_wrong_type_is_located_at_the_field(tmp_path, monkeypatch):
 
 
 def test_unknown_field_suggests_the_right_name(tmp_path, monkeypatch):
-    monkeypatch.setenv("QMS_LANG", "en")
     write(tmp_path, "p.yaml", procedure_text().replace("    unit: PHONG", "    unti: PHONG"))
     found = problems_of(tmp_path)
     assert f"{tmp_path / 'p.yaml'}:16: steps[1].unti: unknown field; did you mean 'unit'?" in found
@@ -236,14 +243,12 @@ def test_duplicate_keys_are_reported(tmp_path):
 
 
 def test_loop_to_a_missing_step_is_located(tmp_path, monkeypatch):
-    monkeypatch.setenv("QMS_LANG", "en")
     write(tmp_path, "p.yaml", procedure_text().replace("to_step: received", "to_step: recieved"))
     message = only_problem(tmp_path)
     assert message.startswith(f"{tmp_path / 'p.yaml'}:24: loops[0].to_step: no step has the id 'recieved'")
 
 
 def test_allotted_times_exceeding_the_limit(tmp_path, monkeypatch):
-    monkeypatch.setenv("QMS_LANG", "en")
     write(tmp_path, "p.yaml", procedure_text(limit=2.5))
     message = only_problem(tmp_path)
     assert message.startswith(f"{tmp_path / 'p.yaml'}:8: time_limit: ")

@@ -45,6 +45,12 @@ def approve(
     on: dt.date | None = None,
 ) -> Approval:
     """Approve issue `issue` of document `code` in the library at `path` (None = workspace or sample)."""
+    if path is None:
+        from ..workspace import find_workspace
+
+        if find_workspace() is None:
+            # Without a workspace the library would be the bundled sample: never edit that.
+            raise QmsError(_("approving edits files: run it inside a workspace (see `qms init`) or give --library DIR"))
     root, _calendar = library_dir(path)
     library = load_library(root)
     document = library.issue(code, issue)
