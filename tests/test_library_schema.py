@@ -16,6 +16,7 @@ from qms.resources import sample_library_dir
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema (test dependency) is not installed")
 
+
 @pytest.fixture(autouse=True)
 def english_messages(monkeypatch):
     """Messages in English for the assertions; restored afterwards (the CLI sets the

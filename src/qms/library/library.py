@@ -115,6 +115,13 @@ class Library:
             )
         )
 
+    def approved_issues(self, kind: str, code: str) -> list[DocumentIssue]:
+        """The issues dossiers can be judged by (approved or obsolete), by effective date:
+        their [effective_from, effective_to] ranges neither overlap nor leave gaps, so a
+        vectorised engine can join dossiers to issues on the receipt date."""
+        controlled = [l.document for l in self._issues_of(kind, code) if l.document.status in CONTROLLED]
+        return sorted(controlled, key=lambda d: d.effective_from)
+
     def current(self, kind: str, code: str) -> DocumentIssue:
         """The issue with status approved (the one in use now)."""
         for loaded in reversed(self._issues_of(kind, code)):
