@@ -147,3 +147,27 @@ def test_messages_are_vietnamese_by_default(tmp_path):
     result = CliRunner().invoke(main, ["--lang", "vi", "docs", "validate", str(tmp_path)])
     assert result.exit_code == 1
     assert "tệp rỗng" in result.output
+
+
+def test_the_examples_in_the_reference_page_validate():
+    """Every YAML example with a `kind:` in docs/process-documents.md is valid for its model,
+    and the workspace example is a valid qms.yaml."""
+    import re
+
+    from qms.library.loader import KIND_MODELS
+    from qms.model.workspace import WorkspaceConfig
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "process-documents.md"
+    blocks = re.findall(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+    kinds = []
+    for block in blocks:
+        data = yaml.safe_load(block)
+        if not isinstance(data, dict):
+            continue
+        if "kind" in data:
+            KIND_MODELS[data["kind"]].model_validate(data)
+            kinds.append(data["kind"])
+        elif "organisation" in data:
+            WorkspaceConfig.model_validate(data)
+            kinds.append("workspace")
+    assert sorted(kinds) == ["calendar", "checklist", "procedure", "ruleset", "workspace"]
