@@ -152,10 +152,13 @@ def test_hash_ignores_layout_and_lifecycle_but_not_content(tmp_path):
     assert content_hash(changed) != procedure.content_sha256
 
 
+_SAMPLE_PERMIT = load_library(sample_library_dir()).procedure_issue("QT-XD-01", 1)
+
+
 @settings(max_examples=25, deadline=None)
 @given(amount=st.floats(min_value=0.25, max_value=15, allow_nan=False).map(lambda x: round(x * 4) / 4))
 def test_hash_changes_exactly_when_the_time_limit_changes(amount):
-    procedure = load_library(sample_library_dir()).procedure_issue("QT-XD-01", 1)
+    procedure = _SAMPLE_PERMIT
     other = procedure.model_copy(deep=True)
     other.time_limit.amount = amount
     assert (content_hash(other) == procedure.content_sha256) == (amount == procedure.time_limit.amount)
