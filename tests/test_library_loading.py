@@ -399,3 +399,23 @@ def test_obsolete_issue_needs_effective_to(tmp_path):
 def test_load_library_copes_with_the_real_sample_tree_copied(tmp_path):
     shutil.copytree(sample_library_dir(), tmp_path / "docs")
     assert load_library(tmp_path / "docs").codes() == load_library(sample_library_dir()).codes()
+
+
+def test_result_before_approval(tmp_path):
+    text = procedure_text().replace("    unit: PHONG\n", "    unit: PHONG\n    approval: true\n", 1)
+    text = text.replace("    unit: MOTCUA\n    allotted: {amount: 1", "    unit: MOTCUA\n    result: true\n    allotted: {amount: 1", 1)
+    write(tmp_path, "p.yaml", text)
+    message = only_problem(tmp_path)
+    assert message.startswith(f"{tmp_path / 'p.yaml'}:13: steps[0].result:")
+
+
+def test_units_are_checked_against_the_workspace(tmp_path):
+    (tmp_path / "qms.yaml").write_text(
+        "organisation: {name: {vi: Trung tâm}}\nunits:\n  MOTCUA: {vi: Một cửa}\n  PHONG: {vi: Phòng}\n", encoding="utf-8"
+    )
+    docs = tmp_path / "process_docs"
+    write(docs, "p.yaml", procedure_text())
+    assert problems_of(docs) == []
+    write(docs, "p.yaml", procedure_text().replace("unit: PHONG", "unit: PHONGG"))
+    message = only_problem(docs)
+    assert message.startswith(f"{docs / 'p.yaml'}:16: steps[1].unit: unit 'PHONGG' is not among the units of {tmp_path / 'qms.yaml'}")

@@ -200,13 +200,23 @@ class Library:
 
 def library_dir(path: Path | str | None = None) -> tuple[Path, str | None]:
     """The folder to load and the workspace's default calendar code, if any."""
-    if path is not None:
-        return Path(path), None
-    from ..workspace import load_workspace
+    root, workspace = _library_and_workspace(path)
+    return root, workspace.config.calendar if workspace else None
 
+
+def _library_and_workspace(path: Path | str | None):
+    """The library folder and the workspace it belongs to (None outside any)."""
+    from ..workspace import find_workspace, load_workspace
+
+    if path is not None:
+        root = Path(path)
+        # A folder inside a workspace (e.g. `qms docs validate process_docs`) is checked
+        # against that workspace's configuration too.
+        found = find_workspace(root) if root.is_dir() else None
+        return root, load_workspace(found) if found else None
     workspace = load_workspace()
     if workspace is not None:
-        return workspace.docs_dir, workspace.config.calendar
+        return workspace.docs_dir, workspace
     from ..resources import sample_library_dir
 
     return sample_library_dir(), None
@@ -214,12 +224,14 @@ def library_dir(path: Path | str | None = None) -> tuple[Path, str | None]:
 
 def validate_library(path: Path | str | None = None) -> tuple[Library | None, list[Located]]:
     """Load the library and return it with every problem found (it is None when there are problems)."""
-    root, default_calendar = library_dir(path)
+    root, workspace = _library_and_workspace(path)
     if not root.is_dir():
         raise QmsError(_("{path} is not a folder").format(path=root))
-    documents, problems = scan_library(root)
+    known_units = (set(workspace.config.units), workspace.config_path) if workspace and workspace.config.units else None
+    documents, problems = scan_library(root, known_units=known_units)
     if problems:
         return None, problems
+    default_calendar = workspace.config.calendar if workspace else None
     return Library(documents, root=root, default_calendar=default_calendar), []
 
 

@@ -249,8 +249,13 @@ def _first_model_or_container(annotation: Any) -> Any:
     return annotation
 
 
-def scan_library(root: Path) -> tuple[list[LoadedDocument], list[Located]]:
-    """Every document under `root` and every problem found (layers 1–3)."""
+def scan_library(root: Path, known_units: tuple[set[str], Path] | None = None) -> tuple[list[LoadedDocument], list[Located]]:
+    """Every document under `root` and every problem found (layers 1–3).
+
+    `known_units`: the unit codes of the workspace configuration and its path; when
+    given, a unit code that is not among them is reported (a typo in a unit would
+    otherwise put a step's findings under a unit nobody owns).
+    """
     root = Path(root)
     documents: list[LoadedDocument] = []
     problems: list[Located] = []
@@ -259,8 +264,33 @@ def scan_library(root: Path) -> tuple[list[LoadedDocument], list[Located]]:
         problems.extend(found)
         if loaded is not None:
             documents.append(loaded)
+            if known_units is not None:
+                problems.extend(unit_problems(loaded, *known_units))
     problems.extend(library_problems(documents))
     return documents, sorted(problems, key=lambda p: (str(p.path), p.line))
+
+
+def unit_problems(loaded: LoadedDocument, units: set[str], config_path: Path) -> list[Located]:
+    """Unit codes used by a document that the workspace does not know."""
+    doc = loaded.document
+    used: list[tuple[Path_, str]] = []
+    if isinstance(doc, Procedure):
+        used += [(("steps", i, "unit"), step.unit) for i, step in enumerate(doc.steps)]
+        used += [(("records", i, "kept_by"), record.kept_by) for i, record in enumerate(doc.records)]
+    elif isinstance(doc, Checklist):
+        used += [(("items", i, "units", j), unit) for i, item in enumerate(doc.items) for j, unit in enumerate(item.units)]
+    elif isinstance(doc, CalendarSettings):
+        used += [(("units", unit), unit) for unit in doc.units]
+    return [
+        loaded.at(
+            location,
+            _("unit {unit!r} is not among the units of {config} ({known})").format(
+                unit=unit, config=config_path, known=", ".join(sorted(units))
+            ),
+        )
+        for location, unit in used
+        if unit not in units
+    ]
 
 
 def library_problems(documents: list[LoadedDocument]) -> list[Located]:
