@@ -419,3 +419,24 @@ def test_units_are_checked_against_the_workspace(tmp_path):
     write(docs, "p.yaml", procedure_text().replace("unit: PHONG", "unit: PHONGG"))
     message = only_problem(docs)
     assert message.startswith(f"{docs / 'p.yaml'}:16: steps[1].unit: unit 'PHONGG' is not among the units of {tmp_path / 'qms.yaml'}")
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("kind: [procedure]\n", 1),
+        ("kind: procedure\neffective_from: 2025-13-01\n", 2),
+        ("? [a, b]\n: 1\n", 1),
+        ("kind: procedure\n1: x\ncode: 5\n", 2),
+        ("a: &x 1\nb: *y\n", 2),
+        ("kind: checklist\ncode: C\nissue: 1\neffective_from: 2024-01-01\ntitle: {vi: t}\nitems: {a: 1}\n", 6),
+        ("kind: procedure\n---\nkind: ruleset\n", 2),
+        ("kind: procedure\ntitle: !!python/object:os.system x\n", 2),
+        ("kind: procedure\ntitle: 'unterminated\n", 3),
+    ],
+)
+def test_odd_files_give_located_messages_not_tracebacks(tmp_path, text, line):
+    write(tmp_path, "odd.yaml", text)
+    found = problems_of(tmp_path)
+    assert found
+    assert any(p.startswith(f"{tmp_path / 'odd.yaml'}:{line}:") for p in found), found

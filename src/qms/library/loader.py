@@ -98,7 +98,7 @@ def read_document(path: Path, display_path: Path | None = None) -> tuple[LoadedD
         return None, [
             Located(shown, 1, "kind", _("missing: say which kind of document this is ({kinds})").format(kinds=", ".join(KIND_MODELS)))
         ]
-    if kind not in KIND_MODELS:
+    if not isinstance(kind, str) or kind not in KIND_MODELS:
         return None, [
             Located(shown, source.line_of(("kind",)), "kind", _("unknown kind {kind!r}; use one of: {kinds}").format(kind=kind, kinds=", ".join(KIND_MODELS)))
         ]
@@ -209,11 +209,12 @@ def _data_location(loc: tuple, source: SourceDocument) -> Path_:
     """pydantic's loc minus the union/validator tags it inserts, matched to the data."""
     location: list[str | int] = []
     for index, part in enumerate(loc):
-        candidate = tuple(location) + (part,)
-        if candidate in source.lines or index == len(loc) - 1:
+        if tuple(location) + (part,) in source.lines:
             location.append(part)
-        elif isinstance(part, str) and tuple(location) + (str(part),) in source.lines:
+        elif tuple(location) + (str(part),) in source.lines:  # a YAML key that is not a string
             location.append(str(part))
+        elif index == len(loc) - 1:
+            location.append(part)
     return tuple(location)
 
 
