@@ -171,3 +171,13 @@ def test_the_examples_in_the_reference_page_validate():
             WorkspaceConfig.model_validate(data)
             kinds.append("workspace")
     assert sorted(kinds) == ["calendar", "checklist", "procedure", "ruleset", "workspace"]
+
+
+def test_validate_a_single_file(tmp_path):
+    sample_file = sample_library_dir() / "procedures" / "QT-CT-01" / "issue-1.yaml"
+    assert run("docs", "validate", str(sample_file)).exit_code == 0
+    broken = tmp_path / "one.yaml"
+    broken.write_text(sample_file.read_text(encoding="utf-8").replace("amount: 6,", "amount: 5,"), encoding="utf-8")
+    result = run("docs", "validate", str(broken))
+    assert result.exit_code == 1
+    assert f"{broken}:" in result.output and "content_sha256" in result.output

@@ -440,3 +440,25 @@ def test_odd_files_give_located_messages_not_tracebacks(tmp_path, text, line):
     found = problems_of(tmp_path)
     assert found
     assert any(p.startswith(f"{tmp_path / 'odd.yaml'}:{line}:") for p in found), found
+
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qms.library.loader import read_document
+
+_SAMPLE_TEXT = (sample_library_dir() / "procedures" / "QT-CT-01" / "issue-1.yaml").read_text(encoding="utf-8")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cut=st.integers(min_value=0, max_value=len(_SAMPLE_TEXT)),
+    insert=st.sampled_from(["\t", ":", "- ", "{", "]", "'", "&a", "*b", "!!", "\x00", "\n  x: 1\n", "é", "#"]),
+)
+def test_any_corruption_of_a_real_file_is_reported_not_raised(tmp_path, cut, insert):
+    path = tmp_path / "fuzzed.yaml"
+    path.write_bytes((_SAMPLE_TEXT[:cut] + insert + _SAMPLE_TEXT[cut:]).encode("utf-8"))
+    loaded, problems = read_document(path)
+    assert loaded is not None or problems
+    for problem in problems:
+        assert str(problem).startswith(f"{path}:")

@@ -32,7 +32,9 @@ def docs() -> None:
 @docs.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 def validate(directory: Path | None) -> None:
-    """Validate every document of the library in DIRECTORY (default: workspace or sample)."""
+    """Validate every document of the library in DIRECTORY (default: workspace or sample).
+
+    DIRECTORY may also be a single YAML file, checked on its own."""
     from ..library import validate_library
 
     library, problems = validate_library(directory)

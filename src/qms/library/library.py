@@ -21,7 +21,7 @@ from ..model.common import DocumentIssue, DocumentStatus
 from ..model.procedure import Procedure
 from ..model.ruleset import RuleSet
 from .hashing import content_hash as _content_hash
-from .loader import CONTROLLED, LoadedDocument, scan_library
+from .loader import CONTROLLED, LoadedDocument, library_problems, read_document, scan_library
 from .yaml_source import Located
 
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -212,7 +212,7 @@ def _library_and_workspace(path: Path | str | None):
         root = Path(path)
         # A folder inside a workspace (e.g. `qms docs validate process_docs`) is checked
         # against that workspace's configuration too.
-        found = find_workspace(root) if root.is_dir() else None
+        found = find_workspace(root if root.is_dir() else root.parent) if root.exists() else None
         return root, load_workspace(found) if found else None
     workspace = load_workspace()
     if workspace is not None:
@@ -225,6 +225,15 @@ def _library_and_workspace(path: Path | str | None):
 def validate_library(path: Path | str | None = None) -> tuple[Library | None, list[Located]]:
     """Load the library and return it with every problem found (it is None when there are problems)."""
     root, workspace = _library_and_workspace(path)
+    if root.is_file():
+        # One file on its own (an editor's "check this file"): everything but the
+        # checks between files.
+        loaded, problems = read_document(root)
+        if loaded is not None:
+            problems += library_problems([loaded])
+        if problems:
+            return None, problems
+        return Library([loaded], root=root.parent), []
     if not root.is_dir():
         raise QmsError(_("{path} is not a folder").format(path=root))
     known_units = (set(workspace.config.units), workspace.config_path) if workspace and workspace.config.units else None
