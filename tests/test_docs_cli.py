@@ -181,3 +181,19 @@ def test_validate_a_single_file(tmp_path):
     result = run("docs", "validate", str(broken))
     assert result.exit_code == 1
     assert f"{broken}:" in result.output and "content_sha256" in result.output
+
+
+def test_new_issue_then_approve(workspace):
+    result = run("docs", "new-issue", "RS-MOTCUA", "--effective-from", "2026-01-01")
+    assert result.exit_code == 0, result.output
+    draft = workspace / "process_docs" / "rulesets" / "RS-MOTCUA" / "issue-3.yaml"
+    text = draft.read_text(encoding="utf-8")
+    assert "issue: 3\n" in text and "status: draft\n" in text and "effective_from: 2026-01-01\n" in text
+    assert "content_sha256" not in text and "approved_by" not in text
+    assert text.startswith("# Illustrative sample")  # the author's comments come along
+    assert run("docs", "validate").exit_code == 0
+    draft.write_text(text.replace("max_supplement_requests: 1", "max_supplement_requests: 2"), encoding="utf-8")
+    assert run("docs", "approve", "RS-MOTCUA", "--issue", "3", "--by", "Trần Văn Minh").exit_code == 0
+    changes = run("docs", "diff", "RS-MOTCUA", "2", "3").output.splitlines()
+    assert "~ max_supplement_requests: 1 → 2" in changes
+    assert run("docs", "new-issue", "RS-MOTCUA", "--effective-from", "2025-12-31").exit_code == 1

@@ -170,6 +170,22 @@ def approve(code: str, issue: int, by: str, title: str | None, on: dt.datetime |
             issue=result.superseded_issue, day=result.superseded_effective_to, path=result.superseded_path))
 
 
+@docs.command("new-issue")
+@click.argument("code")
+@click.option("--effective-from", "effective_from", type=date_type, required=True, help="First day the new issue is in force.")
+@click.option("--from-issue", "based_on", type=int, default=None, help="Issue to copy (default: the latest).")
+@library_option
+def new_issue(code: str, effective_from: dt.datetime, based_on: int | None, library_path: Path | None) -> None:
+    """Start the next issue of a document as a draft copy, to edit and then approve."""
+    from ..library.approve import new_issue as start_issue
+
+    result = start_issue(code, effective_from.date(), path=library_path, based_on=based_on)
+    click.echo(_("{code} issue {issue} drafted from issue {based_on}: {path}").format(
+        code=result.code, issue=result.issue, based_on=result.based_on, path=result.path))
+    click.echo(_("edit it (and its revision_history), then: qms docs approve {code} --issue {issue} --by NAME").format(
+        code=result.code, issue=result.issue))
+
+
 @docs.command()
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
 def schema(outdir: Path) -> None:
