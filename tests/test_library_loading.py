@@ -462,3 +462,23 @@ def test_any_corruption_of_a_real_file_is_reported_not_raised(tmp_path, cut, ins
     assert loaded is not None or problems
     for problem in problems:
         assert str(problem).startswith(f"{path}:")
+
+
+def test_checklist_items_name_existing_procedures(tmp_path):
+    write(tmp_path, "p.yaml", procedure_text())
+    write(
+        tmp_path,
+        "c.yaml",
+        """\
+        kind: checklist
+        code: CL
+        issue: 1
+        effective_from: 2024-01-01
+        title: {vi: Danh mục}
+        items:
+          - {id: a, clause: "8.1", question: {vi: Câu một}, procedures: [QT-T-01]}
+          - {id: b, clause: "8.1", question: {vi: Câu hai}, procedures: [QT-T-01, QT-T-10]}
+        """,
+    )
+    message = only_problem(tmp_path)
+    assert message.startswith(f"{tmp_path / 'c.yaml'}:8: items[1].procedures[1]:") and "QT-T-10" in message

@@ -327,6 +327,15 @@ def library_problems(documents: list[LoadedDocument]) -> list[Located]:
         by_code.setdefault((loaded.kind, loaded.document.code), []).append(loaded)
     for issues in by_code.values():
         problems.extend(range_problems(issues))
+    procedure_codes = {code for (kind, code) in by_code if kind == "procedure"}
+    for loaded in unique:
+        if isinstance(loaded.document, Checklist):
+            problems.extend(
+                loaded.at(("items", i, "procedures", j), _("no procedure with code {code!r} in the library").format(code=code))
+                for i, item in enumerate(loaded.document.items)
+                for j, code in enumerate(item.procedures)
+                if code not in procedure_codes
+            )
     return problems
 
 
