@@ -126,7 +126,7 @@ class Procedure(DocumentIssue):
         return next((s for s in self.steps if s.id == step_id), None)
 
 
-CANONICAL_OUTCOMES = ("refused", "withdrawn", "stopped")
+CANONICAL_OUTCOMES = DEFAULT_TERMINAL_OUTCOMES
 
 Location = tuple[str | int, ...]
 
