@@ -303,7 +303,9 @@ class WorkCalendar:
         other = units.is_in(differ).fill_null(False).to_numpy()
         if not other.any():
             return compute_one(base, slice(None))
-        result = compute_one(base, ~other)
+        first = compute_one(base, ~other)
+        result = np.empty(size, dtype=first.dtype)
+        result[~other] = first
         result[other] = compute_one(self.for_unit(differ[0]), other)
         return result
 
