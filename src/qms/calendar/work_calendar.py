@@ -288,7 +288,9 @@ class WorkCalendar:
 
     def _by_variant(self, office_unit, size: int, compute_one) -> np.ndarray:
         """Apply `compute_one(calendar, rows)` per Saturday-rule variant of the units."""
-        if office_unit is None or isinstance(office_unit, str):
+        if office_unit is None:
+            return compute_one(self, slice(None))
+        if isinstance(office_unit, str):
             return compute_one(self.for_unit(office_unit), slice(None))
         base = self.for_unit(None)
         default_counts = self.settings.saturday_receipt_counts
