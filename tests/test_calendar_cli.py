@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
+from qms import i18n
 from qms.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _keep_language(monkeypatch):
+    # the CLI root sets the process-wide language; leave it as other tests expect it
+    monkeypatch.setattr(i18n, "_current_language", i18n._current_language)
 
 
 def run(*args: str):

@@ -55,7 +55,7 @@ def test_overlapping_sessions_and_unknown_zone(tmp_path):
 
 
 def test_missing_file_and_broken_yaml(tmp_path):
-    with pytest.raises(QmsError, match="cannot read"):
+    with pytest.raises(QmsError, match="absent.yaml"):
         load_calendar_settings(tmp_path / "absent.yaml")
     path = write(tmp_path, HEADER + "office_hours: [\n")
     with pytest.raises(QmsError, match=r"calendar.yaml:\d+"):
