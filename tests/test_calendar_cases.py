@@ -311,3 +311,13 @@ def test_far_future_inputs_grow_the_tables(calendar):
     [result] = from_array(calendar.add_array(as_array(at("2030-12-30 09:00")), 300, "working_days"))
     assert result == calendar.add(at("2030-12-30 09:00"), 300, "working_days")
     assert result.year == 2032
+
+
+def test_cutoff_per_row(calendar):
+    received = as_array(at("2025-03-11 15:10"), at("2025-03-11 15:10"), at("2025-03-11 15:10"))
+    per_row = np.array([15 * 60, "NaT", 16 * 60], dtype="timedelta64[m]")
+    assert from_array(calendar.counting_start_array(received, per_row)) == [
+        at("2025-03-12 07:30"), at("2025-03-11 15:10"), at("2025-03-11 15:10")]
+    as_times = np.array([dt.time(15), None, dt.time(16)], dtype=object)
+    assert from_array(calendar.counting_start_array(received, as_times)) == from_array(
+        calendar.counting_start_array(received, per_row))
