@@ -351,9 +351,10 @@ class WorkCalendar:
             return tables.add_working(tables.next_working(begin), np.rint(how_much * US_PER_HOUR).astype(np.int64))
 
         def working_days(tables: DayTables, begin, how_much):
-            whole = np.floor(how_much)
-            extra = np.rint((how_much - whole) * day_us).astype(np.int64)
-            return tables.add_working_days(begin, whole.astype(np.int64), extra)
+            whole = how_much.astype(np.int64)  # amounts are ≥ 0: truncation is the floor
+            fraction = how_much - whole
+            extra = np.rint(fraction * day_us).astype(np.int64) if fraction.any() else None
+            return tables.add_working_days(begin, whole, extra)
 
         def calendar_days(tables: DayTables, begin, how_much):
             return tables.add_calendar_days(begin, np.rint(how_much * US_PER_DAY).astype(np.int64))
