@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from ..errors import QmsError
+from ..i18n import _
 from .day_plans import US_PER_DAY, US_PER_MINUTE, DayPlanner, from_us, to_us
 
 # Larger than any instant in range, small enough that adding an offset cannot overflow.
@@ -104,7 +105,7 @@ class DayTables:
         for value in boundaries:
             block = math.gcd(block, value)
         if block == 0 or (midnights[-1] - self.base) // block > _MAX_BLOCKS:
-            raise QmsError("calendar: office hours must start and end on whole minutes")
+            raise QmsError(_("calendar: office hours must start and end on whole minutes"))
         self.block = block
         block_count = (midnights[-1] - self.base) // block
         self.working = np.zeros(block_count, dtype=bool)
@@ -142,7 +143,8 @@ class DayTables:
             high = (latest.hour * 60 + latest.minute) * US_PER_MINUTE
             if max(clock_before, clock_after) > low and min(clock_before, clock_after) < high:
                 raise QmsError(
-                    f"calendar: the clocks of {settings.timezone} change during office hours on {days[index]}"
+                    _("calendar: the clocks of {zone} change during office hours on {day}").format(
+                        zone=settings.timezone, day=days[index])
                 )
 
     # ---- locating an instant ------------------------------------------------------
