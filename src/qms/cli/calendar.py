@@ -50,7 +50,6 @@ def _clock(text: str | None) -> dt.time | None:
         raise QmsError(_("--cutoff: cannot read {text!r} as a time of day, e.g. \"15:00\"").format(text=text)) from None
 
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _weekday(day: dt.date) -> str:
