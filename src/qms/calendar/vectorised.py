@@ -104,8 +104,11 @@ class DayTables:
         block = 0
         for value in boundaries:
             block = math.gcd(block, value)
-        if block == 0 or (midnights[-1] - self.base) // block > _MAX_BLOCKS:
+        if block < US_PER_MINUTE:
             raise QmsError(_("calendar: office hours must start and end on whole minutes"))
+        if (midnights[-1] - self.base) // block > _MAX_BLOCKS:
+            raise QmsError(_("calendar: the years {first}–{last} are too many to tabulate at {minutes}-minute steps")
+                           .format(first=first_day.year, last=last_day.year, minutes=block // US_PER_MINUTE))
         self.block = block
         block_count = (midnights[-1] - self.base) // block
         self.working = np.zeros(block_count, dtype=bool)
