@@ -321,3 +321,22 @@ def test_cutoff_per_row(calendar):
     as_times = np.array([dt.time(15), None, dt.time(16)], dtype=object)
     assert from_array(calendar.counting_start_array(received, as_times)) == from_array(
         calendar.counting_start_array(received, per_row))
+
+
+def test_units_per_row(calendar):
+    starts = as_array(at("2025-03-11 09:00"), at("2025-03-11 09:00"), at("2025-03-03 10:00"), at("2025-03-11 09:00"))
+    units = np.array(["working_days", "working_hours", "calendar_days", None], dtype=object)
+    result = calendar.add_array(starts, np.array([1, 4, 5, 1.0]), units)
+    assert from_array(result[:3]) == [at("2025-03-12 09:00"), at("2025-03-11 15:00"), at("2025-03-10 17:00")]
+    assert np.isnat(result[3])
+    from qms.errors import QmsError
+
+    with pytest.raises(QmsError):
+        calendar.add_array(starts, 1, np.array(["working_days", "weeks", None, None], dtype=object))
+
+
+def test_manifest_names_the_calendar_and_its_holiday_source(calendar):
+    manifest = calendar.manifest()
+    assert manifest["code"] == "LICH-LV" and manifest["status"] == "approved"
+    assert manifest["holiday_source"] == calendar.holiday_source
+    assert manifest["years_without_holiday_data"] == []

@@ -36,7 +36,7 @@ from .day_plans import (
     to_us,
 )
 from .array_inputs import NAT, as_datetimes, as_instants, cutoff_array, valid_span
-from .durations import check_amount
+from .durations import DURATION_UNITS, check_amount
 from .holiday_days import HolidayBook
 from .settings_loading import load_calendar_settings, sample_calendar_path
 from .vectorised import DayTables, OutOfRange
@@ -337,10 +337,14 @@ class WorkCalendar:
             lambda calendar, rows: calendar._run(operation, [values[rows]], numbers=[c[rows] for c in cutoffs]),
         ))
 
-    def add_array(self, start, amount, unit: str, office_unit=None) -> np.ndarray:
-        """Vectorised `add`; `amount` is a number or an array (NaN gives NaT)."""
+    def add_array(self, start, amount, unit, office_unit=None) -> np.ndarray:
+        """Vectorised `add`. `amount`: a number or one per row (NaN gives NaT).
+        `unit`: one duration unit, or one per row (e.g. each dossier's procedure
+        limit unit; None gives NaT)."""
         values = as_instants(start)
         amounts = np.ascontiguousarray(np.broadcast_to(np.asarray(amount, dtype=np.float64), values.shape))
+        if not isinstance(unit, str):
+            return self._add_mixed_units(values, amounts, unit, office_unit)
         check_amount(0.0, unit)
         bad = amounts[~np.isnan(amounts) & ~((amounts >= 0) & np.isfinite(amounts))]
         if bad.size:
@@ -364,6 +368,38 @@ class WorkCalendar:
             office_unit, len(values),
             lambda calendar, rows: calendar._run(operation, [values[rows]], numbers=[amounts[rows]]),
         ))
+
+    def _add_mixed_units(self, values: np.ndarray, amounts: np.ndarray, units, office_unit) -> np.ndarray:
+        import polars as pl
+
+        names = pl.Series("unit", units, dtype=pl.Utf8)
+        if len(names) != len(values):
+            raise QmsError(_("unit has {got} values for {expected} instants").format(got=len(names), expected=len(values)))
+        unknown = sorted(set(names.drop_nulls().unique().to_list()) - set(DURATION_UNITS))
+        if unknown:
+            check_amount(0.0, unknown[0])
+        result = np.full(len(values), NAT, dtype=np.int64)
+        offices = None if office_unit is None or isinstance(office_unit, str) else np.asarray(office_unit, dtype=object)
+        for name in DURATION_UNITS:
+            rows = (names == name).fill_null(False).to_numpy()
+            if rows.any():
+                part = self.add_array(values[rows].view("datetime64[us]"), amounts[rows], name,
+                                      office_unit if offices is None else offices[rows])
+                result[rows] = part.view(np.int64)
+        return as_datetimes(result)
+
+    def manifest(self) -> dict:
+        """What a report's manifest says about the calendar it relied on."""
+        return {
+            "code": self.settings.code,
+            "issue": self.settings.issue,
+            "status": self.settings.status.value,
+            "content_sha256": self.settings.content_sha256,
+            "timezone": self.settings.timezone,
+            "working_day_hours": self.settings.working_day_hours,
+            "holiday_source": self.holiday_source,
+            "years_without_holiday_data": self.years_without_holiday_data,
+        }
 
     def working_minutes_between_array(
         self, start, end, pauses: Sequence[tuple[object, object]] = (), office_unit=None
