@@ -265,19 +265,19 @@ def test_calendar_zone_with_daylight_saving_time():
 
 
 def test_saturday_receipt_counts_only_for_units_that_say_so(calendar):
-    # the sample's unit MOTCUA-TP counts its Saturday-morning receipt hours
-    check_start(calendar, "2025-03-08 09:00", "2025-03-08 09:00", unit="MOTCUA-TP")
+    # the sample's unit UBND_XA counts its Saturday-morning receipt hours
+    check_start(calendar, "2025-03-08 09:00", "2025-03-08 09:00", unit="UBND_XA")
     check_start(calendar, "2025-03-08 09:00", "2025-03-10 07:30", unit="OTHER")
-    check_add(calendar, "2025-03-08 09:00", 3, "working_days", "2025-03-12 09:00", office_unit="MOTCUA-TP")
-    check_minutes(calendar, "2025-03-08 09:00", "2025-03-10 08:00", 180, office_unit="MOTCUA-TP")
+    check_add(calendar, "2025-03-08 09:00", 3, "working_days", "2025-03-12 09:00", office_unit="UBND_XA")
+    check_minutes(calendar, "2025-03-08 09:00", "2025-03-10 08:00", 180, office_unit="UBND_XA")
     check_minutes(calendar, "2025-03-08 09:00", "2025-03-10 08:00", 30)
     # a holiday Saturday is not receipt time (Sat 1 Feb 2025, Tết)
-    check_start(calendar, "2025-02-01 09:00", "2025-02-03 07:30", unit="MOTCUA-TP")
+    check_start(calendar, "2025-02-01 09:00", "2025-02-03 07:30", unit="UBND_XA")
 
 
 def test_units_array_mixes_the_rules(calendar):
     received = as_array(at("2025-03-08 09:00"), at("2025-03-08 09:00"), at("2025-03-08 09:00"))
-    result = from_array(calendar.counting_start_array(received, unit=np.array(["MOTCUA-TP", "OTHER", None], dtype=object)))
+    result = from_array(calendar.counting_start_array(received, unit=np.array(["UBND_XA", "OTHER", None], dtype=object)))
     assert result == [at("2025-03-08 09:00"), at("2025-03-10 07:30"), at("2025-03-10 07:30")]
 
 

@@ -13,7 +13,7 @@ def test_sample_calendar_is_valid():
     assert settings.code == "LICH-LV"
     assert settings.timezone == "Asia/Ho_Chi_Minh"
     assert [o.year for o in settings.overrides] == [2027]
-    assert settings.saturday_counts_for("MOTCUA-TP") is True
+    assert settings.saturday_counts_for("UBND_XA") is True
     assert settings.saturday_counts_for("ANY") is False
 
 
