@@ -70,17 +70,16 @@ def _describe_limit(limit: Duration) -> str:
     return f"{amount} {unit}"
 
 
-def _procedure_rules(code: str, on_day: dt.date) -> tuple[Duration, dt.time | None]:
-    """Time limit and cut-off of a procedure, from the library (when it is there)."""
+def _procedure_rules(code: str, received_at: dt.datetime) -> tuple[Duration, dt.time | None, int]:
+    """Time limit, cut-off and issue number of the procedure issue in force on the
+    day of receipt, from the library (the workspace's, else the bundled sample)."""
     if importlib.util.find_spec("qms.library") is None:
         raise QmsError(_("--procedure is not available yet: the procedure library is not installed; "
                          "give --limit (and --cutoff) instead"))
-    library = importlib.import_module("qms.library")
-    lookup = getattr(library, "procedure_time_limit", None)
-    if lookup is None:
-        raise QmsError(_("--procedure is not available yet: the procedure library cannot give time limits; "
-                         "give --limit (and --cutoff) instead"))
-    return lookup(code, on_day)
+    library = importlib.import_module("qms.library").load_library()
+    procedure = library.procedure(code, received_at)
+    limit = procedure.time_limit
+    return Duration(float(limit.amount), getattr(limit.unit, "value", limit.unit)), procedure.receipt_cutoff, procedure.issue
 
 
 def _quietly(action):
@@ -123,8 +122,9 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
     work_calendar = _load(calendar_file)
     received_at = _moment(received, "--received")
     cutoff_time = _clock(cutoff)
+    procedure_issue = None
     if procedure:
-        procedure_limit, procedure_cutoff = _procedure_rules(procedure, received_at.date())
+        procedure_limit, procedure_cutoff, procedure_issue = _procedure_rules(procedure, received_at)
         duration = parse_duration(limit) if limit else procedure_limit
         cutoff_time = cutoff_time or procedure_cutoff
     elif limit:
@@ -148,6 +148,7 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
             "cutoff": chosen_cutoff.strftime("%H:%M") if chosen_cutoff else None,
             "unit": unit,
             "procedure": procedure,
+            "procedure_issue": procedure_issue,
             "calendar": _calendar_facts(work_calendar),
         }, ensure_ascii=False, indent=2))
     else:
@@ -159,6 +160,8 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
         ]
         if chosen_cutoff:
             rows.insert(2, (_("Cut-off"), chosen_cutoff.strftime("%H:%M")))
+        if procedure:
+            rows.insert(0, (_("Procedure"), f"{procedure} ({_('issue')} {procedure_issue})"))
         rows.append((_("Calendar"), f"{work_calendar.settings.code} ({_('issue')} {work_calendar.settings.issue}, "
                                     f"{work_calendar.settings.timezone})"))
         _print_rows(rows)
