@@ -19,7 +19,7 @@ from ..i18n import _, get_language
 _FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
                        show_default=True, help="Output as text or JSON.")
 _CALENDAR = click.option("--calendar", "calendar_file", type=click.Path(dir_okay=False, path_type=Path),
-                         help="Calendar document (YAML); default: the bundled sample calendar.")
+                         help="Calendar document (YAML); default: the library's calendar in force (the workspace's, else the bundled sample).")
 
 
 @click.group()
@@ -27,8 +27,15 @@ def calendar() -> None:
     """Working-time calendar: appointment dates and elapsed working time."""
 
 
-def _load(calendar_file: Path | None) -> WorkCalendar:
-    return WorkCalendar.from_file(calendar_file) if calendar_file else WorkCalendar.sample()
+def _load(calendar_file: Path | None, at: dt.date | dt.datetime | None = None) -> WorkCalendar:
+    """The calendar given, else the library's calendar in force at `at` (the
+    workspace's library, or the bundled sample), else the bundled sample file."""
+    if calendar_file:
+        return WorkCalendar.from_file(calendar_file)
+    if importlib.util.find_spec("qms.library") is None:
+        return WorkCalendar.sample()
+    library = importlib.import_module("qms.library").load_library()
+    return WorkCalendar.from_settings(library.calendar(at))
 
 
 def _moment(text: str, what: str) -> dt.datetime:
@@ -119,8 +126,8 @@ def _calendar_facts(calendar: WorkCalendar) -> dict:
 @_FORMAT
 def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
     """Counting start and appointment moment for a receipt."""
-    work_calendar = _load(calendar_file)
     received_at = _moment(received, "--received")
+    work_calendar = _load(calendar_file, received_at)
     cutoff_time = _clock(cutoff)
     procedure_issue = None
     if procedure:
@@ -178,8 +185,8 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
 @_FORMAT
 def between(start, end, pauses, unit, calendar_file, output_format):
     """Working minutes, hours and days from START to END, less paused time."""
-    work_calendar = _load(calendar_file)
     begin, finish = _moment(start, "START"), _moment(end, "END")
+    work_calendar = _load(calendar_file, begin)
     spans = [(_moment(a, "--pause"), _moment(b, "--pause")) for a, b in pauses]
     elapsed = _quietly(lambda: work_calendar.working_time_between(begin, finish, spans, office_unit=unit))
     unpaused = _quietly(lambda: work_calendar.working_time_between(begin, finish, office_unit=unit))
@@ -220,7 +227,7 @@ def between(start, end, pauses, unit, calendar_file, output_format):
 @_FORMAT
 def show(year, calendar_file, output_format):
     """Days off (with their names) and worked weekend days of YEAR."""
-    work_calendar = _load(calendar_file)
+    work_calendar = _load(calendar_file, dt.date(year, 1, 1))
     shown, counts = _quietly(lambda: work_calendar.show(year, language=get_language()))
     if output_format == "json":
         click.echo(json.dumps({
