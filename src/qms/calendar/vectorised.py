@@ -81,7 +81,7 @@ class DayTables:
         first_open = np.array([plan.sessions[0][0] if plan.sessions else FAR for plan in plans], dtype=np.int64)
         # UTC offset during office time (the arithmetic moves appointments by whole
         # local days at that offset)
-        office_offset = np.where(self.has_sessions, self.offset_after, self.offset_after)
+        office_offset = self.offset_after.copy()
         for index, plan in enumerate(plans):
             if plan.sessions:
                 office_offset[index] = offset(plan.sessions[0][0])
