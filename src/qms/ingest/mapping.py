@@ -95,14 +95,16 @@ def _localise(expr: pl.Expr, zone: str) -> pl.Expr:
     return expr.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
 
 
-def timestamp_expr(column: str, dtype: pl.DataType, formats: list[str], zone: str) -> pl.Expr:
+def timestamp_expr(
+    column: str, dtype: pl.DataType, formats: list[str], zone: str, text: pl.Expr | None = None
+) -> pl.Expr:
     """A source column as a UTC instant; null where it is empty or matches no format."""
     if isinstance(dtype, pl.Datetime):
         expr = pl.col(column).dt.cast_time_unit("us")
         return expr.dt.convert_time_zone("UTC") if dtype.time_zone else _localise(expr, zone)
     if dtype == pl.Date:
         return _localise(pl.col(column).cast(pl.Datetime("us")), zone)
-    text = _text(column, dtype)
+    text = _text(column, dtype) if text is None else text
     parses = []
     for fmt in expand_formats(formats):
         parsed = text.str.to_datetime(fmt, time_unit="us", strict=False)
@@ -161,9 +163,11 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
         consumed.add(column)
         dtype = schema[column]
         raw_text = _text(column, dtype)
+        if source.null_values:
+            raw_text = pl.when(raw_text.is_in(source.null_values)).then(None).otherwise(raw_text)
         result = pl.col(PARSED + name)  # conditions read the parsed column, not re-parse
         if name in TIMESTAMP_FIELDS:
-            value = timestamp_expr(column, dtype, profile.formats_for(name), profile.zone_for(name))
+            value = timestamp_expr(column, dtype, profile.formats_for(name), profile.zone_for(name), raw_text)
             parsed[name] = value
             if name == "at":
                 problems.append(("missing_timestamp", raw_text.is_null(), _detail("missing_timestamp", column, None)))

@@ -30,6 +30,9 @@ class FieldSource(StrictModel):
 
     column: str | None = Field(default=None, min_length=1, description="Source column name")
     constant: str | None = Field(default=None, min_length=1, description="Same value on every row")
+    null_values: list[str] = Field(
+        default_factory=list, description="Source values that mean 'no value' (e.g. EMPTY, N/A, —)"
+    )
     optional: bool = Field(default=False, description="The column may be absent from a file (the field is then left out)")
     values: dict[str, str] = Field(
         default_factory=dict,
