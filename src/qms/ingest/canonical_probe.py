@@ -12,9 +12,12 @@ import polars as pl
 from .csv_reader import SAMPLE_BYTES, detect_delimiter, detect_encoding
 from .schema import REQUIRED_FIELDS, UTC_INSTANT, dtype_of
 from .source import detect_format
+from .xes_reader import _refuse_dtd
 
 
 def probe_columns(path: Path) -> list[str]:
+    if path.is_file() and detect_format(path) == "xes":
+        _refuse_dtd(path)  # a hostile file gets its clear refusal, not a vague "unknown columns"
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return []
@@ -38,9 +41,30 @@ def probe_columns(path: Path) -> list[str]:
             import fastexcel
 
             sheet = fastexcel.read_excel(str(path)).load_sheet(0, n_rows=1)
-            return [str(c).strip() for c in sheet.column_names]
+            available = sheet.available_columns
+            return [str(c.name).strip() for c in (available() if callable(available) else available)]
+        if kind == "xes":
+            return _xes_keys(path)
     except Exception:  # a probe only; the real read reports the problem properly
         return []
+    return []
+
+
+def _xes_keys(path: Path) -> list[str]:
+    """Column names of the first event (trace attributes prefixed `case:`)."""
+    from lxml import etree
+
+    trace: list[str] = []
+    for _action, element in etree.iterparse(
+        str(path), events=("end",), resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
+    ):
+        tag = etree.QName(element.tag).localname if isinstance(element.tag, str) else ""
+        parent = element.getparent()
+        parent_tag = etree.QName(parent.tag).localname if parent is not None else ""
+        if parent_tag == "trace" and tag != "event" and element.get("key"):
+            trace.append("case:" + element.get("key"))
+        if tag == "event":
+            return trace + [child.get("key") for child in element if child.get("key")]
     return []
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -55,13 +56,22 @@ def detect_delimiter(header_line: str) -> str:
 
 
 def _transcode(path: Path, encoding: str, staging: Path) -> Path:
+    """UTF-8 copy in composed form (NFC): cp1258 writes Vietnamese tone marks as
+    combining characters, which would not match the profile's names and values."""
     target = staging / "source-utf8.csv"
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    pending = ""  # the tail of a chunk may be a letter whose combining mark comes next
     try:
         with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
             while chunk := source.read(_CHUNK):
-                out.write(decoder.decode(chunk))
-            out.write(decoder.decode(b"", final=True))
+                text = pending + decoder.decode(chunk)
+                cut = len(text)
+                while cut > 0 and unicodedata.combining(text[cut - 1]):
+                    cut -= 1
+                cut = max(cut - 1, 0)  # hold back the last letter with its marks
+                out.write(unicodedata.normalize("NFC", text[:cut]))
+                pending = text[cut:]
+            out.write(unicodedata.normalize("NFC", pending + decoder.decode(b"", final=True)))
     except UnicodeDecodeError as error:
         raise QmsError(
             _("{path}: not valid {encoding} text at byte {offset}").format(
@@ -93,7 +103,7 @@ def read_csv(path: Path, profile: LogProfile, staging: Path) -> RawSource:
     header_line = text.splitlines()[0] if text.splitlines() else ""
     delimiter = profile.csv.delimiter or detect_delimiter(header_line)
     header = next(csv.reader(io.StringIO(header_line), delimiter=delimiter), [])
-    header = [name.strip() for name in header]
+    header = [unicodedata.normalize("NFC", name.strip()) for name in header]
     _check_header(path, header)
 
     frame = pl.scan_csv(
