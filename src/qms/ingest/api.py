@@ -103,6 +103,10 @@ def resolve_profile(path: Path, profile: str | Path | LogProfile | None) -> LogP
     columns = peek_columns(Path(path))
     found = detect_profile(columns) if columns else None
     if found is None:
+        # let the reader say what is wrong with the file itself (empty, binary, broken)
+        canonical = load_profile("canonical")
+        with tempfile.TemporaryDirectory(prefix="qms-probe-") as folder:
+            open_source(Path(path), canonical, Path(folder))
         raise QmsError(
             _("{path}: not a canonical log and no --profile given; its columns are {columns}").format(
                 path=path, columns=", ".join(repr(c) for c in columns[:20]) or "?"

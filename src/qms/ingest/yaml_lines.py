@@ -69,8 +69,14 @@ def validate_document(model: type[BaseModel], path: Path) -> BaseModel:
         for item in error.errors():
             # pydantic adds the union/validator name ("function-after[...]") to loc; drop those.
             location = tuple(part for part in item["loc"] if not (isinstance(part, str) and "[" in part))
-            line = line_for(location, lines)
-            field = ".".join(str(part) for part in location) or "(top level)"
             message = item["msg"].removeprefix("Value error, ")
+            # a validator over a mapping names the key it objects to first ("channel: …"):
+            # point at that key's line
+            key = message.split(":", 1)[0]
+            if ":" in message and location + (key,) in lines:
+                line = lines[location + (key,)]
+            else:
+                line = line_for(location, lines)
+            field = ".".join(str(part) for part in location) or "(top level)"
             problems.append(f"{path}:{line or 1}: {field}: {message}")
         raise ValidationFailed(problems, summary=_("{path}: invalid profile").format(path=path)) from None
