@@ -22,6 +22,10 @@ def open_source(path: Path, profile: LogProfile, staging: Path) -> RawSource:
     if path.stat().st_size == 0:
         raise QmsError(_("{path}: the file is empty").format(path=path))
     kind = profile.format if profile.format != "auto" else detect_format(path)
+    if kind == "binary":
+        raise QmsError(
+            _("{path}: binary content, not a log in a supported format (CSV, XLSX, JSON Lines, Parquet, XES)").format(path=path)
+        )
     if kind == "csv":
         return read_csv(path, profile, staging)
     if kind == "xlsx":

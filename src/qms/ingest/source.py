@@ -46,6 +46,10 @@ def detect_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in _BY_SUFFIX:
         return _BY_SUFFIX[suffix]
+    with path.open("rb") as handle:
+        sample = handle.read(4096)
+    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"<"):
         return "xes"
