@@ -109,7 +109,7 @@ def build_layout(shape: ProcedureShape, kind: str, variant: int, included_option
         slots.insert(position, Slot(foreign, slots[position].unit, EXTRA))
     elif kind == "step_out_of_order":
         a = _position(slots, variant)
-        b = _position(slots, variant + 1)
+        b = next(i for i in range(a + 1, len(slots)) if slots[i].role == STEP)
         slots[a], slots[b] = slots[b], slots[a]
     elif kind == "repeated_step":
         position = _position(slots, variant)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model.ruleset import RuleSet
-from .shapes import ProcedureShape
+from .shapes import STATUS_STEPS, ProcedureShape
 
 CLEAN = "clean"
 # Benign variants of a clean dossier (no truth rows).
@@ -34,8 +34,8 @@ DEFECT_KINDS: tuple[DefectKind, ...] = (
     DefectKind("no_result_step", 4, ("no_result_step",)),
     DefectKind("step_overrun", 8, ()),
     DefectKind("step_due_exceeded", 4, ()),
-    DefectKind("late_no_apology", 12, ()),
-    DefectKind("late_with_apology", 14, ()),
+    DefectKind("late_no_apology", 20, ()),
+    DefectKind("late_with_apology", 22, ()),
     DefectKind("late_apology_after_appointment", 5, ()),
     DefectKind("rescheduled_twice", 4, ("appointment_rescheduled_more_than_once",)),
     DefectKind("appointment_beyond_limit", 4, ("appointment_beyond_limit",)),
@@ -67,11 +67,10 @@ def variants(kind: str, shape: ProcedureShape, ruleset: RuleSet, limit_days: flo
     if kind == "unexpected_step":
         return [s.index for s in steps if s.index > 0 and not s.optional]
     if kind == "step_out_of_order":
-        pairs = []
-        for a, b in zip(middle_required, middle_required[1:]):
-            if b == a + 1 and not shape.is_loop(steps[b].id, steps[a].id):
-                pairs.append(a)
-        return pairs
+        # Two consecutive required steps (optional ones are left out of defective
+        # dossiers), neither the first nor a result, whose reversal is not a loop.
+        inner = [s.index for s in steps if s.index > 0 and not s.optional and not s.result and s.id not in STATUS_STEPS]
+        return [a for a, b in zip(inner, inner[1:]) if not shape.is_loop(steps[b].id, steps[a].id)]
     if kind == "repeated_step":
         return [i for i in middle_required if not steps[i].repeatable]
     if kind in ("step_overrun", "step_due_exceeded"):
