@@ -15,7 +15,7 @@ from qms.library import load_library
 from qms.synth import generate_log
 from qms.synth.scenarios import DEFECT_KINDS, KIND_BY_NAME
 
-from synth_reference import reference_findings
+from test_synth_semantics import reference_findings
 
 
 @pytest.fixture(scope="session")

@@ -56,6 +56,7 @@ class BatchOutput:
     returned_us: np.ndarray  # per dossier of the batch
     is_open: np.ndarray  # per dossier of the batch
     truth: list[tuple[np.ndarray, str, str | None]] = field(default_factory=list)  # (rows, rule, step)
+    due_requests: list = field(default_factory=list)  # DueRequests, by event index within the batch
 
 
 @dataclass
@@ -174,7 +175,7 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
         raise SynthBug(f"{shape.code}: a {kind} dossier runs past the end of the period")
 
     at_us = ctx.timeline.instant_of(at_ws.reshape(-1)).reshape(at_ws.shape)
-    step_due_us = _step_dues(ctx, shape, slots, at_us, at_ws, gaps, work, first_step, rng)
+    step_due_us, due_requests = _step_dues(ctx, shape, slots, at_us, at_ws, gaps, work, first_step, rng)
 
     # Per-dossier results.
     results = [i for i, s in enumerate(slots) if s.is_result or (s.role == STEP and s.index in shape.result_indexes)]
@@ -194,9 +195,6 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
         over = kept[:, position] & (work[:, position] > info.nominal_s)
         if over.any():
             output_truth.append((data.rows[over], "step_overrun", slot.step))
-        due_over = kept[:, position] & (step_due_us[:, position] != NAT) & (at_us[:, position] > step_due_us[:, position])
-        if due_over.any():
-            output_truth.append((data.rows[due_over], "step_due_exceeded", slot.step))
     late = finished & (finish_us > data.appointment_moment_us)
     if late.any():
         output_truth.append((data.rows[late], "finished_late", None))
@@ -232,6 +230,14 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
     take = lambda matrix: np.take_along_axis(matrix, order, axis=1)  # noqa: E731
     sorted_kept = take(all_kept)
     flat = sorted_kept.reshape(-1)
+    cell_to_event = np.full(n * total, -1, dtype=np.int64)
+    kept_cells = take(np.arange(n * total, dtype=np.int64).reshape(n, total)).reshape(-1)[flat]
+    cell_to_event[kept_cells] = np.arange(kept_cells.size)
+    requests = []
+    for position, start_us, amount, unit, paused in due_requests:
+        events = cell_to_event[np.arange(n, dtype=np.int64) * total + position]
+        keep = events >= 0
+        requests.append(DueRequests(events[keep], start_us[keep], amount, unit, paused[keep]))
     rows_matrix = np.broadcast_to(data.rows[:, None], (n, total))
     return BatchOutput(
         rows=rows_matrix.reshape(-1)[flat],
@@ -244,6 +250,7 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
         returned_us=returned_us,
         is_open=~finished,
         truth=output_truth,
+        due_requests=requests,
     )
 
 
@@ -379,9 +386,14 @@ def _keep_processed_with_result(slots, at_ws, kept, cut_ws: int) -> None:
     kept[split & ~movable, processed] = False
 
 
-def _step_dues(ctx: BatchContext, shape, slots, at_us, at_ws, gaps, work, first_step, rng) -> np.ndarray:
+def _step_dues(ctx: BatchContext, shape, slots, at_us, at_ws, gaps, work, first_step, rng):
+    """The log's per-step due moments: the calendar's `add(previous step, allotted)`,
+    moved on by the pauses in between. Direct values (the `step_due_exceeded`
+    defect) are set here; calendar additions are returned as requests, to be done
+    for the whole log at once (one calendar call per allotment, not per batch)."""
     n, count = at_us.shape
     dues = np.full((n, count), NAT, dtype=np.int64)
+    requests: list[tuple[int, np.ndarray, float, str, np.ndarray]] = []
     previous = None
     paused = np.zeros(n, dtype=np.int64)
     for position, slot in enumerate(slots):
@@ -396,12 +408,35 @@ def _step_dues(ctx: BatchContext, shape, slots, at_us, at_ws, gaps, work, first_
                 early = at_ws[:, previous] + np.floor(work[:, position] * rng.uniform(0.3, 0.8, n)).astype(np.int64)
                 dues[:, position] = ctx.timeline.instant_of(early)
             else:
-                raw = np.asarray(ctx.calendar.add_array(at_us[:, previous].view("datetime64[us]"), info.amount,
-                                                        info.unit_of_time)).astype("datetime64[us]").view(np.int64)
-                if paused.any():
-                    shifted = ctx.timeline.instant_of(ctx.timeline.ws_of(raw) + paused)
-                    raw = np.where(paused > 0, shifted, raw)
-                dues[:, position] = raw
+                requests.append((position, at_us[:, previous].copy(), info.amount, info.unit_of_time, paused.copy()))
         previous = position
         paused = np.zeros(n, dtype=np.int64)
-    return dues
+    return dues, requests
+
+
+@dataclass
+class DueRequests:
+    """Calendar additions for `step_due_at`, by output event index."""
+
+    events: np.ndarray
+    start_us: np.ndarray
+    amount: float
+    unit: str
+    paused_ws: np.ndarray
+
+
+def resolve_due_requests(ctx: BatchContext, requests: list[tuple[int, DueRequests]], target: np.ndarray) -> None:
+    """Fill `target` (the log's step_due_at, int64 µs) for every request; `requests`
+    holds (offset of the batch's first event in the log, request)."""
+    groups: dict[tuple[float, str], list[tuple[int, DueRequests]]] = {}
+    for offset, request in requests:
+        groups.setdefault((request.amount, request.unit), []).append((offset, request))
+    for (amount, unit), items in sorted(groups.items()):
+        events = np.concatenate([offset + r.events for offset, r in items])
+        start = np.concatenate([r.start_us for _, r in items])
+        paused = np.concatenate([r.paused_ws for _, r in items])
+        due = np.asarray(ctx.calendar.add_array(start.view("datetime64[us]"), amount, unit)).astype("datetime64[us]").view(np.int64)
+        if paused.any():
+            shifted = ctx.timeline.instant_of(ctx.timeline.ws_of(due) + paused)
+            due = np.where(paused > 0, shifted, due)
+        target[events] = due

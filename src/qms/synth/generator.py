@@ -19,9 +19,11 @@ from .. import __version__
 from ..errors import QmsError
 from ..i18n import _
 from . import names
-from .batch import NAT, US, BatchContext, BatchInput, build_batch
+from .batch import NAT, US, BatchContext, BatchInput, build_batch, resolve_due_requests
 from .layout import build_layout
-from .scenarios import CLEAN, DEFECT_KINDS, KIND_BY_NAME, LATE_KINDS, REFUSED, WITH_SUPPLEMENT, rule_enabled, variants
+from .scenarios import (
+    CLEAN, DEFECT_KINDS, DEFECT_NAMES, KIND_BY_NAME, LATE_KINDS, REFUSED, WITH_SUPPLEMENT, rule_enabled, variants,
+)
 from .shapes import FOREIGN_PROCEDURE_CODES, STATUS_STEPS, ProcedureShape, shape_of
 from .timeline import WorkingTimeline
 
@@ -47,6 +49,8 @@ TRUTH_COLUMNS = ("dossier_id", "rule", "defect", "procedure_code", "step")
 EVENT_COLUMNS = ("dossier_id", "procedure_code", "step", "unit", "officer", "at", "received_at", "appointment_at",
                  "returned_at", "channel", "step_due_at", "new_appointment_at")
 UTC = pl.Datetime("us", "UTC")
+KIND_NAMES = (CLEAN, WITH_SUPPLEMENT, REFUSED) + DEFECT_NAMES
+KIND_CODE = {name: code for code, name in enumerate(KIND_NAMES)}
 
 
 @dataclass
@@ -153,8 +157,7 @@ def generate_log(
         rows = np.flatnonzero(code_of == c)
         p = weights * (day_shape[code] >= 0)
         day_of[rows] = rng.choice(len(days), size=rows.size, p=p / p.sum())
-    shape_of_row = np.array([day_shape[usable[c]][d] for c, d in zip(code_of, day_of)], dtype=np.int64) if dossiers < 50_000 \
-        else _shape_lookup(day_shape, usable, code_of, day_of)
+    shape_of_row = _shape_lookup(day_shape, usable, code_of, day_of)
     ruleset_of_row = day_ruleset[day_of]
     margin_in_day = 600
     received_ws = day_start[day_of] + margin_in_day + np.floor(
@@ -186,13 +189,13 @@ def generate_log(
     # ---- defects ------------------------------------------------------------------------
     cut_ws = int(timeline.ws_of(np.array([_end_of_day_us(timeline, period_to)]))[0])
     eligible = received_ws + 2 * limit_nominal_s + 12 * day_ws <= cut_ws
-    kind_of = np.full(dossiers, CLEAN, dtype=object)
+    kind_of = np.full(dossiers, KIND_CODE[CLEAN], dtype=np.int64)
     variant_of = np.zeros(dossiers, dtype=np.int64)
     defect_draw = rng.random(dossiers)
     benign_draw = rng.random(dossiers)
     optional_draw = rng.random((dossiers, 4))
-    group_keys = sorted(set(zip(shape_of_row.tolist(), ruleset_of_row.tolist())))
-    for s, r in group_keys:
+    group_keys = np.unique(shape_of_row * len(rulesets) + ruleset_of_row).tolist()
+    for s, r in (divmod(key, len(rulesets)) for key in group_keys):
         shape, ruleset = shapes[s], rulesets[r]
         rows = np.flatnonzero((shape_of_row == s) & (ruleset_of_row == r))
         limit_days = float(np.min(limit_effective[rows])) / day_ws
@@ -205,21 +208,21 @@ def generate_log(
             picks = rng.choice(len(names_), size=defective.size, p=w / w.sum())
             for k, name in enumerate(names_):
                 chosen = defective[picks == k]
-                kind_of[chosen] = name
+                kind_of[chosen] = KIND_CODE[name]
                 options = feasible[name]
                 variant_of[chosen] = np.asarray(options)[rng.integers(0, len(options), chosen.size)]
-        clean_rows = rows[kind_of[rows] == CLEAN]
+        clean_rows = rows[kind_of[rows] == KIND_CODE[CLEAN]]
         supplement = clean_rows[benign_draw[clean_rows] < SUPPLEMENT_SHARE]
-        kind_of[supplement] = WITH_SUPPLEMENT
+        kind_of[supplement] = KIND_CODE[WITH_SUPPLEMENT]
         refused = clean_rows[(benign_draw[clean_rows] >= SUPPLEMENT_SHARE)
                              & (benign_draw[clean_rows] < SUPPLEMENT_SHARE + REFUSED_SHARE)]
         before_result = sum(1 for step in shape.steps if not step.optional and not step.result)
-        kind_of[refused] = REFUSED
+        kind_of[refused] = KIND_CODE[REFUSED]
         variant_of[refused] = rng.integers(0, max(1, min(3, before_result)), refused.size)
 
     # Optional steps: included in some clean dossiers only.
     optional_mask = np.zeros(dossiers, dtype=np.int64)
-    clean_like = np.isin(kind_of, [CLEAN, WITH_SUPPLEMENT])
+    clean_like = np.isin(kind_of, [KIND_CODE[CLEAN], KIND_CODE[WITH_SUPPLEMENT]])
     for bit in range(4):
         optional_mask |= ((optional_draw[:, bit] < OPTIONAL_STEP_SHARE) & clean_like).astype(np.int64) << bit
 
@@ -227,11 +230,11 @@ def generate_log(
     appointment_us = np.full(dossiers, NAT, dtype=np.int64)
     early = np.maximum(1800, np.floor(rng.uniform(0, 0.08, dossiers) * limit_effective)).astype(np.int64)
     planned = due_ws - early
-    beyond = kind_of == "appointment_beyond_limit"
+    beyond = kind_of == KIND_CODE["appointment_beyond_limit"]
     planned[beyond] = due_ws[beyond] + np.floor((2 + rng.uniform(0, 3, int(beyond.sum()))) * day_ws).astype(np.int64)
     appointment_instants = timeline.instant_of(planned)
     appointment_instants -= appointment_instants % (300 * US)
-    missing = kind_of == "appointment_missing"
+    missing = kind_of == KIND_CODE["appointment_missing"]
     appointment_us = np.where(missing, NAT, appointment_instants)
     appointment_moment_us = np.where(missing, due_us, appointment_us)
     appointment_ws = timeline.ws_of(appointment_moment_us)
@@ -255,17 +258,21 @@ def generate_log(
                        roster_offset=roster_offset, roster_size=roster_size)
 
     # ---- batches -------------------------------------------------------------------------
-    batch_keys = sorted(set(zip(shape_of_row.tolist(), ruleset_of_row.tolist(), kind_of.tolist(),
-                                variant_of.tolist(), optional_mask.tolist())))
     pieces = []
     returned_us = np.full(dossiers, NAT, dtype=np.int64)
     is_open = np.zeros(dossiers, dtype=bool)
     truth_parts: list[tuple[np.ndarray, str, str | None]] = []
-    row_keys = pl.DataFrame({"s": shape_of_row, "r": ruleset_of_row, "k": kind_of.astype(str), "v": variant_of,
-                             "o": optional_mask}).with_row_index("row")
-    grouped = {tuple(key): frame["row"].to_numpy() for key, frame in row_keys.group_by(["s", "r", "k", "v", "o"])}
-    for done, (s, r, kind, variant, mask) in enumerate(batch_keys):
-        rows = np.sort(grouped[(s, r, kind, variant, mask)]).astype(np.int64)
+    # One key per batch: shape, rule set, kind, variant, optional steps.
+    sizes = (len(shapes), len(rulesets), len(KIND_NAMES), int(variant_of.max()) + 1, 16)
+    batch_key = np.ravel_multi_index((shape_of_row, ruleset_of_row, kind_of, variant_of, optional_mask), sizes)
+    by_key = np.argsort(batch_key, kind="stable")
+    keys, starts = np.unique(batch_key[by_key], return_index=True)
+    bounds = np.r_[starts, dossiers]
+    batch_keys = [(tuple(int(v) for v in np.unravel_index(key, sizes)), by_key[bounds[i]:bounds[i + 1]])
+                  for i, key in enumerate(keys.tolist())]
+    for done, ((s, r, kind_code, variant, mask), rows) in enumerate(batch_keys):
+        kind = KIND_NAMES[kind_code]
+        rows = rows.astype(np.int64)
         shape, ruleset = shapes[s], rulesets[r]
         optional_steps = [step.index for step in shape.steps if step.optional]
         included = frozenset(index for bit, index in enumerate(optional_steps[:4]) if mask >> bit & 1)
@@ -280,56 +287,62 @@ def generate_log(
         is_open[rows] = out.is_open
         if kind == "unknown_procedure":
             truth_parts.append((rows, "unknown_procedure", None))
-            continue
-        truth_parts.extend(out.truth)
-        if kind in KIND_BY_NAME:
-            for rule in KIND_BY_NAME[kind].rules:
+        else:
+            truth_parts.extend(out.truth)
+            for rule in KIND_BY_NAME[kind].rules if kind in KIND_BY_NAME else ():
                 truth_parts.append((rows, rule, _rule_step(shape, kind, variant, rule)))
         if progress is not None:
             progress(done + 1, len(batch_keys))
 
     # ---- events table --------------------------------------------------------------------
+    offsets = np.cumsum([0] + [p.rows.size for p in pieces])
     event_rows = np.concatenate([p.rows for p in pieces])
-    as_of_us = int(np.concatenate([p.at_us for p in pieces]).max())
+    at_us = np.concatenate([p.at_us for p in pieces])
+    step_due_us = np.concatenate([p.step_due_us for p in pieces])
+    resolve_due_requests(ctx, [(int(offsets[i]), r) for i, p in enumerate(pieces) for r in p.due_requests], step_due_us)
+    step_codes = np.concatenate([p.step for p in pieces])
+    due_exceeded = (step_due_us != NAT) & (at_us > step_due_us)
+    if due_exceeded.any():
+        for code in np.unique(step_codes[due_exceeded]).tolist():
+            chosen = due_exceeded & (step_codes == code)
+            truth_parts.append((np.unique(event_rows[chosen]), "step_due_exceeded", step_table[code]))
+    as_of_us = int(at_us.max())
     # Open and overdue as of the latest event.
-    overdue = is_open & (appointment_moment_us < as_of_us) & (kind_of != "unknown_procedure")
+    overdue = is_open & (appointment_moment_us < as_of_us) & (kind_of != KIND_CODE["unknown_procedure"])
     if overdue.any():
         truth_parts.append((np.flatnonzero(overdue), "open_overdue", None))
 
-    procedure_code = np.array([shapes[s].code for s in range(len(shapes))], dtype=object)[shape_of_row]
-    unknown = np.flatnonzero(kind_of == "unknown_procedure")
-    if unknown.size:
-        foreign = [c for c in FOREIGN_PROCEDURE_CODES if c not in set(codes)]
-        procedure_code[unknown] = np.asarray(foreign, dtype=object)[rng.integers(0, len(foreign), unknown.size)]
+    # Procedure codes: the library's, then the foreign ones of the unknown_procedure defect.
+    foreign = [c for c in FOREIGN_PROCEDURE_CODES if c not in set(codes)]
+    code_table = pl.Series(codes + foreign, dtype=pl.String)
+    procedure_index = np.array([codes.index(shape.code) for shape in shapes], dtype=np.int64)[shape_of_row]
+    unknown = np.flatnonzero(kind_of == KIND_CODE["unknown_procedure"])
+    procedure_index[unknown] = len(codes) + rng.integers(0, len(foreign), unknown.size)
 
-    dossier_ids = _dossier_ids(received_us, offset_s, [shapes[s].desk_unit for s in shape_of_row.tolist()] if dossiers < 50_000
-                               else np.array([shapes[s].desk_unit for s in range(len(shapes))], dtype=object)[shape_of_row])
-    dossier_frame = pl.DataFrame({
-        "dossier_id": dossier_ids,
-        "procedure_code": pl.Series(procedure_code.tolist(), dtype=pl.String),
-        "received_at": _datetime(received_us),
-        "appointment_at": _datetime(appointment_us),
-        "returned_at": _datetime(returned_us),
-        "channel": pl.Series(np.asarray(CHANNELS, dtype=object)[channel_of].tolist(), dtype=pl.String),
-    })
-    index = pl.Series("row", event_rows)
+    desk_prefix = np.array([_desk_prefix_code(shape.desk_unit) for shape in shapes], dtype=np.int64)[shape_of_row]
+    dossier_ids = _dossier_ids(received_us, offset_s, desk_prefix)
+    # Log order: by receipt, then dossier, then time.
+    dossier_rank = np.empty(dossiers, dtype=np.int64)
+    dossier_rank[np.lexsort((np.arange(dossiers), received_us))] = np.arange(dossiers)
+    order = np.lexsort((at_us, dossier_rank[event_rows]))
+    event_rows = event_rows[order]
     events = pl.DataFrame({
-        "row": index,
-        "step": pl.Series(step_table, dtype=pl.String).gather(np.concatenate([p.step for p in pieces])),
-        "unit": pl.Series(unit_codes, dtype=pl.String).gather(np.concatenate([p.unit for p in pieces])),
-        "officer": pl.Series(officer_table, dtype=pl.String).gather(np.concatenate([p.officer for p in pieces])),
-        "at": _datetime(np.concatenate([p.at_us for p in pieces])),
-        "step_due_at": _datetime(np.concatenate([p.step_due_us for p in pieces])),
-        "new_appointment_at": _datetime(np.concatenate([p.new_appointment_us for p in pieces])),
+        "dossier_id": dossier_ids.gather(event_rows),
+        "procedure_code": code_table.gather(procedure_index[event_rows]),
+        "step": pl.Series(step_table, dtype=pl.String).gather(step_codes[order]),
+        "unit": pl.Series(unit_codes, dtype=pl.String).gather(np.concatenate([p.unit for p in pieces])[order]),
+        "officer": pl.Series(officer_table, dtype=pl.String).gather(np.concatenate([p.officer for p in pieces])[order]),
+        "at": _datetime(at_us[order]),
+        "received_at": _datetime(received_us[event_rows]),
+        "appointment_at": _datetime(appointment_us[event_rows]),
+        "returned_at": _datetime(returned_us[event_rows]),
+        "channel": pl.Series(CHANNELS, dtype=pl.String).gather(channel_of[event_rows]),
+        "step_due_at": _datetime(step_due_us[order]),
+        "new_appointment_at": _datetime(np.concatenate([p.new_appointment_us for p in pieces])[order]),
     })
-    events = (
-        events.join(dossier_frame.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)), on="row", how="left")
-        .sort(["received_at", "dossier_id", "at"])
-        .select(EVENT_COLUMNS)
-    )
 
     # ---- truth ---------------------------------------------------------------------------
-    truth = _truth_table(truth_parts, dossier_ids, procedure_code, kind_of, ruleset_of_row, rulesets)
+    truth = _truth_table(truth_parts, dossier_ids, code_table.gather(procedure_index), kind_of, ruleset_of_row, rulesets)
     meta = {
         "generator": "qms.synth",
         "qms_version": __version__,
@@ -344,7 +357,8 @@ def generate_log(
                      "timezone": calendar.settings.timezone},
         "procedures": [{"code": s.code, "issue": s.issue, "sha256": _hash(library, s.procedure)} for s in shapes],
         "rulesets": [{"code": r.code, "issue": r.issue, "sha256": _hash(library, r)} for r in rulesets],
-        "defects": dict(sorted(Counter(k for k in kind_of.tolist() if k in KIND_BY_NAME).items())),
+        "defects": {name: int(count) for name, count in zip(KIND_NAMES, np.bincount(kind_of, minlength=len(KIND_NAMES)))
+                    if name in KIND_BY_NAME and count},
         "rules": dict(sorted(Counter(truth["rule"].to_list()).items())),
         "units": {unit: {"name": names.unit_name(unit), "officers": rosters[unit]} for unit in unit_codes},
         "semantics": "docs/generate.md",
@@ -410,23 +424,29 @@ def _iso(instant_us: int) -> str:
     return (dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=instant_us)).isoformat().replace("+00:00", "Z")
 
 
-DESK_PREFIX = {"MOTCUA": "000.00.25.H40", "UBND_XA": "000.07.25.H40"}
+DESK_PREFIXES = ("000.00.25.H40", "000.07.25.H40")  # provincial centre's desk, a commune's desk
+COMMUNE_DESKS = {"UBND_XA"}
 
 
-def _dossier_ids(received_us: np.ndarray, offset_s: int, desks) -> pl.Series:
-    """`<agency code>-<yymmdd>-<sequence of the day at that desk>`, in order of receipt."""
+def _desk_prefix_code(desk_unit: str) -> int:
+    return 1 if desk_unit in COMMUNE_DESKS else 0
+
+
+def _dossier_ids(received_us: np.ndarray, offset_s: int, prefix: np.ndarray) -> pl.Series:
+    """`<agency code>-<yymmdd>-<sequence of the day at that desk>`, numbered in order of receipt."""
+    n = received_us.size
     local_day = _local_day_of(received_us, offset_s)
-    frame = pl.DataFrame({"day": local_day, "at": received_us, "desk": pl.Series(list(desks), dtype=pl.String)}).with_row_index("row")
-    frame = frame.with_columns(
-        prefix=pl.col("desk").replace_strict(DESK_PREFIX, default=pl.lit("000.00.25.H40"), return_dtype=pl.String),
-        date=(pl.col("day").cast(pl.Int32).cast(pl.Date)).dt.strftime("%y%m%d"),
-    )
-    frame = frame.sort(["prefix", "day", "at", "row"]).with_columns(
-        seq=pl.int_range(1, pl.len() + 1).over(["prefix", "day"]))
-    frame = frame.with_columns(
-        dossier_id=pl.concat_str([pl.col("prefix"), pl.lit("-"), pl.col("date"), pl.lit("-"),
-                                  pl.col("seq").cast(pl.String).str.zfill(5)])).sort("row")
-    return frame["dossier_id"]
+    order = np.lexsort((np.arange(n), received_us, local_day, prefix))
+    group = prefix[order] * 1_000_000 + local_day[order]
+    starts = np.r_[True, group[1:] != group[:-1]]
+    first_of_group = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    seq = np.empty(n, dtype=np.int64)
+    seq[order] = np.arange(n) - first_of_group + 1
+    frame = pl.DataFrame({"prefix": pl.Series(DESK_PREFIXES, dtype=pl.String).gather(prefix),
+                          "day": local_day.astype(np.int32), "seq": seq})
+    return frame.select(pl.concat_str([
+        pl.col("prefix"), pl.lit("-"), pl.col("day").cast(pl.Date).dt.strftime("%y%m%d"), pl.lit("-"),
+        pl.col("seq").cast(pl.String).str.zfill(5)]).alias("dossier_id"))["dossier_id"]
 
 
 def _foreign_steps():
@@ -449,37 +469,25 @@ def _rule_step(shape: ProcedureShape, kind: str, variant: int, rule: str) -> str
     return None
 
 
-def _truth_table(parts, dossier_ids: pl.Series, procedure_code, kind_of, ruleset_of_row, rulesets) -> pl.DataFrame:
-    if not parts:
+def _truth_table(parts, dossier_ids: pl.Series, procedure_codes: pl.Series, kind_of, ruleset_of_row, rulesets) -> pl.DataFrame:
+    frames = []
+    for rows, rule, step in parts:
+        enabled_in = np.array([rule_enabled(ruleset, rule) for ruleset in rulesets])
+        rows = rows[enabled_in[ruleset_of_row[rows]]]
+        if rows.size:
+            frames.append(pl.DataFrame({"row": rows.astype(np.int64)}).with_columns(
+                rule=pl.lit(rule, dtype=pl.String), step=pl.lit(step, dtype=pl.String)))
+    if not frames:
         return pl.DataFrame(schema={c: pl.String for c in TRUTH_COLUMNS})
-    rows = np.concatenate([p[0] for p in parts])
-    rules = np.concatenate([np.full(p[0].size, p[1], dtype=object) for p in parts])
-    steps = np.concatenate([np.full(p[0].size, p[2], dtype=object) for p in parts])
-    enabled = np.array([rule_enabled(rulesets[ruleset_of_row[row]], rule) for row, rule in zip(rows.tolist(), rules.tolist())]) \
-        if rows.size < 200_000 else _enabled_vectorised(rows, rules, ruleset_of_row, rulesets)
-    frame = pl.DataFrame({
-        "row": rows[enabled],
-        "rule": pl.Series(rules[enabled].tolist(), dtype=pl.String),
-        "step": pl.Series(steps[enabled].tolist(), dtype=pl.String),
-    })
-    frame = frame.sort(["row", "rule", "step"], nulls_last=True).unique(["row", "rule"], keep="first", maintain_order=True)
+    frame = pl.concat(frames).sort(["row", "rule", "step"], nulls_last=True).unique(["row", "rule"], keep="first", maintain_order=True)
     row_values = frame["row"].to_numpy()
     return pl.DataFrame({
         "dossier_id": dossier_ids.gather(row_values),
         "rule": frame["rule"],
-        "defect": pl.Series(kind_of[row_values].tolist(), dtype=pl.String),
-        "procedure_code": pl.Series(procedure_code[row_values].tolist(), dtype=pl.String),
+        "defect": pl.Series(KIND_NAMES, dtype=pl.String).gather(kind_of[row_values]),
+        "procedure_code": procedure_codes.gather(row_values),
         "step": frame["step"],
     }).sort(["dossier_id", "rule"])
-
-
-def _enabled_vectorised(rows, rules, ruleset_of_row, rulesets) -> np.ndarray:
-    enabled = np.ones(rows.size, dtype=bool)
-    for r, ruleset in enumerate(rulesets):
-        for rule in set(rules.tolist()):
-            if not rule_enabled(ruleset, rule):
-                enabled &= ~((ruleset_of_row[rows] == r) & (rules == rule))
-    return enabled
 
 
 def _hash(library, document) -> str | None:
