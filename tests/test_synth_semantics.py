@@ -84,8 +84,12 @@ def findings_of_dossier(events: list[dict], library, calendar, as_of: dt.datetim
     processed = [e["at"] for e in events if e["step"] == "processed"]
     terminal = [e["at"] for e in events if e["step"] in TERMINAL]
     finish = processed[0] if processed else (return_moment if return_moment else (terminal[0] if terminal else None))
+    overdue = finish is None and appointment < as_of
+    if overdue:
+        found.add("open_overdue")
     if finish is not None and finish > appointment:
         found.add("finished_late")
+    if "finished_late" in found or overdue:
         lead = ruleset.apology_lead_working_days
         timely = False
         for e in events:
@@ -108,8 +112,6 @@ def findings_of_dossier(events: list[dict], library, calendar, as_of: dt.datetim
             found.add("returned_before_approval")
     if return_moment is not None and any(e["at"] > return_moment for e in events):
         found.add("event_after_return")
-    if finish is None and appointment < as_of:
-        found.add("open_overdue")
     return {rule for rule in found if _enabled(ruleset, rule)}
 
 

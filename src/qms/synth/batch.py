@@ -88,7 +88,8 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
     first_step = next(i for i, s in enumerate(slots) if s.role == STEP)
     limit_effective = _limit_effective_s(shape, ctx.day_ws)
     unallotted = _unallotted_budget(shape, limit_effective)
-    quick = kind == "step_overrun"  # the other steps hurry so the overrun does not make the dossier late
+    quick = kind == "step_overrun"
+    pre_count = np.maximum(0, data.counting_start_ws - data.received_ws)  # the other steps hurry so the overrun does not make the dossier late
 
     pending: list[int] = []
     for position, slot in enumerate(slots):
@@ -104,7 +105,9 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
         if position == first_step:  # a step after a `received` status: quick, not measured
             amount = np.maximum(minimum, _uniform(rng, 60, 1800, n)).astype(np.int64)
         elif slot.mode == "overrun":
-            amount = np.floor(OVERRUN_FACTOR * info.nominal_s + OVERRUN_EXTRA_S
+            # Plus the working time before the counting start, in case a checker
+            # leaves the time before the clock starts out of a step's duration.
+            amount = np.floor(OVERRUN_FACTOR * info.nominal_s + OVERRUN_EXTRA_S + pre_count
                               + _uniform(rng, 0, 0.2, n) * info.nominal_s).astype(np.int64)
             fixed[position] = True
         else:
@@ -155,9 +158,9 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
         gaps[:, delayed] += extra
         work[:, delayed] += extra
         if info.nominal_s:
-            band = (work[:, delayed] > CLEAN_SHARE_MAX * info.effective_s + 60) & (
-                work[:, delayed] < OVERRUN_FACTOR * info.nominal_s + OVERRUN_EXTRA_S + 60)
-            bump = np.where(band, np.ceil(OVERRUN_FACTOR * info.nominal_s + OVERRUN_EXTRA_S + 60) - work[:, delayed], 0)
+            floor_over = OVERRUN_FACTOR * info.nominal_s + OVERRUN_EXTRA_S + 60 + pre_count
+            band = (work[:, delayed] > CLEAN_SHARE_MAX * info.effective_s + 60) & (work[:, delayed] < floor_over)
+            bump = np.where(band, np.ceil(floor_over) - work[:, delayed], 0)
             gaps[:, delayed] += bump.astype(np.int64)
             work[:, delayed] += bump.astype(np.int64)
 

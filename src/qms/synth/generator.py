@@ -310,7 +310,9 @@ def generate_log(
     # Open and overdue as of the latest event.
     overdue = is_open & (appointment_moment_us < as_of_us) & (kind_of != KIND_CODE["unknown_procedure"])
     if overdue.any():
+        # Past its appointment with no apology (open dossiers never carry one here).
         truth_parts.append((np.flatnonzero(overdue), "open_overdue", None))
+        truth_parts.append((np.flatnonzero(overdue), "late_without_apology", None))
 
     # Procedure codes: the library's, then the foreign ones of the unknown_procedure defect.
     foreign = [c for c in FOREIGN_PROCEDURE_CODES if c not in set(codes)]
