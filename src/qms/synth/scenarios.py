@@ -60,7 +60,7 @@ def variants(kind: str, shape: ProcedureShape, ruleset: RuleSet, limit_days: flo
     steps = shape.steps
     middle_required = shape.middle(required_only=True)
     if kind in ("unknown_procedure", "no_result_step", "appointment_beyond_limit", "appointment_missing",
-                "too_many_supplement_requests", "late_no_apology"):
+                "too_many_supplement_requests"):
         return [0]
     if kind == "missing_step":
         return list(middle_required)
