@@ -130,7 +130,12 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
         staging = Path(folder)
         tell(_("reading"))
         raw = open_source(path, profile, staging)
-        mapped = map_to_canonical(raw, profile)
+        if raw.format in ("csv", "jsonl"):
+            # parse the text once; every later pass reads columns from Parquet
+            staged_raw = staging / "source.parquet"
+            _run_polars(raw, lambda: raw.frame.sink_parquet(staged_raw))
+            raw.frame = pl.scan_parquet(staged_raw)
+        mapped = _run_mapping(raw, profile)
         staged = staging / "parsed.parquet"
         tell(_("parsing"))
         _run_polars(raw, lambda: mapped.frame.sink_parquet(staged))
@@ -140,6 +145,12 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
         if total == 0:
             raise QmsError(_("{path}: the log has a header but no data rows").format(path=path))
         yield _Session(raw, profile, mapped, parsed, counts, staging)
+
+
+def _run_mapping(raw: RawSource, profile: LogProfile) -> Mapped:
+    result: list[Mapped] = []
+    _run_polars(raw, lambda: result.append(map_to_canonical(raw, profile)))
+    return result[0]
 
 
 def _run_polars(raw: RawSource, action: Callable[[], object]) -> None:
