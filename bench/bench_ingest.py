@@ -179,13 +179,32 @@ def measure(fmt: str, path: Path) -> dict:
     }
 
 
+def write_exports(dossiers: int, formats: list[str], folder: Path) -> None:
+    started = time.perf_counter()
+    frame = generate(dossiers)
+    print(f"generated {frame.height:,} events of {dossiers:,} dossiers in {time.perf_counter() - started:.1f} s")
+    for fmt in formats:
+        started = time.perf_counter()
+        path = folder / f"export.{fmt}"
+        if fmt == "csv":
+            frame.write_csv(path, include_bom=True)
+        elif fmt == "xlsx":
+            sheets = write_xlsx(frame, path)
+            print(f"  xlsx: {sheets} sheet(s) of at most 1,000,000 rows")
+        print(f"wrote {path} ({path.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dossiers", type=int, default=1_000_000)
     parser.add_argument("--formats", default="csv,xlsx")
     parser.add_argument("--keep", type=Path, help="Keep the generated files in this folder")
     parser.add_argument("--measure", nargs=2, metavar=("FORMAT", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--generate", nargs=3, metavar=("DOSSIERS", "FORMATS", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:
+        write_exports(int(args.generate[0]), args.generate[1].split(","), Path(args.generate[2]))
+        return
     if args.measure:
         print(json.dumps(measure(args.measure[0], Path(args.measure[1]))))
         return
@@ -193,21 +212,12 @@ def main() -> None:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="qms-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    started = time.perf_counter()
-    frame = generate(args.dossiers)
-    print(f"generated {frame.height:,} events of {args.dossiers:,} dossiers in {time.perf_counter() - started:.1f} s")
-    paths = {}
-    for fmt in args.formats.split(","):
-        started = time.perf_counter()
-        path = folder / f"export.{fmt}"
-        if fmt == "csv":
-            frame.write_csv(path, include_bom=True)
-        elif fmt == "xlsx":
-            sheets = write_xlsx(frame, path)
-            print(f"  xlsx: {sheets} sheets of at most 1,000,000 rows")
-        paths[fmt] = path
-        print(f"wrote {path} ({path.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.1f} s")
-    del frame
+    # generating in a child keeps this process small: a child's peak RSS counts
+    # from its parent's size at fork
+    child = subprocess.run([sys.executable, __file__, "--generate", str(args.dossiers), args.formats, str(folder)],
+                           check=True, capture_output=True, text=True)
+    print(child.stdout, end="")
+    paths = {fmt: folder / f"export.{fmt}" for fmt in args.formats.split(",")}
     for fmt, path in paths.items():
         child = subprocess.run([sys.executable, __file__, "--measure", fmt, str(path)],
                                capture_output=True, text=True, check=False)

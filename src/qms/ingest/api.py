@@ -140,7 +140,7 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
         tell(_("parsing"))
         _run_polars(raw, lambda: mapped.frame.sink_parquet(staged))
         parsed = pl.scan_parquet(staged)
-        counts = dict(parsed.group_by(REASON).len().collect().iter_rows())
+        counts = dict(parsed.group_by(REASON).len().collect(engine="streaming").iter_rows())
         total = sum(counts.values())
         if total == 0:
             raise QmsError(_("{path}: the log has a header but no data rows").format(path=path))

@@ -211,7 +211,10 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
         if (name in TIMESTAMP_FIELDS and not isinstance(schema[source.column], (pl.Datetime, pl.Date)))
         or (name not in TIMESTAMP_FIELDS and source.values)
     ]
-    distinct = pl.collect_all([frame.select(pl.col(TEXT + name).drop_nulls().unique()) for name in needs]) if needs else []
+    distinct = (
+        pl.collect_all([frame.select(pl.col(TEXT + name).drop_nulls().unique()) for name in needs], engine="streaming")
+        if needs else []
+    )
     tables: dict[str, pl.DataFrame] = {}
     for name, values in zip(needs, distinct):
         series = values.to_series()
