@@ -147,3 +147,12 @@ def test_bad_rows_give_exit_1_and_a_reconciled_rejects_file(tmp_path):
                          "Rows read: 2 = accepted 1 + rejected 1", "unparseable_timestamp: 1")
     assert rejects.read_text(encoding="utf-8-sig").count("\n") == 2
     assert result.exit_code == 1
+
+
+def test_malformed_json_line(tmp_path):
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        '{"dossier_id":"D1","procedure_code":"P","step":"received","at":"2025-01-01T00:00:00Z"}\n'
+        '{"dossier_id":"D2","procedure_code":"P","step":"received","at":"2025-01-01T00:00:00Z"\n'
+    )
+    _fails_with(["validate", path], f"{path}:2: not valid JSON")

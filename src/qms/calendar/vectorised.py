@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from ..errors import QmsError
-from .day_plans import US_PER_DAY, US_PER_MINUTE, DayPlanner, from_us, local_to_us, to_us
+from .day_plans import US_PER_DAY, US_PER_MINUTE, DayPlanner, from_us, to_us
 
 # Larger than any instant in range, small enough that adding an offset cannot overflow.
 FAR = np.int64(2**62)
@@ -46,7 +46,6 @@ class DayTables:
         plans = [planner.plan(day) for day in days]
         count = len(days)
         zone = planner.zone
-        self._cutoffs: dict[int, np.ndarray] = {}
 
         # ---- day level ------------------------------------------------------------
         midnights = [to_us(dt.datetime.combine(day, dt.time(), tzinfo=zone)) for day in days]
@@ -172,14 +171,6 @@ class DayTables:
         switch = self.change_at[day] + np.maximum(before, after)
         return np.where(wall < switch, wall - before, wall - after)
 
-    def cutoff_instants(self, cutoff_us: int) -> np.ndarray:
-        """The cut-off as an instant on each day (computed once per cut-off)."""
-        if cutoff_us not in self._cutoffs:
-            zone = self.planner.zone
-            days = [self.first_day + dt.timedelta(days=i) for i in range(len(self.wall_midnight))]
-            self._cutoffs[cutoff_us] = np.array([local_to_us(day, cutoff_us, zone) for day in days], dtype=np.int64)
-        return self._cutoffs[cutoff_us]
-
     # ---- counted time ---------------------------------------------------------------
 
     def counted_until(self, instants: np.ndarray) -> np.ndarray:
@@ -197,12 +188,14 @@ class DayTables:
             raise OutOfRange(+1)
         return result
 
-    def counting_start(self, received: np.ndarray, cutoff_us: int | None) -> np.ndarray:
+    def counting_start(self, received: np.ndarray, cutoff_us: int | np.ndarray | None) -> np.ndarray:
+        """`cutoff_us`: wall-clock microseconds after midnight, one for all rows or
+        one per row (FAR for a row without a cut-off), or None."""
         block = self.locate(received)
         start = np.maximum(received, self.next_open_from[block])
         if cutoff_us is not None:
             day = self.block_day[block]
-            late = self.has_sessions[day] & (received > self.cutoff_instants(cutoff_us)[day])
+            late = self.has_sessions[day] & (self.wall_clock(received, day) > cutoff_us)
             start = np.where(late, self.next_opening_after[day], start)
         if start.size and start.max() >= FAR:
             raise OutOfRange(+1)

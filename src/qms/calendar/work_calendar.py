@@ -256,7 +256,7 @@ class WorkCalendar:
              numbers: Sequence[np.ndarray] = (), result: str = "instant") -> np.ndarray:
         """Apply `operation(tables, *required, *optional, *numbers)` chunk by chunk.
 
-        A row with NaT in a `required` array or NaN in a `numbers` array gives NaT
+        A row with NaT in a `required` array or NaN in a float `numbers` array gives NaT
         (instants), NaN (minutes) or False (flags); NaT in an `optional` array is the
         operation's business (e.g. no such pause). Chunks keep the temporaries in
         cache; the day tables grow (and the whole run restarts) when they fall short.
@@ -288,7 +288,9 @@ class WorkCalendar:
 
     def _by_variant(self, office_unit, size: int, compute_one) -> np.ndarray:
         """Apply `compute_one(calendar, rows)` per Saturday-rule variant of the units."""
-        if office_unit is None or isinstance(office_unit, str):
+        if office_unit is None:
+            return compute_one(self, slice(None))
+        if isinstance(office_unit, str):
             return compute_one(self.for_unit(office_unit), slice(None))
         base = self.for_unit(None)
         default_counts = self.settings.saturday_receipt_counts
@@ -303,7 +305,9 @@ class WorkCalendar:
         other = units.is_in(differ).fill_null(False).to_numpy()
         if not other.any():
             return compute_one(base, slice(None))
-        result = compute_one(base, ~other)
+        first = compute_one(base, ~other)
+        result = np.empty(size, dtype=first.dtype)
+        result[~other] = first
         result[other] = compute_one(self.for_unit(differ[0]), other)
         return result
 
@@ -314,12 +318,23 @@ class WorkCalendar:
             lambda calendar, rows: calendar._run(lambda tables, t: tables.is_working(t), [values[rows]], result="flag"),
         )
 
-    def counting_start_array(self, received_at, cutoff: dt.time | None | bool = None, unit=None) -> np.ndarray:
+    def counting_start_array(self, received_at, cutoff=None, unit=None) -> np.ndarray:
+        """Vectorised `counting_start`. `cutoff`: as for `counting_start`, or one per
+        row (numpy timedelta64 since midnight, a polars Duration or Time series, or a
+        list of `datetime.time`), where NaT / None means no cut-off for that row."""
         values = as_instants(received_at)
-        cutoff_us = self._cutoff_us(cutoff)
+        if cutoff is None or isinstance(cutoff, (bool, dt.time)):
+            cutoff_us = self._cutoff_us(cutoff)
+            cutoffs = [] if cutoff_us is None else [np.full(len(values), cutoff_us, dtype=np.int64)]
+        else:
+            cutoffs = [_cutoff_array(cutoff, len(values))]
+
+        def operation(tables: DayTables, received, *cutoff_column):
+            return tables.counting_start(received, cutoff_column[0] if cutoff_column else None)
+
         return _as_datetimes(self._by_variant(
             unit, len(values),
-            lambda calendar, rows: calendar._run(lambda tables, t: tables.counting_start(t, cutoff_us), [values[rows]]),
+            lambda calendar, rows: calendar._run(operation, [values[rows]], numbers=[c[rows] for c in cutoffs]),
         ))
 
     def add_array(self, start, amount, unit: str, office_unit=None) -> np.ndarray:
@@ -437,6 +452,33 @@ def as_instants(values) -> np.ndarray:
     return np.ascontiguousarray(array.astype("datetime64[us]")).view(np.int64).reshape(-1)
 
 
+def _cutoff_array(cutoff, size: int) -> np.ndarray:
+    """Per-row cut-offs as wall-clock microseconds after midnight; no cut-off = never late."""
+    import polars as pl
+
+    never = np.iinfo(np.int64).max
+    if isinstance(cutoff, pl.Series):
+        if cutoff.dtype == pl.Time:
+            cutoff = cutoff.cast(pl.Int64) // 1000  # nanoseconds after midnight
+            values = cutoff.fill_null(never).to_numpy().astype(np.int64)
+        else:
+            values = cutoff.cast(pl.Duration("us")).to_numpy().astype("timedelta64[us]").view(np.int64)
+    else:
+        array = np.asarray(cutoff)
+        if array.dtype == object:
+            values = np.array([never if item is None else
+                               (item.hour * 3600 + item.minute * 60 + item.second) * 1_000_000 + item.microsecond
+                               for item in array], dtype=np.int64)
+        elif np.issubdtype(array.dtype, np.timedelta64):
+            values = array.astype("timedelta64[us]").view(np.int64)
+        else:
+            raise QmsError(_("cut-offs must be times of day (timedelta64 since midnight or datetime.time)"))
+    values = np.where(values == NAT, never, values)
+    if len(values) != size:
+        raise QmsError(_("cut-off has {got} values for {expected} instants").format(got=len(values), expected=size))
+    return values
+
+
 def _aware_utc(item: dt.datetime) -> dt.datetime:
     if item.tzinfo is None:
         raise QmsError(_("a list of datetimes for an array operation must be timezone-aware"))
@@ -462,14 +504,15 @@ def _run_chunk(operation, tables: DayTables, rows: slice, required, optional, nu
     for values in chunk_required[1:]:
         missing |= values == NAT
     for values in chunk_numbers:
-        missing |= np.isnan(values)
+        if values.dtype.kind == "f":
+            missing |= np.isnan(values)
     if not missing.any():
         return operation(tables, *chunk_required, *chunk_optional, *chunk_numbers)
     # stand-in values for the missing rows, computed and then discarded
     stand_in = tables.midnight[0]
     chunk_required = [np.where(missing, stand_in, values) for values in chunk_required]
     chunk_optional = [np.where(missing, NAT, values) for values in chunk_optional]
-    chunk_numbers = [np.where(missing, 0.0, values) for values in chunk_numbers]
+    chunk_numbers = [np.where(missing, 0, values) for values in chunk_numbers]
     return np.where(missing, empty, operation(tables, *chunk_required, *chunk_optional, *chunk_numbers))
 
 

@@ -130,16 +130,27 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
         staging = Path(folder)
         tell(_("reading"))
         raw = open_source(path, profile, staging)
-        mapped = map_to_canonical(raw, profile)
+        if raw.format in ("csv", "jsonl"):
+            # parse the text once; every later pass reads columns from Parquet
+            staged_raw = staging / "source.parquet"
+            _run_polars(raw, lambda: raw.frame.sink_parquet(staged_raw))
+            raw.frame = pl.scan_parquet(staged_raw)
+        mapped = _run_mapping(raw, profile)
         staged = staging / "parsed.parquet"
         tell(_("parsing"))
         _run_polars(raw, lambda: mapped.frame.sink_parquet(staged))
         parsed = pl.scan_parquet(staged)
-        counts = dict(parsed.group_by(REASON).len().collect().iter_rows())
+        counts = dict(parsed.group_by(REASON).len().collect(engine="streaming").iter_rows())
         total = sum(counts.values())
         if total == 0:
             raise QmsError(_("{path}: the log has a header but no data rows").format(path=path))
         yield _Session(raw, profile, mapped, parsed, counts, staging)
+
+
+def _run_mapping(raw: RawSource, profile: LogProfile) -> Mapped:
+    result: list[Mapped] = []
+    _run_polars(raw, lambda: result.append(map_to_canonical(raw, profile)))
+    return result[0]
 
 
 def _run_polars(raw: RawSource, action: Callable[[], object]) -> None:
@@ -158,7 +169,29 @@ def _run_polars(raw: RawSource, action: Callable[[], object]) -> None:
                         path=raw.path, line=line, fields=fields, header=header
                     )
                 ) from None
+        if raw.format == "jsonl":
+            bad = first_bad_json_line(raw.path)
+            if bad:
+                raise QmsError(_("{path}:{line}: not valid JSON: {error}").format(
+                    path=raw.path, line=bad[0], error=bad[1])) from None
         raise QmsError(_("{path}: cannot be read: {error}").format(path=raw.path, error=message)) from None
+
+
+def first_bad_json_line(path: Path) -> tuple[int, str] | None:
+    """(line, problem) of the first line that is not a JSON object; explains a failure only."""
+    import json
+
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as error:
+                return number, error.msg
+            if not isinstance(value, dict):
+                return number, "not an object"
+    return None
 
 
 def _report(session: _Session, findings: pl.DataFrame, checked: Iterable[str], **paths) -> IngestReport:

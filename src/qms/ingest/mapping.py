@@ -16,7 +16,7 @@ import polars as pl
 from ..errors import QmsError
 from ..i18n import _
 from ..model.profile import ISO, LogProfile
-from .schema import CHANNELS, CORE_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS, output_order
+from .schema import CANONICAL_FIELDS, CHANNELS, CORE_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS, output_order
 from .source import ROW, RawSource
 
 PARSED = "__c_"
@@ -135,7 +135,46 @@ def missing_columns(raw: RawSource, profile: LogProfile) -> list[str]:
     ]
 
 
+TEXT = "__t_"  # internal: a mapped source column as clean text (stripped, blanks null)
+
+
+def _clean_text(column: str, dtype: pl.DataType, null_values: list[str]) -> pl.Expr:
+    text = _text(column, dtype)
+    if null_values:
+        text = pl.when(text.is_in(null_values)).then(None).otherwise(text)
+    return text
+
+
+def parse_timestamps(values: pl.Series, formats: list[str], zone: str) -> pl.DataFrame:
+    """Distinct source strings -> UTC instants, trying each format only on the values
+    no earlier format matched. Returns the matched pairs (value, at)."""
+    remaining = pl.DataFrame({"value": values})
+    found = []
+    for fmt in expand_formats(formats):
+        if remaining.height == 0:
+            break
+        parsed = pl.col("value").str.to_datetime(fmt, time_unit="us", strict=False)
+        parsed = parsed.dt.convert_time_zone("UTC") if _is_aware(fmt) else _localise(parsed, zone)
+        attempt = remaining.with_columns(parsed.alias("at"))
+        found.append(attempt.filter(pl.col("at").is_not_null()))
+        remaining = attempt.filter(pl.col("at").is_null()).select("value")
+    if not found:
+        return pl.DataFrame(schema={"value": pl.String, "at": pl.Datetime("us", "UTC")})
+    return pl.concat(found)
+
+
+def map_values(values: pl.Series, mapping: dict[str, str]) -> pl.DataFrame:
+    """Distinct source strings -> canonical values (matched pairs only)."""
+    frame = pl.DataFrame({"value": values}).with_columns(_value_map(pl.col("value"), mapping).alias("mapped"))
+    return frame.filter(pl.col("mapped").is_not_null())
+
+
 def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
+    """The profile as polars expressions over `raw.frame`.
+
+    Timestamp parsing and value maps are worked out once per distinct source value
+    (a log repeats its labels and its dossier-level dates on every row) and applied
+    with a hash lookup, so the per-row cost does not grow with the number of formats."""
     schema = raw.schema()
     missing = missing_columns(raw, profile)
     if missing:
@@ -149,60 +188,87 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
             )
             + hint
         )
+    for name in ("dossier_id", "procedure_code", "step", "at"):
+        source = profile.fields[name]
+        if source.column is not None and source.column not in schema:
+            raise QmsError(_("profile {profile!r}: field {field} has no source").format(profile=profile.profile, field=name))
+
+    # 1. every mapped column as clean text
+    present = {
+        name: source for name, source in profile.fields.items()
+        if source.constant is None and source.column in schema
+    }
+    text_columns = [
+        _clean_text(source.column, schema[source.column], source.null_values).alias(TEXT + name)
+        for name, source in present.items()
+    ]
+    frame = raw.frame.with_columns(text_columns)
+
+    # 2. distinct values of the columns that need parsing or mapping, worked out once
+    lookups: dict[str, tuple[str, ...]] = {}
+    needs = [
+        name for name, source in present.items()
+        if (name in TIMESTAMP_FIELDS and not isinstance(schema[source.column], (pl.Datetime, pl.Date)))
+        or (name not in TIMESTAMP_FIELDS and source.values)
+    ]
+    distinct = (
+        pl.collect_all([frame.select(pl.col(TEXT + name).drop_nulls().unique()) for name in needs], engine="streaming")
+        if needs else []
+    )
+    tables: dict[str, pl.DataFrame] = {}
+    for name, values in zip(needs, distinct):
+        series = values.to_series()
+        if name in TIMESTAMP_FIELDS:
+            tables[name] = parse_timestamps(series, profile.formats_for(name), profile.zone_for(name))
+        else:
+            tables[name] = map_values(series, present[name].values)
 
     parsed: dict[str, pl.Expr] = {}
     problems: list[tuple[str, pl.Expr, pl.Expr]] = []  # (reason, condition, detail)
-    consumed: set[str] = set()
     for name, source in profile.fields.items():
         if source.constant is not None:
             parsed[name] = pl.lit(source.constant, dtype=pl.String)
-            continue
-        column = source.column
-        if column not in schema:  # optional and absent
-            continue
-        consumed.add(column)
-        dtype = schema[column]
-        raw_text = _text(column, dtype)
-        if source.null_values:
-            raw_text = pl.when(raw_text.is_in(source.null_values)).then(None).otherwise(raw_text)
+    for name, source in present.items():
+        column, dtype = source.column, schema[source.column]
+        text = pl.col(TEXT + name)
         result = pl.col(PARSED + name)  # conditions read the parsed column, not re-parse
         if name in TIMESTAMP_FIELDS:
-            value = timestamp_expr(column, dtype, profile.formats_for(name), profile.zone_for(name), raw_text)
-            parsed[name] = value
+            if name in tables:
+                table = tables[name]
+                parsed[name] = text.replace_strict(
+                    table["value"], table["at"], default=None, return_dtype=pl.Datetime("us", "UTC")
+                )
+            else:
+                parsed[name] = timestamp_expr(column, dtype, profile.formats_for(name), profile.zone_for(name))
             if name == "at":
-                problems.append(("missing_timestamp", raw_text.is_null(), _detail("missing_timestamp", column, None)))
+                problems.append(("missing_timestamp", text.is_null(), _detail("missing_timestamp", column, None)))
             problems.append((
-                "unparseable_timestamp",
-                raw_text.is_not_null() & result.is_null(),
-                _detail("unparseable_timestamp", column, raw_text),
+                "unparseable_timestamp", text.is_not_null() & result.is_null(),
+                _detail("unparseable_timestamp", column, text),
             ))
             continue
-        value = raw_text
-        if source.values:
-            mapped = _value_map(raw_text, source.values)
+        value = text
+        if name in tables:
+            table = tables[name]
+            mapped = text.replace_strict(table["value"], table["mapped"], default=None, return_dtype=pl.String)
             keep = profile.unmapped_policy(name) == "keep"
-            value = pl.coalesce(mapped, raw_text) if keep else mapped
-            if not keep and name not in ("channel",):
+            value = pl.coalesce(mapped, text) if keep else mapped
+            if not keep and name != "channel":
                 reason = "unknown_step" if name == "step" else "unknown_value"
-                problems.append((reason, raw_text.is_not_null() & result.is_null(), _detail(reason, column, raw_text)))
+                problems.append((reason, text.is_not_null() & result.is_null(), _detail(reason, column, text)))
         parsed[name] = value
         if name in ("dossier_id", "procedure_code", "step"):
             reason = f"missing_{name}"
-            problems.append((reason, raw_text.is_null(), _detail(reason, column, None)))
+            problems.append((reason, text.is_null(), _detail(reason, column, None)))
         if name == "channel":
             problems.append((
                 "unknown_channel",
-                raw_text.is_not_null() & (result.is_null() | ~result.is_in(list(CHANNELS))),
-                _detail("unknown_channel", column, raw_text),
+                text.is_not_null() & (result.is_null() | ~result.is_in(list(CHANNELS))),
+                _detail("unknown_channel", column, text),
             ))
-    # a constant or an optional-and-absent required field still needs its checks
-    for name in ("dossier_id", "procedure_code", "step"):
-        if name not in parsed:
-            raise QmsError(_("profile {profile!r}: field {field} has no source").format(profile=profile.profile, field=name))
-    if "at" not in parsed:
-        raise QmsError(_("profile {profile!r}: field {field} has no source").format(profile=profile.profile, field="at"))
     for name in CORE_FIELDS:
         parsed.setdefault(name, pl.lit(None, dtype=pl.String))
+    consumed = {source.column for source in present.values()}
 
     # where a source column is named `source_row` (a converted log read again), it
     # keeps pointing at the original file's row
@@ -214,21 +280,20 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
 
     order = {reason: i for i, reason in enumerate(_reason_order())}
     problems.sort(key=lambda p: order.get(p[0], len(order)))
-    blank_row = pl.all_horizontal([_text(c, schema[c]).is_null() for c in raw.columns]) if raw.columns else pl.lit(False)
-
+    # blank: every cell empty (cheap test: null or zero length)
+    blank_row = (
+        pl.all_horizontal([_is_empty(c, schema[c]) for c in raw.columns]) if raw.columns else pl.lit(False)
+    )
     reason_expr = pl.when(blank_row).then(pl.lit("empty_row"))
     for reason, condition, _detail_expr in problems:
         reason_expr = reason_expr.when(condition).then(pl.lit(reason))
     reason_expr = reason_expr.otherwise(pl.lit(None, dtype=pl.String))
     details = [pl.when(condition).then(detail) for _r, condition, detail in problems]
-    detail_expr = (
-        pl.when(blank_row).then(pl.lit("empty_row"))
-        .otherwise(pl.concat_str(details, separator="; ", ignore_nulls=True) if details else pl.lit(None))
+    detail_expr = pl.when(blank_row).then(pl.lit("empty_row")).otherwise(
+        pl.concat_str(details, separator="; ", ignore_nulls=True) if details else pl.lit(None, dtype=pl.String)
     )
 
     unmapped: dict[str, str] = {}
-    from .schema import CANONICAL_FIELDS
-
     taken = set(CANONICAL_FIELDS) | {SOURCE_ROW}
     for column in raw.columns:
         if column in consumed:
@@ -238,11 +303,19 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
         taken.add(out)
 
     fields = [name for name in parsed if name != SOURCE_ROW]
-    frame = raw.frame.with_columns(
-        *[expr.alias(PARSED + name) for name, expr in parsed.items()],
-    ).with_columns(reason_expr.alias(REASON), detail_expr.alias(DETAIL))
-    frame = frame.with_columns(pl.when(pl.col(REASON).is_null()).then(None).otherwise(pl.col(DETAIL)).alias(DETAIL))
+    frame = (
+        frame.with_columns(*[expr.alias(PARSED + name) for name, expr in parsed.items()])
+        .with_columns(reason_expr.alias(REASON))
+        .with_columns(pl.when(pl.col(REASON).is_null()).then(None).otherwise(detail_expr).alias(DETAIL))
+        .drop([TEXT + name for name in present])
+    )
     return Mapped(frame, fields, unmapped, list(raw.columns))
+
+
+def _is_empty(column: str, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.String:
+        return pl.col(column).is_null() | (pl.col(column).str.len_bytes() == 0)
+    return pl.col(column).is_null()
 
 
 def _reason_order() -> tuple[str, ...]:

@@ -120,7 +120,7 @@ def quality_findings(
     frames = [p.select(list(FINDING_SCHEMA)).cast(FINDING_SCHEMA) for p in parts if p is not None]
     if not frames:
         return _empty()
-    found = pl.concat(pl.collect_all(frames))
+    found = pl.concat(pl.collect_all(frames, engine="streaming"))
     order = {kind: i for i, kind in enumerate(QUALITY_KINDS)}
     return found.sort(pl.col("kind").replace_strict(order, return_dtype=pl.Int32), "dossier_id", "field", nulls_last=True)
 

@@ -54,11 +54,17 @@ def _read_jsonl(path: Path) -> RawSource:
         frame = pl.scan_ndjson(path, infer_schema_length=10_000, row_index_name=ROW, row_index_offset=1)
         names = frame.collect_schema().names()
     except Exception as error:
+        from .api import first_bad_json_line
+
+        bad = first_bad_json_line(path)
+        if bad:
+            raise QmsError(_("{path}:{line}: not valid JSON: {error}").format(path=path, line=bad[0], error=bad[1])) from None
         raise QmsError(
             _("{path}: not readable as JSON Lines ({error})").format(path=path, error=_first_line(error))
         ) from None
     frame = frame.with_columns(pl.col(ROW).cast(pl.Int64))
-    return RawSource(path, "jsonl", frame, [n for n in names if n != ROW], row_label="line")
+    # blank lines are skipped, so the row number counts records
+    return RawSource(path, "jsonl", frame, [n for n in names if n != ROW], row_label="record")
 
 
 def _first_line(error: Exception) -> str:

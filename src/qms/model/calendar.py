@@ -27,10 +27,10 @@ class Weekday(str, Enum):
 
 
 def _clock_time(value):
-    # YAML 1.1 reads an unquoted 07:30 as the base-60 number 450; pydantic would then
+    # YAML 1.1 reads an unquoted 17:00 as the base-60 number 1020; pydantic would then
     # take it as 450 seconds. Refuse numbers so the mistake cannot pass silently.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError('write clock times in quotes, e.g. "07:30" (YAML reads an unquoted 07:30 as a number)')
+        raise ValueError('write clock times in quotes, e.g. "17:00" (YAML reads an unquoted 17:00 as a number)')
     return value
 
 
