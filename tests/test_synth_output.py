@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import json
 
-import numpy as np
 import polars as pl
 import pytest
 from click.testing import CliRunner
@@ -167,3 +166,15 @@ def test_cli_unknown_extension(tmp_path, sample_library):  # noqa: F811
     result = CliRunner().invoke(main, ["--lang", "en", "generate", "-n", "5", "--seed", "1", "--out",
                                        str(tmp_path / "log.dat"), "--docs", str(sample_library.root)])
     assert result.exit_code == 1 and "--format" in result.output
+
+
+def test_ingest_finds_no_data_quality_problem_but_the_unknown_codes(tmp_path, small, sample_library):  # noqa: F811
+    from qms.ingest.api import validate_log
+
+    path = tmp_path / "log.csv"
+    write_events(small.events, path, "csv")
+    report = validate_log(path, "canonical", known_procedure_codes=sample_library.codes("procedure"))
+    unknown = small.truth.filter(pl.col("rule") == "unknown_procedure")["dossier_id"].n_unique()
+    assert unknown > 0
+    assert report.findings_by_kind == {"event_before_receipt": 0, "duplicate_event": 0,
+                                       "conflicting_dossier_fields": 0, "unknown_procedure_code": unknown}

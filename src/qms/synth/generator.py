@@ -9,7 +9,6 @@ event table. The same seed and library give the same table, row for row.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +23,7 @@ from .layout import build_layout
 from .scenarios import (
     CLEAN, DEFECT_KINDS, DEFECT_NAMES, KIND_BY_NAME, LATE_KINDS, REFUSED, WITH_SUPPLEMENT, rule_enabled, variants,
 )
-from .shapes import FOREIGN_PROCEDURE_CODES, STATUS_STEPS, ProcedureShape, shape_of
+from .shapes import FOREIGN_PROCEDURE_CODES, FOREIGN_STEP_IDS, STATUS_STEPS, ProcedureShape, shape_of
 from .timeline import WorkingTimeline
 
 DEFAULT_FROM = dt.date(2025, 1, 1)
@@ -251,7 +250,7 @@ def generate_log(
         roster_size[unit] = len(rosters[unit])
         officer_table.extend(rosters[unit])
     step_table = sorted(set(STATUS_STEPS) | {step.id for shape in shapes for step in shape.steps}
-                        | set(_foreign_steps()))
+                        | set(FOREIGN_STEP_IDS))
     ctx = BatchContext(timeline=timeline, calendar=calendar, rng=rng, day_ws=day_ws, cut_ws=cut_ws,
                        step_code={name: i for i, name in enumerate(step_table)},
                        unit_code={unit: i for i, unit in enumerate(unit_codes)},
@@ -361,7 +360,7 @@ def generate_log(
         "rulesets": [{"code": r.code, "issue": r.issue, "sha256": _hash(library, r)} for r in rulesets],
         "defects": {name: int(count) for name, count in zip(KIND_NAMES, np.bincount(kind_of, minlength=len(KIND_NAMES)))
                     if name in KIND_BY_NAME and count},
-        "rules": dict(sorted(Counter(truth["rule"].to_list()).items())),
+        "rules": {row["rule"]: row["len"] for row in truth.group_by("rule").len().sort("rule").iter_rows(named=True)},
         "units": {unit: {"name": names.unit_name(unit), "officers": rosters[unit]} for unit in unit_codes},
         "semantics": "docs/generate.md",
     }
@@ -389,14 +388,12 @@ def _utc_offset_s(calendar) -> int:
 
 
 def _tet_factor(days: list[dt.date]) -> np.ndarray:
+    """Fewer arrivals in the two weeks before Tết and the days after the break."""
     factor = np.ones(len(days))
     for i, day in enumerate(days):
-        tet = LUNAR_NEW_YEAR.get(day.year) or LUNAR_NEW_YEAR.get(day.year + 1)
-        for candidate in (LUNAR_NEW_YEAR.get(day.year), LUNAR_NEW_YEAR.get(day.year + 1)):
-            if candidate is not None and -14 <= (day - candidate).days <= 12:
-                tet = candidate
+        for tet in (LUNAR_NEW_YEAR.get(day.year), LUNAR_NEW_YEAR.get(day.year + 1)):
+            if tet is not None and -14 <= (day - tet).days <= 12:
                 factor[i] = TET_DIP
-        del tet
     return factor
 
 
@@ -451,17 +448,9 @@ def _dossier_ids(received_us: np.ndarray, offset_s: int, prefix: np.ndarray) -> 
         pl.col("seq").cast(pl.String).str.zfill(5)]).alias("dossier_id"))["dossier_id"]
 
 
-def _foreign_steps():
-    from .shapes import FOREIGN_STEP_IDS
-
-    return FOREIGN_STEP_IDS
-
-
 def _rule_step(shape: ProcedureShape, kind: str, variant: int, rule: str) -> str | None:
     if kind in ("missing_step", "unexpected_step", "repeated_step") and rule == kind:
         if kind == "unexpected_step":
-            from .shapes import FOREIGN_STEP_IDS
-
             return next(s for s in FOREIGN_STEP_IDS if s not in shape.step_ids)
         return shape.steps[variant].id
     if kind == "step_out_of_order" and rule == "step_out_of_order":
