@@ -62,10 +62,14 @@ def findings_of_dossier(events: list[dict], library, calendar, as_of: dt.datetim
         if place[after["step"]] < place[before["step"]] and (before["step"], after["step"]) not in loops:
             found.add("step_out_of_order")
     counts = defaultdict(int)
+    previous = None
     for e in step_events:
+        if previous is not None and (previous["step"], e["step"]) in loops:
+            counts = defaultdict(int)  # a declared loop starts the count again
         counts[e["step"]] += 1
-    if any(n > 1 and not by_id[step].repeatable for step, n in counts.items()):
-        found.add("repeated_step")
+        if counts[e["step"]] > 1 and not by_id[e["step"]].repeatable:
+            found.add("repeated_step")
+        previous = e
     if has_processed and not result_events and not has_terminal:
         found.add("no_result_step")
     for before, after in zip(step_events, step_events[1:]):

@@ -15,6 +15,7 @@ from .layout import (
     EXTRA, LATE_PROCESSED, PROCESSED, RECEIVED, REFUSED, RETURNED, STEP, SUPPLEMENT_RECEIVED,
     SUPPLEMENT_REQUESTED, Layout,
 )
+from .scenarios import BENIGN
 from .shapes import ProcedureShape
 
 NAT = np.iinfo(np.int64).min
@@ -174,7 +175,7 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
     # The cut at the end of the period.
     kept = at_ws <= ctx.cut_ws
     _keep_processed_with_result(slots, at_ws, kept, ctx.cut_ws)
-    if kind not in ("clean", "clean_supplement", "clean_refused") and not kept.all():
+    if kind not in BENIGN and not kept.all():
         raise SynthBug(f"{shape.code}: a {kind} dossier runs past the end of the period")
 
     at_us = ctx.timeline.instant_of(at_ws.reshape(-1)).reshape(at_ws.shape)

@@ -21,7 +21,8 @@ from . import names
 from .batch import NAT, US, BatchContext, BatchInput, build_batch, resolve_due_requests
 from .layout import build_layout
 from .scenarios import (
-    CLEAN, DEFECT_KINDS, DEFECT_NAMES, KIND_BY_NAME, LATE_KINDS, REFUSED, WITH_SUPPLEMENT, rule_enabled, variants,
+    CLEAN, DEFECT_KINDS, DEFECT_NAMES, KIND_BY_NAME, LATE_KINDS, LOOPED, REFUSED, WITH_SUPPLEMENT, loop_variants,
+    rule_enabled, variants,
 )
 from .shapes import FOREIGN_PROCEDURE_CODES, FOREIGN_STEP_IDS, STATUS_STEPS, ProcedureShape, shape_of
 from .timeline import WorkingTimeline
@@ -31,6 +32,7 @@ DEFAULT_TO = dt.date(2025, 12, 31)
 DEFAULT_DEFECT_RATE = 0.10
 SUPPLEMENT_SHARE = 0.08
 REFUSED_SHARE = 0.01
+LOOP_SHARE = 0.03  # of clean dossiers of a procedure with a loop
 OPTIONAL_STEP_SHARE = 0.4
 CHANNELS = ("in_person", "online_full", "online_partial", "postal")
 CHANNEL_SHARES = (0.45, 0.25, 0.22, 0.08)
@@ -48,7 +50,7 @@ TRUTH_COLUMNS = ("dossier_id", "rule", "defect", "procedure_code", "step")
 EVENT_COLUMNS = ("dossier_id", "procedure_code", "step", "unit", "officer", "at", "received_at", "appointment_at",
                  "returned_at", "channel", "step_due_at", "new_appointment_at")
 UTC = pl.Datetime("us", "UTC")
-KIND_NAMES = (CLEAN, WITH_SUPPLEMENT, REFUSED) + DEFECT_NAMES
+KIND_NAMES = (CLEAN, WITH_SUPPLEMENT, REFUSED, LOOPED) + DEFECT_NAMES
 KIND_CODE = {name: code for code, name in enumerate(KIND_NAMES)}
 
 
@@ -218,6 +220,12 @@ def generate_log(
         before_result = sum(1 for step in shape.steps if not step.optional and not step.result)
         kind_of[refused] = KIND_CODE[REFUSED]
         variant_of[refused] = rng.integers(0, max(1, min(3, before_result)), refused.size)
+        loops = loop_variants(shape)
+        if loops:
+            low = SUPPLEMENT_SHARE + REFUSED_SHARE
+            looped = clean_rows[(benign_draw[clean_rows] >= low) & (benign_draw[clean_rows] < low + LOOP_SHARE)]
+            kind_of[looped] = KIND_CODE[LOOPED]
+            variant_of[looped] = np.asarray(loops)[rng.integers(0, len(loops), looped.size)]
 
     # Optional steps: included in some clean dossiers only.
     optional_mask = np.zeros(dossiers, dtype=np.int64)
