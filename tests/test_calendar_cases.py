@@ -265,19 +265,19 @@ def test_calendar_zone_with_daylight_saving_time():
 
 
 def test_saturday_receipt_counts_only_for_units_that_say_so(calendar):
-    # the sample's unit MOTCUA-TP counts its Saturday-morning receipt hours
-    check_start(calendar, "2025-03-08 09:00", "2025-03-08 09:00", unit="MOTCUA-TP")
+    # the sample's unit UBND_XA counts its Saturday-morning receipt hours
+    check_start(calendar, "2025-03-08 09:00", "2025-03-08 09:00", unit="UBND_XA")
     check_start(calendar, "2025-03-08 09:00", "2025-03-10 07:30", unit="OTHER")
-    check_add(calendar, "2025-03-08 09:00", 3, "working_days", "2025-03-12 09:00", office_unit="MOTCUA-TP")
-    check_minutes(calendar, "2025-03-08 09:00", "2025-03-10 08:00", 180, office_unit="MOTCUA-TP")
+    check_add(calendar, "2025-03-08 09:00", 3, "working_days", "2025-03-12 09:00", office_unit="UBND_XA")
+    check_minutes(calendar, "2025-03-08 09:00", "2025-03-10 08:00", 180, office_unit="UBND_XA")
     check_minutes(calendar, "2025-03-08 09:00", "2025-03-10 08:00", 30)
     # a holiday Saturday is not receipt time (Sat 1 Feb 2025, Tết)
-    check_start(calendar, "2025-02-01 09:00", "2025-02-03 07:30", unit="MOTCUA-TP")
+    check_start(calendar, "2025-02-01 09:00", "2025-02-03 07:30", unit="UBND_XA")
 
 
 def test_units_array_mixes_the_rules(calendar):
     received = as_array(at("2025-03-08 09:00"), at("2025-03-08 09:00"), at("2025-03-08 09:00"))
-    result = from_array(calendar.counting_start_array(received, unit=np.array(["MOTCUA-TP", "OTHER", None], dtype=object)))
+    result = from_array(calendar.counting_start_array(received, unit=np.array(["UBND_XA", "OTHER", None], dtype=object)))
     assert result == [at("2025-03-08 09:00"), at("2025-03-10 07:30"), at("2025-03-10 07:30")]
 
 
@@ -321,3 +321,22 @@ def test_cutoff_per_row(calendar):
     as_times = np.array([dt.time(15), None, dt.time(16)], dtype=object)
     assert from_array(calendar.counting_start_array(received, as_times)) == from_array(
         calendar.counting_start_array(received, per_row))
+
+
+def test_units_per_row(calendar):
+    starts = as_array(at("2025-03-11 09:00"), at("2025-03-11 09:00"), at("2025-03-03 10:00"), at("2025-03-11 09:00"))
+    units = np.array(["working_days", "working_hours", "calendar_days", None], dtype=object)
+    result = calendar.add_array(starts, np.array([1, 4, 5, 1.0]), units)
+    assert from_array(result[:3]) == [at("2025-03-12 09:00"), at("2025-03-11 15:00"), at("2025-03-10 17:00")]
+    assert np.isnat(result[3])
+    from qms.errors import QmsError
+
+    with pytest.raises(QmsError):
+        calendar.add_array(starts, 1, np.array(["working_days", "weeks", None, None], dtype=object))
+
+
+def test_manifest_names_the_calendar_and_its_holiday_source(calendar):
+    manifest = calendar.manifest()
+    assert manifest["code"] == "LICH-LV" and manifest["status"] == "approved"
+    assert manifest["holiday_source"] == calendar.holiday_source
+    assert manifest["years_without_holiday_data"] == []

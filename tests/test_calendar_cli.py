@@ -77,7 +77,7 @@ def test_user_mistakes_exit_1_without_traceback(tmp_path):
     assert result.exit_code == 1
     result = run("calendar", "due", "--received", "2025-01-24 16:30", "--procedure", "1.001234")
     assert result.exit_code == 1
-    assert "--procedure" in result.output
+    assert "--procedure" in result.output or "1.001234" in result.output  # not available yet, or unknown code
     broken = tmp_path / "broken.yaml"
     broken.write_text("code: X\nissue: 0\n", encoding="utf-8")
     result = run("calendar", "show", "2025", "--calendar", str(broken))
@@ -97,3 +97,16 @@ def test_calendar_file_without_holiday_data_is_flagged(tmp_path):
     assert data["appointment_at"] == "2025-01-29T16:30:00+07:00"  # Tết not known: counted as working days
     assert data["calendar"]["years_without_holiday_data"] == [2025]
     assert "2025" in result.stderr
+
+
+def test_due_from_a_procedure_of_the_library(tmp_path, monkeypatch):
+    pytest.importorskip("qms.library")
+    monkeypatch.chdir(tmp_path)  # outside any workspace: the bundled sample library
+    # QT-CT-01 (copy certification): 1 working day, cut-off 15:00
+    result = run("calendar", "due", "--received", "2025-03-03 15:30", "--procedure", "QT-CT-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["counting_start"] == "2025-03-04T07:30:00+07:00"
+    assert data["appointment_at"] == "2025-03-05T07:30:00+07:00"
+    assert data["cutoff"] == "15:00"
+    assert data["procedure_issue"] == 1

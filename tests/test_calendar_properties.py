@@ -32,7 +32,7 @@ def _amsterdam() -> WorkCalendar:
     ))
 
 
-CALENDARS = {"sample": SAMPLE, "sample/MOTCUA-TP": SAMPLE.for_unit("MOTCUA-TP"), "amsterdam": _amsterdam()}
+CALENDARS = {"sample": SAMPLE, "sample/UBND_XA": SAMPLE.for_unit("UBND_XA"), "amsterdam": _amsterdam()}
 FEW = settings(max_examples=30, deadline=None)
 
 # instants: any microsecond, or on a whole minute (to hit session boundaries exactly)

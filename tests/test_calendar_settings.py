@@ -13,7 +13,7 @@ def test_sample_calendar_is_valid():
     assert settings.code == "LICH-LV"
     assert settings.timezone == "Asia/Ho_Chi_Minh"
     assert [o.year for o in settings.overrides] == [2027]
-    assert settings.saturday_counts_for("MOTCUA-TP") is True
+    assert settings.saturday_counts_for("UBND_XA") is True
     assert settings.saturday_counts_for("ANY") is False
 
 
@@ -60,3 +60,13 @@ def test_missing_file_and_broken_yaml(tmp_path):
     path = write(tmp_path, HEADER + "office_hours: [\n")
     with pytest.raises(QmsError, match=r"calendar.yaml:\d+"):
         load_calendar_settings(path)
+
+
+def test_office_hours_are_whole_minutes_without_offsets(tmp_path):
+    path = write(tmp_path, HEADER + "office_hours:\n  mon:\n    - {start: \"07:30:30\", end: \"11:30\"}\n"
+                 "  tue:\n    - {start: \"07:30+07:00\", end: \"11:30\"}\n")
+    with pytest.raises(ValidationFailed) as error:
+        load_calendar_settings(path)
+    text = str(error.value)
+    assert f"{path}:7: office_hours.mon.0: Value error, office hours are whole minutes" in text
+    assert f"{path}:9: office_hours.tue.0" in text

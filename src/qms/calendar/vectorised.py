@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from ..errors import QmsError
+from ..i18n import _
 from .day_plans import US_PER_DAY, US_PER_MINUTE, DayPlanner, from_us, to_us
 
 # Larger than any instant in range, small enough that adding an offset cannot overflow.
@@ -103,8 +104,11 @@ class DayTables:
         block = 0
         for value in boundaries:
             block = math.gcd(block, value)
-        if block == 0 or (midnights[-1] - self.base) // block > _MAX_BLOCKS:
-            raise QmsError("calendar: office hours must start and end on whole minutes")
+        if block < US_PER_MINUTE:
+            raise QmsError(_("calendar: office hours must start and end on whole minutes"))
+        if (midnights[-1] - self.base) // block > _MAX_BLOCKS:
+            raise QmsError(_("calendar: the years {first}–{last} are too many to tabulate at {minutes}-minute steps")
+                           .format(first=first_day.year, last=last_day.year, minutes=block // US_PER_MINUTE))
         self.block = block
         block_count = (midnights[-1] - self.base) // block
         self.working = np.zeros(block_count, dtype=bool)
@@ -117,6 +121,10 @@ class DayTables:
         # start of the first working block at or after each block
         opens = np.where(self.working, block_start, FAR)
         self.next_open_from = np.minimum.accumulate(opens[::-1])[::-1]
+        # local day of the next working moment from each block (FAR-safe: last day)
+        next_block = np.minimum((np.minimum(self.next_open_from, self.midnight[-1] - 1) - self.base) // block,
+                                block_count - 1)
+        self.next_working_day = self.block_day[next_block]
         # an appointment landing in a non-working block of a working day moves to the
         # close of the session before it in that day, or to the day's opening
         previous_close = np.maximum.accumulate(np.where(self.working, block_start + block, -FAR))
@@ -138,7 +146,8 @@ class DayTables:
             high = (latest.hour * 60 + latest.minute) * US_PER_MINUTE
             if max(clock_before, clock_after) > low and min(clock_before, clock_after) < high:
                 raise QmsError(
-                    f"calendar: the clocks of {settings.timezone} change during office hours on {days[index]}"
+                    _("calendar: the clocks of {zone} change during office hours on {day}").format(
+                        zone=settings.timezone, day=days[index])
                 )
 
     # ---- locating an instant ------------------------------------------------------
@@ -246,9 +255,12 @@ class DayTables:
         result = self.working_block_start[index] + (target - index * self.block)
         return np.where(amount > 0, np.maximum(result, start), start)
 
-    def add_working_days(self, start: np.ndarray, whole_days: np.ndarray, extra: np.ndarray) -> np.ndarray:
-        moment = self.next_working(start)
-        day = self.day_of(moment)
+    def add_working_days(self, start: np.ndarray, whole_days: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+        block = self.locate(start)
+        moment = np.maximum(start, self.next_open_from[block])
+        if moment.size and moment.max() >= FAR:
+            raise OutOfRange(+1)
+        day = self.next_working_day[block]
         position = self.full_days_through[day] + whole_days - 1
         if position.size and position.max() >= len(self.full_days):
             raise OutOfRange(+1)
@@ -257,8 +269,8 @@ class DayTables:
         candidate = moment + (self.office_midnight[target_day] - self.office_midnight[day])
         block = self.locate(candidate)
         landed = np.where(self.working[block], candidate, self.landing[block])
-        moment = np.where(whole_days > 0, landed, moment)
-        if not extra.any():
+        moment = landed if whole_days.min(initial=1) > 0 else np.where(whole_days > 0, landed, moment)
+        if extra is None:
             return moment
         return self.add_working(moment, extra)
 

@@ -35,13 +35,13 @@ from .day_plans import (
     from_us,
     to_us,
 )
-from .durations import check_amount
+from .array_inputs import NAT, as_datetimes, as_instants, cutoff_array, valid_span
+from .durations import DURATION_UNITS, check_amount
 from .holiday_days import HolidayBook
 from .settings_loading import load_calendar_settings, sample_calendar_path
 from .vectorised import DayTables, OutOfRange
 
 log = logging.getLogger(__name__)
-NAT = np.iinfo(np.int64).min
 _LAST_YEAR = 2200  # tables never grow beyond this: a calendar gone wrong, not a real need
 _CHUNK = 1 << 16  # rows per chunk of the array operations: temporaries stay in cache
 
@@ -196,7 +196,7 @@ class WorkCalendar:
             result = scalar.add_working_us(planner, scalar.next_working_moment(planner, begin), _hours_us(amount))
         elif unit == "working_days":
             whole = math.floor(amount)
-            extra = round((amount - whole) * self.settings.working_day_hours * US_PER_HOUR)
+            extra = round((amount - whole) * (self.settings.working_day_hours * US_PER_HOUR))  # as the array twin rounds
             result = scalar.add_working_days(planner, begin, whole, extra)
         else:
             result = scalar.add_calendar_days(planner, begin, round(amount * US_PER_DAY))
@@ -263,7 +263,7 @@ class WorkCalendar:
         """
         size = len(required[0])
         dtype, empty = {"instant": (np.int64, NAT), "minutes": (np.float64, np.nan), "flag": (bool, False)}[result]
-        spans = [span for values in [*required, *optional] if (span := _valid_span(values)) is not None]
+        spans = [span for values in [*required, *optional] if (span := valid_span(values)) is not None]
         if not spans:
             return np.full(size, empty, dtype=dtype)
         low, high = min(span[0] for span in spans), max(span[1] for span in spans)
@@ -280,7 +280,7 @@ class WorkCalendar:
                 grow = max(2, (last - first) // 2)
                 tables = self._build_tables(first, last + grow) if problem.direction > 0 else self._build_tables(first - grow, last)
         if result == "instant":
-            span = _valid_span(output)
+            span = valid_span(output)
             if span is not None:
                 low, high = min(low, span[0]), max(high, span[1])
         self._note_instants(low, high)
@@ -327,20 +327,24 @@ class WorkCalendar:
             cutoff_us = self._cutoff_us(cutoff)
             cutoffs = [] if cutoff_us is None else [np.full(len(values), cutoff_us, dtype=np.int64)]
         else:
-            cutoffs = [_cutoff_array(cutoff, len(values))]
+            cutoffs = [cutoff_array(cutoff, len(values))]
 
         def operation(tables: DayTables, received, *cutoff_column):
             return tables.counting_start(received, cutoff_column[0] if cutoff_column else None)
 
-        return _as_datetimes(self._by_variant(
+        return as_datetimes(self._by_variant(
             unit, len(values),
             lambda calendar, rows: calendar._run(operation, [values[rows]], numbers=[c[rows] for c in cutoffs]),
         ))
 
-    def add_array(self, start, amount, unit: str, office_unit=None) -> np.ndarray:
-        """Vectorised `add`; `amount` is a number or an array (NaN gives NaT)."""
+    def add_array(self, start, amount, unit, office_unit=None) -> np.ndarray:
+        """Vectorised `add`. `amount`: a number or one per row (NaN gives NaT).
+        `unit`: one duration unit, or one per row (e.g. each dossier's procedure
+        limit unit; None gives NaT)."""
         values = as_instants(start)
         amounts = np.ascontiguousarray(np.broadcast_to(np.asarray(amount, dtype=np.float64), values.shape))
+        if not isinstance(unit, str):
+            return self._add_mixed_units(values, amounts, unit, office_unit)
         check_amount(0.0, unit)
         bad = amounts[~np.isnan(amounts) & ~((amounts >= 0) & np.isfinite(amounts))]
         if bad.size:
@@ -351,18 +355,51 @@ class WorkCalendar:
             return tables.add_working(tables.next_working(begin), np.rint(how_much * US_PER_HOUR).astype(np.int64))
 
         def working_days(tables: DayTables, begin, how_much):
-            whole = np.floor(how_much)
-            extra = np.rint((how_much - whole) * day_us).astype(np.int64)
-            return tables.add_working_days(begin, whole.astype(np.int64), extra)
+            whole = how_much.astype(np.int64)  # amounts are ≥ 0: truncation is the floor
+            fraction = how_much - whole
+            extra = np.rint(fraction * day_us).astype(np.int64) if fraction.any() else None
+            return tables.add_working_days(begin, whole, extra)
 
         def calendar_days(tables: DayTables, begin, how_much):
             return tables.add_calendar_days(begin, np.rint(how_much * US_PER_DAY).astype(np.int64))
 
         operation = {"working_hours": working_hours, "working_days": working_days, "calendar_days": calendar_days}[unit]
-        return _as_datetimes(self._by_variant(
+        return as_datetimes(self._by_variant(
             office_unit, len(values),
             lambda calendar, rows: calendar._run(operation, [values[rows]], numbers=[amounts[rows]]),
         ))
+
+    def _add_mixed_units(self, values: np.ndarray, amounts: np.ndarray, units, office_unit) -> np.ndarray:
+        import polars as pl
+
+        names = pl.Series("unit", units, dtype=pl.Utf8)
+        if len(names) != len(values):
+            raise QmsError(_("unit has {got} values for {expected} instants").format(got=len(names), expected=len(values)))
+        unknown = sorted(set(names.drop_nulls().unique().to_list()) - set(DURATION_UNITS))
+        if unknown:
+            check_amount(0.0, unknown[0])
+        result = np.full(len(values), NAT, dtype=np.int64)
+        offices = None if office_unit is None or isinstance(office_unit, str) else np.asarray(office_unit, dtype=object)
+        for name in DURATION_UNITS:
+            rows = (names == name).fill_null(False).to_numpy()
+            if rows.any():
+                part = self.add_array(values[rows].view("datetime64[us]"), amounts[rows], name,
+                                      office_unit if offices is None else offices[rows])
+                result[rows] = part.view(np.int64)
+        return as_datetimes(result)
+
+    def manifest(self) -> dict:
+        """What a report's manifest says about the calendar it relied on."""
+        return {
+            "code": self.settings.code,
+            "issue": self.settings.issue,
+            "status": self.settings.status.value,
+            "content_sha256": self.settings.content_sha256,
+            "timezone": self.settings.timezone,
+            "working_day_hours": self.settings.working_day_hours,
+            "holiday_source": self.holiday_source,
+            "years_without_holiday_data": self.years_without_holiday_data,
+        }
 
     def working_minutes_between_array(
         self, start, end, pauses: Sequence[tuple[object, object]] = (), office_unit=None
@@ -427,75 +464,6 @@ def _hours_us(amount: float) -> int:
     return round(amount * US_PER_HOUR)
 
 
-def as_instants(values) -> np.ndarray:
-    """UTC instants as int64 microseconds (NaT = int64 min) from numpy datetime64,
-    a polars Datetime series (any zone; naive = UTC), or a list of aware datetimes."""
-    try:
-        import polars as pl
-
-        if isinstance(values, pl.Series):
-            if not isinstance(values.dtype, pl.Datetime):
-                raise QmsError(_("expected a Datetime column, got {dtype}").format(dtype=values.dtype))
-            if values.dtype.time_zone is not None:
-                values = values.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-            values = values.dt.cast_time_unit("us").to_numpy()
-    except ImportError:  # pragma: no cover - polars is a dependency
-        pass
-    array = np.asarray(values)
-    if array.dtype == object:
-        array = np.array(
-            [np.datetime64("NaT") if item is None else np.datetime64(to_us(_aware_utc(item)), "us") for item in array],
-            dtype="datetime64[us]",
-        )
-    if not np.issubdtype(array.dtype, np.datetime64):
-        raise QmsError(_("expected datetime64 instants, got {dtype}").format(dtype=array.dtype))
-    return np.ascontiguousarray(array.astype("datetime64[us]")).view(np.int64).reshape(-1)
-
-
-def _cutoff_array(cutoff, size: int) -> np.ndarray:
-    """Per-row cut-offs as wall-clock microseconds after midnight; no cut-off = never late."""
-    import polars as pl
-
-    never = np.iinfo(np.int64).max
-    if isinstance(cutoff, pl.Series):
-        if cutoff.dtype == pl.Time:
-            cutoff = cutoff.cast(pl.Int64) // 1000  # nanoseconds after midnight
-            values = cutoff.fill_null(never).to_numpy().astype(np.int64)
-        else:
-            values = cutoff.cast(pl.Duration("us")).to_numpy().astype("timedelta64[us]").view(np.int64)
-    else:
-        array = np.asarray(cutoff)
-        if array.dtype == object:
-            values = np.array([never if item is None else
-                               (item.hour * 3600 + item.minute * 60 + item.second) * 1_000_000 + item.microsecond
-                               for item in array], dtype=np.int64)
-        elif np.issubdtype(array.dtype, np.timedelta64):
-            values = array.astype("timedelta64[us]").view(np.int64)
-        else:
-            raise QmsError(_("cut-offs must be times of day (timedelta64 since midnight or datetime.time)"))
-    values = np.where(values == NAT, never, values)
-    if len(values) != size:
-        raise QmsError(_("cut-off has {got} values for {expected} instants").format(got=len(values), expected=size))
-    return values
-
-
-def _aware_utc(item: dt.datetime) -> dt.datetime:
-    if item.tzinfo is None:
-        raise QmsError(_("a list of datetimes for an array operation must be timezone-aware"))
-    return item
-
-
-def _valid_span(values: np.ndarray) -> tuple[int, int] | None:
-    """(min, max) of the non-NaT values, or None."""
-    if not values.size:
-        return None
-    low = int(values.min())
-    if low != NAT:
-        return low, int(values.max())
-    valid = values[values != NAT]
-    return (int(valid.min()), int(valid.max())) if valid.size else None
-
-
 def _run_chunk(operation, tables: DayTables, rows: slice, required, optional, numbers, empty):
     chunk_required = [values[rows] for values in required]
     chunk_optional = [values[rows] for values in optional]
@@ -514,7 +482,3 @@ def _run_chunk(operation, tables: DayTables, rows: slice, required, optional, nu
     chunk_optional = [np.where(missing, NAT, values) for values in chunk_optional]
     chunk_numbers = [np.where(missing, 0, values) for values in chunk_numbers]
     return np.where(missing, empty, operation(tables, *chunk_required, *chunk_optional, *chunk_numbers))
-
-
-def _as_datetimes(values: np.ndarray) -> np.ndarray:
-    return values.astype(np.int64).view("datetime64[us]")

@@ -19,7 +19,7 @@ from ..i18n import _, get_language
 _FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
                        show_default=True, help="Output as text or JSON.")
 _CALENDAR = click.option("--calendar", "calendar_file", type=click.Path(dir_okay=False, path_type=Path),
-                         help="Calendar document (YAML); default: the bundled sample calendar.")
+                         help="Calendar document (YAML); default: the library's calendar in force (the workspace's, else the bundled sample).")
 
 
 @click.group()
@@ -27,8 +27,15 @@ def calendar() -> None:
     """Working-time calendar: appointment dates and elapsed working time."""
 
 
-def _load(calendar_file: Path | None) -> WorkCalendar:
-    return WorkCalendar.from_file(calendar_file) if calendar_file else WorkCalendar.sample()
+def _load(calendar_file: Path | None, at: dt.date | dt.datetime | None = None) -> WorkCalendar:
+    """The calendar given, else the library's calendar in force at `at` (the
+    workspace's library, or the bundled sample), else the bundled sample file."""
+    if calendar_file:
+        return WorkCalendar.from_file(calendar_file)
+    if importlib.util.find_spec("qms.library") is None:
+        return WorkCalendar.sample()
+    library = importlib.import_module("qms.library").load_library()
+    return WorkCalendar.from_settings(library.calendar(at))
 
 
 def _moment(text: str, what: str) -> dt.datetime:
@@ -50,7 +57,6 @@ def _clock(text: str | None) -> dt.time | None:
         raise QmsError(_("--cutoff: cannot read {text!r} as a time of day, e.g. \"15:00\"").format(text=text)) from None
 
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _weekday(day: dt.date) -> str:
@@ -71,17 +77,16 @@ def _describe_limit(limit: Duration) -> str:
     return f"{amount} {unit}"
 
 
-def _procedure_rules(code: str, on_day: dt.date) -> tuple[Duration, dt.time | None]:
-    """Time limit and cut-off of a procedure, from the library (when it is there)."""
+def _procedure_rules(code: str, received_at: dt.datetime) -> tuple[Duration, dt.time | None, int]:
+    """Time limit, cut-off and issue number of the procedure issue in force on the
+    day of receipt, from the library (the workspace's, else the bundled sample)."""
     if importlib.util.find_spec("qms.library") is None:
         raise QmsError(_("--procedure is not available yet: the procedure library is not installed; "
                          "give --limit (and --cutoff) instead"))
-    library = importlib.import_module("qms.library")
-    lookup = getattr(library, "procedure_time_limit", None)
-    if lookup is None:
-        raise QmsError(_("--procedure is not available yet: the procedure library cannot give time limits; "
-                         "give --limit (and --cutoff) instead"))
-    return lookup(code, on_day)
+    library = importlib.import_module("qms.library").load_library()
+    procedure = library.procedure(code, received_at)
+    limit = procedure.time_limit
+    return Duration(float(limit.amount), getattr(limit.unit, "value", limit.unit)), procedure.receipt_cutoff, procedure.issue
 
 
 def _quietly(action):
@@ -121,11 +126,12 @@ def _calendar_facts(calendar: WorkCalendar) -> dict:
 @_FORMAT
 def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
     """Counting start and appointment moment for a receipt."""
-    work_calendar = _load(calendar_file)
     received_at = _moment(received, "--received")
+    work_calendar = _load(calendar_file, received_at)
     cutoff_time = _clock(cutoff)
+    procedure_issue = None
     if procedure:
-        procedure_limit, procedure_cutoff = _procedure_rules(procedure, received_at.date())
+        procedure_limit, procedure_cutoff, procedure_issue = _procedure_rules(procedure, received_at)
         duration = parse_duration(limit) if limit else procedure_limit
         cutoff_time = cutoff_time or procedure_cutoff
     elif limit:
@@ -149,6 +155,7 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
             "cutoff": chosen_cutoff.strftime("%H:%M") if chosen_cutoff else None,
             "unit": unit,
             "procedure": procedure,
+            "procedure_issue": procedure_issue,
             "calendar": _calendar_facts(work_calendar),
         }, ensure_ascii=False, indent=2))
     else:
@@ -160,6 +167,8 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
         ]
         if chosen_cutoff:
             rows.insert(2, (_("Cut-off"), chosen_cutoff.strftime("%H:%M")))
+        if procedure:
+            rows.insert(0, (_("Procedure"), f"{procedure} ({_('issue')} {procedure_issue})"))
         rows.append((_("Calendar"), f"{work_calendar.settings.code} ({_('issue')} {work_calendar.settings.issue}, "
                                     f"{work_calendar.settings.timezone})"))
         _print_rows(rows)
@@ -176,8 +185,8 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
 @_FORMAT
 def between(start, end, pauses, unit, calendar_file, output_format):
     """Working minutes, hours and days from START to END, less paused time."""
-    work_calendar = _load(calendar_file)
     begin, finish = _moment(start, "START"), _moment(end, "END")
+    work_calendar = _load(calendar_file, begin)
     spans = [(_moment(a, "--pause"), _moment(b, "--pause")) for a, b in pauses]
     elapsed = _quietly(lambda: work_calendar.working_time_between(begin, finish, spans, office_unit=unit))
     unpaused = _quietly(lambda: work_calendar.working_time_between(begin, finish, office_unit=unit))
@@ -218,7 +227,7 @@ def between(start, end, pauses, unit, calendar_file, output_format):
 @_FORMAT
 def show(year, calendar_file, output_format):
     """Days off (with their names) and worked weekend days of YEAR."""
-    work_calendar = _load(calendar_file)
+    work_calendar = _load(calendar_file, dt.date(year, 1, 1))
     shown, counts = _quietly(lambda: work_calendar.show(year, language=get_language()))
     if output_format == "json":
         click.echo(json.dumps({

@@ -44,6 +44,10 @@ class OfficeSession(StrictModel):
 
     @model_validator(mode="after")
     def _start_before_end(self):
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("office hours are wall-clock times in the calendar's zone: leave out the offset")
+        if any(clock.second or clock.microsecond for clock in (self.start, self.end)):
+            raise ValueError("office hours are whole minutes (HH:MM)")
         if self.end <= self.start:
             raise ValueError("end must be after start")
         return self
@@ -121,6 +125,13 @@ class CalendarSettings(DocumentIssue):
     overrides: list[YearOverride] = Field(default_factory=list)
 
     _cutoff_clock = field_validator("receipt_cutoff", mode="before")(_clock_time)
+
+    @field_validator("receipt_cutoff")
+    @classmethod
+    def _cutoff_without_offset(cls, value: dt.time | None) -> dt.time | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("the cut-off is a wall-clock time in the calendar's zone: leave out the offset")
+        return value
 
     @field_validator("timezone")
     @classmethod
