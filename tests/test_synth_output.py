@@ -178,3 +178,12 @@ def test_ingest_finds_no_data_quality_problem_but_the_unknown_codes(tmp_path, sm
     assert unknown > 0
     assert report.findings_by_kind == {"event_before_receipt": 0, "duplicate_event": 0,
                                        "conflicting_dossier_fields": 0, "unknown_procedure_code": unknown}
+
+
+def test_cli_json_summary(tmp_path, sample_library):  # noqa: F811
+    result = CliRunner().invoke(main, ["generate", "-n", "40", "--seed", "8", "--out", str(tmp_path / "log.jsonl"),
+                                       "--docs", str(sample_library.root), "--format-summary", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["dossiers"] == 40 and summary["log"]["format"] == "jsonl"
+    assert summary["events"] == sum(1 for line in (tmp_path / "log.jsonl").open(encoding="utf-8") if line.strip())
