@@ -187,3 +187,14 @@ def test_cli_json_summary(tmp_path, sample_library):  # noqa: F811
     summary = json.loads(result.output)
     assert summary["dossiers"] == 40 and summary["log"]["format"] == "jsonl"
     assert summary["events"] == sum(1 for line in (tmp_path / "log.jsonl").open(encoding="utf-8") if line.strip())
+
+
+def test_generate_convert_read_gives_the_same_events(tmp_path, sample_library):  # noqa: F811
+    from qms.ingest.api import convert_log, scan_events
+
+    summary = generate(250, 21, tmp_path / "log.csv", docs=sample_library.root, defect_rate=0.3)
+    report = convert_log(tmp_path / "log.csv", tmp_path / "converted.parquet", "canonical")
+    assert report.rows_read == report.rows_accepted == summary["events"]
+    back = scan_events(tmp_path / "converted.parquet").collect().select(list(SCHEMA)).cast(SCHEMA)
+    original = generate_log(sample_library, 250, seed=21, defect_rate=0.3).events
+    assert back.equals(original)
