@@ -101,3 +101,22 @@ def test_truth_equals_the_reference_on_other_procedures(stand_in):
     assert "repeated_step" not in rules
     assert {"too_many_supplement_requests", "returned_before_approval", "missing_step", "step_out_of_order",
             "late_without_apology", "finished_late", "open_overdue"} <= rules
+
+
+def test_procedures_counting_calendar_days_are_left_out_and_said_so(stand_in):
+    from qms.model.procedure import DurationUnit
+
+    by_calendar = _procedure("QT-LICH-01", [
+        {"id": "received", "unit": "MOTCUA", "allotted": {"amount": 2, "unit": "working_hours"}},
+        {"id": "xu_ly", "unit": "PHONG_B"},
+        {"id": "returned", "unit": "MOTCUA", "result": True},
+    ], 15)
+    by_calendar = by_calendar.model_copy(update={"time_limit": by_calendar.time_limit.model_copy(
+        update={"unit": DurationUnit.calendar_days})})
+    mixed = StandInLibrary([*stand_in._procedures, by_calendar], stand_in._ruleset, stand_in._calendar)
+    log = generate_log(mixed, 100, seed=1)
+    assert "QT-LICH-01" not in set(log.events["procedure_code"])
+    assert log.meta["skipped_procedures"] == ["QT-LICH-01 issue 1"]
+    alone = StandInLibrary([by_calendar], stand_in._ruleset, stand_in._calendar)
+    with pytest.raises(QmsError, match="QT-LICH-01 issue 1"):
+        generate_log(alone, 10, seed=1)

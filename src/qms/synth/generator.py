@@ -206,6 +206,7 @@ def generate_log(
         "defects": {name: int(count) for name, count in zip(KIND_NAMES, np.bincount(kind_of, minlength=len(KIND_NAMES)))
                     if name in KIND_BY_NAME and count},
         "rules": {row["rule"]: row["len"] for row in truth.group_by("rule").len().sort("rule").iter_rows(named=True)},
+        "skipped_procedures": in_force.skipped,
         "units": {unit: {"name": names.unit_name(unit), "officers": rosters[unit]} for unit in unit_codes},
         "semantics": "docs/generate.md",
     }

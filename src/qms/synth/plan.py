@@ -48,6 +48,7 @@ class InForce:
     procedures_by_day: dict[str, list]  # code -> procedure issue (or None) per day
     rulesets: list
     day_ruleset: np.ndarray  # index into rulesets per day, -1 = none
+    skipped: list[str]  # "code issue N": issues the generator does not make dossiers for
 
     @property
     def longest_limit_days(self) -> float:
@@ -96,6 +97,7 @@ def documents_in_force(library, period_from: dt.date, period_to: dt.date) -> InF
     ruleset_key: dict[tuple[str, int], int] = {}
     day_ruleset = np.full(len(days), -1, dtype=np.int64)
     procedures_by_day: dict[str, list] = {code: [None] * len(days) for code in codes}
+    skipped: set[str] = set()
     for i, day in enumerate(days):
         try:
             ruleset = library.ruleset(day)
@@ -108,12 +110,24 @@ def documents_in_force(library, period_from: dt.date, period_to: dt.date) -> InF
         day_ruleset[i] = ruleset_key[key]
         for code in codes:
             try:
-                procedures_by_day[code][i] = library.procedure(code, day)
+                procedure = library.procedure(code, day)
             except QmsError:
-                pass
+                continue
+            if _counts_calendar_days(procedure):
+                skipped.add(f"{procedure.code} issue {procedure.issue}")
+            else:
+                procedures_by_day[code][i] = procedure
     if not rulesets:
         raise QmsError(_("no rule set is in force between {start} and {end}").format(start=period_from, end=period_to))
-    return InForce(days, codes, procedures_by_day, rulesets, day_ruleset)
+    return InForce(days, codes, procedures_by_day, rulesets, day_ruleset, sorted(skipped))
+
+
+def _counts_calendar_days(procedure) -> bool:
+    """Limits in calendar days are measured differently by different checkers (from
+    receipt or from the counting start, in calendar or working time); the generator
+    leaves such procedures out rather than write a truth that depends on the choice."""
+    durations = [procedure.time_limit] + [step.allotted for step in procedure.steps if step.allotted is not None]
+    return any(duration.unit.value == "calendar_days" for duration in durations)
 
 
 def draw_arrivals(rng, dossiers: int, in_force: InForce, timeline: WorkingTimeline, calendar, day_ws: int) -> Plan:
@@ -137,8 +151,12 @@ def draw_arrivals(rng, dossiers: int, in_force: InForce, timeline: WorkingTimeli
                                  for p in in_force.procedures_by_day[code]]) for code in in_force.codes}
     usable = [code for code in in_force.codes if np.any(weights * (day_shape[code] >= 0) > 0)]
     if not usable:
-        raise QmsError(_("no procedure of the library is in force on a working day between {start} and {end}").format(
-            start=days[0], end=days[-1]))
+        message = _("no procedure of the library is in force on a working day between {start} and {end}").format(
+            start=days[0], end=days[-1])
+        if in_force.skipped:
+            message += " " + _("(left out because they count in calendar days: {issues})").format(
+                issues=", ".join(in_force.skipped))
+        raise QmsError(message)
     # Short procedures (certification, civil status) are the most frequent.
     popularity = np.array([1 / np.sqrt(max(shapes[day_shape[c][day_shape[c] >= 0][-1]].limit_amount, 0.5)) for c in usable])
     code_of = rng.choice(len(usable), size=dossiers, p=popularity / popularity.sum())
