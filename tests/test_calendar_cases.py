@@ -340,3 +340,7 @@ def test_manifest_names_the_calendar_and_its_holiday_source(calendar):
     assert manifest["code"] == "LICH-LV" and manifest["status"] == "approved"
     assert manifest["holiday_source"] == calendar.holiday_source
     assert manifest["years_without_holiday_data"] == []
+
+
+def test_scalar_methods_take_numpy_instants_as_utc(calendar):
+    assert calendar.counting_start(np.datetime64("2025-01-24T09:30")) == at("2025-01-24 16:30")

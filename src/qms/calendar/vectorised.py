@@ -81,7 +81,7 @@ class DayTables:
         first_open = np.array([plan.sessions[0][0] if plan.sessions else FAR for plan in plans], dtype=np.int64)
         # UTC offset during office time (the arithmetic moves appointments by whole
         # local days at that offset)
-        office_offset = np.where(self.has_sessions, self.offset_after, self.offset_after)
+        office_offset = self.offset_after.copy()
         for index, plan in enumerate(plans):
             if plan.sessions:
                 office_offset[index] = offset(plan.sessions[0][0])
@@ -117,7 +117,11 @@ class DayTables:
         self.block_day = np.repeat(np.arange(count, dtype=np.intp), np.diff(self.midnight) // block)
         block_start = self.base + np.arange(block_count, dtype=np.int64) * block
         self.counted_before = np.concatenate([[0], np.cumsum(self.working)[:-1]]).astype(np.int64) * block
+        # counted time up to t in block b = counted_before[b] + working[b] * (t - start of b)
+        #                                 = counted_offset[b] + working_factor[b] * t
+        self.working_factor = self.working.astype(np.int64)
         self.working_block_start = block_start[self.working]
+        self.counted_offset = self.counted_before - self.working_factor * block_start
         # start of the first working block at or after each block
         opens = np.where(self.working, block_start, FAR)
         self.next_open_from = np.minimum.accumulate(opens[::-1])[::-1]
@@ -185,8 +189,7 @@ class DayTables:
     def counted_until(self, instants: np.ndarray) -> np.ndarray:
         """Counted microseconds from the start of the range up to `instants`."""
         block = self.locate(instants)
-        into = instants - (self.base + block * self.block)
-        return self.counted_before[block] + np.where(self.working[block], into, 0)
+        return self.counted_offset[block] + self.working_factor[block] * instants
 
     def is_working(self, instants: np.ndarray) -> np.ndarray:
         return self.working[self.locate(instants)]
@@ -234,6 +237,8 @@ class DayTables:
             order = np.argsort(stacked_begins, axis=1, kind="stable")
             begins = list(np.take_along_axis(stacked_begins, order, axis=1).T)
             ends = list(np.take_along_axis(stacked_ends, order, axis=1).T)
+        if len(pauses) == 1:
+            return self.between(begins[0], ends[0])
         covered_until = start
         for pause_begin, pause_end in zip(begins, ends):
             begin = np.maximum(pause_begin, covered_until)

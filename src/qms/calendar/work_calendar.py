@@ -150,7 +150,10 @@ class WorkCalendar:
     # ---- scalar -----------------------------------------------------------------------
 
     def instant(self, moment: dt.datetime) -> int:
-        """Microseconds since the epoch; a naive datetime is in the calendar's zone."""
+        """Microseconds since the epoch; a naive datetime is in the calendar's zone,
+        a numpy datetime64 is a UTC instant (as in qms's event tables)."""
+        if isinstance(moment, np.datetime64) and not np.isnat(moment):
+            return int(moment.astype("datetime64[us]").astype(np.int64))
         if not isinstance(moment, dt.datetime):
             raise QmsError(_("expected a date and time, got {value!r}").format(value=moment))
         if moment.tzinfo is None or moment.utcoffset() is None:

@@ -107,13 +107,7 @@ def _note_missing_years(calendar: WorkCalendar) -> None:
 
 
 def _calendar_facts(calendar: WorkCalendar) -> dict:
-    return {
-        "code": calendar.settings.code,
-        "issue": calendar.settings.issue,
-        "timezone": calendar.settings.timezone,
-        "holiday_source": calendar.holiday_source,
-        "years_without_holiday_data": calendar.years_without_holiday_data,
-    }
+    return calendar.manifest()
 
 
 @calendar.command()
@@ -126,6 +120,8 @@ def _calendar_facts(calendar: WorkCalendar) -> dict:
 @_FORMAT
 def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
     """Counting start and appointment moment for a receipt."""
+    if not limit and not procedure:
+        raise click.UsageError(_("give --limit or --procedure"))
     received_at = _moment(received, "--received")
     work_calendar = _load(calendar_file, received_at)
     cutoff_time = _clock(cutoff)
@@ -134,10 +130,8 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
         procedure_limit, procedure_cutoff, procedure_issue = _procedure_rules(procedure, received_at)
         duration = parse_duration(limit) if limit else procedure_limit
         cutoff_time = cutoff_time or procedure_cutoff
-    elif limit:
-        duration = parse_duration(limit)
     else:
-        raise click.UsageError(_("give --limit or --procedure"))
+        duration = parse_duration(limit)
 
     def compute():
         start = work_calendar.counting_start(received_at, cutoff_time, unit=unit)
