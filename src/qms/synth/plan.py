@@ -35,6 +35,7 @@ LUNAR_NEW_YEAR = {
     2029: dt.date(2029, 2, 13), 2030: dt.date(2030, 2, 3),
 }
 TET_DIP = 0.5
+FINISH_MARGIN_S = 900  # a clean dossier finishes at least this long before its bound
 KIND_NAMES = BENIGN + DEFECT_NAMES
 KIND_CODE = {name: code for code, name in enumerate(KIND_NAMES)}
 
@@ -271,7 +272,7 @@ def set_appointments(plan: Plan, rng, timeline: WorkingTimeline, day_ws: int) ->
     plan.appointment_ws = timeline.ws_of(plan.appointment_moment_us)
     plan.finish_bound_ws = np.minimum.reduce(
         [plan.appointment_ws, plan.due_ws, plan.counting_start_ws + plan.limit_nominal_s]
-    ) - np.maximum(900, np.floor(0.05 * plan.limit_effective_s)).astype(np.int64)
+    ) - np.maximum(FINISH_MARGIN_S, np.floor(0.05 * plan.limit_effective_s)).astype(np.int64)
 
 
 def _instants(values) -> np.ndarray:
