@@ -272,14 +272,35 @@ def _counts(mapping: dict[str, int], table: dict[str, str], catalog, details: di
     return rows
 
 
-def _late_dossiers(dossiers: pl.DataFrame, as_of: dt.datetime) -> pl.DataFrame:
-    """Late and open-overdue dossiers, worst first, with days past the appointment."""
-    end = pl.coalesce(pl.col("finished_at"), pl.lit(as_of).cast(pl.Datetime("us", "UTC")))
+def _normalise_dossiers(dossiers: pl.DataFrame, as_of: dt.datetime) -> pl.DataFrame:
+    """Instants as UTC (naive ones are taken as UTC, as qms writes them), plus days past the appointment.
+
+    Days past the appointment are calendar days from the appointment (or legal due time)
+    to the finish, or to the as-of instant for dossiers still open; only for late and
+    open-overdue dossiers.
+    """
+    instants = ("received_at", "counting_start_at", "appointment_at", "due_at", "finished_at")
+    utc = pl.Datetime("us", "UTC")
+    fixes = []
+    for name in instants:
+        dtype = dossiers.schema[name]
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
+            fixes.append(pl.col(name).dt.replace_time_zone("UTC").cast(utc))
+        elif dtype != utc:
+            fixes.append(pl.col(name).cast(utc))
+    frame = dossiers.with_columns(fixes) if fixes else dossiers
+    end = pl.coalesce(pl.col("finished_at"), pl.lit(as_of).cast(utc))
     reference = pl.coalesce(pl.col("appointment_at"), pl.col("due_at"))
+    overdue = pl.col("status").is_in(["late", "open_overdue"])
+    return frame.with_columns(
+        days_past_appointment=pl.when(overdue).then(((end - reference).dt.total_seconds() / 86_400).round(1)))
+
+
+def _late_dossiers(dossiers: pl.DataFrame) -> pl.DataFrame:
+    """Late and open-overdue dossiers, worst first."""
     return (
         dossiers.lazy()
         .filter(pl.col("status").is_in(["late", "open_overdue"]))
-        .with_columns(days_past_appointment=((end - reference).dt.total_seconds() / 86_400).round(1))
         .sort(["status", "days_past_appointment", "dossier_id"], descending=[False, True, False], nulls_last=True)
         .select("dossier_id", "procedure_code", "unit", "status", "received_at", "appointment_at", "finished_at",
                 "days_past_appointment")
@@ -358,7 +379,8 @@ def build_report(
 
     unit_names = {code: text.in_language(language) for code, text in config.units.items()} if config else {}
     procedure_field = _procedure_fields(dossiers)
-    late = _late_dossiers(dossiers, manifest.as_of)
+    dossiers = _normalise_dossiers(dossiers, manifest.as_of)
+    late = _late_dossiers(dossiers)
     figures_sha = _figures_sha256(summary)
     period_end = manifest.period_to or manifest.as_of.date()
     report_id = f"QMS-{period_end:%Y%m%d}-{figures_sha[:8].upper()}"
