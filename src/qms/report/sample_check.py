@@ -306,3 +306,22 @@ def write_check_output(out_dir: Path, n_dossiers: int = 400, *, seed: int = 2025
     (out_dir / "summary.json").write_text(
         json.dumps(summary.model_dump(mode="json"), ensure_ascii=False, indent=2), encoding="utf-8")
     return out_dir
+
+
+def sample_workspace_config() -> "WorkspaceConfig":
+    """An organisation with units, signatories and targets, for tests and demos."""
+    from ..model.workspace import WorkspaceConfig
+
+    return WorkspaceConfig.model_validate({
+        "organisation": {"name": {"vi": "Trung tâm Phục vụ hành chính công tỉnh Hà Nam",
+                                  "en": "Ha Nam Public Administration Service Centre"},
+                         "parent": {"vi": "Ủy ban nhân dân tỉnh Hà Nam", "en": "Ha Nam Provincial People's Committee"}},
+        "units": {code: {"vi": vi, **({"en": en} if en else {})} for code, vi, en in UNITS},
+        "users": {
+            "nguyenvana": {"name": "Nguyễn Văn An", "title": "Chuyên viên ISO", "roles": ["quality_officer"]},
+            "tranthib": {"name": "Trần Thị Bích", "title": "Phó Giám đốc", "roles": ["manager"]},
+            "leduc": {"name": "Lê Đức Cường", "title": "Giám đốc", "roles": ["manager"]},
+        },
+        "signatories": {"prepared_by": "nguyenvana", "reviewed_by": "tranthib", "approved_by": "leduc"},
+        "targets": {"on_time_rate": 0.9, "online_share": 0.5, "max_open_overdue": 5},
+    })
