@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import QmsError
-from ..i18n import _, get_language
+from ..i18n import _, get_language, set_language
 
 
 def _parse_as_of(value: str | None) -> dt.datetime | None:
@@ -47,6 +47,8 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
     """Write the compliance report of a check as PDF and/or Excel."""
     from .. import report as reports
 
+    if lang:
+        set_language(lang)  # messages follow the report's language
     if (log is None) == (from_check is None):
         raise click.UsageError(_("Give either LOG or --from-check DIR."))
     if pdf is None and xlsx is None:
