@@ -77,7 +77,11 @@ def horizontal_bars(
         bar_width = plot_width * min(value / scale_max, 1.0) if scale_max else 0
         colour = ALERT if highlight_below_target and target is not None and value < target else BAR
         body.append(f'<rect x="{label_width}" y="{y + 3}" width="{bar_width:.1f}" height="{row - 7}" fill="{colour}"/>')
-        body.append(_text(label_width + bar_width + 4, y + 14, value_label(value), size=10))
+        text = value_label(value)
+        if bar_width > len(text) * 6.5 + 8:  # inside the bar's end, clear of any target line
+            body.append(_text(label_width + bar_width - 4, y + 14, text, anchor="end", size=10, fill="#ffffff"))
+        else:
+            body.append(_text(label_width + bar_width + 4, y + 14, text, size=10))
     if target is not None and scale_max:
         x = label_width + plot_width * min(target / scale_max, 1.0)
         body.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - bottom}" stroke="{ALERT}" '

@@ -25,7 +25,7 @@ from ..model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary,
 from ..model.workspace import WorkspaceConfig
 from . import labels
 
-PDF_LATE_DOSSIER_CAP = 200
+PDF_LATE_DOSSIER_CAP = 100
 FORM06_COLUMNS = (
     "received_total", "received_online", "received_in_person_or_postal", "carried_over",
     "resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
@@ -432,7 +432,8 @@ def build_report(
         findings_by_rule=_counts(summary.findings.by_rule, labels.RULE, catalog),
         findings_by_clause=_counts(summary.findings.by_clause, labels.CLAUSE, catalog, by_count=False),
         late_dossiers_total=late.height,
-        late_dossiers_shown=late.head(pdf_late_cap).to_dicts(),
+        late_dossiers_shown=[{**row, "unit_name": unit_names.get(row["unit"], row["unit"])}
+                             for row in late.head(pdf_late_cap).to_dicts()],
         data_quality={
             "rows_read": quality.rows_read, "rows_accepted": quality.rows_accepted,
             "rows_rejected": quality.rows_rejected,
