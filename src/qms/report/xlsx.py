@@ -65,7 +65,8 @@ class _Sheet:
         return cell
 
     def append(self, values: Iterable) -> int:
-        self.sheet.append(list(values))
+        # Every string goes through cell(): text that looks like a formula stays text.
+        self.sheet.append([self.cell(value) if isinstance(value, str) else value for value in values])
         self.rows_written += 1
         return self.rows_written
 
@@ -336,13 +337,11 @@ def _finding_columns(formatter: Formatter) -> list[Column]:
 def _bulk_sheets(workbook: Workbook, title: str, frame: pl.DataFrame, columns: list[Column],
                  max_rows: int, conditional=None) -> list[BulkSheet]:
     """Header rows written by openpyxl now; data rows spliced after saving."""
-    selected = frame.select(expression.alias(f"c{index}") for index, expression in
-                            enumerate(column.expression for column in columns))
     per_sheet = max_rows - 1
-    parts = max(1, -(-selected.height // per_sheet))
+    parts = max(1, -(-frame.height // per_sheet))
     result = []
     for part in range(parts):
-        chunk = selected.slice(part * per_sheet, per_sheet)
+        chunk = frame.slice(part * per_sheet, per_sheet)  # a view, not a copy
         sheet = _Sheet(workbook, title if part == 0 else f"{title} ({part + 1})")
         sheet.widths(*(column.width for column in columns))
         sheet.sheet.freeze_panes = "A2"
@@ -354,7 +353,7 @@ def _bulk_sheets(workbook: Workbook, title: str, frame: pl.DataFrame, columns: l
         styles = _bulk_styles(sheet)
         sheet.append(sheet.cell(column.header, header=True) for column in columns)
         index = workbook.worksheets.index(sheet.sheet) + 1
-        result.append(BulkSheet(index, chunk, [column.kind for column in columns], styles))
+        result.append(BulkSheet(index, chunk, columns, styles))
     return result
 
 

@@ -44,9 +44,18 @@ class BulkSheet:
     """Rows to splice into one saved worksheet (data rows start at row 2)."""
 
     sheet_index: int  # 1-based position in the workbook, as in xl/worksheets/sheetN.xml
-    frame: pl.DataFrame  # already sliced to this sheet's rows, one column per Column
-    kinds: list[str]
+    frame: pl.DataFrame  # the source rows of this sheet; the columns' expressions apply to it
+    columns: list[Column]
     styles: dict[str, int]  # kind -> openpyxl style id; "quoted" for formula-looking text
+
+    @property
+    def kinds(self) -> list[str]:
+        return [column.kind for column in self.columns]
+
+    def values(self, start: int, length: int) -> pl.DataFrame:
+        """The cell values of rows start..start+length, computed one chunk at a time (bounded memory)."""
+        return self.frame.slice(start, length).select(
+            column.expression.alias(f"c{index}") for index, column in enumerate(self.columns))
 
 
 def _text_cell(name: str, letter: str, styles: dict[str, int]) -> pl.Expr:
@@ -114,7 +123,7 @@ def splice(saved: Path, target: Path, sheets: list[BulkSheet]) -> None:
                 with output.open(item.filename, "w", force_zip64=True) as stream:
                     stream.write(head.encode("utf-8"))
                     for start in range(0, sheet.frame.height, CHUNK_ROWS):
-                        stream.write(rows_xml(sheet.frame.slice(start, CHUNK_ROWS), sheet.kinds, sheet.styles, start + 2))
+                        stream.write(rows_xml(sheet.values(start, CHUNK_ROWS), sheet.kinds, sheet.styles, start + 2))
                     stream.write(tail.encode("utf-8"))
         shutil.move(partial, target)
     finally:
