@@ -122,6 +122,9 @@ def test_bad_inputs_name_the_file(tmp_path, check_dir):
     (tmp_path / "summary.json").write_bytes((check_dir / "summary.json").read_bytes())
     with pytest.raises(QmsError, match=r"dossiers\.parquet: missing"):
         build_report(tmp_path)
+    (tmp_path / "dossiers.parquet").write_text("dossier_id\nHS-1\n", encoding="utf-8")
+    with pytest.raises(QmsError, match=r"dossiers\.parquet: not a readable Parquet file"):
+        build_report(tmp_path)
     pl.DataFrame({"dossier_id": ["x"]}).write_parquet(tmp_path / "dossiers.parquet")
     with pytest.raises(QmsError, match=r"dossiers\.parquet: missing column\(s\) procedure_code"):
         build_report(tmp_path)

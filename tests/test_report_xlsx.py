@@ -100,7 +100,7 @@ def test_every_dossier_with_filter_freeze_and_highlight(workbook):
     assert '$O2="late"' in rules and '$O2="open_overdue"' in rules
     statuses = [row[14] for row in rows[1:]]
     assert statuses.count("late") == summary.status_counts["late"]
-    first = model.dossiers.row(0, named=True)
+    first = model.dossiers.collect().row(0, named=True)
     assert rows[1][0] == first["dossier_id"]
     received_local = first["received_at"].astimezone(dt.timezone(dt.timedelta(hours=7))).replace(tzinfo=None)
     assert abs(rows[1][6] - received_local) < dt.timedelta(seconds=1)
@@ -142,7 +142,7 @@ def test_long_sheets_continue_on_another_sheet(tmp_path, check_dir):
     parts = [name for name in book.sheetnames if name.startswith("Hồ sơ")]
     assert parts == ["Hồ sơ", "Hồ sơ (2)", "Hồ sơ (3)"]
     ids = [row[0] for name in parts for row in _rows(book[name])[1:]]
-    assert ids == model.dossiers["dossier_id"].to_list()
+    assert ids == model.dossiers.collect()["dossier_id"].to_list()
     assert all(book[name]["A1"].value == "Mã hồ sơ" for name in parts)
     assert book["Hồ sơ (3)"].auto_filter.ref == f"A1:R{300 - 2 * 119 + 1}"
 

@@ -117,8 +117,10 @@ class ReportModel:
     manifest_json: str
     figures_sha256: str
     unit_on_time_target: float | None
-    # Long tables for the Excel file (and the CSV attachment).
-    dossiers: pl.DataFrame = field(repr=False)
+    # Long tables for the Excel file (and the CSV attachment). Dossiers stay a lazy
+    # scan of dossiers.parquet: the PDF needs only the late ones, the Excel file
+    # collects them when it writes.
+    dossiers: pl.LazyFrame = field(repr=False)
     findings: pl.DataFrame = field(repr=False)
     late_dossiers: pl.DataFrame = field(repr=False)
 
@@ -143,14 +145,15 @@ def load_summary(path: Path) -> CheckSummary:
         raise QmsError(f"{path}: not a qms check summary: {problems}") from None
 
 
-def _read_table(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
+def _scan_table(path: Path, columns: tuple[str, ...]) -> pl.LazyFrame:
     if not path.is_file():
         raise QmsError(f"{path}: missing from the check output directory")
     try:
-        frame = pl.read_parquet(path)
+        frame = pl.scan_parquet(path)
+        schema = frame.collect_schema()
     except Exception as error:  # polars raises several kinds for a damaged file
         raise QmsError(f"{path}: not a readable Parquet file ({error})") from None
-    missing = [column for column in columns if column not in frame.columns]
+    missing = [column for column in columns if column not in schema]
     if missing:
         raise QmsError(f"{path}: missing column(s) {', '.join(missing)}")
     return frame
@@ -272,7 +275,7 @@ def _counts(mapping: dict[str, int], table: dict[str, str], catalog, details: di
     return rows
 
 
-def _normalise_dossiers(dossiers: pl.DataFrame, as_of: dt.datetime) -> pl.DataFrame:
+def _normalise_dossiers(dossiers: pl.LazyFrame, as_of: dt.datetime) -> pl.LazyFrame:
     """Instants as UTC (naive ones are taken as UTC, as qms writes them), plus days past the appointment.
 
     Days past the appointment are calendar days from the appointment (or legal due time)
@@ -282,8 +285,9 @@ def _normalise_dossiers(dossiers: pl.DataFrame, as_of: dt.datetime) -> pl.DataFr
     instants = ("received_at", "counting_start_at", "appointment_at", "due_at", "finished_at")
     utc = pl.Datetime("us", "UTC")
     fixes = []
+    schema = dossiers.collect_schema()
     for name in instants:
-        dtype = dossiers.schema[name]
+        dtype = schema[name]
         if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
             fixes.append(pl.col(name).dt.replace_time_zone("UTC").cast(utc))
         elif dtype != utc:
@@ -296,10 +300,10 @@ def _normalise_dossiers(dossiers: pl.DataFrame, as_of: dt.datetime) -> pl.DataFr
         days_past_appointment=pl.when(overdue).then(((end - reference).dt.total_seconds() / 86_400).round(1)))
 
 
-def _late_dossiers(dossiers: pl.DataFrame) -> pl.DataFrame:
+def _late_dossiers(dossiers: pl.LazyFrame) -> pl.DataFrame:
     """Late and open-overdue dossiers, worst first."""
     return (
-        dossiers.lazy()
+        dossiers
         .filter(pl.col("status").is_in(["late", "open_overdue"]))
         .sort(["status", "days_past_appointment", "dossier_id"], descending=[False, True, False], nulls_last=True)
         .select("dossier_id", "procedure_code", "unit", "status", "received_at", "appointment_at", "finished_at",
@@ -308,8 +312,8 @@ def _late_dossiers(dossiers: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _procedure_fields(dossiers: pl.DataFrame) -> dict[str, str]:
-    pairs = (dossiers.lazy().select("procedure_code", "field").drop_nulls().unique()
+def _procedure_fields(dossiers: pl.LazyFrame) -> dict[str, str]:
+    pairs = (dossiers.select("procedure_code", "field").drop_nulls().unique()
              .sort("procedure_code", "field").group_by("procedure_code", maintain_order=True).first().collect())
     return dict(pairs.iter_rows())
 
@@ -326,14 +330,14 @@ def _signatories(config: WorkspaceConfig | None, gettext) -> list[Signatory]:
     return result
 
 
-def _consistency_warnings(summary: CheckSummary, dossiers: pl.DataFrame, findings: pl.DataFrame,
+def _consistency_warnings(summary: CheckSummary, dossiers: pl.LazyFrame, findings: pl.DataFrame,
                           directory: Path, gettext) -> list[str]:
     """The three files of one check must agree; say so loudly in the report when they do not."""
     warnings = []
-    counted = dict(dossiers.group_by("status").len().iter_rows())
+    counted = dict(dossiers.group_by("status").len().collect().iter_rows())
     expected = {status.value if hasattr(status, "value") else status: count
                 for status, count in summary.status_counts.items()}
-    if dossiers.height != summary.totals.received_total or any(
+    if sum(counted.values()) != summary.totals.received_total or any(
             counted.get(key, 0) != count for key, count in expected.items()):
         warnings.append(gettext("dossiers.parquet does not match summary.json (dossier counts differ): {path}")
                         .format(path=directory))
@@ -372,8 +376,8 @@ def build_report(
     gettext = catalog.gettext
     summary = load_summary(check_dir / "summary.json")
     previous = load_summary(Path(previous_summary)) if previous_summary else None
-    dossiers = _read_table(check_dir / "dossiers.parquet", DOSSIER_COLUMNS)
-    findings = _read_table(check_dir / "findings.parquet", FINDING_COLUMNS)
+    dossiers = _scan_table(check_dir / "dossiers.parquet", DOSSIER_COLUMNS)
+    findings = _scan_table(check_dir / "findings.parquet", FINDING_COLUMNS).collect()
     manifest = summary.manifest
     generated_at = generated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 

@@ -396,7 +396,7 @@ def write_xlsx(model: ReportModel, target: Path, *, max_rows_per_sheet: int = EX
     dossier_columns = _dossier_columns(model, formatter)
     status_letter = get_column_letter(next(index for index, column in enumerate(dossier_columns, start=1)
                                            if column.header == gettext("Status code")))
-    bulk = _bulk_sheets(workbook, gettext("Dossiers"), model.dossiers, dossier_columns, max_rows_per_sheet,
+    bulk = _bulk_sheets(workbook, gettext("Dossiers"), model.dossiers.collect(), dossier_columns, max_rows_per_sheet,
                         _late_highlight(status_letter))
     bulk += _bulk_sheets(workbook, gettext("Findings"), model.findings, _finding_columns(formatter), max_rows_per_sheet)
     _data_quality_sheet(workbook, model, formatter)
