@@ -42,6 +42,10 @@ def test_form06_rows_are_the_summary_figures(check_dir, summary):
     assert set(procedures) == {group.key for group in summary.by_procedure}
     for group in summary.by_procedure:
         assert procedures[group.key].counts["resolved_late"] == group.resolved_late
+    # A procedure with no field sits under the check's "?" group, named for people.
+    unknown = next(index for index, row in enumerate(model.form06) if row.key == "9.999999")
+    parent = next(row for row in reversed(model.form06[:unknown]) if row.level == 1)
+    assert parent.key == "?" and parent.label == "(không rõ lĩnh vực)"
     # Procedures sit under their own field and are numbered within it ("2.1").
     for row in model.form06:
         if row.level == 2:

@@ -241,6 +241,12 @@ def _label_of(group: GroupSummary, language: str, fallback: dict[str, str] | Non
     return group.label.in_language(language) if group.label else group.key
 
 
+def _field_label(group: GroupSummary, language: str, gettext) -> str:
+    if group.key in ("", "?") and not group.label:
+        return gettext("(field not known)")
+    return _label_of(group, language)
+
+
 def _coded_label(group: GroupSummary, language: str) -> str:
     """"1.001193 – Đăng ký khai sinh": the code an inspector searches for, then the name."""
     return f"{group.key} – {group.label.in_language(language)}" if group.label else group.key
@@ -248,12 +254,17 @@ def _coded_label(group: GroupSummary, language: str) -> str:
 
 def _form06(summary: CheckSummary, procedure_field: dict[str, str], language: str, gettext) -> list[TableRow]:
     """Fields as group rows (1, 2, …) with their procedures beneath (1.1, 1.2, …), total last."""
+    # Procedures with no field in dossiers.parquet (unknown codes) belong to the one
+    # field group that no dossier names (the check writes such dossiers under "?").
+    known_fields = set(procedure_field.values())
+    orphan_groups = [group.key for group in summary.by_field if group.key not in known_fields]
+    orphan_key = orphan_groups[0] if len(orphan_groups) == 1 else ""
     procedures_by_field: dict[str, list[GroupSummary]] = {}
     for group in summary.by_procedure:
-        procedures_by_field.setdefault(procedure_field.get(group.key, ""), []).append(group)
+        procedures_by_field.setdefault(procedure_field.get(group.key, orphan_key), []).append(group)
     rows: list[TableRow] = []
     for field_number, field_group in enumerate(summary.by_field, start=1):
-        rows.append(_row(field_group, str(field_number), _label_of(field_group, language), 1))
+        rows.append(_row(field_group, str(field_number), _field_label(field_group, language, gettext), 1))
         for item_number, procedure in enumerate(procedures_by_field.pop(field_group.key, []), start=1):
             rows.append(_row(procedure, f"{field_number}.{item_number}", _coded_label(procedure, language), 2))
     # Procedures whose field is not among by_field still appear, under no field.
@@ -390,10 +401,12 @@ def build_report(
     report_id = f"QMS-{period_end:%Y%m%d}-{figures_sha[:8].upper()}"
 
     def rows(groups: list[GroupSummary], names: dict[str, str] | None = None, month: bool = False,
-             coded: bool = False) -> list[TableRow]:
+             coded: bool = False, field_rows: bool = False) -> list[TableRow]:
         def label(group: GroupSummary) -> str:
             if month:
                 return group.key
+            if field_rows:
+                return _field_label(group, language, gettext)
             return _coded_label(group, language) if coded else _label_of(group, language, names)
         return [_row(group, str(number), label(group), 2) for number, group in enumerate(groups, start=1)]
 
@@ -428,7 +441,7 @@ def build_report(
         totals=_row(summary.totals, "", gettext("Total"), 0),
         form06=_form06(summary, procedure_field, language, gettext),
         by_procedure=rows(summary.by_procedure, coded=True),
-        by_field=rows(summary.by_field),
+        by_field=rows(summary.by_field, field_rows=True),
         by_unit=rows(summary.by_unit, unit_names),
         by_month=rows(summary.by_month, month=True),
         findings_total=summary.findings.total,

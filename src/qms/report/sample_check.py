@@ -32,6 +32,8 @@ PROCEDURES = [
     ("1.003010", 1, "Đất đai", "Đăng ký biến động đất đai", "Land change registration", 10),
     ("1.009972", 2, "Xây dựng", "Cấp giấy phép xây dựng nhà ở riêng lẻ", "Building permit for a private house", 15),
     ("QT-07", 1, "Chứng thực", "Chứng thực bản sao từ bản chính", "Certified copy from the original", 1),
+    # A code the library does not know: no field, no name (the check files it under field "?").
+    ("9.999999", 1, None, None, None, 5),
 ]
 UNITS = [
     ("BP-MC", "Bộ phận Một cửa", "One-stop desk"),
@@ -75,7 +77,7 @@ def build_dossiers(
     as_of_us = np.int64(as_of.timestamp() * 1e6)
     day_us = np.int64(86_400 * 1_000_000)
 
-    procedure_index = rng.choice(len(PROCEDURES), size=n, p=[0.25, 0.1, 0.15, 0.2, 0.1, 0.2])
+    procedure_index = rng.choice(len(PROCEDURES), size=n, p=[0.25, 0.1, 0.15, 0.2, 0.1, 0.18, 0.02])
     unit_index = rng.choice(len(UNITS), size=n, p=[0.35, 0.25, 0.2, 0.17, 0.03])
     status_index = rng.choice(len(STATUSES), size=n, p=STATUS_WEIGHTS)
     channel_index = rng.choice(len(CHANNELS), size=n, p=[0.45, 0.25, 0.2, 0.1])
@@ -129,7 +131,7 @@ def build_dossiers(
         "dossier_id": np.arange(n, dtype=np.int64),
         "procedure_code": codes,
         "procedure_issue": np.array([p[1] for p in PROCEDURES], dtype=np.int64)[procedure_index],
-        "field": np.array([p[2] for p in PROCEDURES])[procedure_index],
+        "field": pl.Series([p[2] for p in PROCEDURES], dtype=pl.Utf8).gather(procedure_index),
         "unit": np.array([u[0] for u in UNITS])[unit_index],
         "channel": np.array(CHANNELS)[channel_index],
         "received_at": received_us,
@@ -220,8 +222,8 @@ def build_summary(dossiers: pl.DataFrame, findings: pl.DataFrame, *, period_from
     aggregations = _form06_aggregations(period_start)
     findings_count = findings.group_by("dossier_id").agg(findings=pl.len().cast(pl.Int64))
     frame = dossiers.join(findings_count, on="dossier_id", how="left").with_columns(
-        pl.col("findings").fill_null(0), month=_local_month("received_at"))
-    proc_labels = {p[0]: {"vi": p[3], "en": p[4]} for p in PROCEDURES}
+        pl.col("findings").fill_null(0), pl.col("field").fill_null("?"), month=_local_month("received_at"))
+    proc_labels = {p[0]: {"vi": p[3], "en": p[4]} for p in PROCEDURES if p[3]}
     unit_labels = {u[0]: {"vi": u[1], "en": u[2]} for u in UNITS}
 
     def grouped(key: str, labels: dict) -> list[dict]:
