@@ -95,16 +95,20 @@ def report_from_check(
 
 
 def _run_check(log: Path, out_dir: Path, options: dict) -> None:
-    """Run the check engine through its Python API into `out_dir`."""
+    """Run the check engine through its Python API (`qms.check.api.run_check` and
+    `write_outputs`) and leave its outputs in `out_dir`."""
     if importlib.util.find_spec("qms.check") is None:
         raise QmsError(_("The check engine (qms.check) is not available in this installation: run "
                          "`qms check LOG --out DIR` elsewhere and then `qms report --from-check DIR`."))
-    check = importlib.import_module("qms.check")
-    runner = getattr(check, "check_log", None)
-    if runner is None:
-        raise QmsError(_("This version of the check engine has no check_log() entry point: run "
+    api = importlib.import_module("qms.check.api") if importlib.util.find_spec("qms.check.api") else None
+    if api is None or not hasattr(api, "run_check") or not hasattr(api, "write_outputs"):
+        raise QmsError(_("This version of the check engine has no run_check() entry point: run "
                          "`qms check LOG --out DIR` and then `qms report --from-check DIR`."))
-    runner(Path(log), out_dir=out_dir, **options)
+    period = (options["period_from"], options["period_to"])
+    result = api.run_check(Path(log), options["docs_dir"], as_of=options["as_of"],
+                           period=period if any(period) else None, profile=options["profile"],
+                           language=options["language"])
+    api.write_outputs(result, out_dir)
 
 
 def report_from_log(
@@ -120,7 +124,7 @@ def report_from_log(
 ) -> ReportResult:
     """Check `log` (and `previous_log`, when given) and render the reports."""
     options = {"profile": profile, "docs_dir": docs, "as_of": as_of, "period_from": period_from,
-               "period_to": period_to}
+               "period_to": period_to, "language": render_options.get("language", "vi")}
     with tempfile.TemporaryDirectory(prefix="qms-report-") as scratch:
         current = Path(scratch) / "check"
         _run_check(log, current, options)
