@@ -437,7 +437,8 @@ def build_report(
         generated_at=generated_at,
         timezone=manifest.timezone,
         indicators=indicators,
-        previous_period=(previous.manifest.period_from, previous.manifest.period_to) if previous else None,
+        previous_period=((previous.manifest.period_from, previous.manifest.period_to or previous.manifest.as_of.date())
+                         if previous else None),
         totals=_row(summary.totals, "", gettext("Total"), 0),
         form06=_form06(summary, procedure_field, language, gettext),
         by_procedure=rows(summary.by_procedure, coded=True),
