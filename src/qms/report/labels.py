@@ -83,4 +83,4 @@ def label(table: dict[str, str], key: str | None, catalog: NullTranslations) -> 
 def all_msgids() -> list[str]:
     return [text for table in (STATUS, SEVERITY, CHANNEL, RULE, CLAUSE, REJECT_REASON, DOCUMENT_KIND) for text in table.values()]
 
-DOCUMENT_KIND = {"procedure": "Procedure document", "ruleset": "Rule set", "calendar": "Calendar", "checklist": "Checklist"}
+DOCUMENT_KIND = {"procedure": "Procedure document", "ruleset": "Rule set", "calendar": "Calendar document", "checklist": "Checklist document"}

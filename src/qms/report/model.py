@@ -330,8 +330,8 @@ def _procedure_fields(dossiers: pl.LazyFrame) -> dict[str, str]:
 
 
 def _signatories(config: WorkspaceConfig | None, gettext) -> list[Signatory]:
-    roles = [("prepared_by", gettext("Prepared by")), ("reviewed_by", gettext("Reviewed by")),
-             ("approved_by", gettext("Approved by"))]
+    roles = [("prepared_by", gettext("Report prepared by")), ("reviewed_by", gettext("Report checked by")),
+             ("approved_by", gettext("Report approved by"))]
     result = []
     for attribute, role in roles:
         user_id = getattr(config.signatories, attribute) if config else None

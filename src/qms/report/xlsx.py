@@ -89,7 +89,7 @@ def _group_sheet(workbook: Workbook, title: str, rows: list[TableRow], totals: T
     sheet.sheet.freeze_panes = "C2"
     headers = [gettext("No."), first, gettext("Received"), gettext("Online"), gettext("In person or by post"),
                gettext("Carried over"), gettext("Resolved"), gettext("Early"), gettext("On time"), gettext("Late"),
-               gettext("In progress"), gettext("Overdue"), gettext("Not assessable"), gettext("On-time rate"),
+               gettext("In progress"), gettext("Open, overdue"), gettext("Not assessable"), gettext("On-time rate"),
                gettext("Average days"), gettext("Findings")]
     sheet.widths(6, 46, *([12] * (len(headers) - 2)))
     sheet.append(sheet.cell(text, header=True) for text in headers)
@@ -121,7 +121,7 @@ def _summary_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter)
     sheet.append([gettext("Period"), f"{formatter.date(model.period_from)} – {formatter.date(model.period_to)}"])
     sheet.append([gettext("Figures as of"), formatter.datetime(model.as_of)])
     sheet.append([gettext("Report id"), model.report_id])
-    sheet.append([gettext("Status"), gettext("Draft, not approved") if model.is_draft else gettext("Approved")])
+    sheet.append([gettext("Report status"), gettext("Draft, not approved") if model.is_draft else gettext("Approved")])
     sheet.append([gettext("Times in this workbook are local time"), model.timezone])
     sheet.append([])
     headers = [gettext("Indicator"), gettext("This period"), gettext("Target"), gettext("Met")]
@@ -254,7 +254,7 @@ def _manifest_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter
         (gettext("Generated"), manifest["report"]["generated_at"]),
         ("qms", manifest["report"]["qms_version"]),
         (gettext("Fingerprint of the figures (SHA-256)"), model.figures_sha256),
-        (gettext("Classification method"), f"{model.method_id}: {model.method_description}"),
+        (gettext("Method of classification"), f"{model.method_id}: {model.method_description}"),
         (gettext("Figures as of"), check["as_of"]),
         (gettext("Period"), f"{check.get('period_from')} – {check.get('period_to')}"),
         (gettext("Time zone"), check["timezone"]),
@@ -295,20 +295,20 @@ def _dossier_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
     return [
         Column(gettext("Dossier id"), pl.col("dossier_id"), "text", 20),
         Column(gettext("Procedure code"), pl.col("procedure_code"), "text", 14),
-        Column(gettext("Issue"), pl.col("procedure_issue"), "integer", 8),
+        Column(gettext("Issue no."), pl.col("procedure_issue"), "integer", 8),
         Column(gettext("Field"), pl.col("field"), "text", 18),
         Column(gettext("Unit"), pl.col("unit"), "text", 20),
         Column(gettext("Channel"), pl.col("channel").replace(channel_names), "text", 16),
         Column(gettext("Received at"), moment("received_at"), "datetime", 16),
         Column(gettext("Counting starts at"), moment("counting_start_at"), "datetime", 16),
-        Column(gettext("Appointment"), moment("appointment_at"), "datetime", 16),
+        Column(gettext("Appointment date"), moment("appointment_at"), "datetime", 16),
         Column(gettext("Legal due time"), moment("due_at"), "datetime", 16),
         Column(gettext("Finished at"), moment("finished_at"), "datetime", 16),
         Column(gettext("Paused (minutes)"), pl.col("paused_minutes"), "integer", 11),
         Column(gettext("Used (working minutes)"), pl.col("used_minutes"), "integer", 11),
         Column(gettext("Allowed (working minutes)"), pl.col("allowed_minutes"), "integer", 11),
         Column(gettext("Status code"), pl.col("status"), "text", 16),
-        Column(gettext("Status"), pl.col("status").replace(status_names), "text", 24),
+        Column(gettext("Dossier status"), pl.col("status").replace(status_names), "text", 24),
         Column(gettext("Days past appointment"), pl.col("days_past_appointment"), "number", 11),
         Column(gettext("Why not assessable"), pl.col("not_assessable_reason"), "text", 30),
     ]
