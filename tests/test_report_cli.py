@@ -67,3 +67,12 @@ def test_log_without_check_engine_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["report", str(log), "--pdf", str(tmp_path / "x.pdf")])
     assert result.exit_code == 1
     assert "qms.check" in result.output and "--from-check" in result.output
+
+
+def test_workspace_configuration_is_found_without_config_option(tmp_path, check_dir, monkeypatch):
+    (tmp_path / "qms.yaml").write_text("organisation:\n  name: {vi: UBND phường Đông Ngàn}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["report", "--from-check", str(check_dir), "--xlsx", "w.xlsx"])
+    assert result.exit_code == 0, result.output
+    rows = {row[0]: row[1] for row in load_workbook(tmp_path / "w.xlsx")["Tổng hợp"].iter_rows(values_only=True)}
+    assert rows["Cơ quan"] == "UBND phường Đông Ngàn"

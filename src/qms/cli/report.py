@@ -38,7 +38,7 @@ def _parse_as_of(value: str | None) -> dt.datetime | None:
 @click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), help="Write the Excel workbook here.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default=None, help="Report language (default: vi).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Workspace configuration (default: ./qms.yaml when present).")
+              help="Workspace configuration (default: the qms.yaml of the workspace around the current folder).")
 @click.option("--status", type=click.Choice(["draft", "approved"]), default="draft", show_default=True,
               help="Approved reports carry no DRAFT watermark; needs signatories.approved_by.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -53,10 +53,8 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
         raise click.UsageError(_("Give either LOG or --from-check DIR."))
     if pdf is None and xlsx is None:
         raise click.UsageError(_("Nothing to write: give --pdf FILE, --xlsx FILE or both."))
-    if config_path is None and Path("qms.yaml").is_file():
-        config_path = Path("qms.yaml")
-    render = {"pdf": pdf, "xlsx": xlsx, "config": config_path, "language": lang or get_language(),
-              "status": status}
+    render = {"pdf": pdf, "xlsx": xlsx, "config": config_path or _workspace_config(),
+              "language": lang or get_language(), "status": status}
     show_progress = sys.stderr.isatty() and output_format == "text"
     with click.progressbar(length=1, label=_("Writing the report"), file=sys.stderr) if show_progress else _Quiet() as bar:
         if from_check is not None:
@@ -76,6 +74,17 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
             click.echo(str(path))
     for warning in result.warnings:
         click.secho(f"{_('Warning')}: {warning}", fg="yellow", err=True)
+
+
+def _workspace_config():
+    """The configuration of the workspace around the current folder (qms.workspace),
+    or ./qms.yaml where that module is not part of this installation; None without one."""
+    try:
+        from ..workspace import load_workspace
+    except ImportError:
+        return Path("qms.yaml") if Path("qms.yaml").is_file() else None
+    workspace = load_workspace()
+    return workspace.config if workspace else None
 
 
 class _Quiet:
