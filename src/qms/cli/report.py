@@ -41,9 +41,11 @@ def _parse_as_of(value: str | None) -> dt.datetime | None:
               help="Workspace configuration (default: the qms.yaml of the workspace around the current folder).")
 @click.option("--status", type=click.Choice(["draft", "approved"]), default="draft", show_default=True,
               help="Approved reports carry no DRAFT watermark; needs signatories.approved_by.")
+@click.option("--register/--no-register", "with_register", default=True, show_default=True,
+              help="Include the workspace's nonconformity register when it has one.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def report(log, from_check, profile, docs, as_of, period_from, period_to, previous, pdf, xlsx, lang,
-           config_path, status, output_format):
+           config_path, status, with_register, output_format):
     """Write the compliance report of a check as PDF and/or Excel."""
     from .. import report as reports
 
@@ -53,8 +55,10 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
         raise click.UsageError(_("Give either LOG or --from-check DIR."))
     if pdf is None and xlsx is None:
         raise click.UsageError(_("Nothing to write: give --pdf FILE, --xlsx FILE or both."))
-    render = {"pdf": pdf, "xlsx": xlsx, "config": config_path or _workspace_config(),
-              "language": lang or get_language(), "status": status}
+    workspace = _workspace()
+    config = config_path or (workspace.config if hasattr(workspace, "config") else workspace)
+    render = {"pdf": pdf, "xlsx": xlsx, "config": config, "language": lang or get_language(), "status": status,
+              "register": _register_summary(workspace) if with_register else None}
     show_progress = sys.stderr.isatty() and output_format == "text"
     with click.progressbar(length=1, label=_("Writing the report"), file=sys.stderr) if show_progress else _Quiet() as bar:
         if from_check is not None:
@@ -76,15 +80,40 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
         click.secho(f"{_('Warning')}: {warning}", fg="yellow", err=True)
 
 
-def _workspace_config():
-    """The configuration of the workspace around the current folder (qms.workspace),
-    or ./qms.yaml where that module is not part of this installation; None without one."""
+def _workspace():
+    """The workspace around the current folder (qms.workspace), or ./qms.yaml where that
+    module is not part of this installation; None without one."""
     try:
         from ..workspace import load_workspace
     except ImportError:
         return Path("qms.yaml") if Path("qms.yaml").is_file() else None
-    workspace = load_workspace()
-    return workspace.config if workspace else None
+    return load_workspace()
+
+
+def _register_summary(workspace) -> dict | None:
+    """The nonconformity register's summary when qms.capa and a workspace database exist."""
+    if workspace is None or not hasattr(workspace, "database_url"):
+        return None
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from ..capa.summary import register_summary
+        from ..db import open_database
+    except ImportError:
+        return None
+    url = workspace.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return None  # no register kept in this workspace yet
+    try:
+        database = open_database(url, migrate=False)
+        try:
+            return register_summary(database)
+        finally:
+            database.dispose()
+    except (QmsError, SQLAlchemyError) as error:
+        click.secho(_("The nonconformity register is left out of the report: {reason}").format(reason=error),
+                    fg="yellow", err=True)
+        return None
 
 
 class _Quiet:

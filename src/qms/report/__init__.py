@@ -75,9 +75,11 @@ def report_from_check(
     language: str = "vi",
     status: str = "draft",
     generated_at: dt.datetime | None = None,
+    register: dict | None = None,
 ) -> ReportResult:
     """Render the reports of one check output directory. `previous` is the previous
-    period's check output directory or its summary.json."""
+    period's check output directory or its summary.json; `register` the summary of the
+    nonconformity register (`qms.capa.summary.register_summary()`), when there is one."""
     if pdf is None and xlsx is None:
         raise QmsError(_("Nothing to write: give --pdf FILE, --xlsx FILE or both."))
     if isinstance(config, (str, Path)):
@@ -87,7 +89,7 @@ def report_from_check(
         previous = Path(previous)
         previous_summary = previous / "summary.json" if previous.is_dir() else previous
     model = build_report(Path(check_dir), config=config, previous_summary=previous_summary, language=language,
-                         status=status, generated_at=generated_at)
+                         status=status, generated_at=generated_at, register=register)
     pdf_path = write_pdf(model, Path(pdf)) if pdf else None
     xlsx_path = write_xlsx(model, Path(xlsx)) if xlsx else None
     return ReportResult(model.report_id, model.figures_sha256, model.status, model.language, pdf_path, xlsx_path,

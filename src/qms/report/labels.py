@@ -67,6 +67,17 @@ CLAUSE = {
     "10.3": "Continual improvement",
 }
 
+# States and sources of the nonconformity register (qms.capa).
+NC_STATE = {
+    "open": "Raised",
+    "containment": "Contained",
+    "cause_analysis": "Cause analysed",
+    "action_plan": "Actions planned",
+    "implemented": "Actions implemented",
+    "closed": "Closed",
+}
+NC_SOURCE = {"manual": "Raised by hand", "audit": "Internal audit", "check": "Dossier check"}
+
 REJECT_REASON = {
     "unparseable_timestamp": "Unparseable timestamp",
     "missing_dossier_id": "Missing dossier id",
@@ -81,6 +92,6 @@ def label(table: dict[str, str], key: str | None, catalog: NullTranslations) -> 
 
 
 def all_msgids() -> list[str]:
-    return [text for table in (STATUS, SEVERITY, CHANNEL, RULE, CLAUSE, REJECT_REASON, DOCUMENT_KIND) for text in table.values()]
+    return [text for table in (STATUS, SEVERITY, CHANNEL, RULE, CLAUSE, REJECT_REASON, DOCUMENT_KIND, NC_STATE, NC_SOURCE) for text in table.values()]
 
 DOCUMENT_KIND = {"procedure": "Procedure document", "ruleset": "Rule set", "calendar": "Calendar document", "checklist": "Checklist document"}

@@ -26,6 +26,7 @@ from ..model.workspace import WorkspaceConfig
 from . import labels
 
 PDF_LATE_DOSSIER_CAP = 100
+PDF_OVERDUE_ACTION_CAP = 30
 FORM06_COLUMNS = (
     "received_total", "received_online", "received_in_person_or_postal", "carried_over",
     "resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
@@ -78,6 +79,23 @@ class Signatory:
 
 
 @dataclass
+class RegisterSection:
+    """The nonconformity register in a few numbers (from qms.capa's register summary)."""
+
+    total: int
+    open: int
+    by_state: list[CountRow]
+    by_severity: list[CountRow]
+    by_source: list[CountRow]
+    overdue_actions: int
+    overdue: list[dict]  # every overdue corrective action (the Excel file lists them all)
+    overdue_shown: list[dict]
+    history_ok: bool | None
+    history_entries: int | None
+    history_head_hash: str | None
+
+
+@dataclass
 class ReportModel:
     language: str
     status: str  # "draft" or "approved"
@@ -117,6 +135,7 @@ class ReportModel:
     manifest_json: str
     figures_sha256: str
     unit_on_time_target: float | None
+    register: RegisterSection | None
     # Long tables for the Excel file (and the CSV attachment). Dossiers stay a lazy
     # scan of dossiers.parquet: the PDF needs only the late ones, the Excel file
     # collects them when it writes.
@@ -358,6 +377,33 @@ def _consistency_warnings(summary: CheckSummary, dossiers: pl.LazyFrame, finding
     return warnings
 
 
+def _register_section(register: dict | None, catalog) -> RegisterSection | None:
+    """`register` has the shape of qms.capa.summary.register_summary(); None leaves the section out."""
+    if register is None:
+        return None
+    def action(item: dict) -> dict:
+        due = item.get("due_date")
+        return {**item, "due_date": dt.date.fromisoformat(due) if isinstance(due, str) else due}
+
+    try:
+        history = register.get("history") or {}
+        overdue = [action(item) for item in register.get("overdue", [])]
+        return RegisterSection(
+            total=int(register["total"]), open=int(register["open"]),
+            by_state=sorted(_counts(register.get("by_state", {}), labels.NC_STATE, catalog),
+                            key=lambda row: list(labels.NC_STATE).index(row.key) if row.key in labels.NC_STATE else 99),
+            by_severity=_counts(register.get("by_severity", {}), labels.SEVERITY, catalog),
+            by_source=_counts(register.get("by_source", {}), labels.NC_SOURCE, catalog),
+            overdue_actions=int(register.get("overdue_actions", len(register.get("overdue", [])))),
+            overdue=overdue,
+            overdue_shown=overdue[:PDF_OVERDUE_ACTION_CAP],
+            history_ok=history.get("ok"), history_entries=history.get("entries"),
+            history_head_hash=history.get("head_hash"),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise QmsError(f"nonconformity register summary is incomplete: {error}") from None
+
+
 def _figures_sha256(summary: CheckSummary) -> str:
     """Hash of every figure in the summary, independent of when anything was generated."""
     payload = summary.model_dump(mode="json")
@@ -374,6 +420,7 @@ def build_report(
     status: str = "draft",
     generated_at: dt.datetime | None = None,
     pdf_late_cap: int = PDF_LATE_DOSSIER_CAP,
+    register: dict | None = None,
 ) -> ReportModel:
     """Build the report model from a check output directory (see module doc)."""
     check_dir = Path(check_dir)
@@ -417,6 +464,8 @@ def build_report(
                    "generated_at": generated_at.isoformat(), "figures_sha256": figures_sha},
         "check_outputs": sources,
         "check": manifest.model_dump(mode="json"),
+        "nonconformity_register": ({key: register.get(key) for key in ("total", "open", "by_state", "overdue_actions")}
+                                   | {"history": register.get("history")} if register else None),
         "previous_period": ({"summary_sha256": _sha256(Path(previous_summary)),
                              "period_from": str(previous.manifest.period_from),
                              "period_to": str(previous.manifest.period_to)} if previous else None),
@@ -472,6 +521,7 @@ def build_report(
         manifest_json=json.dumps(manifest_data, ensure_ascii=False, indent=2, sort_keys=True),
         figures_sha256=figures_sha,
         unit_on_time_target=on_time_target,
+        register=_register_section(register, catalog),
         dossiers=dossiers,
         findings=findings,
         late_dossiers=late,

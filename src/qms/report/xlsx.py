@@ -245,6 +245,34 @@ def _data_quality_sheet(workbook: Workbook, model: ReportModel, formatter: Forma
         sheet.append(cells)
 
 
+def _register_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> None:
+    gettext = formatter.gettext
+    register = model.register
+    sheet = _Sheet(workbook, gettext("Nonconformities"))
+    sheet.widths(36, 44, 18, 20, 14, 12)
+    sheet.append([sheet.cell(gettext("Nonconformities and corrective actions"), bold=True)])
+    sheet.append([gettext("Nonconformities"), register.total])
+    sheet.append([gettext("Not yet closed"), register.open])
+    sheet.append([gettext("Corrective actions past their due date"), register.overdue_actions])
+    if register.history_ok is not None:
+        sheet.append([gettext("Change history intact"), gettext("yes") if register.history_ok else gettext("no"),
+                      register.history_head_hash or ""])
+    for title, rows in ((gettext("By state"), register.by_state), (gettext("By severity"), register.by_severity),
+                        (gettext("By source"), register.by_source)):
+        sheet.append([])
+        sheet.append([sheet.cell(title, bold=True)])
+        for row in rows:
+            sheet.append([row.label, row.count])
+    sheet.append([])
+    sheet.append(sheet.cell(text, header=True) for text in (
+        gettext("Nonconformity"), gettext("Action"), gettext("Unit"), gettext("Owner"), gettext("Due date"),
+        gettext("Days overdue")))
+    for action in register.overdue:
+        sheet.append([f"{action.get('nc')} – {action.get('nc_title')}", f"{action.get('action')}. {action.get('description')}",
+                      action.get("unit") or "", action.get("owner") or "",
+                      sheet.cell(action.get("due_date"), number_format="dd/mm/yyyy"), action.get("days_overdue")])
+
+
 def _manifest_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> None:
     gettext = formatter.gettext
     manifest = model.manifest
@@ -399,6 +427,8 @@ def write_xlsx(model: ReportModel, target: Path, *, max_rows_per_sheet: int = EX
     bulk = _bulk_sheets(workbook, gettext("Dossiers"), model.dossiers.collect(), dossier_columns, max_rows_per_sheet,
                         _late_highlight(status_letter))
     bulk += _bulk_sheets(workbook, gettext("Findings"), model.findings, _finding_columns(formatter), max_rows_per_sheet)
+    if model.register is not None:
+        _register_sheet(workbook, model, formatter)
     _data_quality_sheet(workbook, model, formatter)
     _manifest_sheet(workbook, model, formatter)
     try:
