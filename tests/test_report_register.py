@@ -60,3 +60,35 @@ def test_register_sheet_in_the_workbook(tmp_path, model):
     assert ("Sự không phù hợp", 7) in [row[:2] for row in rows]
     action = next(cell for row in sheet.iter_rows() for cell in row if cell.value == "1. =Đào tạo lại cán bộ tiếp nhận")
     assert action.data_type == "s"
+
+
+def _present(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (_present("qms.capa.summary") and _present("qms.workspace")),
+                    reason="needs the nonconformity register (qms.capa) and workspaces")
+def test_cli_reads_the_register_of_the_workspace(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from qms.cli import main
+
+    check_dir = write_check_output(tmp_path / "check", 150, seed=4)
+    runner = CliRunner()
+    if runner.invoke(main, ["init", str(tmp_path / "ws")]).exit_code != 0:
+        pytest.skip("qms init failed here (not the report's concern)")
+    monkeypatch.chdir(tmp_path / "ws")
+    raised = runner.invoke(main, ["nc", "raise-from-check", str(check_dir), "--user", "iso.secretary"])
+    if raised.exit_code != 0:
+        pytest.skip(f"qms nc raise-from-check failed here (not the report's concern): {raised.output}")
+    result = runner.invoke(main, ["report", "--from-check", str(check_dir), "--xlsx", "r.xlsx", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "Sự không phù hợp" in load_workbook(tmp_path / "ws" / "r.xlsx").sheetnames
+    result = runner.invoke(main, ["report", "--from-check", str(check_dir), "--xlsx", "n.xlsx", "--no-register"])
+    assert "Sự không phù hợp" not in load_workbook(tmp_path / "ws" / "n.xlsx").sheetnames
