@@ -27,7 +27,7 @@ def _roundtrip(tmp_path, texts: list[str | None], numbers: list[int | None]) -> 
     workbook.save(saved)
     frame = pl.DataFrame({"text": texts, "number": numbers}, schema={"text": pl.Utf8, "number": pl.Int64})
     columns = [Column("text", pl.col("text"), "text"), Column("number", pl.col("number"), "integer")]
-    splice(saved, target, [BulkSheet(1, frame, columns, styles)])
+    splice(saved, target, [BulkSheet(1, frame.lazy(), frame.height, columns, styles)])
     book = load_workbook(target)
     return [(cell_text, cell_number) for cell_text, cell_number in book["Data"].iter_rows(min_row=2)]
 

@@ -362,26 +362,28 @@ def _finding_columns(formatter: Formatter) -> list[Column]:
     ]
 
 
-def _bulk_sheets(workbook: Workbook, title: str, frame: pl.DataFrame, columns: list[Column],
+def _bulk_sheets(workbook: Workbook, title: str, frame: pl.LazyFrame, columns: list[Column],
                  max_rows: int, conditional=None) -> list[BulkSheet]:
     """Header rows written by openpyxl now; data rows spliced after saving."""
+    total = frame.select(pl.len()).collect().item()
     per_sheet = max_rows - 1
-    parts = max(1, -(-frame.height // per_sheet))
+    parts = max(1, -(-total // per_sheet))
     result = []
     for part in range(parts):
-        chunk = frame.slice(part * per_sheet, per_sheet)  # a view, not a copy
+        height = min(per_sheet, total - part * per_sheet)
+        chunk = frame.slice(part * per_sheet, per_sheet)  # lazy: rows are read when written
         sheet = _Sheet(workbook, title if part == 0 else f"{title} ({part + 1})")
         sheet.widths(*(column.width for column in columns))
         sheet.sheet.freeze_panes = "A2"
         last_column = get_column_letter(len(columns))
-        last_row = chunk.height + 1
+        last_row = height + 1
         sheet.sheet.auto_filter.ref = f"A1:{last_column}{last_row}"
-        if conditional and chunk.height:
+        if conditional and height:
             conditional(sheet.sheet, f"A2:{last_column}{last_row}")
         styles = _bulk_styles(sheet)
         sheet.append(sheet.cell(column.header, header=True) for column in columns)
         index = workbook.worksheets.index(sheet.sheet) + 1
-        result.append(BulkSheet(index, chunk, columns, styles))
+        result.append(BulkSheet(index, chunk, height, columns, styles))
     return result
 
 
@@ -424,9 +426,10 @@ def write_xlsx(model: ReportModel, target: Path, *, max_rows_per_sheet: int = EX
     dossier_columns = _dossier_columns(model, formatter)
     status_letter = get_column_letter(next(index for index, column in enumerate(dossier_columns, start=1)
                                            if column.header == gettext("Status code")))
-    bulk = _bulk_sheets(workbook, gettext("Dossiers"), model.dossiers.collect(), dossier_columns, max_rows_per_sheet,
+    bulk = _bulk_sheets(workbook, gettext("Dossiers"), model.dossiers, dossier_columns, max_rows_per_sheet,
                         _late_highlight(status_letter))
-    bulk += _bulk_sheets(workbook, gettext("Findings"), model.findings, _finding_columns(formatter), max_rows_per_sheet)
+    bulk += _bulk_sheets(workbook, gettext("Findings"), model.findings.lazy(), _finding_columns(formatter),
+                         max_rows_per_sheet)
     if model.register is not None:
         _register_sheet(workbook, model, formatter)
     _data_quality_sheet(workbook, model, formatter)

@@ -44,7 +44,8 @@ class BulkSheet:
     """Rows to splice into one saved worksheet (data rows start at row 2)."""
 
     sheet_index: int  # 1-based position in the workbook, as in xl/worksheets/sheetN.xml
-    frame: pl.DataFrame  # the source rows of this sheet; the columns' expressions apply to it
+    frame: pl.LazyFrame  # the source rows of this sheet; the columns' expressions apply to it
+    height: int
     columns: list[Column]
     styles: dict[str, int]  # kind -> openpyxl style id; "quoted" for formula-looking text
 
@@ -53,9 +54,10 @@ class BulkSheet:
         return [column.kind for column in self.columns]
 
     def values(self, start: int, length: int) -> pl.DataFrame:
-        """The cell values of rows start..start+length, computed one chunk at a time (bounded memory)."""
+        """The cell values of rows start..start+length, read and computed one chunk at a time,
+        so memory stays bounded however many rows the sheet has."""
         return self.frame.slice(start, length).select(
-            column.expression.alias(f"c{index}") for index, column in enumerate(self.columns))
+            column.expression.alias(f"c{index}") for index, column in enumerate(self.columns)).collect()
 
 
 def _text_cell(name: str, letter: str, styles: dict[str, int]) -> pl.Expr:
@@ -118,11 +120,11 @@ def splice(saved: Path, target: Path, sheets: list[BulkSheet]) -> None:
                 text = data.decode("utf-8")
                 cut = text.index("</sheetData>")
                 head, tail = text[:cut], text[cut:]
-                last = get_column_letter(len(sheet.kinds)) + str(sheet.frame.height + 1)
+                last = get_column_letter(len(sheet.kinds)) + str(sheet.height + 1)
                 head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head)
                 with output.open(item.filename, "w", force_zip64=True) as stream:
                     stream.write(head.encode("utf-8"))
-                    for start in range(0, sheet.frame.height, CHUNK_ROWS):
+                    for start in range(0, sheet.height, CHUNK_ROWS):
                         stream.write(rows_xml(sheet.values(start, CHUNK_ROWS), sheet.kinds, sheet.styles, start + 2))
                     stream.write(tail.encode("utf-8"))
         shutil.move(partial, target)
