@@ -22,7 +22,7 @@ from ..model.profile import LogProfile
 from .csv_reader import first_ragged_line
 from .mapping import REASON, Mapped, map_to_canonical
 from .profiles import detect_profile, load_profile
-from .quality import count_by_kind, quality_findings
+from .quality import count_by_kind, empty_findings, quality_findings
 from .readers import open_source
 from .schema import QUALITY_KINDS, REJECT_REASONS
 from .source import RawSource
@@ -252,9 +252,7 @@ def _write(frame: pl.LazyFrame, target: Path, raw: RawSource, *, bom: bool = Fal
 def _findings(session: _Session, events: pl.LazyFrame, known: Iterable[str] | None) -> tuple[pl.DataFrame, list[str]]:
     checked = [k for k in QUALITY_KINDS if k != "unknown_procedure_code" or known is not None]
     if session.counts.get(None, 0) == 0:
-        from .quality import _empty
-
-        return _empty(), checked
+        return empty_findings(), checked
     return quality_findings(events, session.profile.dossier_level_fields(), known), checked
 
 

@@ -12,12 +12,12 @@ import polars as pl
 from .csv_reader import SAMPLE_BYTES, detect_delimiter, detect_encoding
 from .schema import REQUIRED_FIELDS, UTC_INSTANT, dtype_of
 from .source import detect_format
-from .xes_reader import _refuse_dtd
+from .xes_reader import refuse_dtd
 
 
 def probe_columns(path: Path) -> list[str]:
     if path.is_file() and detect_format(path) == "xes":
-        _refuse_dtd(path)  # a hostile file gets its clear refusal, not a vague "unknown columns"
+        refuse_dtd(path)  # a hostile file gets its clear refusal, not a vague "unknown columns"
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return []

@@ -48,8 +48,8 @@ def read_xlsx(path: Path, profile: LogProfile, staging: Path) -> RawSource:
             )
         )
     required = [
-        source.column for field, source in profile.fields.items()
-        if source.column is not None and not _optional(profile, field)
+        source.column for source in profile.fields.values()
+        if source.column is not None and not source.optional
     ]
     parts: list[Path] = []
     header: list[str] | None = None
@@ -101,7 +101,3 @@ def read_xlsx(path: Path, profile: LogProfile, staging: Path) -> RawSource:
     if len(parts) == 1:
         frame = frame.drop(SHEET)
     return RawSource(path, "xlsx", frame, columns, row_label="row", notes=notes)
-
-
-def _optional(profile: LogProfile, field: str) -> bool:
-    return bool(getattr(profile.fields[field], "optional", False))
