@@ -135,6 +135,7 @@ def missing_columns(raw: RawSource, profile: LogProfile) -> list[str]:
     ]
 
 
+LOOKUP_LIMIT = 2_000_000  # distinct values above which a column is parsed row by row
 TEXT = "__t_"  # internal: a mapped source column as clean text (stripped, blanks null)
 
 
@@ -211,6 +212,12 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
         if (name in TIMESTAMP_FIELDS and not isinstance(schema[source.column], (pl.Datetime, pl.Date)))
         or (name not in TIMESTAMP_FIELDS and source.values)
     ]
+    if needs:
+        # a column with very many distinct values (timestamps to the second, say) is
+        # parsed row by row instead: its lookup table would cost more than it saves
+        estimates = frame.select([pl.col(TEXT + name).approx_n_unique().alias(name) for name in needs])
+        estimates = estimates.collect(engine="streaming").row(0, named=True)
+        needs = [name for name in needs if estimates[name] <= LOOKUP_LIMIT]
     distinct = (
         pl.collect_all([frame.select(pl.col(TEXT + name).drop_nulls().unique()) for name in needs], engine="streaming")
         if needs else []
@@ -239,7 +246,7 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
                     table["value"], table["at"], default=None, return_dtype=pl.Datetime("us", "UTC")
                 )
             else:
-                parsed[name] = timestamp_expr(column, dtype, profile.formats_for(name), profile.zone_for(name))
+                parsed[name] = timestamp_expr(column, dtype, profile.formats_for(name), profile.zone_for(name), text)
             if name == "at":
                 problems.append(("missing_timestamp", text.is_null(), _detail("missing_timestamp", column, None)))
             problems.append((
@@ -248,9 +255,12 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
             ))
             continue
         value = text
-        if name in tables:
-            table = tables[name]
-            mapped = text.replace_strict(table["value"], table["mapped"], default=None, return_dtype=pl.String)
+        if source.values:
+            if name in tables:
+                table = tables[name]
+                mapped = text.replace_strict(table["value"], table["mapped"], default=None, return_dtype=pl.String)
+            else:
+                mapped = _value_map(text, source.values)
             keep = profile.unmapped_policy(name) == "keep"
             value = pl.coalesce(mapped, text) if keep else mapped
             if not keep and name != "channel":
