@@ -100,6 +100,10 @@ def read_xes(path: Path, staging: Path) -> RawSource:
             elif tag == "trace":
                 trace_attributes = {}
                 element.clear()
+                # drop the emptied traces already read, or the root keeps them all
+                parent_element = element.getparent()
+                while parent_element is not None and element.getprevious() is not None:
+                    del parent_element[0]
     except etree.XMLSyntaxError as error:
         raise QmsError(_("{path}:{line}: malformed XML: {error}").format(
             path=path, line=error.lineno or 1, error=error.msg)) from None
