@@ -40,7 +40,7 @@ def probe_columns(path: Path) -> list[str]:
         if kind == "xlsx":
             import fastexcel
 
-            sheet = fastexcel.read_excel(str(path)).load_sheet(0, n_rows=1)
+            sheet = fastexcel.read_excel(str(path)).load_sheet(0, n_rows=1, dtypes="string")
             available = sheet.available_columns
             return [str(c.name).strip() for c in (available() if callable(available) else available)]
         if kind == "xes":
