@@ -189,3 +189,21 @@ def test_row_by_row_path_gives_the_same_result_as_the_lookup_path(tmp_path, stri
     assert by_lookup[0] == row_by_row[0]
     assert_frame_equal(by_lookup[1], row_by_row[1])
     assert_frame_equal(by_lookup[2], row_by_row[2])
+
+
+def test_blank_rows_at_the_end_are_padding_but_blank_rows_between_are_rejected(tmp_path):
+    path = tmp_path / "export.csv"
+    write_csv_text(path, MOTCUA_HEADER, [motcua_row(dossier="A"), [""] * 10, motcua_row(dossier="B"), [""] * 10, [""] * 10])
+    report = validate_log(path, "motcua")
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (3, 2, 1)
+    assert report.rejected_by_reason == {"empty_row": 1}
+    assert "2 blank row(s) at the end of the file ignored" in report.notes
+
+
+def test_only_blank_rows_is_a_file_without_data(tmp_path):
+    from qms.errors import QmsError
+
+    path = tmp_path / "export.csv"
+    write_csv_text(path, MOTCUA_HEADER, [[""] * 10, [""] * 10])
+    with pytest.raises(QmsError, match="no data rows|không có dòng dữ liệu"):
+        validate_log(path, "motcua")

@@ -56,6 +56,9 @@ def _print_report(report, output_format: str) -> None:
         path=report.path, format=report.format, profile=report.profile))
     click.echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
         read=report.rows_read, accepted=report.rows_accepted, rejected=report.rows_rejected))
+    for note in report.notes:
+        if "ignored" in note or "skipped" in note:
+            click.echo(f"  ({note})")
     for reason, count in report.rejected_by_reason.items():
         click.echo(f"  {_('rejected')} {reason}: {count}")
     if report.rejects_path:

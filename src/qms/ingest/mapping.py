@@ -290,10 +290,7 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
 
     order = {reason: i for i, reason in enumerate(_reason_order())}
     problems.sort(key=lambda p: order.get(p[0], len(order)))
-    # blank: every cell empty (cheap test: null or zero length)
-    blank_row = (
-        pl.all_horizontal([_is_empty(c, schema[c]) for c in raw.columns]) if raw.columns else pl.lit(False)
-    )
+    blank_row = blank_row_expr(raw, schema)
     reason_expr = pl.when(blank_row).then(pl.lit("empty_row"))
     for reason, condition, _detail_expr in problems:
         reason_expr = reason_expr.when(condition).then(pl.lit(reason))
@@ -320,6 +317,14 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
         .drop([TEXT + name for name in present])
     )
     return Mapped(frame, fields, unmapped, list(raw.columns))
+
+
+def blank_row_expr(raw: RawSource, schema: dict | None = None) -> pl.Expr:
+    """Every cell of the row empty (cheap test: null or zero length)."""
+    schema = schema or raw.schema()
+    if not raw.columns:
+        return pl.lit(False)
+    return pl.all_horizontal([_is_empty(c, schema[c]) for c in raw.columns])
 
 
 def _is_empty(column: str, dtype: pl.DataType) -> pl.Expr:

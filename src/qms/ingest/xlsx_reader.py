@@ -82,6 +82,13 @@ def read_xlsx(path: Path, profile: LogProfile, staging: Path) -> RawSource:
                 _("{path}: sheet {sheet!r} has other columns than the first log sheet").format(path=path, sheet=name)
             )
         sheet.columns = columns
+        # rows after the sheet's last non-empty row are formatting, not data
+        filled = sheet.select(pl.any_horizontal(pl.all().is_not_null() & (pl.all() != ""))).to_series()
+        last = filled.arg_true().max() if sheet.height else None
+        height = 0 if last is None else int(last) + 1
+        if height < sheet.height:
+            notes.append(f"sheet {name!r}: {sheet.height - height} blank row(s) at the end ignored")
+            sheet = sheet.head(height)
         sheet = sheet.with_columns(
             pl.int_range(2, sheet.height + 2, dtype=pl.Int64).alias(ROW),  # header is row 1
             pl.lit(name).alias(SHEET),
