@@ -251,6 +251,16 @@ def _report(session: _Session, findings: pl.DataFrame, checked: Iterable[str], *
     )
 
 
+_WRITABLE = (".parquet", ".pq", ".csv", ".jsonl", ".ndjson")
+
+
+def _check_writable(*targets: str | Path | None) -> None:
+    """Refuse an output type before reading a large log, not after."""
+    for target in targets:
+        if target is not None and Path(target).suffix.lower() not in _WRITABLE:
+            raise QmsError(_("{path}: write .parquet, .csv or .jsonl").format(path=target))
+
+
 def _write(frame: pl.LazyFrame, target: Path, raw: RawSource, *, bom: bool = False) -> None:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -282,6 +292,7 @@ def validate_log(
     """Read a log through a profile and account for every row; write nothing but
     the rejects file (when asked)."""
     path = Path(path)
+    _check_writable(rejects)
     chosen = resolve_profile(path, profile)
     with _session(path, chosen, progress) as session:
         rejects_path = None
@@ -309,6 +320,7 @@ def convert_log(
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
         raise QmsError(_("{path}: the output would overwrite the input").format(path=out))
+    _check_writable(out, rejects)
     chosen = resolve_profile(path, profile)
     tell = progress or (lambda s: None)
     with _session(path, chosen, progress) as session:
