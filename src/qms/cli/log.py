@@ -35,15 +35,18 @@ def _known_procedure_codes(library: str | None) -> set[str] | None:
 
 
 @contextlib.contextmanager
-def _progress(stages: int):
-    """A stage-by-stage bar on a terminal; silent otherwise (pipes, tests)."""
+def _progress():
+    """A percentage bar with the current stage on a terminal; silent otherwise
+    (pipes, tests)."""
     if not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=stages, file=sys.stderr, label=_("Reading log"), show_pos=True) as bar:
-        def step(stage: str) -> None:
+    with click.progressbar(length=100, file=sys.stderr, label=_("Reading log"), show_percent=True) as bar:
+        def step(stage: str, fraction: float) -> None:
             bar.label = stage
-            bar.update(1)
+            target = min(100, int(fraction * 100))
+            if target > bar.pos:
+                bar.update(target - bar.pos)
 
         yield step
 
@@ -95,7 +98,7 @@ def validate(log_file, profile, rejects, library, findings, output_format):
     """Check every row of LOG against a profile; exit 1 if any row is rejected."""
     from ..ingest import validate_log
 
-    with _progress(3) as step:
+    with _progress() as step:
         report = validate_log(log_file, profile, rejects=rejects,
                               known_procedure_codes=_known_procedure_codes(library), progress=step)
     _print_report(report, output_format)
@@ -116,7 +119,7 @@ def convert(log_file, profile, out, rejects, library, findings, output_format):
     """Write LOG's accepted events as canonical Parquet; rejected rows go to a rejects file."""
     from ..ingest import convert_log
 
-    with _progress(5) as step:
+    with _progress() as step:
         report = convert_log(log_file, out, profile, rejects=rejects,
                              known_procedure_codes=_known_procedure_codes(library), progress=step)
     _print_report(report, output_format)
@@ -131,7 +134,7 @@ def stats(log_file, profile, output_format):
     """Dossiers, events, date range, procedures, units and channels of LOG."""
     from ..ingest import log_stats
 
-    with _progress(3) as step:
+    with _progress() as step:
         result = log_stats(log_file, profile, progress=step)
     if output_format == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))

@@ -27,7 +27,12 @@ from .readers import open_source
 from .schema import QUALITY_KINDS, REJECT_REASONS
 from .source import RawSource
 
-Progress = Callable[[str], None]
+# progress(stage, fraction done overall): a label and a number from 0 to 1
+Progress = Callable[[str, float], None]
+
+
+def _silent(stage: str, fraction: float) -> None:
+    return None
 
 
 @dataclass
@@ -125,10 +130,10 @@ def peek_columns(path: Path) -> list[str]:
 @contextlib.contextmanager
 def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iterator[_Session]:
     path = Path(path)
-    tell = progress or (lambda stage: None)
+    tell = progress or _silent
     with tempfile.TemporaryDirectory(prefix="qms-ingest-") as folder:
         staging = Path(folder)
-        tell(_("reading"))
+        tell(_("reading"), 0.0)
         raw = open_source(path, profile, staging)
         if raw.format in ("csv", "jsonl"):
             # parse the text once; every later pass reads columns from Parquet
@@ -136,11 +141,11 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
             _run_polars(raw, lambda: raw.frame.sink_parquet(staged_raw))
             raw.frame = pl.scan_parquet(staged_raw)
         mapped = _run_mapping(raw, profile)
-        tell(_("parsing"))
+        tell(_("parsing"), 0.15)
         total = _rows_before_trailing_blanks(raw)
         if total == 0:
             raise QmsError(_("{path}: the log has a header but no data rows").format(path=path))
-        parts = _parse_in_chunks(raw, mapped, staging, total)
+        parts = _parse_in_chunks(raw, mapped, staging, total, tell)
         parsed = pl.scan_parquet(parts)
         counts = dict(parsed.group_by(REASON).len().collect(engine="streaming").iter_rows())
         yield _Session(raw, profile, mapped, parsed, counts, staging)
@@ -170,13 +175,14 @@ def _rows_before_trailing_blanks(raw: RawSource) -> int:
     return kept
 
 
-def _parse_in_chunks(raw: RawSource, mapped: Mapped, staging: Path, total: int) -> list[Path]:
+def _parse_in_chunks(raw: RawSource, mapped: Mapped, staging: Path, total: int, tell: Progress) -> list[Path]:
     """Apply the mapping a slice of rows at a time: every slice is vectorised, and
     memory stays bounded by the slice, not the log (the staged source is Parquet,
     so a slice reads only its own row groups)."""
     parts = []
     for index, start in enumerate(range(0, total, CHUNK_ROWS)):
         part = staging / f"parsed-{index:05d}.parquet"
+        tell(_("parsing"), 0.15 + 0.6 * start / total)
         length = min(CHUNK_ROWS, total - start)
         _run_polars(raw, lambda: mapped.frame.slice(start, length).collect().write_parquet(part))
         parts.append(part)
@@ -297,10 +303,10 @@ def validate_log(
     with _session(path, chosen, progress) as session:
         rejects_path = None
         if rejects is not None:
-            (progress or (lambda s: None))(_("writing rejects"))
+            (progress or _silent)(_("writing rejects"), 0.8)
             _write(session.rejected(), Path(rejects), session.raw, bom=True)
             rejects_path = str(rejects)
-        (progress or (lambda s: None))(_("data-quality checks"))
+        (progress or _silent)(_("data-quality checks"), 0.85)
         findings, checked = _findings(session, session.accepted(), known_procedure_codes)
         return _report(session, findings, checked, rejects_path=rejects_path)
 
@@ -322,17 +328,17 @@ def convert_log(
         raise QmsError(_("{path}: the output would overwrite the input").format(path=out))
     _check_writable(out, rejects)
     chosen = resolve_profile(path, profile)
-    tell = progress or (lambda s: None)
+    tell = progress or _silent
     with _session(path, chosen, progress) as session:
-        tell(_("writing events"))
+        tell(_("writing events"), 0.75)
         _write(session.accepted(), out, session.raw)
         rejects_path = None
         if rejects is not None or any(reason is not None for reason in session.counts):
             target = Path(rejects) if rejects is not None else out.with_name(out.stem + ".rejects.csv")
-            tell(_("writing rejects"))
+            tell(_("writing rejects"), 0.8)
             _write(session.rejected(), target, session.raw, bom=True)
             rejects_path = str(target)
-        tell(_("data-quality checks"))
+        tell(_("data-quality checks"), 0.85)
         findings, checked = _findings(session, pl.scan_parquet(out) if out.suffix.lower() in (".parquet", ".pq") else session.accepted(), known_procedure_codes)
         return _report(session, findings, checked, rejects_path=rejects_path, output_path=str(out))
 
