@@ -1,0 +1,108 @@
+"""Opening the database, applying migrations, and units of work.
+
+`Database.reading()` is a read-only transaction; `Database.writing()` is a write
+transaction that first takes the register lock (the `register_head` row), so that
+writers queue up instead of interleaving and the history chain never forks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import QmsError
+from ..i18n import _
+from .engine import create_database_engine, resolve_database_url
+from .tables import RegisterHead
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+GENESIS_HASH = "0" * 64
+
+
+def _alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
+    """Apply migrations up to `revision`; returns (revision before, revision after)."""
+    before = current_revision(engine)
+    config = _alembic_config(engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    except OperationalError as error:
+        raise QmsError(_("Cannot reach the database {url}: {reason}").format(
+            url=engine.url.render_as_string(hide_password=True), reason=error.orig)) from None
+    return before, current_revision(engine)
+
+
+class Database:
+    """An engine and its sessions. Build with `open_database()`."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            # First statement of the transaction: a write to the head row. On SQLite it
+            # takes the write lock before anything is read (no stale snapshot); on
+            # PostgreSQL it row-locks the head until commit.
+            session.execute(update(RegisterHead).where(RegisterHead.id == 1)
+                            .values(last_seq=RegisterHead.last_seq))
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str | None = None, *, workspace_dir: str | Path | None = None,
+                  configured_url: str | None = None, migrate: bool = True) -> Database:
+    """Connect, and create or upgrade the schema on first use unless `migrate=False`."""
+    resolved = resolve_database_url(url, configured_url, workspace_dir)
+    engine = create_database_engine(resolved)
+    if migrate:
+        try:
+            needs_upgrade = current_revision(engine) != head_revision()
+        except OperationalError as error:
+            raise QmsError(_("Cannot reach the database {url}: {reason}").format(
+                url=engine.url.render_as_string(hide_password=True), reason=error.orig)) from None
+        if needs_upgrade:
+            upgrade(engine)
+    return Database(engine)

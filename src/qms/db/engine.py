@@ -1,0 +1,61 @@
+"""Where the database is and how to connect to it.
+
+SQLite (a file `qms.db` in the workspace) is the default; `QMS_DATABASE_URL` or the
+workspace's `database_url` selects PostgreSQL (`postgresql+psycopg://…`) when several
+people work at once. SQLite runs in WAL mode with a busy timeout so that a reader
+never blocks a writer and a second writer waits instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+DEFAULT_SQLITE_NAME = "qms.db"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def resolve_database_url(explicit: str | None = None, configured: str | None = None,
+                         workspace_dir: str | Path | None = None) -> str:
+    """The URL to use: `QMS_DATABASE_URL`, then an explicit one, then the workspace
+    configuration's, then `qms.db` in the workspace directory (default: cwd)."""
+    from_env = os.environ.get("QMS_DATABASE_URL", "").strip()
+    for candidate in (from_env, explicit, configured):
+        if candidate:
+            return candidate
+    folder = Path(workspace_dir) if workspace_dir is not None else Path.cwd()
+    return f"sqlite:///{(folder / DEFAULT_SQLITE_NAME).resolve()}"
+
+
+def create_database_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin,
+        # so that reads inside a transaction see one snapshot (pysqlite recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    return engine

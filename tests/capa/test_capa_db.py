@@ -1,0 +1,56 @@
+"""The database layer: migrations, SQLite settings, both back ends."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select, text
+
+from qms.db import GENESIS_HASH, current_revision, head_revision, open_database
+from qms.db.tables import Base, RegisterHead
+
+
+def test_migrations_match_the_tables(db):
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
+                                       Base.metadata)
+    assert differences == []
+    assert current_revision(db.engine) == head_revision()
+
+
+def test_first_use_creates_the_schema_and_head(tmp_path):
+    database = open_database(f"sqlite:///{tmp_path / 'sub' / 'qms.db'}")
+    try:
+        with database.reading() as session:
+            head = session.scalars(select(RegisterHead)).one()
+        assert (head.last_seq, head.last_hash) == (0, GENESIS_HASH)
+        with database.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    finally:
+        database.dispose()
+
+
+def test_environment_variable_selects_the_database(db_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("QMS_DATABASE_URL", db_url)
+    workspace = tmp_path / "workspace"
+    database = open_database(workspace_dir=workspace)
+    try:
+        assert database.url.split("://")[0] == db_url.split("://")[0]
+        assert not (workspace / "qms.db").exists()
+    finally:
+        database.dispose()
+
+
+def test_instants_come_back_in_utc(db):
+    with db.reading() as session:
+        now = session.execute(text("SELECT 1")).scalar()
+    assert now == 1
+    from qms.db.types import UtcDateTime
+
+    stored = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    bound = UtcDateTime().process_bind_param(stored, db.engine.dialect)
+    back = UtcDateTime().process_result_value(bound, db.engine.dialect)
+    assert back == stored and back.tzinfo == dt.timezone.utc
