@@ -1,0 +1,247 @@
+"""The nonconformity register: raising, reading and listing NCs.
+
+Every change goes through `Database.writing()` and appends a history entry with
+the NC's snapshot before and after (`snapshot()`), so the register's current state
+can always be compared with the end of its history (`qms nc verify`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..db import Database
+from ..db.tables import CorrectiveAction, Evidence, HistoryEntry, Nonconformity
+from ..i18n import _
+from ..model.workspace import WorkspaceConfig
+from . import history, roles
+from .errors import NotFound, TransitionRefused
+
+SEVERITIES = ("major", "minor")
+SOURCES = ("manual", "audit", "check")
+STATES = ("open", "containment", "cause_analysis", "action_plan", "implemented", "closed")
+ENTITY = "nonconformity"
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def parse_code(ref: str | int) -> int:
+    """'NC-0007', 'nc-7' or 7 -> 7."""
+    text = str(ref).strip()
+    digits = text[3:] if text.upper().startswith("NC-") else text
+    if not digits.isdigit():
+        raise NotFound(_("'{ref}' is not a nonconformity code (expected NC-0001 or a number)").format(ref=ref))
+    return int(digits)
+
+
+def evidence_fingerprint(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Count and hash of the evidence references, so a snapshot stays small while
+    hundreds of dossiers hang off one NC, and any change to them still shows."""
+    refs = sorted(f"{kind}:{ref}" for kind, ref in items)
+    return {"count": len(refs), "sha256": hashlib.sha256("\n".join(refs).encode("utf-8")).hexdigest()}
+
+
+def action_as_dict(action: CorrectiveAction) -> dict[str, Any]:
+    return {"number": action.number, "cycle": action.cycle, "description": action.description,
+            "owner": action.owner, "due_date": action.due_date.isoformat(),
+            "done_at": history.iso_instant(action.done_at) if action.done_at else None,
+            "done_by": action.done_by, "done_note": action.done_note}
+
+
+def snapshot(nc: Nonconformity) -> dict[str, Any]:
+    """The NC as recorded in the history (and as compared by `verify`)."""
+    return {
+        "code": nc.code, "title": nc.title, "description": nc.description, "source": nc.source,
+        "source_key": nc.source_key, "severity": nc.severity, "clause": nc.clause,
+        "procedure_code": nc.procedure_code, "unit": nc.unit, "period": nc.period, "rule": nc.rule,
+        "audit_id": nc.audit_id, "state": nc.state, "cycle": nc.cycle, "raised_by": nc.raised_by,
+        "raised_at": history.iso_instant(nc.raised_at), "containment": nc.containment,
+        "cause_method": nc.cause_method, "cause_analysis": nc.cause_analysis, "root_cause": nc.root_cause,
+        "verifications": nc.verifications or [],
+        "closed_at": history.iso_instant(nc.closed_at) if nc.closed_at else None,
+        "version": nc.version,
+        "actions": [action_as_dict(action) for action in nc.actions],
+        "evidence": evidence_fingerprint((item.kind, item.ref) for item in nc.evidence),
+    }
+
+
+def load(session: Session, ref: str | int, *, for_update: bool = False) -> Nonconformity:
+    query = (select(Nonconformity).where(Nonconformity.id == parse_code(ref))
+             .options(selectinload(Nonconformity.actions), selectinload(Nonconformity.evidence))
+             .execution_options(populate_existing=True))
+    if for_update:
+        query = query.with_for_update()
+    nc = session.scalars(query).one_or_none()
+    if nc is None:
+        raise NotFound(_("No nonconformity {ref}").format(ref=ref))
+    return nc
+
+
+def record_change(session: Session, nc: Nonconformity, actor: str, action: str, before: dict | None,
+                  extra: dict | None = None) -> dict[str, Any]:
+    """Flush (bumping the version), then append the history entry; returns the new snapshot."""
+    nc.updated_at = now_utc()
+    session.flush()
+    session.refresh(nc)
+    after = snapshot(nc)
+    history.append(session, actor=actor, entity=ENTITY, entity_id=nc.code, action=action,
+                   before=before, after=after if extra is None else {**after, **extra}, at=nc.updated_at)
+    return after
+
+
+def raise_nc(db: Database, config: WorkspaceConfig, actor: str, *, title: str, severity: str,
+             description: str = "", clause: str | None = None, procedure_code: str | None = None,
+             unit: str | None = None, period: str | None = None, rule: str | None = None,
+             source: str = "manual", source_key: str | None = None, audit_id: int | None = None,
+             evidence: Iterable[tuple[str, str, str]] = (), permission: str = "raise") -> dict[str, Any]:
+    """Open a nonconformity. `evidence` is (kind, ref, detail) triples."""
+    roles.require(config, actor, permission)
+    problems = []
+    if not title.strip():
+        problems.append(_("the title is empty"))
+    if severity not in SEVERITIES:
+        problems.append(_("severity must be one of {choices}, not '{value}'").format(
+            choices=", ".join(SEVERITIES), value=severity))
+    if source not in SOURCES:
+        problems.append(_("source must be one of {choices}, not '{value}'").format(
+            choices=", ".join(SOURCES), value=source))
+    if unit and config.units and unit not in config.units:
+        problems.append(_("unit '{unit}' is not in the workspace configuration").format(unit=unit))
+    if problems:
+        raise TransitionRefused(_("Cannot raise the nonconformity: {reasons}").format(reasons="; ".join(problems)))
+    with db.writing() as session:
+        return _insert(session, actor, title=title.strip(), severity=severity, description=description,
+                       clause=clause, procedure_code=procedure_code, unit=unit, period=period, rule=rule,
+                       source=source, source_key=source_key, audit_id=audit_id, evidence=evidence)
+
+
+def _insert(session: Session, actor: str, *, evidence: Iterable[tuple[str, str, str]], **fields) -> dict[str, Any]:
+    at = now_utc()
+    nc = Nonconformity(state="open", cycle=1, raised_by=actor, raised_at=at, updated_at=at, **fields)
+    session.add(nc)
+    session.flush()
+    seen: set[tuple[str, str]] = set()
+    for kind, ref, detail in evidence:
+        if (kind, ref) not in seen:
+            seen.add((kind, ref))
+            session.add(Evidence(nc_id=nc.id, kind=kind, ref=ref, detail=detail))
+    session.flush()
+    session.refresh(nc)
+    after = snapshot(nc)
+    history.append(session, actor=actor, entity=ENTITY, entity_id=nc.code, action="raise", before=None,
+                   after={**after, "evidence_added": sorted(f"{k}:{r}" for k, r in seen)}, at=at)
+    return after
+
+
+def add_evidence(session: Session, nc: Nonconformity, actor: str,
+                 evidence: Iterable[tuple[str, str, str]]) -> int:
+    """Attach evidence not yet attached; returns how many items were new."""
+    present = {(item.kind, item.ref) for item in nc.evidence}
+    new = []
+    for kind, ref, detail in evidence:
+        if (kind, ref) not in present:
+            present.add((kind, ref))
+            new.append(Evidence(nc_id=nc.id, kind=kind, ref=ref, detail=detail))
+    if not new:
+        return 0
+    before = snapshot(nc)
+    nc.evidence.extend(new)
+    record_change(session, nc, actor, "add_evidence", before,
+                  extra={"evidence_added": sorted(f"{item.kind}:{item.ref}" for item in new)})
+    return len(new)
+
+
+def summary_row(nc: Nonconformity, evidence_count: int, open_actions: int) -> dict[str, Any]:
+    return {"code": nc.code, "state": nc.state, "cycle": nc.cycle, "severity": nc.severity, "source": nc.source,
+            "title": nc.title, "clause": nc.clause, "procedure_code": nc.procedure_code, "unit": nc.unit,
+            "period": nc.period, "rule": nc.rule, "raised_at": history.iso_instant(nc.raised_at),
+            "raised_by": nc.raised_by, "evidence": evidence_count, "open_actions": open_actions,
+            "version": nc.version}
+
+
+def list_ncs(db: Database, *, state: str | None = None, unit: str | None = None, source: str | None = None,
+             include_closed: bool = True) -> list[dict[str, Any]]:
+    evidence_counts = (select(Evidence.nc_id, func.count().label("n")).group_by(Evidence.nc_id).subquery())
+    open_counts = (select(CorrectiveAction.nc_id, func.count().label("n"))
+                   .where(CorrectiveAction.done_at.is_(None), CorrectiveAction.cycle == Nonconformity.cycle)
+                   .join(Nonconformity, Nonconformity.id == CorrectiveAction.nc_id)
+                   .group_by(CorrectiveAction.nc_id).subquery())
+    query = (select(Nonconformity, func.coalesce(evidence_counts.c.n, 0), func.coalesce(open_counts.c.n, 0))
+             .outerjoin(evidence_counts, evidence_counts.c.nc_id == Nonconformity.id)
+             .outerjoin(open_counts, open_counts.c.nc_id == Nonconformity.id)
+             .order_by(Nonconformity.id))
+    if state:
+        if state not in STATES:
+            raise TransitionRefused(_("Unknown state '{state}'; states are: {states}").format(
+                state=state, states=", ".join(STATES)))
+        query = query.where(Nonconformity.state == state)
+    if not include_closed:
+        query = query.where(Nonconformity.state != "closed")
+    if unit:
+        query = query.where(Nonconformity.unit == unit)
+    if source:
+        query = query.where(Nonconformity.source == source)
+    with db.reading() as session:
+        return [summary_row(nc, n_evidence, n_open) for nc, n_evidence, n_open in session.execute(query)]
+
+
+def show_nc(db: Database, ref: str | int, *, evidence_limit: int | None = None) -> dict[str, Any]:
+    """The NC in full: fields, actions, evidence and its own history entries."""
+    with db.reading() as session:
+        nc = load(session, ref)
+        data = snapshot(nc)
+        items = nc.evidence if evidence_limit is None else nc.evidence[:evidence_limit]
+        data["evidence_items"] = [{"kind": e.kind, "ref": e.ref, "detail": e.detail} for e in items]
+        entries = session.scalars(select(HistoryEntry).where(HistoryEntry.entity == ENTITY,
+                                                             HistoryEntry.entity_id == nc.code)
+                                  .order_by(HistoryEntry.seq))
+        data["history"] = [{"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action} for e in entries]
+        return data
+
+
+def overdue_actions(db: Database, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Actions of the current cycle not done by their due date, oldest first."""
+    today = today or dt.date.today()
+    query = (select(CorrectiveAction, Nonconformity)
+             .join(Nonconformity, Nonconformity.id == CorrectiveAction.nc_id)
+             .where(CorrectiveAction.done_at.is_(None), CorrectiveAction.due_date < today,
+                    CorrectiveAction.cycle == Nonconformity.cycle, Nonconformity.state != "closed")
+             .order_by(CorrectiveAction.due_date, Nonconformity.id, CorrectiveAction.number))
+    with db.reading() as session:
+        return [{"nc": nc.code, "nc_title": nc.title, "unit": nc.unit, "action": action.number,
+                 "description": action.description, "owner": action.owner,
+                 "due_date": action.due_date.isoformat(), "days_overdue": (today - action.due_date).days}
+                for action, nc in session.execute(query)]
+
+
+def state_mismatches(session: Session) -> list[dict[str, Any]]:
+    """NCs whose current row differs from the `after` of their newest history entry
+    (a change made behind the register's back)."""
+    import json
+
+    newest = (select(HistoryEntry.entity_id, func.max(HistoryEntry.seq).label("seq"))
+              .where(HistoryEntry.entity == ENTITY).group_by(HistoryEntry.entity_id).subquery())
+    last_after = {entity_id: json.loads(after) for entity_id, after in session.execute(
+        select(HistoryEntry.entity_id, HistoryEntry.after).join(newest, newest.c.seq == HistoryEntry.seq))}
+    problems = []
+    ncs = session.scalars(select(Nonconformity).options(selectinload(Nonconformity.actions),
+                                                        selectinload(Nonconformity.evidence)))
+    for nc in ncs:
+        recorded = last_after.get(nc.code)
+        if recorded is None:
+            problems.append({"nc": nc.code, "reason": _("{nc} has no history entry").format(nc=nc.code)})
+            continue
+        recorded = {key: value for key, value in recorded.items() if key != "evidence_added"}
+        current = snapshot(nc)
+        changed = sorted(key for key in set(current) | set(recorded) if current.get(key) != recorded.get(key))
+        if changed:
+            problems.append({"nc": nc.code, "reason": _(
+                "{nc} differs from its last history entry in: {fields}").format(nc=nc.code, fields=", ".join(changed))})
+    return problems
