@@ -1,11 +1,12 @@
 """Fixtures of the register and audit tests: every database test runs on SQLite and
 on a real PostgreSQL server that this file starts (one throwaway cluster per test
-session, a fresh database per test cloned from a migrated template)."""
+session, one migrated database emptied before each test)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
-import itertools
+import json
 import os
 import pwd
 import shutil
@@ -13,10 +14,13 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
+import polars as pl
 import pytest
 
 from qms.db import open_database
+from qms.model.check_output import FINDING_COLUMNS
 from qms.model.workspace import WorkspaceConfig
 
 PG_BINARIES = ("initdb", "pg_ctl")
@@ -79,7 +83,7 @@ class PostgresCluster:
                   "-w", "-t", "60", "start")
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
@@ -108,8 +112,8 @@ def postgres_cluster():
     cluster = PostgresCluster(bindir, root, _free_port(), run_as)
     try:
         cluster.start()
-        cluster.admin("CREATE DATABASE qms_template")
-        open_database(cluster.url("qms_template")).dispose()  # migrate once
+        cluster.admin("CREATE DATABASE qms_test")
+        open_database(cluster.url("qms_test")).dispose()  # migrate once
         yield cluster
     finally:
         if cluster.data_dir.exists():
@@ -128,12 +132,9 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-_database_numbers = itertools.count(1)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path) -> str:
-    """A fresh, migrated database of each kind; dropped after the test."""
+    """An empty, migrated database of each kind."""
     if request.param == "sqlite":
         template = request.getfixturevalue("sqlite_template")
         path = tmp_path / "qms.db"
@@ -141,10 +142,27 @@ def db_url(request, tmp_path) -> str:
         yield f"sqlite:///{path}"
         return
     cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
-    name = f"qms_test_{os.getpid()}_{next(_database_numbers)}"
-    cluster.admin(f"CREATE DATABASE {name} TEMPLATE qms_template")
-    yield cluster.url(name)
-    cluster.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    url = cluster.url("qms_test")
+    _empty_postgres_database(url)
+    yield url
+
+
+def _empty_postgres_database(url: str) -> None:
+    """Emptying the tables is much faster than creating a database per test."""
+    from sqlalchemy import text
+
+    from qms.db import GENESIS_HASH, create_database_engine
+    from qms.db.tables import Base
+
+    engine = create_database_engine(url)
+    try:
+        with engine.begin() as connection:
+            tables = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name != "register_head")
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            connection.execute(text("UPDATE register_head SET last_seq = 0, last_hash = :h WHERE id = 1"),
+                               {"h": GENESIS_HASH})
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -172,3 +190,57 @@ def workspace_config() -> WorkspaceConfig:
             "binh": {"name": "Võ Văn Bình", "unit": "TNMT", "roles": []},
         },
     })
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """The tests read the English msgids; Vietnamese is checked by tests/test_i18n.py."""
+    from qms import i18n
+
+    monkeypatch.setattr(i18n, "_current_language", "en")
+
+
+# Small check outputs (findings.parquet, dossiers.parquet, summary.json) written by the tests.
+UTC = dt.timezone.utc
+
+
+def _finding(dossier, rule="finished_late", severity="major", unit="TNMT", procedure="QT-01", clause="8.5.1"):
+    return {"dossier_id": dossier, "rule": rule, "severity": severity, "clause": clause, "procedure_code": procedure,
+            "step": None, "unit": unit, "expected": "2026-03-10", "actual": "2026-03-12",
+            "message": f"{dossier} trả kết quả sau ngày hẹn"}
+
+
+def _write_check(folder, findings, received):
+    folder.mkdir(parents=True, exist_ok=True)
+    pl.DataFrame(findings, schema={c: pl.Utf8 for c in FINDING_COLUMNS}).write_parquet(folder / "findings.parquet")
+    pl.DataFrame({"dossier_id": list(received), "received_at": list(received.values())},
+                 schema={"dossier_id": pl.Utf8, "received_at": pl.Datetime("us", "UTC")}
+                 ).write_parquet(folder / "dossiers.parquet")
+    (folder / "summary.json").write_text(json.dumps({"manifest": {"timezone": "Asia/Ho_Chi_Minh"}}))
+    return folder
+
+
+RECEIVED = {
+    "HS-001": dt.datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
+    "HS-002": dt.datetime(2026, 3, 5, 2, 0, tzinfo=UTC),
+    "HS-003": dt.datetime(2026, 3, 9, 2, 0, tzinfo=UTC),
+    # 18:30 UTC on 31 March is 1 April in Hanoi: it belongs to April.
+    "HS-004": dt.datetime(2026, 3, 31, 18, 30, tzinfo=UTC),
+    "HS-005": dt.datetime(2026, 3, 10, 2, 0, tzinfo=UTC),
+}
+
+
+def _findings():
+    return [
+        _finding("HS-001"), _finding("HS-002"), _finding("HS-003"),
+        _finding("HS-003", rule="late_without_apology", severity="minor", clause="8.7"),
+        _finding("HS-001", rule="late_without_apology", severity="minor", clause="8.7"),
+        _finding("HS-004"),
+        _finding("HS-005", unit="TP"),
+        _finding("HS-005", rule="step_overrun", severity="observation", unit="TP"),
+    ]
+
+
+@pytest.fixture
+def check_samples() -> SimpleNamespace:
+    return SimpleNamespace(finding=_finding, findings=_findings, received=dict(RECEIVED), write=_write_check, utc=UTC)

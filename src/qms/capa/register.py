@@ -117,12 +117,13 @@ def raise_nc(db: Database, config: WorkspaceConfig, actor: str, *, title: str, s
     if problems:
         raise TransitionRefused(_("Cannot raise the nonconformity: {reasons}").format(reasons="; ".join(problems)))
     with db.writing() as session:
-        return _insert(session, actor, title=title.strip(), severity=severity, description=description,
+        return insert_nc(session, actor, title=title.strip(), severity=severity, description=description,
                        clause=clause, procedure_code=procedure_code, unit=unit, period=period, rule=rule,
                        source=source, source_key=source_key, audit_id=audit_id, evidence=evidence)
 
 
-def _insert(session: Session, actor: str, *, evidence: Iterable[tuple[str, str, str]], **fields) -> dict[str, Any]:
+def insert_nc(session: Session, actor: str, *, evidence: Iterable[tuple[str, str, str]], **fields) -> dict[str, Any]:
+    """Add an NC inside an open write transaction (roles and fields already checked)."""
     at = now_utc()
     nc = Nonconformity(state="open", cycle=1, raised_by=actor, raised_at=at, updated_at=at, **fields)
     session.add(nc)

@@ -1,0 +1,168 @@
+"""Nonconformities from a log check: findings grouped by rule, procedure and unit
+per month of receipt, one NC per group with its dossiers as evidence.
+
+Hundreds of late dossiers of one unit in one month are one systemic NC, not
+hundreds. Each group has a stable key (`check:rule|procedure|unit|YYYY-MM`), so
+running the same check through again raises nothing new; a later check that finds
+more dossiers for an existing group adds them to that NC's evidence.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..db import Database
+from ..db.tables import Nonconformity
+from ..errors import QmsError, ValidationFailed
+from ..i18n import _
+from ..model.check_output import FINDING_COLUMNS
+from ..model.workspace import WorkspaceConfig
+from . import register, roles
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+SEVERITY_RANK = {"observation": 0, "minor": 1, "major": 2}
+UNKNOWN = "?"
+GROUP_KEYS = ("rule", "procedure_code", "unit", "period")
+
+
+def _read_table(folder: Path, stem: str, required: bool) -> pl.DataFrame | None:
+    for suffix, reader in ((".parquet", pl.read_parquet), (".csv", pl.read_csv)):
+        path = folder / f"{stem}{suffix}"
+        if path.is_file():
+            try:
+                return reader(path)
+            except Exception as error:  # polars raises many kinds for a damaged file
+                raise QmsError(_("Cannot read {path}: {reason}").format(path=path, reason=error)) from None
+    if required:
+        raise QmsError(_("{folder} has no {stem}.parquet or {stem}.csv: is it the output folder of `qms check`?").format(
+            folder=folder, stem=stem))
+    return None
+
+
+def _check_timezone(folder: Path, timezone: str | None) -> str:
+    if timezone:
+        return timezone
+    summary = folder / "summary.json"
+    if summary.is_file():
+        try:
+            return json.loads(summary.read_text(encoding="utf-8"))["manifest"]["timezone"] or DEFAULT_TIMEZONE
+        except (ValueError, KeyError, TypeError):
+            pass
+    return DEFAULT_TIMEZONE
+
+
+def _as_utc(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Datetime):
+        return column.dt.replace_time_zone("UTC") if dtype.time_zone is None else column.dt.convert_time_zone("UTC")
+    return column.cast(pl.Utf8).str.to_datetime(time_zone="UTC", strict=False)
+
+
+def group_findings(findings: pl.DataFrame, dossiers: pl.DataFrame | None, *, timezone: str,
+                   min_severity: str = "minor", source: str = "findings") -> pl.DataFrame:
+    """One row per group: the keys, severity, clause, counts and sorted dossier ids."""
+    missing = [column for column in FINDING_COLUMNS if column not in findings.columns]
+    if missing:
+        raise ValidationFailed([f"{source}: " + _("missing columns: {columns}").format(columns=", ".join(missing))],
+                               _("The findings table does not have the columns of a check output"))
+    not_a_finding = ~pl.col("severity").is_in(list(SEVERITY_RANK)) | pl.col("rule").is_null()
+    bad = findings.with_row_index("row", offset=1).filter(not_a_finding)
+    if bad.height:
+        lines = [f"{source}: " + _("row {row}: rule '{rule}', severity '{severity}' is not a finding").format(
+            row=row["row"], rule=row["rule"], severity=row["severity"]) for row in bad.head(20).iter_rows(named=True)]
+        raise ValidationFailed(lines, _("{count} finding row(s) are not valid").format(count=bad.height))
+    frame = findings.with_columns(pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int8)
+                                  .alias("severity_rank"))
+    frame = frame.filter(pl.col("severity_rank") >= SEVERITY_RANK[min_severity])
+    if dossiers is not None and {"dossier_id", "received_at"} <= set(dossiers.columns):
+        received = dossiers.select(
+            pl.col("dossier_id").cast(pl.Utf8),
+            _as_utc(pl.col("received_at"), dossiers.schema["received_at"]).alias("received_at"),
+        ).unique("dossier_id", keep="first")
+        frame = frame.with_columns(pl.col("dossier_id").cast(pl.Utf8)).join(received, on="dossier_id", how="left")
+        period = pl.col("received_at").dt.convert_time_zone(timezone).dt.strftime("%Y-%m")
+    else:
+        period = pl.lit(None, dtype=pl.Utf8)
+    frame = frame.with_columns(
+        period.fill_null(UNKNOWN).alias("period"),
+        pl.col("procedure_code").cast(pl.Utf8).fill_null(UNKNOWN),
+        pl.col("unit").cast(pl.Utf8).fill_null(UNKNOWN),
+        pl.col("clause").cast(pl.Utf8),
+    )
+    return (frame.group_by(list(GROUP_KEYS))
+            .agg(pl.col("severity_rank").max(),
+                 pl.col("clause").drop_nulls().mode().sort().first().alias("clause"),
+                 pl.len().alias("findings"),
+                 pl.col("dossier_id").drop_nulls().unique().sort().alias("dossiers"),
+                 pl.col("message").drop_nulls().first().alias("example"))
+            .with_columns(pl.col("dossiers").list.len().alias("dossier_count"),
+                          pl.col("severity_rank").replace_strict({v: k for k, v in SEVERITY_RANK.items()},
+                                                                 return_dtype=pl.Utf8).alias("severity"))
+            .sort(list(GROUP_KEYS)))
+
+
+def source_key(rule: str, procedure_code: str, unit: str, period: str) -> str:
+    return f"check:{rule}|{procedure_code}|{unit}|{period}"
+
+
+def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_dir: str | Path, *,
+                     timezone: str | None = None, min_severity: str = "minor") -> dict[str, Any]:
+    """Raise (or extend) one NC per group of findings; returns what was done."""
+    roles.require(config, actor, "raise_from_check")
+    if min_severity not in ("minor", "major"):
+        raise QmsError(_("min severity must be minor or major"))
+    folder = Path(check_dir)
+    if not folder.is_dir():
+        raise QmsError(_("Check output folder not found: {folder}").format(folder=folder))
+    findings = _read_table(folder, "findings", required=True)
+    dossiers = _read_table(folder, "dossiers", required=False)
+    groups = group_findings(findings, dossiers, timezone=_check_timezone(folder, timezone),
+                            min_severity=min_severity, source=str(folder / "findings"))
+    raised, extended, unchanged = [], [], 0
+    with db.writing() as session:
+        keys = {source_key(g["rule"], g["procedure_code"], g["unit"], g["period"]): g
+                for g in groups.iter_rows(named=True)}
+        existing = {nc.source_key: nc for nc in session.scalars(
+            select(Nonconformity).where(Nonconformity.source_key.in_(list(keys)))
+            .options(selectinload(Nonconformity.evidence), selectinload(Nonconformity.actions)))}
+        for key, group in keys.items():
+            evidence = [("dossier", dossier, "") for dossier in group["dossiers"]]
+            if key in existing:
+                added = register.add_evidence(session, existing[key], actor, evidence)
+                if added:
+                    extended.append({"code": existing[key].code, "added_dossiers": added})
+                else:
+                    unchanged += 1
+                continue
+            after = register.insert_nc(
+                session, actor, evidence=evidence, title=_title(group), description=_description(group),
+                severity=group["severity"], clause=group["clause"],
+                procedure_code=None if group["procedure_code"] == UNKNOWN else group["procedure_code"],
+                unit=None if group["unit"] == UNKNOWN else group["unit"],
+                period=None if group["period"] == UNKNOWN else group["period"], rule=group["rule"],
+                source="check", source_key=key, audit_id=None)
+            raised.append({"code": after["code"], "rule": group["rule"], "procedure_code": group["procedure_code"],
+                           "unit": group["unit"], "period": group["period"], "severity": group["severity"],
+                           "dossiers": group["dossier_count"], "findings": group["findings"]})
+    return {"check_dir": str(folder), "findings": findings.height, "groups": groups.height,
+            "raised": raised, "extended": extended, "unchanged": unchanged}
+
+
+def _title(group: dict[str, Any]) -> str:
+    return _("{rule}: {count} dossier(s) of {procedure} at {unit} in {period}").format(
+        rule=group["rule"], count=group["dossier_count"], procedure=group["procedure_code"],
+        unit=group["unit"], period=group["period"])
+
+
+def _description(group: dict[str, Any]) -> str:
+    text = _("Raised from a log check: {findings} finding(s) of rule {rule} (severity {severity}, clause "
+             "{clause}).").format(findings=group["findings"], rule=group["rule"], severity=group["severity"],
+                                  clause=group["clause"] or "-")
+    if group["example"]:
+        text += " " + _("Example: {message}").format(message=group["example"])
+    return text

@@ -1,0 +1,105 @@
+"""`qms db`, `qms nc` from the command line: the documented commands and their exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from qms.cli import main
+
+
+@pytest.fixture
+def run(tmp_path, workspace_config, db_url, monkeypatch):
+    """Invoke qms in a workspace folder with qms.yaml, on the test database."""
+    (tmp_path / "qms.yaml").write_text(yaml.safe_dump(workspace_config.model_dump(mode="json")), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QMS_DATABASE_URL", db_url)
+    monkeypatch.delenv("QMS_USER", raising=False)
+
+    def invoke(*args, expect=0):
+        result = CliRunner().invoke(main, ["--lang", "en", *args])
+        assert result.exit_code == expect, result.output
+        if expect == 1:
+            assert "Traceback" not in result.output
+        return result.output
+
+    return invoke
+
+
+def test_db_upgrade_is_idempotent(run):
+    first = json.loads(run("db", "upgrade", "--format", "json"))
+    assert first["revision"] == first["revision_before"] == "0001"  # the fixture migrated it
+    assert "already at revision 0001" in run("db", "upgrade")
+
+
+def test_nc_lifecycle_from_the_command_line(run):
+    assert "Raised NC-0001" in run("nc", "raise", "--user", "lan", "--title", "Trả kết quả trễ", "--severity",
+                                   "major", "--unit", "TNMT", "--evidence", "dossier:HS-1")
+    run("nc", "advance", "NC-0001", "contain", "--user", "lan", "--containment", "Xin lỗi người nộp")
+    run("nc", "advance", "NC-0001", "analyse", "--user", "hung", "--cause", "methods=Không có bước kiểm soát hạn",
+        "--cause", "people=Thiếu cán bộ", "--root-cause", "Quy trình thiếu bước")
+    due = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    out = run("nc", "advance", "1", "plan", "--user", "lan", "--action", f"Sửa quy trình|lan|{due}",
+              "--expect-version", "3", "--format", "json")
+    assert json.loads(out)["state"] == "action_plan"
+    stale = run("nc", "advance", "1", "implement", "--user", "lan", "--expect-version", "3", expect=1)
+    assert "version 3" in stale and "version 4" in stale and "Reload" in stale
+    refused = run("nc", "advance", "1", "implement", "--user", "lan", expect=1)
+    assert "actions not done yet: 1" in refused
+    later = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+    overdue = json.loads(run("nc", "overdue", "--today", later, "--format", "json"))
+    assert [(r["nc"], r["owner"], r["days_overdue"]) for r in overdue] == [("NC-0001", "lan", 4)]
+    run("nc", "action-done", "1", "1", "--user", "lan")
+    run("nc", "advance", "1", "implement", "--user", "hung")
+    run("nc", "advance", "1", "verify", "--user", "mai", "--not-effective", "--note", "Còn trễ")
+    shown = json.loads(run("nc", "show", "NC-0001", "--format", "json"))
+    assert (shown["state"], shown["cycle"], shown["cause_method"]) == ("containment", 2, "fishbone")
+    assert "#7" in run("nc", "show", "1")
+    rows = json.loads(run("nc", "list", "--format", "json"))
+    assert [(r["code"], r["state"]) for r in rows] == [("NC-0001", "containment")]
+    assert "History intact: 7 entries" in run("nc", "verify")
+
+
+def test_refusals_exit_1_with_the_reason(run):
+    assert "--user or QMS_USER" in run("nc", "raise", "--title", "x", "--severity", "minor", expect=1)
+    assert "read-only" in run("nc", "raise", "--user", "tra", "--title", "x", "--severity", "minor", expect=1)
+    assert "No nonconformity 9" in run("nc", "show", "9", expect=1)
+    run("nc", "advance", "1", "plan", "--user", "lan", "--action", "no-separators", expect=2)
+
+
+def test_raise_from_check_twice_then_list(run, tmp_path, check_samples):
+    cs = check_samples
+    check = cs.write(tmp_path / "check-out", cs.findings(), cs.received)
+    out = run("nc", "raise-from-check", str(check), "--user", "lan")
+    assert "4 NC(s) raised" in out and "finished_late" in out
+    again = json.loads(run("nc", "raise-from-check", str(check), "--user", "lan", "--format", "json"))
+    assert again["raised"] == [] and again["unchanged"] == 4
+    assert len(json.loads(run("nc", "list", "--source", "check", "--format", "json"))) == 4
+
+
+def test_verify_fails_after_tampering_and_export_writes_the_register(run, tmp_path, db_url):
+    from qms.db import open_database
+
+    run("nc", "raise", "--user", "lan", "--title", "A", "--severity", "minor")
+    run("nc", "raise", "--user", "lan", "--title", "B", "--severity", "minor")
+    exported = json.loads(run("nc", "export", "--out", str(tmp_path / "register.json"), "--format", "json"))
+    assert exported["nonconformities"] == 2 and exported["chain_ok"]
+    data = json.loads((tmp_path / "register.json").read_text(encoding="utf-8"))
+    assert [e["action"] for e in data["history"]] == ["raise", "raise"]
+    run("nc", "export", "--out", str(tmp_path / "register.xlsx"))
+    run("nc", "export", "--out", str(tmp_path / "register.csv"))
+    assert "NC-0002" in (tmp_path / "register.csv").read_text(encoding="utf-8")
+    from openpyxl import load_workbook
+
+    assert load_workbook(tmp_path / "register.xlsx").sheetnames == ["nonconformities", "actions", "evidence", "history"]
+    database = open_database(db_url)
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE history SET actor = 'hung' WHERE seq = 1"))
+    database.dispose()
+    broken = run("nc", "verify", expect=1)
+    assert "first entry that does not match is #1" in broken
