@@ -1,0 +1,38 @@
+"""The one-stop rule set in force over a date range (Decree 61/2018 → 118/2025 …):
+how dossiers are classified and which checks are on, with what severity."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import Field
+
+from .check_output import Severity
+from .common import DocumentIssue, StrictModel, Text
+
+
+class ClassificationMethodId(str, Enum):
+    appointment = "appointment"  # finish compared with the appointment date on the receipt
+    working_time = "working_time"  # used working time (minus pauses) compared with the legal limit
+
+
+class RuleSetting(StrictModel):
+    enabled: bool = True
+    severity: Severity | None = Field(default=None, description="Overrides the rule's default severity")
+
+
+class RuleSet(DocumentIssue):
+    kind: Literal["ruleset"] = "ruleset"
+    title: Text
+    legal_basis: list[str] = Field(default_factory=list, description="Decrees and circulars this issue follows")
+    classification_method: ClassificationMethodId = ClassificationMethodId.appointment
+    apology_lead_working_days: float = Field(
+        default=0, ge=0, description="The apology must be issued at least this many working days before the appointment"
+    )
+    max_supplement_requests: int = Field(default=1, ge=0)
+    max_reschedules: int = Field(default=1, ge=0, description="New appointment dates allowed per dossier")
+    count_repeated_supplement_as_late: bool = Field(
+        default=True, description="The portal's formula counts a dossier with more than one supplement request as late"
+    )
+    rules: dict[str, RuleSetting] = Field(default_factory=dict, description="Rule id -> on/off and severity")
