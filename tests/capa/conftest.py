@@ -244,3 +244,47 @@ def _findings():
 @pytest.fixture
 def check_samples() -> SimpleNamespace:
     return SimpleNamespace(finding=_finding, findings=_findings, received=dict(RECEIVED), write=_write_check, utc=UTC)
+
+
+@pytest.fixture
+def checklist():
+    """An approved checklist issue in force through 2026 (questions written for the tests)."""
+    from qms.model.checklist import Checklist
+
+    def item(item_id, clause, question, **extra):
+        return {"id": item_id, "clause": clause, "question": {"vi": question}, **extra}
+
+    return Checklist.model_validate({
+        "code": "CL-NB", "issue": 2, "status": "approved", "effective_from": "2026-01-01",
+        "title": {"vi": "Danh mục đánh giá nội bộ"},
+        "items": [
+            item("DOC-1", "7.5.3", "Quy trình đang dùng có đúng lần ban hành hiện hành không?"),
+            item("OPS-1", "8.5.1", "Hồ sơ có phiếu kiểm soát quá trình đầy đủ không?"),
+            item("OPS-2", "8.5.1", "Kết quả có được trả đúng hẹn không?", procedures=["QT-01"]),
+            item("NCO-1", "8.7", "Hồ sơ trễ hạn có văn bản xin lỗi không?"),
+            item("MON-1", "9.1.1", "Tỷ lệ đúng hạn có được theo dõi hằng tháng không?"),
+            item("TP-1", "8.5.1", "Sổ theo dõi chứng thực có được ghi đầy đủ không?", units=["TP"]),
+        ],
+    })
+
+
+@pytest.fixture
+def programme_yaml(tmp_path) -> Path:
+    path = tmp_path / "audit-programme-2026.yaml"
+    path.write_text(
+        "year: 2026\n"
+        "title: Chương trình đánh giá nội bộ năm 2026\n"
+        "audits:\n"
+        "  - code: DG-2026-01\n"
+        "    title: Đánh giá cấp phép môi trường\n"
+        "    processes: [QT-01]\n"
+        "    units: [TNMT]\n"
+        "    clauses: ['7.5', '8.5.1', '8.7']\n"
+        "    month: 3\n"
+        "  - code: DG-2026-02\n"
+        "    title: Đánh giá chứng thực\n"
+        "    processes: [QT-05]\n"
+        "    units: [TP]\n"
+        "    month: 9\n",
+        encoding="utf-8")
+    return path
