@@ -103,3 +103,36 @@ def test_verify_fails_after_tampering_and_export_writes_the_register(run, tmp_pa
     database.dispose()
     broken = run("nc", "verify", expect=1)
     assert "first entry that does not match is #1" in broken
+
+
+def test_audit_commands_end_to_end(run, tmp_path, programme_yaml, checklist):
+    from openpyxl import load_workbook
+
+    checklist_file = tmp_path / "checklist.yaml"
+    checklist_file.write_text(yaml.safe_dump(checklist.model_dump(mode="json"), allow_unicode=True), encoding="utf-8")
+    assert "2 added" in run("audit", "programme", str(programme_yaml), "--user", "lan")
+    refused = run("audit", "plan", "DG-2026-01", "--date", "2026-03-17", "--lead", "son", "--auditee", "binh",
+                  "--checklist", str(checklist_file), "--user", "lan", expect=1)
+    assert "must not audit their own unit" in refused
+    assert "4 checklist item(s)" in run("audit", "plan", "DG-2026-01", "--date", "2026-03-17", "--lead", "mai",
+                                        "--auditee", "binh", "--checklist", str(checklist_file), "--user", "lan")
+    sheet = tmp_path / "dg.xlsx"
+    run("audit", "sheet", "DG-2026-01", "--out", str(sheet))
+    workbook = load_workbook(sheet)
+    workbook["Checklist"]["E8"] = "Minor NC"
+    workbook["Checklist"]["E9"] = "nonsense"
+    workbook.save(sheet)
+    bad = run("audit", "record", "DG-2026-01", str(sheet), "--user", "mai", expect=1)
+    assert "cell E8: a nonconformity needs its evidence" not in bad  # F8 is the evidence cell
+    assert "cell F8: a nonconformity needs its evidence" in bad and "cell E9: 'nonsense' is not a result" in bad
+    workbook["Checklist"]["F8"] = "Bản QT-01 lần 1 đang dùng"
+    workbook["Checklist"]["E9"] = "conforming"
+    workbook.save(sheet)
+    done = json.loads(run("audit", "record", "DG-2026-01", str(sheet), "--user", "mai", "--format", "json"))
+    assert done["raised"] == ["NC-0001"] and done["not_recorded"] == 2
+    run("audit", "record", "DG-2026-01", "--item", "NCO-1", "--result", "ofi", "--user", "mai")
+    shown = json.loads(run("audit", "show", "DG-2026-01", "--format", "json"))
+    assert shown["coverage"]["recorded"] == 3 and shown["nonconformities"] == ["NC-0001"]
+    programme = json.loads(run("audit", "programme", "--year", "2026", "--format", "json"))
+    assert [a["status"] for a in programme["audits"]] == ["recorded", "programmed"]
+    assert "Usage" in run("audit", "record", "DG-2026-01", "--user", "mai", expect=2)
