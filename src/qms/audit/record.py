@@ -96,15 +96,16 @@ def _raise_audit_nc(session, audit, item: dict[str, Any], result: ItemResult, ac
         return {"id": already.id, "code": already.code}
     title = _("Audit {code}, item {item} (clause {clause}): {question}").format(
         code=audit.code, item=item["id"], clause=item["clause"], question=item["question_vi"])
-    after = register.insert_nc(
-        session, actor, evidence=[("audit_item", f"{audit.code}/{item['id']}", result.evidence.strip())],
-        title=title[:500], description=result.evidence.strip() + ("\n" + result.notes.strip() if result.notes.strip()
-                                                                  else ""),
-        severity=NC_RESULTS[result.result], clause=item["clause"],
-        procedure_code=audit.processes[0] if len(audit.processes) == 1 else None,
-        unit=audit.units[0] if len(audit.units) == 1 else None,
-        period=audit.audit_date.strftime("%Y-%m") if audit.audit_date else None, rule=None,
-        source="audit", source_key=key, audit_id=audit.id)
+    fields = {
+        "title": title[:500],
+        "description": result.evidence.strip() + ("\n" + result.notes.strip() if result.notes.strip() else ""),
+        "severity": NC_RESULTS[result.result], "clause": item["clause"],
+        "procedure_code": audit.processes[0] if len(audit.processes) == 1 else None,
+        "unit": audit.units[0] if len(audit.units) == 1 else None,
+        "period": audit.audit_date.strftime("%Y-%m") if audit.audit_date else None, "rule": None,
+        "source": "audit", "source_key": key, "audit_id": audit.id}
+    evidence = [("audit_item", f"{audit.code}/{item['id']}", result.evidence.strip())]
+    after = register.insert_ncs(session, actor, [(fields, evidence)])[0]
     return {"id": register.parse_code(after["code"]), "code": after["code"]}
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..db import Database
-from ..db.tables import HistoryEntry, Nonconformity
+from ..db.tables import Evidence, HistoryEntry, Nonconformity
 from ..errors import QmsError
 from ..i18n import _
 from . import history, register
@@ -21,11 +21,17 @@ SUMMARY_FIELDS = ("code", "state", "cycle", "severity", "source", "title", "clau
 def register_data(db: Database) -> dict[str, Any]:
     with db.reading() as session:
         ncs = session.scalars(select(Nonconformity).order_by(Nonconformity.id).options(
-            selectinload(Nonconformity.actions), selectinload(Nonconformity.evidence)))
+            selectinload(Nonconformity.actions)))
+        items: dict[int, list[dict[str, str]]] = {}
+        for evidence in session.execute(select(Evidence.nc_id, Evidence.kind, Evidence.ref, Evidence.detail)
+                                        .order_by(Evidence.id)):
+            items.setdefault(evidence.nc_id, []).append(
+                {"kind": evidence.kind, "ref": evidence.ref, "detail": evidence.detail})
         records = []
         for nc in ncs:
-            data = register.snapshot(nc)
-            data["evidence_items"] = [{"kind": e.kind, "ref": e.ref, "detail": e.detail} for e in nc.evidence]
+            mine = items.get(nc.id, [])
+            data = register.snapshot(nc, [(item["kind"], item["ref"]) for item in mine])
+            data["evidence_items"] = mine
             records.append(data)
         entries = [history.entry_as_dict(e) for e in session.scalars(select(HistoryEntry).order_by(HistoryEntry.seq))]
         chain = history.verify_chain(session).as_dict()

@@ -15,10 +15,9 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..db import Database
-from ..db.tables import Nonconformity
+from ..db.tables import Evidence, Nonconformity
 from ..errors import QmsError, ValidationFailed
 from ..i18n import _
 from ..model.check_output import FINDING_COLUMNS
@@ -125,32 +124,45 @@ def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_di
                             min_severity=min_severity, source=str(folder / "findings"))
     raised, extended, unchanged = [], [], 0
     with db.writing() as session:
-        keys = {source_key(g["rule"], g["procedure_code"], g["unit"], g["period"]): g
-                for g in groups.iter_rows(named=True)}
-        existing = {nc.source_key: nc for nc in session.scalars(
-            select(Nonconformity).where(Nonconformity.source_key.in_(list(keys)))
-            .options(selectinload(Nonconformity.evidence), selectinload(Nonconformity.actions)))}
-        for key, group in keys.items():
+        existing = {key: nc_id for key, nc_id in session.execute(
+            select(Nonconformity.source_key, Nonconformity.id).where(Nonconformity.source == "check"))}
+        present: dict[int, list[tuple[str, str]]] = {}
+        for nc_id, kind, ref in session.execute(
+                select(Evidence.nc_id, Evidence.kind, Evidence.ref).join(Nonconformity)
+                .where(Nonconformity.source == "check")):
+            present.setdefault(nc_id, []).append((kind, ref))
+        new, new_groups = [], []
+        for group in groups.iter_rows(named=True):
+            key = source_key(group["rule"], group["procedure_code"], group["unit"], group["period"])
             evidence = [("dossier", dossier, "") for dossier in group["dossiers"]]
-            if key in existing:
-                added = register.add_evidence(session, existing[key], actor, evidence)
-                if added:
-                    extended.append({"code": existing[key].code, "added_dossiers": added})
-                else:
-                    unchanged += 1
+            nc_id = existing.get(key)
+            if nc_id is None:
+                new.append((_fields(group, key), evidence))
+                new_groups.append(group)
                 continue
-            after = register.insert_nc(
-                session, actor, evidence=evidence, title=_title(group), description=_description(group),
-                severity=group["severity"], clause=group["clause"],
-                procedure_code=None if group["procedure_code"] == UNKNOWN else group["procedure_code"],
-                unit=None if group["unit"] == UNKNOWN else group["unit"],
-                period=None if group["period"] == UNKNOWN else group["period"], rule=group["rule"],
-                source="check", source_key=key, audit_id=None)
+            have = present.get(nc_id, [])
+            if {("dossier", d) for d in group["dossiers"]} <= set(have):
+                unchanged += 1
+                continue
+            nc = register.load(session, nc_id)
+            extended.append({"code": nc.code, "added_dossiers": register.add_evidence(session, nc, actor, have,
+                                                                                      evidence)})
+        for after, group in zip(register.insert_ncs(session, actor, new), new_groups):
             raised.append({"code": after["code"], "rule": group["rule"], "procedure_code": group["procedure_code"],
                            "unit": group["unit"], "period": group["period"], "severity": group["severity"],
                            "dossiers": group["dossier_count"], "findings": group["findings"]})
     return {"check_dir": str(folder), "findings": findings.height, "groups": groups.height,
             "raised": raised, "extended": extended, "unchanged": unchanged}
+
+
+def _fields(group: dict[str, Any], key: str) -> dict[str, Any]:
+    def known(value: str) -> str | None:
+        return None if value == UNKNOWN else value
+
+    return {"title": _title(group)[:500], "description": _description(group), "severity": group["severity"],
+            "clause": group["clause"], "procedure_code": known(group["procedure_code"]), "unit": known(group["unit"]),
+            "period": known(group["period"]), "rule": group["rule"], "source": "check", "source_key": key,
+            "audit_id": None}
 
 
 def _title(group: dict[str, Any]) -> str:

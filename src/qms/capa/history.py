@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..db import GENESIS_HASH
@@ -48,21 +48,50 @@ def entry_hash(seq: int, prev_hash: str, at: str, actor: str, entity: str, entit
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
+@dataclass
+class Change:
+    """One change to append: what happened to which record, and its state around it."""
+
+    actor: str
+    entity: str
+    entity_id: str
+    action: str
+    before: Any
+    after: Any
+    at: dt.datetime | None = None
+
+
 def append(session: Session, *, actor: str, entity: str, entity_id: str, action: str,
-           before: Any, after: Any, at: dt.datetime | None = None) -> HistoryEntry:
+           before: Any, after: Any, at: dt.datetime | None = None) -> dict[str, Any]:
     """Append one entry. Call inside `Database.writing()` (which holds the head lock)."""
+    return append_many(session, [Change(actor, entity, entity_id, action, before, after, at)])[0]
+
+
+def append_many(session: Session, changes: list[Change]) -> list[dict[str, Any]]:
+    """Append entries in order with one multi-row INSERT (bulk raising from a check)."""
+    if not changes:
+        return []
+    session.flush()  # rows changed through the ORM reach the database before their history
     head = session.execute(
         select(RegisterHead).where(RegisterHead.id == 1).execution_options(populate_existing=True)
     ).scalar_one()
-    seq = head.last_seq + 1
-    at_text = iso_instant(at or dt.datetime.now(dt.timezone.utc))
-    before_text, after_text = canonical_json(before), canonical_json(after)
-    digest = entry_hash(seq, head.last_hash, at_text, actor, entity, entity_id, action, before_text, after_text)
-    entry = HistoryEntry(seq=seq, at=at_text, actor=actor, entity=entity, entity_id=entity_id, action=action,
-                         before=before_text, after=after_text, prev_hash=head.last_hash, hash=digest)
-    session.add(entry)
-    head.last_seq, head.last_hash = seq, digest
-    return entry
+    seq, prev_hash = head.last_seq, head.last_hash
+    rows = []
+    now = dt.datetime.now(dt.timezone.utc)
+    for change in changes:
+        seq += 1
+        at_text = iso_instant(change.at or now)
+        before_text, after_text = canonical_json(change.before), canonical_json(change.after)
+        digest = entry_hash(seq, prev_hash, at_text, change.actor, change.entity, change.entity_id, change.action,
+                            before_text, after_text)
+        rows.append({"seq": seq, "at": at_text, "actor": change.actor, "entity": change.entity,
+                     "entity_id": change.entity_id, "action": change.action, "before": before_text,
+                     "after": after_text, "prev_hash": prev_hash, "hash": digest})
+        prev_hash = digest
+    session.execute(insert(HistoryEntry), rows)
+    head.last_seq, head.last_hash = seq, prev_hash
+    session.flush()
+    return rows
 
 
 def entry_as_dict(entry: HistoryEntry) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..db import Database
@@ -48,6 +48,20 @@ def evidence_fingerprint(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
     return {"count": len(refs), "sha256": hashlib.sha256("\n".join(refs).encode("utf-8")).hexdigest()}
 
 
+def evidence_refs(session: Session, nc_ids: Iterable[int] | None = None) -> dict[int, list[tuple[str, str]]]:
+    """(kind, ref) pairs per NC, read as plain rows (an NC may have thousands)."""
+    query = select(Evidence.nc_id, Evidence.kind, Evidence.ref)
+    if nc_ids is not None:
+        ids = list(nc_ids)
+        if not ids:
+            return {}
+        query = query.where(Evidence.nc_id.in_(ids))
+    found: dict[int, list[tuple[str, str]]] = {}
+    for nc_id, kind, ref in session.execute(query):
+        found.setdefault(nc_id, []).append((kind, ref))
+    return found
+
+
 def action_as_dict(action: CorrectiveAction) -> dict[str, Any]:
     return {"number": action.number, "cycle": action.cycle, "description": action.description,
             "owner": action.owner, "due_date": action.due_date.isoformat(),
@@ -55,29 +69,36 @@ def action_as_dict(action: CorrectiveAction) -> dict[str, Any]:
             "done_by": action.done_by, "done_note": action.done_note}
 
 
-def snapshot(nc: Nonconformity) -> dict[str, Any]:
-    """The NC as recorded in the history (and as compared by `verify`)."""
-    return {
-        "code": nc.code, "title": nc.title, "description": nc.description, "source": nc.source,
-        "source_key": nc.source_key, "severity": nc.severity, "clause": nc.clause,
-        "procedure_code": nc.procedure_code, "unit": nc.unit, "period": nc.period, "rule": nc.rule,
-        "audit_id": nc.audit_id, "state": nc.state, "cycle": nc.cycle, "raised_by": nc.raised_by,
-        "raised_at": history.iso_instant(nc.raised_at), "containment": nc.containment,
-        "cause_method": nc.cause_method, "cause_analysis": nc.cause_analysis, "root_cause": nc.root_cause,
-        "verifications": nc.verifications or [],
-        "closed_at": history.iso_instant(nc.closed_at) if nc.closed_at else None,
-        "version": nc.version,
-        "actions": [action_as_dict(action) for action in nc.actions],
-        "evidence": evidence_fingerprint((item.kind, item.ref) for item in nc.evidence),
-    }
+SNAPSHOT_COLUMNS = ("title", "description", "source", "source_key", "severity", "clause", "procedure_code", "unit",
+                    "period", "rule", "audit_id", "state", "cycle", "raised_by", "containment", "cause_method",
+                    "cause_analysis", "root_cause", "version")
 
 
-def load(session: Session, ref: str | int, *, for_update: bool = False) -> Nonconformity:
+def snapshot_of_values(nc_id: int, values: dict[str, Any], refs: Iterable[tuple[str, str]],
+                       actions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The NC as recorded in the history (and as compared by `verify`), from plain values."""
+    data = {"code": f"NC-{nc_id:04d}", **{column: values.get(column) for column in SNAPSHOT_COLUMNS}}
+    data["raised_at"] = history.iso_instant(values["raised_at"])
+    data["closed_at"] = history.iso_instant(values["closed_at"]) if values.get("closed_at") else None
+    data["verifications"] = values.get("verifications") or []
+    data["actions"] = actions
+    data["evidence"] = evidence_fingerprint(refs)
+    return data
+
+
+def snapshot(nc: Nonconformity, refs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    values = {column: getattr(nc, column) for column in (*SNAPSHOT_COLUMNS, "raised_at", "closed_at", "verifications")}
+    return snapshot_of_values(nc.id, values, refs, [action_as_dict(action) for action in nc.actions])
+
+
+def current_snapshot(session: Session, nc: Nonconformity) -> dict[str, Any]:
+    return snapshot(nc, evidence_refs(session, [nc.id]).get(nc.id, []))
+
+
+def load(session: Session, ref: str | int) -> Nonconformity:
     query = (select(Nonconformity).where(Nonconformity.id == parse_code(ref))
-             .options(selectinload(Nonconformity.actions), selectinload(Nonconformity.evidence))
+             .options(selectinload(Nonconformity.actions))
              .execution_options(populate_existing=True))
-    if for_update:
-        query = query.with_for_update()
     nc = session.scalars(query).one_or_none()
     if nc is None:
         raise NotFound(_("No nonconformity {ref}").format(ref=ref))
@@ -89,8 +110,7 @@ def record_change(session: Session, nc: Nonconformity, actor: str, action: str, 
     """Flush (bumping the version), then append the history entry; returns the new snapshot."""
     nc.updated_at = now_utc()
     session.flush()
-    session.refresh(nc)
-    after = snapshot(nc)
+    after = current_snapshot(session, nc)
     history.append(session, actor=actor, entity=ENTITY, entity_id=nc.code, action=action,
                    before=before, after=after if extra is None else {**after, **extra}, at=nc.updated_at)
     return after
@@ -116,46 +136,61 @@ def raise_nc(db: Database, config: WorkspaceConfig, actor: str, *, title: str, s
         problems.append(_("unit '{unit}' is not in the workspace configuration").format(unit=unit))
     if problems:
         raise TransitionRefused(_("Cannot raise the nonconformity: {reasons}").format(reasons="; ".join(problems)))
+    fields = {"title": title.strip(), "severity": severity, "description": description, "clause": clause,
+              "procedure_code": procedure_code, "unit": unit, "period": period, "rule": rule, "source": source,
+              "source_key": source_key, "audit_id": audit_id}
     with db.writing() as session:
-        return insert_nc(session, actor, title=title.strip(), severity=severity, description=description,
-                       clause=clause, procedure_code=procedure_code, unit=unit, period=period, rule=rule,
-                       source=source, source_key=source_key, audit_id=audit_id, evidence=evidence)
+        return insert_ncs(session, actor, [(fields, list(evidence))])[0]
 
 
-def insert_nc(session: Session, actor: str, *, evidence: Iterable[tuple[str, str, str]], **fields) -> dict[str, Any]:
-    """Add an NC inside an open write transaction (roles and fields already checked)."""
+def insert_ncs(session: Session, actor: str,
+               new: list[tuple[dict[str, Any], list[tuple[str, str, str]]]]) -> list[dict[str, Any]]:
+    """Add NCs (fields, evidence triples) inside an open write transaction, with
+    multi-row INSERTs: a check can raise thousands of NCs with many dossiers each."""
+    if not new:
+        return []
     at = now_utc()
-    nc = Nonconformity(state="open", cycle=1, raised_by=actor, raised_at=at, updated_at=at, **fields)
-    session.add(nc)
-    session.flush()
-    seen: set[tuple[str, str]] = set()
-    for kind, ref, detail in evidence:
-        if (kind, ref) not in seen:
-            seen.add((kind, ref))
-            session.add(Evidence(nc_id=nc.id, kind=kind, ref=ref, detail=detail))
-    session.flush()
-    session.refresh(nc)
-    after = snapshot(nc)
-    history.append(session, actor=actor, entity=ENTITY, entity_id=nc.code, action="raise", before=None,
-                   after={**after, "evidence_added": sorted(f"{k}:{r}" for k, r in seen)}, at=at)
-    return after
+    values = [{**fields, "state": "open", "cycle": 1, "raised_by": actor, "raised_at": at, "updated_at": at,
+               "version": 1} for fields, _evidence in new]
+    table = Nonconformity.__table__
+    ids = [row.id for row in session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), values)]
+    evidence_rows, refs_by_nc = [], []
+    for nc_id, (_fields, evidence) in zip(ids, new):
+        seen: dict[tuple[str, str], str] = {}
+        for kind, ref, detail in evidence:
+            seen.setdefault((kind, ref), detail)
+        evidence_rows += [{"nc_id": nc_id, "kind": kind, "ref": ref, "detail": detail}
+                          for (kind, ref), detail in seen.items()]
+        refs_by_nc.append(list(seen))
+    if evidence_rows:
+        session.execute(insert(Evidence.__table__), evidence_rows)
+    snapshots, changes = [], []
+    for nc_id, row, refs in zip(ids, values, refs_by_nc):
+        after = snapshot_of_values(nc_id, row, refs, [])
+        snapshots.append(after)
+        changes.append(history.Change(actor, ENTITY, after["code"], "raise", None,
+                                      {**after, "evidence_added": sorted(f"{k}:{r}" for k, r in refs)}, at))
+    history.append_many(session, changes)
+    return snapshots
 
 
-def add_evidence(session: Session, nc: Nonconformity, actor: str,
+def add_evidence(session: Session, nc: Nonconformity, actor: str, present: Iterable[tuple[str, str]],
                  evidence: Iterable[tuple[str, str, str]]) -> int:
-    """Attach evidence not yet attached; returns how many items were new."""
-    present = {(item.kind, item.ref) for item in nc.evidence}
+    """Attach evidence not yet attached (`present` = what the NC has); returns how many were new."""
+    present = list(present)
+    known = set(present)
     new = []
     for kind, ref, detail in evidence:
-        if (kind, ref) not in present:
-            present.add((kind, ref))
-            new.append(Evidence(nc_id=nc.id, kind=kind, ref=ref, detail=detail))
+        if (kind, ref) not in known:
+            known.add((kind, ref))
+            new.append({"nc_id": nc.id, "kind": kind, "ref": ref, "detail": detail})
     if not new:
         return 0
-    before = snapshot(nc)
-    nc.evidence.extend(new)
+    before = snapshot(nc, present)
+    session.execute(insert(Evidence.__table__), new)
     record_change(session, nc, actor, "add_evidence", before,
-                  extra={"evidence_added": sorted(f"{item.kind}:{item.ref}" for item in new)})
+                  extra={"evidence_added": sorted(f"{item['kind']}:{item['ref']}" for item in new)})
     return len(new)
 
 
@@ -197,9 +232,11 @@ def show_nc(db: Database, ref: str | int, *, evidence_limit: int | None = None) 
     """The NC in full: fields, actions, evidence and its own history entries."""
     with db.reading() as session:
         nc = load(session, ref)
-        data = snapshot(nc)
-        items = nc.evidence if evidence_limit is None else nc.evidence[:evidence_limit]
-        data["evidence_items"] = [{"kind": e.kind, "ref": e.ref, "detail": e.detail} for e in items]
+        data = current_snapshot(session, nc)
+        items = select(Evidence).where(Evidence.nc_id == nc.id).order_by(Evidence.id)
+        if evidence_limit is not None:
+            items = items.limit(evidence_limit)
+        data["evidence_items"] = [{"kind": e.kind, "ref": e.ref, "detail": e.detail} for e in session.scalars(items)]
         entries = session.scalars(select(HistoryEntry).where(HistoryEntry.entity == ENTITY,
                                                              HistoryEntry.entity_id == nc.code)
                                   .order_by(HistoryEntry.seq))
@@ -232,15 +269,15 @@ def state_mismatches(session: Session) -> list[dict[str, Any]]:
     last_after = {entity_id: json.loads(after) for entity_id, after in session.execute(
         select(HistoryEntry.entity_id, HistoryEntry.after).join(newest, newest.c.seq == HistoryEntry.seq))}
     problems = []
-    ncs = session.scalars(select(Nonconformity).options(selectinload(Nonconformity.actions),
-                                                        selectinload(Nonconformity.evidence)))
-    for nc in ncs:
+    refs = evidence_refs(session)
+    for nc in session.scalars(select(Nonconformity).order_by(Nonconformity.id)
+                              .options(selectinload(Nonconformity.actions))):
         recorded = last_after.get(nc.code)
         if recorded is None:
             problems.append({"nc": nc.code, "reason": _("{nc} has no history entry").format(nc=nc.code)})
             continue
         recorded = {key: value for key, value in recorded.items() if key != "evidence_added"}
-        current = snapshot(nc)
+        current = snapshot(nc, refs.get(nc.id, []))
         changed = sorted(key for key in set(current) | set(recorded) if current.get(key) != recorded.get(key))
         if changed:
             problems.append({"nc": nc.code, "reason": _(

@@ -96,7 +96,7 @@ def advance(db: Database, config: WorkspaceConfig, actor: str, ref: str | int, s
             nexts = ", ".join(allowed_steps(nc.state)) or "-"
             raise _refuse(nc.code, step, [_("the nonconformity is '{state}'; possible steps now: {steps}").format(
                 state=nc.state, steps=nexts)])
-        before = register.snapshot(nc)
+        before = register.current_snapshot(session, nc)
         if step == "contain":
             _contain(nc, containment)
         elif step == "analyse":
@@ -222,6 +222,6 @@ def complete_action(db: Database, config: WorkspaceConfig, actor: str, ref: str 
             problems.append(_("action {n} is already done").format(n=number))
         if problems:
             raise _refuse(nc.code, "complete_action", problems)
-        before = register.snapshot(nc)
+        before = register.current_snapshot(session, nc)
         action.done_at, action.done_by, action.done_note = register.now_utc(), actor, note.strip() or None
         return register.record_change(session, nc, actor, f"complete_action:{number}", before)
