@@ -196,3 +196,17 @@ def test_list_filters_and_overdue(db, workspace_config):
         ("NC-0001", 1, "binh", 3), ("NC-0001", 2, "lan", 3)]
     complete_action(db, cfg, "binh", 1, 1)
     assert [r["action"] for r in overdue_actions(db, today=TODAY + dt.timedelta(days=3))] == [2]
+
+
+def test_register_summary_for_reports(db, workspace_config):
+    from qms.capa import register_summary
+
+    cfg = workspace_config
+    _raise(db, cfg)
+    _raise(db, cfg, unit="TP", severity="major")
+    _to_action_plan(db, cfg, 1, due=TODAY)
+    summary = register_summary(db, today=TODAY + dt.timedelta(days=1))
+    assert summary["total"] == 2 and summary["open"] == 2
+    assert summary["by_state"] == {"action_plan": 1, "open": 1}
+    assert summary["by_severity"] == {"major": 1, "minor": 1} and summary["open_by_unit"] == {"TNMT": 1, "TP": 1}
+    assert summary["overdue_actions"] == 2 and summary["history"]["ok"] and summary["history"]["entries"] == 5
