@@ -139,8 +139,10 @@ def verify_chain(session: Session) -> ChainReport:
     for entry in rows.scalars():
         count += 1
         if entry.seq != expected_seq:
-            problems.append(ChainProblem(expected_seq, _(
-                "entries {first} to {last} are missing (deleted?)").format(first=expected_seq, last=entry.seq - 1)))
+            missing = (_("entry {seq} is missing (deleted?)").format(seq=expected_seq) if entry.seq == expected_seq + 1
+                       else _("entries {first} to {last} are missing (deleted?)").format(first=expected_seq,
+                                                                                         last=entry.seq - 1))
+            problems.append(ChainProblem(expected_seq, missing))
         if entry.prev_hash != expected_prev:
             problems.append(ChainProblem(entry.seq, _(
                 "entry {seq} does not link to the entry before it").format(seq=entry.seq)))
