@@ -9,7 +9,9 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from qms.capa import ConflictError, PlannedAction, advance, complete_action, raise_nc, show_nc, verify_register
+from qms.capa import (
+    ConflictError, PlannedAction, advance, complete_action, list_ncs, raise_from_check, raise_nc, show_nc, verify_register,
+)
 from qms.capa.history import canonical_json, entry_hash
 
 TODAY = dt.date(2026, 11, 26)
@@ -160,3 +162,31 @@ def test_the_orm_refuses_a_stale_version_even_outside_the_api(db, workspace_conf
         merged.title = "overwritten"
         second.commit()
     assert show_nc(db, 1)["title"] == "x"
+
+
+def test_two_concurrent_raise_from_check_runs_raise_each_group_once(db, workspace_config, tmp_path, check_samples):
+    cs = check_samples
+    check = cs.write(tmp_path / "check", cs.findings(), cs.received)
+    outcomes = _race(lambda: raise_from_check(db, workspace_config, "lan", check),
+                     lambda: raise_from_check(db, workspace_config, "lan", check))
+    assert all(isinstance(o, dict) for o in outcomes), outcomes
+    assert sorted(len(o["raised"]) for o in outcomes) == [0, 4]
+    assert len(list_ncs(db)) == 4 and verify_register(db)["ok"]
+
+
+def test_two_commands_opening_a_new_database_at_once(tmp_path, request):
+    """First use migrates; a second process arriving meanwhile waits, then finds it done."""
+    from qms.db import current_revision, head_revision, open_database
+
+    urls = [f"sqlite:///{tmp_path / 'new.db'}"]
+    cluster = request.getfixturevalue("postgres_cluster")
+    cluster.admin("DROP DATABASE IF EXISTS qms_first_use")
+    cluster.admin("CREATE DATABASE qms_first_use")
+    urls.append(cluster.url("qms_first_use"))
+    for url in urls:
+        outcomes = _race(lambda: open_database(url), lambda: open_database(url))
+        assert all(not isinstance(o, Exception) for o in outcomes), outcomes
+        assert current_revision(outcomes[0].engine) == head_revision()
+        for database in outcomes:
+            database.dispose()
+    cluster.admin("DROP DATABASE qms_first_use WITH (FORCE)")

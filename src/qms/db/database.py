@@ -26,6 +26,7 @@ from .tables import RegisterHead
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 GENESIS_HASH = "0" * 64
+MIGRATION_LOCK_KEY = 0x716D7364  # "qmsd": one advisory lock for schema changes
 
 
 def _alembic_config(url: str) -> Config:
@@ -49,7 +50,12 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     before = current_revision(engine)
     config = _alembic_config(engine.url.render_as_string(hide_password=False))
     try:
-        with engine.begin() as connection:
+        # Two commands opening a new database at once: the second waits for the
+        # first's migration (exclusive transaction / advisory lock), then finds
+        # the schema at head and does nothing.
+        with engine.connect().execution_options(qms_exclusive=True) as connection, connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     except OperationalError as error:
@@ -80,16 +86,26 @@ class Database:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            # First statement of the transaction: a write to the head row. On SQLite it
-            # takes the write lock before anything is read (no stale snapshot); on
-            # PostgreSQL it row-locks the head until commit.
-            session.execute(update(RegisterHead).where(RegisterHead.id == 1)
-                            .values(last_seq=RegisterHead.last_seq))
-            yield session
+        try:
+            with self._sessions() as session, session.begin():
+                # First statement of the transaction: a write to the head row. On SQLite
+                # it takes the write lock before anything is read (no stale snapshot); on
+                # PostgreSQL it row-locks the head until commit.
+                session.execute(update(RegisterHead).where(RegisterHead.id == 1)
+                                .values(last_seq=RegisterHead.last_seq))
+                yield session
+        except OperationalError as error:
+            if not _is_lock_timeout(error):
+                raise
+            raise QmsError(_("The database is busy (another change has held it for too long); try again")) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _is_lock_timeout(error: OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "database is locked" in text or "lock timeout" in text
 
 
 def open_database(url: str | None = None, *, workspace_dir: str | Path | None = None,

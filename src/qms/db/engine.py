@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 DEFAULT_SQLITE_NAME = "qms.db"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+LOCK_TIMEOUT_MS = 15_000
 
 
 def resolve_database_url(explicit: str | None = None, configured: str | None = None,
@@ -34,6 +35,10 @@ def create_database_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
+    if parsed.get_backend_name() == "postgresql":
+        # A writer waits at most this long for another's lock, then gets a clear error.
+        return create_engine(url, pool_pre_ping=True,
+                             connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"})
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -56,6 +61,7 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        exclusive = connection.get_execution_options().get("qms_exclusive", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if exclusive else "BEGIN")
 
     return engine
