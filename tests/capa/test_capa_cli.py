@@ -136,3 +136,25 @@ def test_audit_commands_end_to_end(run, tmp_path, programme_yaml, checklist):
     programme = json.loads(run("audit", "programme", "--year", "2026", "--format", "json"))
     assert [a["status"] for a in programme["audits"]] == ["recorded", "programmed"]
     assert "Usage" in run("audit", "record", "DG-2026-01", "--user", "mai", expect=2)
+
+
+def test_audit_plan_with_a_checklist_of_the_workspace_library(tmp_path, monkeypatch, db_url):
+    """`qms init` workspace: users from its qms.yaml, checklist code resolved in its library."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QMS_DATABASE_URL", db_url)
+    runner = CliRunner()
+    assert runner.invoke(main, ["--lang", "en", "init", "."]).exit_code == 0
+    (tmp_path / "prog.yaml").write_text(
+        "year: 2026\ntitle: Chương trình 2026\naudits:\n  - code: DG-2026-01\n    title: Một cửa\n"
+        "    units: [MOTCUA]\n    clauses: ['8.5.1', '8.7']\n", encoding="utf-8")
+    monkeypatch.setenv("QMS_USER", "iso.secretary")
+    assert runner.invoke(main, ["--lang", "en", "audit", "programme", "prog.yaml"]).exit_code == 0
+    result = runner.invoke(main, ["--lang", "en", "audit", "plan", "DG-2026-01", "--date", "2026-03-10", "--lead",
+                                  "auditor.justice", "--auditee", "deputy.director", "--checklist", "DG-ISO-01",
+                                  "--format", "json"])
+    assert result.exit_code == 0, result.output
+    planned = json.loads(result.output)
+    assert planned["checklist_code"] == "DG-ISO-01" and planned["checklist_items"]["count"] >= 2
+    missing = runner.invoke(main, ["--lang", "en", "audit", "plan", "DG-2026-01", "--date", "2026-03-10", "--lead",
+                                   "auditor.justice", "--auditee", "deputy.director", "--checklist", "NO-SUCH"])
+    assert missing.exit_code == 1 and "Traceback" not in missing.output

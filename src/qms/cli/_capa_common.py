@@ -1,8 +1,8 @@
 """Options and helpers shared by `qms db`, `qms nc` and `qms audit`.
 
-Until the workspace loader (`qms.workspace`) is wired in, the configuration is read
-from `--config FILE` or `qms.yaml` in the current directory with a small guarded
-loader; the acting user comes from `--user` or `QMS_USER`.
+The configuration (users, roles, units, database URL) comes from the workspace
+found from the current directory (`qms.workspace`), or from `--config FILE`; the
+acting user from `--user` or `QMS_USER`.
 """
 
 from __future__ import annotations
@@ -15,39 +15,54 @@ import click
 
 from ..errors import QmsError, ValidationFailed
 from ..i18n import _
+from ..model.workspace import WorkspaceConfig
 
-CONFIG_NAME = "qms.yaml"
 
+def load_context(config_path: str | None) -> tuple[WorkspaceConfig | None, Path]:
+    """(configuration, workspace folder): from --config FILE, else the workspace
+    found from the current directory, else (None, cwd)."""
+    from ..workspace import CONFIG_NAME, load_workspace
 
-def load_config(path: str | None):
-    """WorkspaceConfig from `path` or ./qms.yaml; None when neither exists."""
-    from ..model.workspace import WorkspaceConfig
-
-    try:
-        from ..workspace import load_workspace_config  # type: ignore[attr-defined]
-    except ImportError:
-        load_workspace_config = None
-    file = Path(path) if path else Path.cwd() / CONFIG_NAME
+    if not config_path:
+        workspace = load_workspace()
+        return (workspace.config, workspace.root) if workspace else (None, Path.cwd())
+    file = Path(config_path)
     if not file.is_file():
-        if path:
-            raise QmsError(_("Configuration file not found: {path}").format(path=path))
-        return None
-    if load_workspace_config is not None:
-        return load_workspace_config(file)
-    import yaml
+        raise QmsError(_("Configuration file not found: {path}").format(path=config_path))
+    if file.name == CONFIG_NAME:
+        workspace = load_workspace(file.resolve().parent)
+        return workspace.config, workspace.root
+    return _read_config_file(file), file.resolve().parent
+
+
+def _read_config_file(file: Path) -> WorkspaceConfig:
+    """A configuration under another name than qms.yaml (errors as file:line: field)."""
     from pydantic import ValidationError
 
+    from ..library.loader import located_validation_errors
+    from ..library.yaml_source import YamlProblem, read_yaml
+
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise QmsError(f"{file}: {error}") from None
+        source = read_yaml(file)
+    except YamlProblem as problem:
+        raise ValidationFailed([str(p) for p in problem.located]) from None
     try:
-        return WorkspaceConfig.model_validate(data)
+        return WorkspaceConfig.model_validate(source.data)
     except ValidationError as error:
-        raise ValidationFailed(
-            [f"{file}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()],
-            _("The workspace configuration is invalid"),
-        ) from None
+        raise ValidationFailed([str(p) for p in located_validation_errors(error, source, WorkspaceConfig)],
+                               _("The workspace configuration is invalid")) from None
+
+
+def load_config(config_path: str | None) -> WorkspaceConfig | None:
+    return load_context(config_path)[0]
+
+
+def configured_url(config: WorkspaceConfig | None, workspace_dir: Path) -> str | None:
+    """The configuration's database URL, a relative SQLite path taken from the workspace."""
+    url = config.database_url if config else None
+    if url and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        url = f"sqlite:///{(workspace_dir / url[len('sqlite:///'):]).resolve()}"
+    return url
 
 
 def database_options(command):
@@ -71,12 +86,9 @@ def format_option(command):
 def open_db(config_path: str | None, database_url: str | None):
     from ..db import open_database
 
-    config = load_config(config_path)
-    workspace_dir = Path(config_path).resolve().parent if config_path else Path.cwd()
-    configured = config.database_url if config else None
-    if configured and configured.startswith("sqlite:///") and not configured.startswith("sqlite:////"):
-        configured = f"sqlite:///{(workspace_dir / configured[len('sqlite:///'):]).resolve()}"
-    return config, open_database(database_url, workspace_dir=workspace_dir, configured_url=configured)
+    config, workspace_dir = load_context(config_path)
+    return config, open_database(database_url, workspace_dir=workspace_dir,
+                                 configured_url=configured_url(config, workspace_dir))
 
 
 def require_config(config):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import QmsError
+from ..errors import QmsError, ValidationFailed
 from ..i18n import _
 from ._capa_common import (
     database_options, format_option, open_db, print_json, require_config, require_user, user_option,
@@ -52,24 +52,20 @@ def programme_command(programme_file, year, user, config_path, database_url, out
                    f"{','.join(item['clauses']) or '*'}  {item['title']}")
 
 
-def _load_checklist(reference: str, audit_date: dt.date, docs_dir: str | None):
-    """A checklist YAML file, or a code looked up in the process-document library."""
-    from pydantic import ValidationError
-
+def _load_checklist(reference: str, audit_date: dt.date, docs_dir: str | Path | None):
+    """A checklist YAML file, or a code looked up in the library (issue in force on the date)."""
+    from ..library import load_library
+    from ..library.loader import read_document
     from ..model.checklist import Checklist
 
     path = Path(reference)
     if path.is_file():
-        import yaml
-
-        try:
-            return Checklist.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except (yaml.YAMLError, ValidationError) as error:
-            raise QmsError(f"{path}: {error}") from None
-    try:
-        from ..library import load_library
-    except ImportError:
-        raise QmsError(_("Checklist file not found: {path}").format(path=reference)) from None
+        loaded, problems = read_document(path)
+        if problems:
+            raise ValidationFailed([str(p) for p in problems], _("The checklist {path} is invalid").format(path=path))
+        if not isinstance(loaded.document, Checklist):
+            raise QmsError(_("{path} is not a checklist").format(path=path))
+        return loaded.document
     return load_library(docs_dir).checklist(reference, audit_date)
 
 
@@ -92,6 +88,8 @@ def plan_command(audit_id, audit_date, lead_auditor, auditors, auditees, checkli
     from ..audit import plan_audit
 
     config, db = open_db(config_path, database_url)
+    if docs_dir is None and config is not None and config_path:
+        docs_dir = Path(config_path).resolve().parent / config.docs_dir  # else the workspace found from cwd
     checklist = _load_checklist(checklist_ref, audit_date.date(), docs_dir)
     data = plan_audit(db, require_config(config), require_user(user), audit_id, audit_date=audit_date.date(),
                       lead_auditor=lead_auditor, auditors=list(auditors), auditees=list(auditees),
