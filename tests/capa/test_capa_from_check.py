@@ -86,3 +86,20 @@ def test_bad_check_outputs_are_refused_with_the_reason(db, workspace_config, tmp
     with pytest.raises(PermissionRefused):
         raise_from_check(db, workspace_config, "mai", wrong)
     assert list_ncs(db) == []
+
+
+def test_csv_check_outputs_keep_dossier_ids_as_text(db, workspace_config, tmp_path, check_samples):
+    cs = check_samples
+    folder = tmp_path / "csv-check"
+    folder.mkdir()
+    findings = [cs.finding("000123"), cs.finding("000124"), cs.finding("000123", rule="late_without_apology",
+                                                                       severity="minor")]
+    pl.DataFrame(findings).write_csv(folder / "findings.csv")
+    pl.DataFrame({"dossier_id": ["000123", "000124"],
+                  "received_at": ["2026-05-04T08:00:00+07:00", "2026-05-31T23:30:00+07:00"]}).write_csv(
+        folder / "dossiers.csv")
+    raised = raise_from_check(db, workspace_config, "lan", folder)["raised"]
+    assert sorted((r["rule"], r["period"], r["dossiers"]) for r in raised) == [
+        ("finished_late", "2026-05", 2), ("late_without_apology", "2026-05", 1)]
+    late = next(r for r in raised if r["rule"] == "finished_late")
+    assert [e["ref"] for e in show_nc(db, late["code"])["evidence_items"]] == ["000123", "000124"]

@@ -31,7 +31,8 @@ GROUP_KEYS = ("rule", "procedure_code", "unit", "period")
 
 
 def _read_table(folder: Path, stem: str, required: bool) -> pl.DataFrame | None:
-    for suffix, reader in ((".parquet", pl.read_parquet), (".csv", pl.read_csv)):
+    # CSV read as text: dossier ids such as 000123 must not turn into numbers.
+    for suffix, reader in ((".parquet", pl.read_parquet), (".csv", lambda p: pl.read_csv(p, infer_schema=False))):
         path = folder / f"{stem}{suffix}"
         if path.is_file():
             try:
@@ -76,14 +77,14 @@ def group_findings(findings: pl.DataFrame, dossiers: pl.DataFrame | None, *, tim
             row=row["row"], rule=row["rule"], severity=row["severity"]) for row in bad.head(20).iter_rows(named=True)]
         raise ValidationFailed(lines, _("{count} finding row(s) are not valid").format(count=bad.height))
     frame = findings.with_columns(pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int8)
-                                  .alias("severity_rank"))
+                                  .alias("severity_rank"), pl.col("dossier_id").cast(pl.Utf8))
     frame = frame.filter(pl.col("severity_rank") >= SEVERITY_RANK[min_severity])
     if dossiers is not None and {"dossier_id", "received_at"} <= set(dossiers.columns):
         received = dossiers.select(
             pl.col("dossier_id").cast(pl.Utf8),
             _as_utc(pl.col("received_at"), dossiers.schema["received_at"]).alias("received_at"),
         ).unique("dossier_id", keep="first")
-        frame = frame.with_columns(pl.col("dossier_id").cast(pl.Utf8)).join(received, on="dossier_id", how="left")
+        frame = frame.join(received, on="dossier_id", how="left")
         period = pl.col("received_at").dt.convert_time_zone(timezone).dt.strftime("%Y-%m")
     else:
         period = pl.lit(None, dtype=pl.Utf8)
