@@ -103,3 +103,16 @@ def test_csv_check_outputs_keep_dossier_ids_as_text(db, workspace_config, tmp_pa
         ("finished_late", "2026-05", 2), ("late_without_apology", "2026-05", 1)]
     late = next(r for r in raised if r["rule"] == "finished_late")
     assert [e["ref"] for e in show_nc(db, late["code"])["evidence_items"]] == ["000123", "000124"]
+
+
+def test_grouping_by_quarter_or_year(db, workspace_config, tmp_path, check_samples):
+    cs = check_samples
+    check = cs.write(tmp_path / "check", cs.findings(), cs.received)
+    quarters = raise_from_check(db, workspace_config, "lan", check, period="quarter")["raised"]
+    assert sorted((r["rule"], r["unit"], r["period"], r["dossiers"]) for r in quarters) == [
+        ("finished_late", "TNMT", "2026-Q1", 3), ("finished_late", "TNMT", "2026-Q2", 1),
+        ("finished_late", "TP", "2026-Q1", 1), ("late_without_apology", "TNMT", "2026-Q1", 2)]
+    years = raise_from_check(db, workspace_config, "lan", check, period="year")["raised"]
+    assert {(r["rule"], r["unit"], r["period"], r["dossiers"]) for r in years} >= {("finished_late", "TNMT", "2026", 4)}
+    with pytest.raises(QmsError, match="period"):
+        raise_from_check(db, workspace_config, "lan", check, period="week")

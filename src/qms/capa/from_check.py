@@ -28,6 +28,7 @@ DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 SEVERITY_RANK = {"observation": 0, "minor": 1, "major": 2}
 UNKNOWN = "?"
 GROUP_KEYS = ("rule", "procedure_code", "unit", "period")
+PERIODS = ("month", "quarter", "year")
 
 
 def _read_table(folder: Path, stem: str, required: bool) -> pl.DataFrame | None:
@@ -64,8 +65,9 @@ def _as_utc(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 
 def group_findings(findings: pl.DataFrame, dossiers: pl.DataFrame | None, *, timezone: str,
-                   min_severity: str = "minor", source: str = "findings") -> pl.DataFrame:
-    """One row per group: the keys, severity, clause, counts and sorted dossier ids."""
+                   min_severity: str = "minor", source: str = "findings", period_kind: str = "month") -> pl.DataFrame:
+    """One row per group: the keys, severity, clause, counts and sorted dossier ids.
+    The period is the month (2026-03), quarter (2026-Q1) or year of receipt."""
     missing = [column for column in FINDING_COLUMNS if column not in findings.columns]
     if missing:
         raise ValidationFailed([f"{source}: " + _("missing columns: {columns}").format(columns=", ".join(missing))],
@@ -85,7 +87,10 @@ def group_findings(findings: pl.DataFrame, dossiers: pl.DataFrame | None, *, tim
             _as_utc(pl.col("received_at"), dossiers.schema["received_at"]).alias("received_at"),
         ).unique("dossier_id", keep="first")
         frame = frame.join(received, on="dossier_id", how="left")
-        period = pl.col("received_at").dt.convert_time_zone(timezone).dt.strftime("%Y-%m")
+        local = pl.col("received_at").dt.convert_time_zone(timezone)
+        period = {"month": local.dt.strftime("%Y-%m"),
+                  "quarter": pl.format("{}-Q{}", local.dt.year(), local.dt.quarter()),
+                  "year": local.dt.year().cast(pl.Utf8)}[period_kind]
     else:
         period = pl.lit(None, dtype=pl.Utf8)
     frame = frame.with_columns(
@@ -111,18 +116,21 @@ def source_key(rule: str, procedure_code: str, unit: str, period: str) -> str:
 
 
 def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_dir: str | Path, *,
-                     timezone: str | None = None, min_severity: str = "minor") -> dict[str, Any]:
+                     timezone: str | None = None, min_severity: str = "minor",
+                     period: str = "month") -> dict[str, Any]:
     """Raise (or extend) one NC per group of findings; returns what was done."""
     roles.require(config, actor, "raise_from_check")
     if min_severity not in ("minor", "major"):
         raise QmsError(_("min severity must be minor or major"))
+    if period not in PERIODS:
+        raise QmsError(_("the period must be one of {choices}").format(choices=", ".join(PERIODS)))
     folder = Path(check_dir)
     if not folder.is_dir():
         raise QmsError(_("Check output folder not found: {folder}").format(folder=folder))
     findings = _read_table(folder, "findings", required=True)
     dossiers = _read_table(folder, "dossiers", required=False)
     groups = group_findings(findings, dossiers, timezone=_check_timezone(folder, timezone),
-                            min_severity=min_severity, source=str(folder / "findings"))
+                            min_severity=min_severity, source=str(folder / "findings"), period_kind=period)
     raised, extended, unchanged = [], [], 0
     with db.writing() as session:
         existing = {key: nc_id for key, nc_id in session.execute(

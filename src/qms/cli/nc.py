@@ -128,17 +128,19 @@ def raise_command(title, severity, description, clause, procedure_code, unit, ev
 @click.argument("check_dir", type=click.Path(file_okay=False))
 @click.option("--timezone", help="Zone of the months (default: the check's, else Asia/Ho_Chi_Minh).")
 @click.option("--min-severity", type=click.Choice(["minor", "major"]), default="minor", show_default=True)
+@click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="month", show_default=True,
+              help="Group findings by month, quarter or year of receipt.")
 @user_option
 @database_options
 @format_option
-def raise_from_check_command(check_dir, timezone, min_severity, user, config_path, database_url,
+def raise_from_check_command(check_dir, timezone, min_severity, period, user, config_path, database_url,
                              output_format) -> None:
-    """Group a check's findings into NCs (rule × procedure × unit × month)."""
+    """Group a check's findings into NCs (rule × procedure × unit × period)."""
     from ..capa import raise_from_check
 
     config, db = open_db(config_path, database_url)
     result = raise_from_check(db, require_config(config), require_user(user), check_dir,
-                              timezone=timezone, min_severity=min_severity)
+                              timezone=timezone, min_severity=min_severity, period=period)
     if output_format == "json":
         print_json(result)
         return
