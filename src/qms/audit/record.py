@@ -15,9 +15,10 @@ from ..db import Database
 from ..db.tables import AuditResult, Nonconformity
 from ..errors import ValidationFailed
 from ..i18n import _, get_language
-from ..model.audit import NC_RESULTS, AuditResultValue, ItemResult
+from ..model.audit import NC_RESULTS, ItemResult
 from ..model.workspace import Role, WorkspaceConfig
 from .plan import load_audit
+from .programme import audit_snapshot
 
 
 def _require_recorder(config: WorkspaceConfig, actor: str, audit) -> None:
@@ -126,8 +127,6 @@ def audit_results(db: Database, code: str) -> dict[str, Any]:
                             "nc": f"NC-{row.nc_id:04d}" if row and row.nc_id else None})
             by_clause.setdefault(item["clause"], Counter())[value or "not_recorded"] += 1
         recorded = sum(1 for r in results if r["result"])
-        from .programme import audit_snapshot
-
         return {"audit": audit_snapshot(audit), "results": results,
                 "by_result": dict(sorted(Counter(r["result"] or "not_recorded" for r in results).items())),
                 "by_clause": {clause: dict(sorted(counts.items())) for clause, counts in sorted(by_clause.items())},
@@ -135,5 +134,3 @@ def audit_results(db: Database, code: str) -> dict[str, Any]:
                              "share": round(recorded / len(items), 4) if items else None},
                 "nonconformities": sorted({r["nc"] for r in results if r["nc"]})}
 
-
-RESULT_VALUES = [value.value for value in AuditResultValue]

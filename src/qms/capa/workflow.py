@@ -16,8 +16,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
 from ..db import Database
-from ..db.tables import CorrectiveAction, Nonconformity
+from ..db.tables import CorrectiveAction, HistoryEntry, Nonconformity
 from ..i18n import _
 from ..model.workspace import WorkspaceConfig
 from . import register, roles
@@ -61,10 +63,6 @@ def _refuse(nc_code: str, step: str, reasons: list[str]) -> TransitionRefused:
 
 def _check_version(nc: Nonconformity, expected_version: int | None, session) -> None:
     if expected_version is not None and nc.version != expected_version:
-        from sqlalchemy import select
-
-        from ..db.tables import HistoryEntry
-
         last = session.scalars(select(HistoryEntry).where(HistoryEntry.entity == register.ENTITY,
                                                           HistoryEntry.entity_id == nc.code)
                                .order_by(HistoryEntry.seq.desc()).limit(1)).first()
