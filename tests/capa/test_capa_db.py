@@ -54,3 +54,28 @@ def test_instants_come_back_in_utc(db):
     bound = UtcDateTime().process_bind_param(stored, db.engine.dialect)
     back = UtcDateTime().process_result_value(bound, db.engine.dialect)
     assert back == stored and back.tzinfo == dt.timezone.utc
+
+
+def test_unusable_databases_are_clear_errors(tmp_path):
+    import pytest
+
+    from qms.errors import QmsError
+
+    not_a_database = tmp_path / "notes.txt"
+    not_a_database.write_text("hello, this is not SQLite" * 100)
+    cases = {
+        "foo://bar": "Unusable database URL",
+        "not a url": "Unusable database URL",
+        f"sqlite:///{not_a_database}": "Cannot reach the database",
+        "postgresql+psycopg://nobody@127.0.0.1:1/x": "Cannot reach the database",
+    }
+    for url, message in cases.items():
+        with pytest.raises(QmsError, match=message):
+            open_database(url)
+    newer = tmp_path / "newer.db"
+    database = open_database(f"sqlite:///{newer}")
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    database.dispose()
+    with pytest.raises(QmsError, match="newer qms"):
+        open_database(f"sqlite:///{newer}")

@@ -15,8 +15,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import QmsError
@@ -58,7 +59,11 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
-    except OperationalError as error:
+    except CommandError as error:
+        raise QmsError(_("Cannot migrate the database {url} (revision {revision}): {reason}. Was it made by a "
+                         "newer qms?").format(url=engine.url.render_as_string(hide_password=True),
+                                              revision=before, reason=error)) from None
+    except DBAPIError as error:
         raise QmsError(_("Cannot reach the database {url}: {reason}").format(
             url=engine.url.render_as_string(hide_password=True), reason=error.orig)) from None
     return before, current_revision(engine)
@@ -116,7 +121,7 @@ def open_database(url: str | None = None, *, workspace_dir: str | Path | None = 
     if migrate:
         try:
             needs_upgrade = current_revision(engine) != head_revision()
-        except OperationalError as error:
+        except DBAPIError as error:
             raise QmsError(_("Cannot reach the database {url}: {reason}").format(
                 url=engine.url.render_as_string(hide_password=True), reason=error.orig)) from None
         if needs_upgrade:

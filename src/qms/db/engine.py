@@ -13,6 +13,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from ..errors import QmsError
+from ..i18n import _
 
 DEFAULT_SQLITE_NAME = "qms.db"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -32,9 +36,23 @@ def resolve_database_url(explicit: str | None = None, configured: str | None = N
 
 
 def create_database_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(url)
+        return _server_engine(url, parsed)
+    except (ArgumentError, NoSuchModuleError, OSError) as error:
+        raise QmsError(_("Unusable database URL {url}: {reason}").format(url=_masked(url), reason=error)) from None
+
+
+def _masked(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _server_engine(url: str, parsed) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         # A writer waits at most this long for another's lock, then gets a clear error.
         return create_engine(url, pool_pre_ping=True,
