@@ -176,3 +176,19 @@ def test_recording_from_the_api_and_who_may_record(planned, workspace_config, ch
         plan_audit(planned, cfg, "lan", "DG-2026-01", audit_date=AUDIT_DAY, lead_auditor="mai", auditors=[],
                    auditees=["binh"], checklist=checklist)
 
+
+
+def test_results_changed_in_the_database_are_detected(planned, workspace_config):
+    from sqlalchemy import text
+
+    record_results(planned, workspace_config, "mai", "DG-2026-01",
+                   [ItemResult(item_id="DOC-1", result=AuditResultValue.major_nc, evidence="QT-01 lần 1 hết hiệu lực")])
+    assert verify_register(planned)["ok"]
+    with planned.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_result SET result = 'conforming' WHERE item_id = 'DOC-1'"))
+        connection.execute(text("UPDATE audit SET lead_auditor = 'son' WHERE code = 'DG-2026-01'"))
+    report = verify_register(planned)
+    assert not report["ok"] and report["problems"] == []
+    [mismatch] = report["state_mismatches"]
+    assert mismatch["audit"] == "DG-2026-01"
+    assert "lead_auditor" in mismatch["reason"] and "result DOC-1" in mismatch["reason"]

@@ -190,3 +190,12 @@ def test_two_commands_opening_a_new_database_at_once(tmp_path, request):
         for database in outcomes:
             database.dispose()
     cluster.admin("DROP DATABASE qms_first_use WITH (FORCE)")
+
+
+def test_an_nc_deleted_behind_the_registers_back_is_detected(db, workspace_config):
+    _three_ncs_with_history(db, workspace_config)
+    _execute(db, "DELETE FROM nonconformity WHERE id = 3")
+    report = verify_register(db)
+    assert not report["ok"]
+    assert report["state_mismatches"] == [
+        {"nc": "NC-0003", "reason": "NC-0003 is in the history but not in the database (deleted?)"}]

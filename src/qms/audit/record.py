@@ -58,7 +58,8 @@ def record_results(db: Database, config: WorkspaceConfig, actor: str, code: str,
             raise ValidationFailed(problems, _("Results of {code} not recorded").format(code=code))
         existing = {row.item_id: row for row in session.scalars(
             select(AuditResult).where(AuditResult.audit_id == audit.id))}
-        before = {item_id: _result_dict(row) for item_id, row in sorted(existing.items())}
+        before = {"audit": audit_snapshot(audit),
+                  "results": {item_id: result_dict(row) for item_id, row in sorted(existing.items())}}
         at = register.now_utc()
         raised = []
         for result in results:
@@ -77,7 +78,8 @@ def record_results(db: Database, config: WorkspaceConfig, actor: str, code: str,
                 raised.append(nc["code"])
         audit.status = "recorded"
         session.flush()
-        after = {item_id: _result_dict(row) for item_id, row in sorted(existing.items())}
+        after = {"audit": audit_snapshot(audit),
+                 "results": {item_id: result_dict(row) for item_id, row in sorted(existing.items())}}
         history.append(session, actor=actor, entity="audit", entity_id=code, action="record", before=before,
                        after=after, at=at)
         counts = Counter(row.result for row in existing.values())
@@ -85,7 +87,7 @@ def record_results(db: Database, config: WorkspaceConfig, actor: str, code: str,
                 "not_recorded": len(items) - len(existing), "raised": raised}
 
 
-def _result_dict(row: AuditResult) -> dict[str, Any]:
+def result_dict(row: AuditResult) -> dict[str, Any]:
     return {"result": row.result, "evidence": row.evidence, "notes": row.notes, "recorded_by": row.recorded_by,
             "nc_id": row.nc_id}
 

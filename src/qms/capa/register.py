@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -261,17 +262,17 @@ def overdue_actions(db: Database, today: dt.date | None = None) -> list[dict[str
 
 def state_mismatches(session: Session) -> list[dict[str, Any]]:
     """NCs whose current row differs from the `after` of their newest history entry
-    (a change made behind the register's back)."""
-    import json
-
+    (a change made behind the register's back), or that were deleted."""
     newest = (select(HistoryEntry.entity_id, func.max(HistoryEntry.seq).label("seq"))
               .where(HistoryEntry.entity == ENTITY).group_by(HistoryEntry.entity_id).subquery())
     last_after = {entity_id: json.loads(after) for entity_id, after in session.execute(
         select(HistoryEntry.entity_id, HistoryEntry.after).join(newest, newest.c.seq == HistoryEntry.seq))}
     problems = []
     refs = evidence_refs(session)
+    seen = set()
     for nc in session.scalars(select(Nonconformity).order_by(Nonconformity.id)
                               .options(selectinload(Nonconformity.actions))):
+        seen.add(nc.code)
         recorded = last_after.get(nc.code)
         if recorded is None:
             problems.append({"nc": nc.code, "reason": _("{nc} has no history entry").format(nc=nc.code)})
@@ -282,4 +283,7 @@ def state_mismatches(session: Session) -> list[dict[str, Any]]:
         if changed:
             problems.append({"nc": nc.code, "reason": _(
                 "{nc} differs from its last history entry in: {fields}").format(nc=nc.code, fields=", ".join(changed))})
+    for code in sorted(set(last_after) - seen):
+        problems.append({"nc": code, "reason": _("{code} is in the history but not in the database (deleted?)").format(
+            code=code)})
     return problems
