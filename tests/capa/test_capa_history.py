@@ -199,3 +199,26 @@ def test_an_nc_deleted_behind_the_registers_back_is_detected(db, workspace_confi
     assert not report["ok"]
     assert report["state_mismatches"] == [
         {"nc": "NC-0003", "reason": "NC-0003 is in the history but not in the database (deleted?)"}]
+
+
+def test_verify_while_others_write_sees_a_consistent_snapshot(db, workspace_config):
+    cfg = workspace_config
+    raise_nc(db, cfg, "lan", title="first", severity="minor")
+    stop = threading.Event()
+
+    def write():
+        for number in range(25):
+            raise_nc(db, cfg, "lan", title=f"NC {number}", severity="minor")
+        stop.set()
+        return "written"
+
+    def verify_repeatedly():
+        reports = []
+        while not stop.is_set():
+            reports.append(verify_register(db))
+        return reports
+
+    written, reports = _race(write, verify_repeatedly)
+    assert written == "written", written
+    assert not isinstance(reports, Exception), reports
+    assert reports and all(report["ok"] for report in reports), [r for r in reports if not r["ok"]][:1]

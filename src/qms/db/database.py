@@ -86,7 +86,11 @@ class Database:
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:
+        """One consistent snapshot for the whole read (verify reads the head, then
+        the chain: a writer committing in between must not look like tampering)."""
         with self._sessions() as session, session.begin():
+            if self.dialect == "postgresql":
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield session
 
     @contextlib.contextmanager
