@@ -78,7 +78,7 @@ class PostgresCluster:
                   "-E", "UTF8", "--locale=C", "--no-sync")
         options = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                   "-c max_connections=50")
+                   "-c max_connections=100")
         self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.log_file),
                   "-w", "-t", "60", "start")
 

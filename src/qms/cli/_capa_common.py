@@ -87,8 +87,11 @@ def open_db(config_path: str | None, database_url: str | None):
     from ..db import open_database
 
     config, workspace_dir = load_context(config_path)
-    return config, open_database(database_url, workspace_dir=workspace_dir,
-                                 configured_url=configured_url(config, workspace_dir))
+    db = open_database(database_url, workspace_dir=workspace_dir, configured_url=configured_url(config, workspace_dir))
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(db.dispose)  # close pooled connections when the command ends
+    return config, db
 
 
 def require_config(config):
