@@ -1,0 +1,326 @@
+"""`generate_log`: a reproducible synthetic dossier log with known defects.
+
+Plan first, for all dossiers at once (procedure, receipt moment, channel, defect
+kind), then build each batch of dossiers sharing a procedure issue, rule set and
+defect layout with array arithmetic (`batch.py`), then assemble the canonical
+event table. The same seed and library give the same table, row for row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from .. import __version__
+from ..errors import QmsError
+from ..i18n import _
+from . import names
+from .batch import NAT, US, BatchContext, BatchInput, build_batch, resolve_due_requests
+from .layout import build_layout
+from .plan import (
+    CHANNELS, KIND_CODE, KIND_NAMES, assign_kinds, compute_deadlines, documents_in_force, draw_arrivals,
+    set_appointments,
+)
+from .scenarios import KIND_BY_NAME, LATE_KINDS, rule_enabled
+from .shapes import FOREIGN_PROCEDURE_CODES, FOREIGN_STEP_IDS, STATUS_STEPS, ProcedureShape
+from .timeline import WorkingTimeline
+
+DEFAULT_FROM = dt.date(2025, 1, 1)
+DEFAULT_TO = dt.date(2025, 12, 31)
+DEFAULT_DEFECT_RATE = 0.10
+TRUTH_COLUMNS = ("dossier_id", "rule", "defect", "procedure_code", "step")
+EVENT_COLUMNS = ("dossier_id", "procedure_code", "step", "unit", "officer", "at", "received_at", "appointment_at",
+                 "returned_at", "channel", "step_due_at", "new_appointment_at")
+UTC = pl.Datetime("us", "UTC")
+
+
+@dataclass
+class GeneratedLog:
+    events: pl.DataFrame
+    truth: pl.DataFrame
+    meta: dict
+
+
+def _local_day_of(instant_us: np.ndarray, offset_s: int) -> np.ndarray:
+    return ((instant_us // US + offset_s) // 86400).astype(np.int64)
+
+
+def generate_log(
+    library,
+    dossiers: int,
+    seed: int,
+    period_from: dt.date | None = None,
+    period_to: dt.date | None = None,
+    defect_rate: float = DEFAULT_DEFECT_RATE,
+    calendar=None,
+    progress=None,
+) -> GeneratedLog:
+    """Generate `dossiers` dossiers received between `period_from` and `period_to`.
+
+    `library`: a `qms.library.Library` (procedures, rule sets, calendar). `calendar`:
+    a `WorkCalendar`; default the library's calendar in force at `period_from`, or
+    the bundled sample calendar. `progress(done, total)` is called per batch.
+    """
+    period_from = period_from or DEFAULT_FROM
+    period_to = period_to or DEFAULT_TO
+    if dossiers < 1:
+        raise QmsError(_("the number of dossiers must be at least 1"))
+    if period_to < period_from:
+        raise QmsError(_("--to is before --from"))
+    if not 0 <= defect_rate <= 1:
+        raise QmsError(_("the defect rate must be between 0 and 1"))
+    rng = np.random.default_rng(seed)
+    calendar = calendar or _calendar_of(library, period_from)
+
+    in_force = documents_in_force(library, period_from, period_to)
+    horizon = int(60 + 3 * in_force.longest_limit_days * 7 / 5 + 40)
+    timeline = WorkingTimeline(calendar, period_from - dt.timedelta(days=10), period_to + dt.timedelta(days=horizon))
+    timeline.verify_against(np.random.default_rng([seed, 7]))
+    day_ws = timeline.minimum_day_ws
+    cut_ws = int(timeline.ws_of(np.array([_end_of_day_us(timeline, period_to)]))[0])
+
+    plan = draw_arrivals(rng, dossiers, in_force, timeline, calendar, day_ws)
+    compute_deadlines(plan, calendar, timeline)
+    assign_kinds(plan, rng, defect_rate, cut_ws, day_ws)
+    set_appointments(plan, rng, timeline, day_ws)
+    shapes, rulesets, codes = plan.shapes, plan.rulesets, in_force.codes
+    shape_of_row, ruleset_of_row, kind_of, variant_of = plan.shape, plan.ruleset, plan.kind, plan.variant
+    received_ws, received_us, channel_of = plan.received_ws, plan.received_us, plan.channel
+    appointment_us, appointment_moment_us = plan.appointment_us, plan.appointment_moment_us
+    offset_s = _utc_offset_s(calendar)
+
+    # ---- tables of names ------------------------------------------------------------------
+    unit_codes = sorted({step.unit for shape in shapes for step in shape.steps})
+    rosters = names.officer_rosters(unit_codes, np.random.default_rng([seed, 11]))
+    officer_table: list[str] = []
+    roster_offset, roster_size = {}, {}
+    for unit in unit_codes:
+        roster_offset[unit] = len(officer_table)
+        roster_size[unit] = len(rosters[unit])
+        officer_table.extend(rosters[unit])
+    step_table = sorted(set(STATUS_STEPS) | {step.id for shape in shapes for step in shape.steps}
+                        | set(FOREIGN_STEP_IDS))
+    ctx = BatchContext(timeline=timeline, calendar=calendar, rng=rng, day_ws=day_ws, cut_ws=cut_ws,
+                       step_code={name: i for i, name in enumerate(step_table)},
+                       unit_code={unit: i for i, unit in enumerate(unit_codes)},
+                       roster_offset=roster_offset, roster_size=roster_size)
+
+    # ---- batches -------------------------------------------------------------------------
+    pieces = []
+    returned_us = np.full(dossiers, NAT, dtype=np.int64)
+    is_open = np.zeros(dossiers, dtype=bool)
+    truth_parts: list[tuple[np.ndarray, str, str | None]] = []
+    batch_keys = _batches(plan)
+    for done, ((s, r, kind_code, variant, mask), rows) in enumerate(batch_keys):
+        kind = KIND_NAMES[kind_code]
+        rows = rows.astype(np.int64)
+        shape, ruleset = shapes[s], rulesets[r]
+        optional_steps = [step.index for step in shape.steps if step.optional]
+        included = frozenset(index for bit, index in enumerate(optional_steps[:4]) if mask >> bit & 1)
+        layout = build_layout(shape, kind, variant, included, ruleset.max_supplement_requests, ruleset.max_reschedules)
+        data = BatchInput(rows=rows, received_ws=received_ws[rows], counting_start_ws=plan.counting_start_ws[rows],
+                          due_ws=plan.due_ws[rows], appointment_ws=plan.appointment_ws[rows],
+                          appointment_moment_us=appointment_moment_us[rows], limit_nominal_s=plan.limit_nominal_s[rows],
+                          finish_bound_ws=plan.finish_bound_ws[rows])
+        out = build_batch(ctx, shape, layout, kind, data, ruleset.apology_lead_working_days, kind in LATE_KINDS)
+        pieces.append(out)
+        returned_us[rows] = out.returned_us
+        is_open[rows] = out.is_open
+        if kind == "unknown_procedure":
+            truth_parts.append((rows, "unknown_procedure", None))
+        else:
+            truth_parts.extend(out.truth)
+            for rule in KIND_BY_NAME[kind].rules if kind in KIND_BY_NAME else ():
+                truth_parts.append((rows, rule, _rule_step(shape, kind, variant, rule)))
+        if progress is not None:
+            progress(done + 1, len(batch_keys))
+
+    # ---- events table --------------------------------------------------------------------
+    offsets = np.cumsum([0] + [p.rows.size for p in pieces])
+    event_rows = np.concatenate([p.rows for p in pieces])
+    at_us = np.concatenate([p.at_us for p in pieces])
+    step_due_us = np.concatenate([p.step_due_us for p in pieces])
+    resolve_due_requests(ctx, [(int(offsets[i]), r) for i, p in enumerate(pieces) for r in p.due_requests], step_due_us)
+    step_codes = np.concatenate([p.step for p in pieces])
+    due_exceeded = (step_due_us != NAT) & (at_us > step_due_us)
+    if due_exceeded.any():
+        for code in np.unique(step_codes[due_exceeded]).tolist():
+            chosen = due_exceeded & (step_codes == code)
+            truth_parts.append((np.unique(event_rows[chosen]), "step_due_exceeded", step_table[code]))
+    as_of_us = int(at_us.max())
+    # Open and overdue as of the latest event.
+    overdue = is_open & (appointment_moment_us < as_of_us) & (kind_of != KIND_CODE["unknown_procedure"])
+    if overdue.any():
+        # Past its appointment with no apology (open dossiers never carry one here).
+        truth_parts.append((np.flatnonzero(overdue), "open_overdue", None))
+        truth_parts.append((np.flatnonzero(overdue), "late_without_apology", None))
+
+    # Procedure codes: the library's, then the foreign ones of the unknown_procedure defect.
+    foreign = [c for c in FOREIGN_PROCEDURE_CODES if c not in set(codes)]
+    code_table = pl.Series(codes + foreign, dtype=pl.String)
+    procedure_index = np.array([codes.index(shape.code) for shape in shapes], dtype=np.int64)[shape_of_row]
+    unknown = np.flatnonzero(kind_of == KIND_CODE["unknown_procedure"])
+    procedure_index[unknown] = len(codes) + rng.integers(0, len(foreign), unknown.size)
+
+    desk_prefix = np.array([_desk_prefix_code(shape.desk_unit) for shape in shapes], dtype=np.int64)[shape_of_row]
+    dossier_ids = _dossier_ids(received_us, offset_s, desk_prefix)
+    # Log order: by receipt, then dossier, then time.
+    dossier_rank = np.empty(dossiers, dtype=np.int64)
+    dossier_rank[np.lexsort((np.arange(dossiers), received_us))] = np.arange(dossiers)
+    order = np.lexsort((at_us, dossier_rank[event_rows]))
+    event_rows = event_rows[order]
+    events = pl.DataFrame({
+        "dossier_id": dossier_ids.gather(event_rows),
+        "procedure_code": code_table.gather(procedure_index[event_rows]),
+        "step": pl.Series(step_table, dtype=pl.String).gather(step_codes[order]),
+        "unit": pl.Series(unit_codes, dtype=pl.String).gather(np.concatenate([p.unit for p in pieces])[order]),
+        "officer": pl.Series(officer_table, dtype=pl.String).gather(np.concatenate([p.officer for p in pieces])[order]),
+        "at": _datetime(at_us[order]),
+        "received_at": _datetime(received_us[event_rows]),
+        "appointment_at": _datetime(appointment_us[event_rows]),
+        "returned_at": _datetime(returned_us[event_rows]),
+        "channel": pl.Series(CHANNELS, dtype=pl.String).gather(channel_of[event_rows]),
+        "step_due_at": _datetime(step_due_us[order]),
+        "new_appointment_at": _datetime(np.concatenate([p.new_appointment_us for p in pieces])[order]),
+    })
+
+    # ---- truth ---------------------------------------------------------------------------
+    truth = _truth_table(truth_parts, dossier_ids, code_table.gather(procedure_index), kind_of, ruleset_of_row, rulesets)
+    meta = {
+        "generator": "qms.synth",
+        "qms_version": __version__,
+        "seed": seed,
+        "dossiers": dossiers,
+        "events": events.height,
+        "period_from": period_from.isoformat(),
+        "period_to": period_to.isoformat(),
+        "as_of": _iso(as_of_us),
+        "defect_rate": defect_rate,
+        "calendar": {"code": calendar.settings.code, "issue": calendar.settings.issue,
+                     "timezone": calendar.settings.timezone},
+        "procedures": [{"code": s.code, "issue": s.issue, "sha256": _hash(library, s.procedure)} for s in shapes],
+        "rulesets": [{"code": r.code, "issue": r.issue, "sha256": _hash(library, r)} for r in rulesets],
+        "defects": {name: int(count) for name, count in zip(KIND_NAMES, np.bincount(kind_of, minlength=len(KIND_NAMES)))
+                    if name in KIND_BY_NAME and count},
+        "rules": {row["rule"]: row["len"] for row in truth.group_by("rule").len().sort("rule").iter_rows(named=True)},
+        "skipped_procedures": in_force.skipped,
+        "units": {unit: {"name": names.unit_name(unit), "officers": rosters[unit]} for unit in unit_codes},
+        "semantics": "docs/generate.md",
+    }
+    return GeneratedLog(events=events, truth=truth, meta=meta)
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+
+def _batches(plan) -> list[tuple[tuple[int, int, int, int, int], np.ndarray]]:
+    """Dossiers grouped by (shape, rule set, kind, variant, optional steps), in key order."""
+    sizes = (len(plan.shapes), len(plan.rulesets), len(KIND_NAMES), int(plan.variant.max()) + 1, 16)
+    batch_key = np.ravel_multi_index((plan.shape, plan.ruleset, plan.kind, plan.variant, plan.optional_mask), sizes)
+    by_key = np.argsort(batch_key, kind="stable")
+    keys, starts = np.unique(batch_key[by_key], return_index=True)
+    bounds = np.r_[starts, plan.size]
+    return [(tuple(int(v) for v in np.unravel_index(key, sizes)), by_key[bounds[i]:bounds[i + 1]])
+            for i, key in enumerate(keys.tolist())]
+
+
+def _calendar_of(library, day: dt.date):
+    from ..calendar import WorkCalendar
+
+    try:
+        settings = library.calendar(day)
+    except QmsError:
+        return WorkCalendar.sample()
+    return WorkCalendar.from_settings(settings)
+
+
+def _utc_offset_s(calendar) -> int:
+    from zoneinfo import ZoneInfo
+
+    # Asia/Ho_Chi_Minh has had a fixed offset since 1975; used only for dossier-id dates.
+    return int(dt.datetime(2025, 1, 1, tzinfo=ZoneInfo(calendar.settings.timezone)).utcoffset().total_seconds())
+
+
+def _end_of_day_us(timeline: WorkingTimeline, day: dt.date) -> int:
+    index = timeline.day_index(day)
+    later = timeline.starts[timeline.session_day <= index]
+    ends = timeline.ends[timeline.session_day <= index]
+    return int(ends[-1]) if later.size else int(timeline.starts[0])
+
+
+def _datetime(values: np.ndarray) -> pl.Series:
+    series = pl.Series(values.astype(np.int64))
+    return series.cast(pl.Datetime("us")).dt.replace_time_zone("UTC").scatter(np.flatnonzero(values == NAT), None) \
+        if (values == NAT).any() else series.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+
+
+def _iso(instant_us: int) -> str:
+    return (dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=instant_us)).isoformat().replace("+00:00", "Z")
+
+
+DESK_PREFIXES = ("000.00.25.H40", "000.07.25.H40")  # provincial centre's desk, a commune's desk
+COMMUNE_DESKS = {"UBND_XA"}
+
+
+def _desk_prefix_code(desk_unit: str) -> int:
+    return 1 if desk_unit in COMMUNE_DESKS else 0
+
+
+def _dossier_ids(received_us: np.ndarray, offset_s: int, prefix: np.ndarray) -> pl.Series:
+    """`<agency code>-<yymmdd>-<sequence of the day at that desk>`, numbered in order of receipt."""
+    n = received_us.size
+    local_day = _local_day_of(received_us, offset_s)
+    order = np.lexsort((np.arange(n), received_us, local_day, prefix))
+    group = prefix[order] * 1_000_000 + local_day[order]
+    starts = np.r_[True, group[1:] != group[:-1]]
+    first_of_group = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    seq = np.empty(n, dtype=np.int64)
+    seq[order] = np.arange(n) - first_of_group + 1
+    frame = pl.DataFrame({"prefix": pl.Series(DESK_PREFIXES, dtype=pl.String).gather(prefix),
+                          "day": local_day.astype(np.int32), "seq": seq})
+    return frame.select(pl.concat_str([
+        pl.col("prefix"), pl.lit("-"), pl.col("day").cast(pl.Date).dt.strftime("%y%m%d"), pl.lit("-"),
+        pl.col("seq").cast(pl.String).str.zfill(5)]).alias("dossier_id"))["dossier_id"]
+
+
+def _rule_step(shape: ProcedureShape, kind: str, variant: int, rule: str) -> str | None:
+    if kind in ("missing_step", "unexpected_step", "repeated_step") and rule == kind:
+        if kind == "unexpected_step":
+            return next(s for s in FOREIGN_STEP_IDS if s not in shape.step_ids)
+        return shape.steps[variant].id
+    if kind == "step_out_of_order" and rule == "step_out_of_order":
+        return shape.steps[variant].id
+    if kind == "returned_before_approval":
+        return shape.steps[variant].id
+    return None
+
+
+def _truth_table(parts, dossier_ids: pl.Series, procedure_codes: pl.Series, kind_of, ruleset_of_row, rulesets) -> pl.DataFrame:
+    frames = []
+    for rows, rule, step in parts:
+        enabled_in = np.array([rule_enabled(ruleset, rule) for ruleset in rulesets])
+        rows = rows[enabled_in[ruleset_of_row[rows]]]
+        if rows.size:
+            frames.append(pl.DataFrame({"row": rows.astype(np.int64)}).with_columns(
+                rule=pl.lit(rule, dtype=pl.String), step=pl.lit(step, dtype=pl.String)))
+    if not frames:
+        return pl.DataFrame(schema={c: pl.String for c in TRUTH_COLUMNS})
+    frame = pl.concat(frames).sort(["row", "rule", "step"], nulls_last=True).unique(["row", "rule"], keep="first", maintain_order=True)
+    row_values = frame["row"].to_numpy()
+    return pl.DataFrame({
+        "dossier_id": dossier_ids.gather(row_values),
+        "rule": frame["rule"],
+        "defect": pl.Series(KIND_NAMES, dtype=pl.String).gather(kind_of[row_values]),
+        "procedure_code": procedure_codes.gather(row_values),
+        "step": frame["step"],
+    }).sort(["dossier_id", "rule"])
+
+
+def _hash(library, document) -> str | None:
+    try:
+        return library.content_hash(document)
+    except Exception:  # a stand-in library in tests may not hash
+        return None
