@@ -79,3 +79,14 @@ def test_unusable_databases_are_clear_errors(tmp_path):
     database.dispose()
     with pytest.raises(QmsError, match="newer qms"):
         open_database(f"sqlite:///{newer}")
+
+
+def test_database_url_precedence(monkeypatch, tmp_path):
+    from qms.db import resolve_database_url
+
+    monkeypatch.delenv("QMS_DATABASE_URL", raising=False)
+    assert resolve_database_url(None, None, tmp_path) == f"sqlite:///{tmp_path.resolve() / 'qms.db'}"
+    assert resolve_database_url(None, "sqlite:////c.db", tmp_path) == "sqlite:////c.db"
+    monkeypatch.setenv("QMS_DATABASE_URL", "sqlite:////env.db")
+    assert resolve_database_url(None, "sqlite:////c.db", tmp_path) == "sqlite:////env.db"
+    assert resolve_database_url("sqlite:////explicit.db", "sqlite:////c.db", tmp_path) == "sqlite:////explicit.db"

@@ -25,10 +25,10 @@ LOCK_TIMEOUT_MS = 15_000
 
 def resolve_database_url(explicit: str | None = None, configured: str | None = None,
                          workspace_dir: str | Path | None = None) -> str:
-    """The URL to use: `QMS_DATABASE_URL`, then an explicit one, then the workspace
-    configuration's, then `qms.db` in the workspace directory (default: cwd)."""
+    """The URL to use: an explicit one (`--database`), then `QMS_DATABASE_URL`, then
+    the workspace configuration's, then `qms.db` in the workspace directory (default: cwd)."""
     from_env = os.environ.get("QMS_DATABASE_URL", "").strip()
-    for candidate in (from_env, explicit, configured):
+    for candidate in (explicit, from_env, configured):
         if candidate:
             return candidate
     folder = Path(workspace_dir) if workspace_dir is not None else Path.cwd()
