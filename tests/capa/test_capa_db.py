@@ -9,6 +9,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 
 from qms.db import GENESIS_HASH, current_revision, head_revision, open_database
+from qms.db.database import SCHEMA_REVISION
 from qms.db.tables import Base, RegisterHead
 
 
@@ -17,7 +18,7 @@ def test_migrations_match_the_tables(db):
         differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
                                        Base.metadata)
     assert differences == []
-    assert current_revision(db.engine) == head_revision()
+    assert current_revision(db.engine) == head_revision() == SCHEMA_REVISION
 
 
 def test_first_use_creates_the_schema_and_head(tmp_path):

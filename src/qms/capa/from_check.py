@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from sqlalchemy import select
 
 from ..db import Database
@@ -24,6 +23,9 @@ from ..model.check_output import FINDING_COLUMNS
 from ..model.workspace import WorkspaceConfig
 from . import register, roles
 
+if TYPE_CHECKING:
+    import polars as pl
+
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 SEVERITY_RANK = {"observation": 0, "minor": 1, "major": 2}
 UNKNOWN = "?"
@@ -32,6 +34,8 @@ PERIODS = ("month", "quarter", "year")
 
 
 def _read_table(folder: Path, stem: str, required: bool) -> pl.DataFrame | None:
+    import polars as pl  # imported when used: `qms nc list` should start fast
+
     # CSV read as text: dossier ids such as 000123 must not turn into numbers.
     for suffix, reader in ((".parquet", pl.read_parquet), (".csv", lambda p: pl.read_csv(p, infer_schema=False))):
         path = folder / f"{stem}{suffix}"
@@ -59,6 +63,8 @@ def _check_timezone(folder: Path, timezone: str | None) -> str:
 
 
 def _as_utc(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    import polars as pl
+
     if isinstance(dtype, pl.Datetime):
         return column.dt.replace_time_zone("UTC") if dtype.time_zone is None else column.dt.convert_time_zone("UTC")
     return column.cast(pl.Utf8).str.to_datetime(time_zone="UTC", strict=False)
@@ -68,6 +74,8 @@ def group_findings(findings: pl.DataFrame, dossiers: pl.DataFrame | None, *, tim
                    min_severity: str = "minor", source: str = "findings", period_kind: str = "month") -> pl.DataFrame:
     """One row per group: the keys, severity, clause, counts and sorted dossier ids.
     The period is the month (2026-03), quarter (2026-Q1) or year of receipt."""
+    import polars as pl
+
     missing = [column for column in FINDING_COLUMNS if column not in findings.columns]
     if missing:
         raise ValidationFailed([f"{source}: " + _("missing columns: {columns}").format(columns=", ".join(missing))],

@@ -11,12 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, inspect, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,9 +23,14 @@ from .tables import RegisterHead
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 GENESIS_HASH = "0" * 64
 MIGRATION_LOCK_KEY = 0x716D7364  # "qmsd": one advisory lock for schema changes
+# The newest migration. Kept here so that opening an up-to-date database does not
+# load Alembic at all; tests/capa/test_capa_db.py checks it against the scripts.
+SCHEMA_REVISION = "0001"
 
 
-def _alembic_config(url: str) -> Config:
+def _alembic_config(url: str):
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -38,16 +38,24 @@ def _alembic_config(url: str) -> Config:
 
 
 def head_revision() -> str:
+    """The newest revision of the migration scripts (loads Alembic)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Apply migrations up to `revision`; returns (revision before, revision after)."""
+    from alembic import command
+    from alembic.util.exc import CommandError
+
     before = current_revision(engine)
     config = _alembic_config(engine.url.render_as_string(hide_password=False))
     try:
@@ -124,7 +132,7 @@ def open_database(url: str | None = None, *, workspace_dir: str | Path | None = 
     engine = create_database_engine(resolved)
     if migrate:
         try:
-            needs_upgrade = current_revision(engine) != head_revision()
+            needs_upgrade = current_revision(engine) != SCHEMA_REVISION
         except DBAPIError as error:
             raise QmsError(_("Cannot reach the database {url}: {reason}").format(
                 url=engine.url.render_as_string(hide_password=True), reason=error.orig)) from None
