@@ -33,8 +33,8 @@ def run(tmp_path, workspace_config, db_url, monkeypatch):
 
 def test_db_upgrade_is_idempotent(run):
     first = json.loads(run("db", "upgrade", "--format", "json"))
-    assert first["revision"] == first["revision_before"] == "0001"  # the fixture migrated it
-    assert "already at revision 0001" in run("db", "upgrade")
+    assert first["revision"] == first["revision_before"] == "0002"  # the fixture migrated it
+    assert "already at revision 0002" in run("db", "upgrade")
 
 
 def test_nc_lifecycle_from_the_command_line(run):
@@ -47,10 +47,11 @@ def test_nc_lifecycle_from_the_command_line(run):
     out = run("nc", "advance", "1", "plan", "--user", "lan", "--action", f"Sửa quy trình|lan|{due}",
               "--expect-version", "3", "--format", "json")
     assert json.loads(out)["state"] == "action_plan"
-    stale = run("nc", "advance", "1", "implement", "--user", "lan", "--expect-version", "3", expect=1)
-    assert "version 3" in stale and "version 4" in stale and "Reload" in stale
     refused = run("nc", "advance", "1", "implement", "--user", "lan", expect=1)
-    assert "actions not done yet: 1" in refused
+    assert "not approved yet" in refused and "actions not done yet: 1" in refused
+    run("nc", "advance", "1", "approve", "--user", "hung")
+    stale = run("nc", "advance", "1", "implement", "--user", "lan", "--expect-version", "4", expect=1)
+    assert "changed by hung (approve" in stale and "version 4" in stale and "version 5" in stale
     later = (dt.date.today() + dt.timedelta(days=5)).isoformat()
     overdue = json.loads(run("nc", "overdue", "--today", later, "--format", "json"))
     assert [(r["nc"], r["owner"], r["days_overdue"]) for r in overdue] == [("NC-0001", "lan", 4)]
@@ -59,10 +60,10 @@ def test_nc_lifecycle_from_the_command_line(run):
     run("nc", "advance", "1", "verify", "--user", "mai", "--not-effective", "--note", "Còn trễ")
     shown = json.loads(run("nc", "show", "NC-0001", "--format", "json"))
     assert (shown["state"], shown["cycle"], shown["cause_method"]) == ("containment", 2, "fishbone")
-    assert "#7" in run("nc", "show", "1")
+    assert "#8" in run("nc", "show", "1")
     rows = json.loads(run("nc", "list", "--format", "json"))
     assert [(r["code"], r["state"]) for r in rows] == [("NC-0001", "containment")]
-    assert "History intact: 7 entries" in run("nc", "verify")
+    assert "History intact: 8 entries" in run("nc", "verify")
 
 
 def test_refusals_exit_1_with_the_reason(run):

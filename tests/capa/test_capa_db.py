@@ -91,3 +91,24 @@ def test_database_url_precedence(monkeypatch, tmp_path):
     monkeypatch.setenv("QMS_DATABASE_URL", "sqlite:////env.db")
     assert resolve_database_url(None, "sqlite:////c.db", tmp_path) == "sqlite:////env.db"
     assert resolve_database_url("sqlite:////explicit.db", "sqlite:////c.db", tmp_path) == "sqlite:////explicit.db"
+
+
+def test_an_older_schema_is_upgraded_on_first_use(tmp_path):
+    from qms.db import create_database_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_database_engine(url)
+    assert upgrade(engine, "0001") == (None, "0001")
+    with engine.begin() as connection:
+        columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(nonconformity)")}
+    engine.dispose()
+    assert "plan_approved_by" not in columns
+    database = open_database(url)
+    try:
+        assert current_revision(database.engine) == SCHEMA_REVISION
+        with database.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
+                                           Base.metadata)
+        assert differences == []
+    finally:
+        database.dispose()

@@ -24,9 +24,9 @@ def _to_action_plan(db, cfg, code, owner="binh", due=TODAY + dt.timedelta(days=1
     advance(db, cfg, "lan", code, "contain", containment="Gửi phiếu xin lỗi cho 12 hồ sơ còn lại")
     advance(db, cfg, "hung", code, "analyse", whys=["Cán bộ không theo dõi hạn", "Phần mềm không cảnh báo"],
             root_cause="Không có cảnh báo hạn trong phần mềm")
-    return advance(db, cfg, "lan", code, "plan", today=TODAY,
-                   actions=[PlannedAction("Bật cảnh báo hạn", owner, due),
-                            PlannedAction("Đào tạo cán bộ một cửa", "lan", due)])
+    advance(db, cfg, "lan", code, "plan", today=TODAY,
+            actions=[PlannedAction("Bật cảnh báo hạn", owner, due), PlannedAction("Đào tạo cán bộ một cửa", "lan", due)])
+    return advance(db, cfg, "hung", code, "approve")
 
 
 def test_full_cycle_to_closure(db, workspace_config):
@@ -43,8 +43,9 @@ def test_full_cycle_to_closure(db, workspace_config):
     assert closed["verifications"][0]["effective"] is True
     shown = show_nc(db, 1)
     assert [h["action"] for h in shown["history"]] == [
-        "raise", "contain", "analyse", "plan", "complete_action:1", "complete_action:2", "implement", "verify"]
-    assert shown["version"] == 8
+        "raise", "contain", "analyse", "plan", "approve", "complete_action:1", "complete_action:2", "implement",
+        "verify"]
+    assert shown["version"] == 9 and shown["plan_approved_by"] == "hung"
 
 
 def test_not_effective_opens_a_follow_up_cycle_on_the_same_nc(db, workspace_config):
@@ -62,8 +63,10 @@ def test_not_effective_opens_a_follow_up_cycle_on_the_same_nc(db, workspace_conf
     planned = advance(db, cfg, "lan", 1, "plan", today=TODAY,
                       actions=[PlannedAction("Sửa quy trình QT-01", "lan", TODAY)])
     assert [(a["number"], a["cycle"]) for a in planned["actions"]] == [(1, 1), (2, 1), (3, 2)]
-    with pytest.raises(TransitionRefused, match="3"):
+    assert planned["plan_approved_by"] is None  # each cycle's plan is approved again
+    with pytest.raises(TransitionRefused, match="not approved yet.*actions not done yet: 3"):
         advance(db, cfg, "lan", 1, "implement")  # only the new cycle's action counts as pending
+    advance(db, cfg, "hung", 1, "approve")
     complete_action(db, cfg, "lan", 1, 3)
     advance(db, cfg, "lan", 1, "implement")
     with pytest.raises(TransitionRefused, match="owns actions 3"):
@@ -154,6 +157,13 @@ def test_roles(db, workspace_config):
     advance(db, cfg, "lan", 1, "contain", containment="x")
     advance(db, cfg, "lan", 1, "analyse", whys=["a"], root_cause="b")
     advance(db, cfg, "lan", 1, "plan", today=TODAY, actions=[PlannedAction("Làm", "son", TODAY)])
+    with pytest.raises(TransitionRefused, match="not approved yet"):
+        complete_action(db, cfg, "son", 1, 1)  # work starts once a manager approved the plan
+    with pytest.raises(PermissionRefused, match="may not approve.*needs one of the roles manager"):
+        advance(db, cfg, "lan", 1, "approve")
+    advance(db, cfg, "hung", 1, "approve")
+    with pytest.raises(TransitionRefused, match="already approved by hung"):
+        advance(db, cfg, "hung", 1, "approve")
     with pytest.raises(PermissionRefused, match="complete_action"):
         complete_action(db, cfg, "mai", 1, 1)  # an auditor who does not own it
     complete_action(db, cfg, "son", 1, 1)
@@ -209,4 +219,15 @@ def test_register_summary_for_reports(db, workspace_config):
     assert summary["total"] == 2 and summary["open"] == 2
     assert summary["by_state"] == {"action_plan": 1, "open": 1}
     assert summary["by_severity"] == {"major": 1, "minor": 1} and summary["open_by_unit"] == {"TNMT": 1, "TP": 1}
-    assert summary["overdue_actions"] == 2 and summary["history"]["ok"] and summary["history"]["entries"] == 5
+    assert summary["overdue_actions"] == 2 and summary["history"]["ok"] and summary["history"]["entries"] == 6
+
+
+def test_a_plan_made_by_a_manager_is_approved_as_it_is_made(db, workspace_config):
+    cfg = workspace_config
+    _raise(db, cfg)
+    advance(db, cfg, "hung", 1, "contain", containment="x")
+    advance(db, cfg, "hung", 1, "analyse", whys=["a"], root_cause="b")
+    planned = advance(db, cfg, "hung", 1, "plan", today=TODAY, actions=[PlannedAction("Làm", "binh", TODAY)])
+    assert planned["plan_approved_by"] == "hung" and planned["plan_approved_at"]
+    complete_action(db, cfg, "binh", 1, 1)
+    assert advance(db, cfg, "lan", 1, "implement")["state"] == "implemented"

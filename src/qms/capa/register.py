@@ -81,6 +81,9 @@ def snapshot_of_values(nc_id: int, values: dict[str, Any], refs: Iterable[tuple[
     data = {"code": f"NC-{nc_id:04d}", **{column: values.get(column) for column in SNAPSHOT_COLUMNS}}
     data["raised_at"] = history.iso_instant(values["raised_at"])
     data["closed_at"] = history.iso_instant(values["closed_at"]) if values.get("closed_at") else None
+    data["plan_approved_by"] = values.get("plan_approved_by")
+    data["plan_approved_at"] = (history.iso_instant(values["plan_approved_at"]) if values.get("plan_approved_at")
+                                else None)
     data["verifications"] = values.get("verifications") or []
     data["actions"] = actions
     data["evidence"] = evidence_fingerprint(refs)
@@ -88,7 +91,8 @@ def snapshot_of_values(nc_id: int, values: dict[str, Any], refs: Iterable[tuple[
 
 
 def snapshot(nc: Nonconformity, refs: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    values = {column: getattr(nc, column) for column in (*SNAPSHOT_COLUMNS, "raised_at", "closed_at", "verifications")}
+    values = {column: getattr(nc, column) for column in (*SNAPSHOT_COLUMNS, "raised_at", "closed_at", "verifications",
+                                                         "plan_approved_by", "plan_approved_at")}
     return snapshot_of_values(nc.id, values, refs, [action_as_dict(action) for action in nc.actions])
 
 

@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "contain": frozenset({QO, MANAGER}),
     "analyse": frozenset({QO, MANAGER}),
     "plan": frozenset({QO, MANAGER}),
+    "approve": frozenset({MANAGER}),
     "complete_action": frozenset({QO, MANAGER}),  # and the action's owner
     "implement": frozenset({QO, MANAGER}),
     "verify": frozenset({MANAGER, AUDITOR}),

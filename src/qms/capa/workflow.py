@@ -1,11 +1,14 @@
 """The corrective-action workflow of one nonconformity (ISO 9001 clause 10.2).
 
     open --contain--> containment --analyse--> cause_analysis --plan--> action_plan
-         --implement--> implemented --verify(effective)--> closed
-                                    --verify(not effective)--> containment, cycle + 1
+         (--approve, by a manager) --implement--> implemented
+         --verify(effective)--> closed
+         --verify(not effective)--> containment, cycle + 1
 
-A state names the last stage completed. A follow-up cycle keeps the containment,
-and asks for a new cause analysis and new actions on the same NC. Each step checks
+A state names the last stage completed. The action plan is carried out only once a
+manager has approved it (a plan made by a manager is approved as it is made). A
+follow-up cycle keeps the containment, and asks for a new cause analysis, new
+actions and a new approval on the same NC. Each step checks
 the actor's roles, the current state and the step's data, and refuses with the
 reason; `expected_version` makes a stale writer fail instead of overwriting.
 """
@@ -21,7 +24,7 @@ from sqlalchemy import select
 from ..db import Database
 from ..db.tables import CorrectiveAction, HistoryEntry, Nonconformity
 from ..i18n import _
-from ..model.workspace import WorkspaceConfig
+from ..model.workspace import Role, WorkspaceConfig
 from . import register, roles
 from .errors import ConflictError, TransitionRefused
 
@@ -40,6 +43,7 @@ STEPS: dict[str, Step] = {step.name: step for step in (
     Step("contain", ("open",), "contain"),
     Step("analyse", ("containment",), "analyse"),
     Step("plan", ("cause_analysis",), "plan"),
+    Step("approve", ("action_plan",), "approve"),
     Step("implement", ("action_plan",), "implement"),
     Step("verify", ("implemented",), "verify"),
 )}
@@ -100,7 +104,9 @@ def advance(db: Database, config: WorkspaceConfig, actor: str, ref: str | int, s
         elif step == "analyse":
             _analyse(nc, cause_method, whys, fishbone, root_cause)
         elif step == "plan":
-            _plan(nc, config, actions, today)
+            _plan(nc, config, actor, actions, today)
+        elif step == "approve":
+            _approve(nc, actor)
         elif step == "implement":
             _implement(nc)
         elif step == "verify":
@@ -148,7 +154,8 @@ def _analyse(nc: Nonconformity, method: str | None, whys: list[str] | None,
     nc.state = "cause_analysis"
 
 
-def _plan(nc: Nonconformity, config: WorkspaceConfig, actions: list[PlannedAction] | None, today: dt.date) -> None:
+def _plan(nc: Nonconformity, config: WorkspaceConfig, actor: str, actions: list[PlannedAction] | None,
+          today: dt.date) -> None:
     problems = []
     if not actions:
         problems.append(_("plan at least one corrective action"))
@@ -167,13 +174,31 @@ def _plan(nc: Nonconformity, config: WorkspaceConfig, actions: list[PlannedActio
         nc.actions.append(CorrectiveAction(number=number, cycle=nc.cycle, description=action.description.strip(),
                                            owner=action.owner, due_date=action.due_date))
     nc.state = "action_plan"
+    if Role.manager in roles.person(config, actor).roles:
+        nc.plan_approved_by, nc.plan_approved_at = actor, register.now_utc()
+
+
+def _approve(nc: Nonconformity, actor: str) -> None:
+    if nc.plan_approved_by:
+        raise _refuse(nc.code, "approve", [_("the action plan was already approved by {user}").format(
+            user=nc.plan_approved_by)])
+    nc.plan_approved_by, nc.plan_approved_at = actor, register.now_utc()
+
+
+def _not_approved(nc: Nonconformity) -> str | None:
+    if nc.plan_approved_by:
+        return None
+    return _("the action plan is not approved yet (a manager approves it: qms nc advance {nc} approve)").format(
+        nc=nc.code)
 
 
 def _implement(nc: Nonconformity) -> None:
     pending = [action.number for action in nc.actions if action.cycle == nc.cycle and action.done_at is None]
+    problems = [reason for reason in [_not_approved(nc)] if reason]
     if pending:
-        raise _refuse(nc.code, "implement", [_("actions not done yet: {numbers}").format(
-            numbers=", ".join(str(n) for n in pending))])
+        problems.append(_("actions not done yet: {numbers}").format(numbers=", ".join(str(n) for n in pending)))
+    if problems:
+        raise _refuse(nc.code, "implement", problems)
     nc.state = "implemented"
 
 
@@ -198,6 +223,7 @@ def _verify(nc: Nonconformity, actor: str, effective: bool | None, note: str | N
     else:
         # Follow-up cycle on the same NC: containment stays, cause and actions are redone.
         nc.state, nc.cycle = "containment", nc.cycle + 1
+        nc.plan_approved_by = nc.plan_approved_at = None
 
 
 def complete_action(db: Database, config: WorkspaceConfig, actor: str, ref: str | int, number: int, *,
@@ -214,6 +240,8 @@ def complete_action(db: Database, config: WorkspaceConfig, actor: str, ref: str 
         if nc.state != "action_plan":
             problems.append(_("actions are completed while the nonconformity is 'action_plan', not '{state}'").format(
                 state=nc.state))
+        elif _not_approved(nc):
+            problems.append(_not_approved(nc))
         if action.cycle != nc.cycle:
             problems.append(_("action {n} belongs to an earlier cycle").format(n=number))
         if action.done_at is not None:

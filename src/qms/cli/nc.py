@@ -74,7 +74,8 @@ def show_command(code, config_path, database_url, output_format) -> None:
         return
     click.echo(f"{data['code']}  {data['title']}")
     for key in ("state", "cycle", "version", "severity", "source", "clause", "procedure_code", "unit", "period",
-                "rule", "raised_by", "raised_at", "containment", "cause_method", "root_cause", "closed_at"):
+                "rule", "raised_by", "raised_at", "containment", "cause_method", "root_cause", "plan_approved_by",
+                "plan_approved_at", "closed_at"):
         if data.get(key) is not None:
             click.echo(f"  {key}: {data[key]}")
     if data["description"]:
@@ -168,7 +169,7 @@ def _parse_action(text: str):
 
 @nc.command("advance")
 @click.argument("code")
-@click.argument("step", type=click.Choice(["contain", "analyse", "plan", "implement", "verify"]))
+@click.argument("step", type=click.Choice(["contain", "analyse", "plan", "approve", "implement", "verify"]))
 @click.option("--containment", help="contain: what was done at once.")
 @click.option("--why", "whys", multiple=True, help="analyse: one answer of the 5 whys (repeatable, in order).")
 @click.option("--cause", "causes", multiple=True, metavar="CATEGORY=TEXT",

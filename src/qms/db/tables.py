@@ -85,6 +85,9 @@ class Nonconformity(Base):
     cause_method: Mapped[str | None] = mapped_column(String(20))  # five_whys, fishbone
     cause_analysis: Mapped[Any | None] = mapped_column(JSON)
     root_cause: Mapped[str | None] = mapped_column(Text)
+    # Approval of the current cycle's action plan (a manager; migration 0002).
+    plan_approved_by: Mapped[str | None] = mapped_column(String(100))
+    plan_approved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     verifications: Mapped[list | None] = mapped_column(JSON)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
