@@ -201,6 +201,9 @@ def advance_command(code, step, containment, whys, causes, root_cause, actions, 
                    actions=[_parse_action(a) for a in actions], effective=effective, note=note)
     if output_format == "json":
         print_json(data)
+    elif step == "approve":
+        click.echo(_("{code}: action plan approved by {user} (version {version})").format(
+            code=data["code"], user=data["plan_approved_by"], version=data["version"]))
     else:
         click.echo(_("{code} is now '{state}' (cycle {cycle}, version {version})").format(**data))
 
