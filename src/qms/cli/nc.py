@@ -35,9 +35,18 @@ def _table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
         click.echo("  ".join(cells).rstrip())
 
 
-LIST_COLUMNS = [("code", "NC"), ("state", "state"), ("severity", "severity"), ("unit", "unit"),
-                ("period", "period"), ("evidence", "evidence"), ("open_actions", "open actions"),
-                ("title", "title")]
+def _headers() -> dict[str, str]:
+    """Column headings, translated when the command runs (after --lang is applied)."""
+    return {"code": _("NC"), "nc": _("NC"), "state": _("state"), "severity": _("severity"), "unit": _("unit"),
+            "period": _("period"), "evidence": _("evidence"), "open_actions": _("open actions"),
+            "title": _("title"), "rule": _("rule"), "procedure_code": _("procedure"), "dossiers": _("dossiers"),
+            "action": _("action"), "owner": _("owner"), "due_date": _("due"), "days_overdue": _("days late"),
+            "description": _("description")}
+
+
+def _columns(*keys: str) -> list[tuple[str, str]]:
+    headers = _headers()
+    return [(key, headers[key]) for key in keys]
 
 
 @nc.command("list")
@@ -56,7 +65,7 @@ def list_command(state, unit, source, open_only, config_path, database_url, outp
     if output_format == "json":
         print_json(rows)
     else:
-        _table(rows, LIST_COLUMNS)
+        _table(rows, _columns("code", "state", "severity", "unit", "period", "evidence", "open_actions", "title"))
 
 
 @nc.command("show")
@@ -149,9 +158,7 @@ def raise_from_check_command(check_dir, timezone, min_severity, period, user, co
                  "{unchanged} unchanged").format(findings=result["findings"], groups=result["groups"],
                                                  raised=len(result["raised"]), extended=len(result["extended"]),
                                                  unchanged=result["unchanged"]))
-    _table(result["raised"], [("code", "NC"), ("severity", "severity"), ("rule", "rule"),
-                              ("procedure_code", "procedure"), ("unit", "unit"), ("period", "period"),
-                              ("dossiers", "dossiers")])
+    _table(result["raised"], _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
 
 
 def _parse_action(text: str):
@@ -242,8 +249,7 @@ def overdue_command(today, config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(rows)
     else:
-        _table(rows, [("nc", "NC"), ("action", "action"), ("owner", "owner"), ("due_date", "due"),
-                      ("days_overdue", "days late"), ("description", "description")])
+        _table(rows, _columns("nc", "action", "owner", "due_date", "days_overdue", "description"))
 
 
 @nc.command("verify")
