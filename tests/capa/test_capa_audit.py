@@ -95,7 +95,7 @@ def test_sheet_has_drop_down_protection_and_editable_cells(planned, tmp_path):
     assert export_sheet(planned, "DG-2026-01", out, language="vi")["items"] == 4
     workbook = load_workbook(out)
     sheet = workbook["Checklist"]
-    assert sheet["B1"].value == "DG-2026-01" and sheet["B8"].value == "DOC-1" and sheet["B11"].value == "NCO-1"
+    assert sheet["D1"].value == "DG-2026-01" and sheet["B8"].value == "DOC-1" and sheet["B11"].value == "NCO-1"
     validations = sheet.data_validations.dataValidation
     assert len(validations) == 1 and str(validations[0].sqref) == "E8:E11"
     assert "Không phù hợp nặng" in validations[0].formula1 and "Cơ hội cải tiến" in validations[0].formula1
@@ -153,8 +153,8 @@ def test_bad_cells_are_all_reported_and_nothing_is_recorded(planned, workspace_c
     assert "cell B12: a result without a checklist item" in message
     assert "checklist items missing: OPS-2" in message
     assert audit_results(planned, "DG-2026-01")["coverage"]["recorded"] == 0 and list_ncs(planned) == []
-    _fill(out, {"B1": "DG-2026-02"})
-    with pytest.raises(ValidationFailed, match="cell B1: the sheet is for audit 'DG-2026-02'"):
+    _fill(out, {"D1": "DG-2026-02"})
+    with pytest.raises(ValidationFailed, match="cell D1: the sheet is for audit 'DG-2026-02'"):
         record_sheet(planned, workspace_config, "mai", "DG-2026-01", out)
 
 

@@ -33,6 +33,8 @@ COLUMNS = ("number", "item", "clause", "question", "result", "evidence", "notes"
 COL = {name: index + 1 for index, name in enumerate(COLUMNS)}
 LETTER = {name: chr(ord("A") + index) for index, name in enumerate(COLUMNS)}
 EDITABLE = ("result", "evidence", "notes")
+META_VALUE_COLUMN = 4
+AUDIT_CODE_CELL = "D1"  # checked on import: the sheet belongs to this audit
 WIDTHS = {"number": 5, "item": 12, "clause": 8, "question": 60, "result": 22, "evidence": 45, "notes": 30}
 
 
@@ -49,8 +51,15 @@ def _accepted_results() -> dict[str, AuditResultValue]:
     return accepted
 
 
-def export_sheet(db: Database, code: str, path: str | Path, *, language: str | None = None) -> dict[str, Any]:
+def export_sheet(db: Database, code: str, path: str | Path, *, language: str | None = None,
+                 config: WorkspaceConfig | None = None) -> dict[str, Any]:
+    """Write the fill-in workbook; `config` turns user ids into names on the sheet."""
     language = language or get_language()
+
+    def names(users: list[str]) -> str:
+        known = config.users if config else {}
+        return ", ".join(f"{known[user].name} ({user})" if user in known else user for user in users)
+
     with db.reading() as session:
         audit = load_audit(session, code)
         if audit.status == "programmed" or not audit.checklist_items:
@@ -59,17 +68,21 @@ def export_sheet(db: Database, code: str, path: str | Path, *, language: str | N
         items = list(audit.checklist_items)
         meta = [(_("Audit"), audit.code), (_("Title"), audit.title),
                 (_("Date"), audit.audit_date.isoformat() if audit.audit_date else ""),
-                (_("Lead auditor"), audit.lead_auditor or ""),
-                (_("Checklist"), f"{audit.checklist_code} ({_('issue')} {audit.checklist_issue})"),
-                (_("Units"), ", ".join(audit.units))]
+                (_("Lead auditor"), names([audit.lead_auditor] if audit.lead_auditor else [])),
+                (_("Audit team and auditees"), f"{names(audit.auditors or [])} / {names(audit.auditees or [])}"),
+                (_("Checklist"), f"{audit.checklist_code} ({_('issue')} {audit.checklist_issue}); "
+                                 + _("Units") + ": " + ", ".join(audit.units))]
     labels = _labels(language)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
     bold = Font(bold=True)
     for row, (label, value) in enumerate(meta, start=1):
+        # Label over columns A–C, value over D–G, so the narrow No. column clips nothing.
         sheet.cell(row, 1, label).font = bold
-        sheet.cell(row, 2, value)
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+        sheet.cell(row, META_VALUE_COLUMN, value)
+        sheet.merge_cells(start_row=row, start_column=META_VALUE_COLUMN, end_row=row, end_column=len(COLUMNS))
     headers = {"number": _("No."), "item": _("Item"), "clause": _("Clause"), "question": _("Question"),
                "result": _("Result"), "evidence": _("Evidence"), "notes": _("Notes")}
     for name in COLUMNS:
@@ -131,9 +144,9 @@ def read_sheet(db: Database, code: str, path: str | Path) -> list[ItemResult]:
         problems.append(f"{file.name}: " + _("sheet '{sheet}' cell {cell}: {message}").format(
             sheet=SHEET, cell=cell, message=message))
 
-    sheet_code = _text(sheet.cell(1, 2).value)
+    sheet_code = _text(sheet.cell(1, META_VALUE_COLUMN).value)
     if sheet_code != code:
-        problem("B1", _("the sheet is for audit '{found}', not {code}").format(found=sheet_code, code=code))
+        problem(AUDIT_CODE_CELL, _("the sheet is for audit '{found}', not {code}").format(found=sheet_code, code=code))
     results: list[ItemResult] = []
     seen: dict[str, int] = {}
     row = FIRST_ROW

@@ -112,8 +112,8 @@ def sheet_command(audit_id, out_path, config_path, database_url, output_format) 
     from ..audit import export_sheet
     from ..i18n import get_language
 
-    _config, db = open_db(config_path, database_url)
-    result = export_sheet(db, audit_id, out_path, language=get_language())
+    config, db = open_db(config_path, database_url)
+    result = export_sheet(db, audit_id, out_path, language=get_language(), config=config)
     if output_format == "json":
         print_json(result)
     else:
