@@ -29,8 +29,17 @@ STATES = ("open", "containment", "cause_analysis", "action_plan", "implemented",
 ENTITY = "nonconformity"
 
 
+LOCAL_ZONE = "Asia/Ho_Chi_Minh"  # due dates are days of the office's calendar, not of the server's
+
+
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def local_today(zone: str = LOCAL_ZONE) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(zone)).date()
 
 
 def parse_code(ref: str | int) -> int:
@@ -251,7 +260,7 @@ def show_nc(db: Database, ref: str | int, *, evidence_limit: int | None = None) 
 
 def overdue_actions(db: Database, today: dt.date | None = None) -> list[dict[str, Any]]:
     """Actions of the current cycle not done by their due date, oldest first."""
-    today = today or dt.date.today()
+    today = today or local_today()
     query = (select(CorrectiveAction, Nonconformity)
              .join(Nonconformity, Nonconformity.id == CorrectiveAction.nc_id)
              .where(CorrectiveAction.done_at.is_(None), CorrectiveAction.due_date < today,

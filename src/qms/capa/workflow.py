@@ -90,7 +90,7 @@ def advance(db: Database, config: WorkspaceConfig, actor: str, ref: str | int, s
             step=step, steps=", ".join(STEPS)))
     definition = STEPS[step]
     roles.require(config, actor, definition.permission)
-    today = today or dt.date.today()
+    today = today or register.local_today()
     with db.writing() as session:
         nc = register.load(session, ref)
         _check_version(nc, expected_version, session)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..capa.register import local_today
 from ..errors import QmsError, ValidationFailed
 from ..i18n import _
 from ._capa_common import (
@@ -40,7 +41,7 @@ def programme_command(programme_file, year, user, config_path, database_url, out
             year=spec.year, added=len(changes["added"]), updated=len(changes["updated"]),
             removed=len(changes["removed"])))
         year = spec.year
-    data = show_programme(db, year or dt.date.today().year)
+    data = show_programme(db, year or local_today().year)
     if output_format == "json":
         print_json(data)
         return
