@@ -83,7 +83,7 @@ def list_(at: dt.datetime | None, kind: str | None, output_format: str, library_
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     columns = [("kind", _("Kind")), ("code", _("Code")), ("issue", _("Issue")), ("status", _("Status")),
-               ("effective_from", _("From")), ("effective_to", _("To")), ("title", _("Title"))]
+               ("effective_from", _("Effective from")), ("effective_to", _("Effective to")), ("title", _("Title"))]
     click.echo(_table(rows, columns))
 
 
