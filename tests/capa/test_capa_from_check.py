@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import polars as pl
 import pytest
@@ -116,3 +117,19 @@ def test_grouping_by_quarter_or_year(db, workspace_config, tmp_path, check_sampl
     assert {(r["rule"], r["unit"], r["period"], r["dossiers"]) for r in years} >= {("finished_late", "TNMT", "2026", 4)}
     with pytest.raises(QmsError, match="period"):
         raise_from_check(db, workspace_config, "lan", check, period="week")
+
+
+def test_each_nc_records_the_check_output_it_came_from(db, workspace_config, tmp_path, check_samples):
+    import hashlib
+
+    from sqlalchemy import text
+
+    cs = check_samples
+    check = cs.write(tmp_path / "check", cs.findings(), cs.received)
+    result = raise_from_check(db, workspace_config, "lan", check)
+    expected = hashlib.sha256((check / "findings.parquet").read_bytes()).hexdigest()
+    assert result["source_check"]["files"]["findings.parquet"] == expected
+    with db.engine.connect() as connection:
+        after = connection.execute(text("SELECT after FROM history WHERE seq = 1")).scalar()
+    assert json.loads(after)["source_check"]["files"]["findings.parquet"] == expected
+    assert verify_register(db)["ok"]

@@ -9,6 +9,7 @@ more dossiers for an existing group adds them to that NC's evidence.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -139,6 +140,7 @@ def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_di
     dossiers = _read_table(folder, "dossiers", required=False)
     groups = group_findings(findings, dossiers, timezone=_check_timezone(folder, timezone),
                             min_severity=min_severity, source=str(folder / "findings"), period_kind=period)
+    provenance = check_provenance(folder)
     raised, extended, unchanged = [], [], 0
     with db.writing() as session:
         existing = {key: nc_id for key, nc_id in session.execute(
@@ -163,13 +165,33 @@ def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_di
                 continue
             nc = register.load(session, nc_id)
             extended.append({"code": nc.code, "added_dossiers": register.add_evidence(session, nc, actor, have,
-                                                                                      evidence)})
-        for after, group in zip(register.insert_ncs(session, actor, new), new_groups):
+                                                                                      evidence, provenance)})
+        for after, group in zip(register.insert_ncs(session, actor, new, provenance), new_groups):
             raised.append({"code": after["code"], "rule": group["rule"], "procedure_code": group["procedure_code"],
                            "unit": group["unit"], "period": group["period"], "severity": group["severity"],
                            "dossiers": group["dossier_count"], "findings": group["findings"]})
     return {"check_dir": str(folder), "findings": findings.height, "groups": groups.height,
-            "raised": raised, "extended": extended, "unchanged": unchanged}
+            "raised": raised, "extended": extended, "unchanged": unchanged, "source_check": provenance}
+
+
+def check_provenance(folder: Path) -> dict[str, Any]:
+    """SHA-256 of the check output files read, and the check's as-of instant, kept in
+    the history so an inspector can tie each NC to the exact check it came from."""
+    files = {}
+    for name in ("summary.json", "findings.parquet", "findings.csv", "dossiers.parquet", "dossiers.csv"):
+        path = folder / name
+        if path.is_file():
+            with path.open("rb") as handle:
+                files[name] = hashlib.file_digest(handle, "sha256").hexdigest()
+    provenance: dict[str, Any] = {"files": files}
+    try:
+        manifest = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["manifest"]
+        provenance["as_of"] = manifest.get("as_of")
+        provenance["inputs"] = [{"path": item.get("path"), "sha256": item.get("sha256")}
+                                for item in manifest.get("inputs", [])]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return provenance
 
 
 def _fields(group: dict[str, Any], key: str) -> dict[str, Any]:

@@ -157,10 +157,15 @@ def raise_nc(db: Database, config: WorkspaceConfig, actor: str, *, title: str, s
         return insert_ncs(session, actor, [(fields, list(evidence))])[0]
 
 
-def insert_ncs(session: Session, actor: str,
-               new: list[tuple[dict[str, Any], list[tuple[str, str, str]]]]) -> list[dict[str, Any]]:
+# Keys a history entry carries beside the record's state (what was added, from where).
+CHANGE_KEYS = ("evidence_added", "source_check")
+
+
+def insert_ncs(session: Session, actor: str, new: list[tuple[dict[str, Any], list[tuple[str, str, str]]]],
+               provenance: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Add NCs (fields, evidence triples) inside an open write transaction, with
-    multi-row INSERTs: a check can raise thousands of NCs with many dossiers each."""
+    multi-row INSERTs: a check can raise thousands of NCs with many dossiers each.
+    `provenance` (e.g. the check output's hashes) goes into each history entry."""
     if not new:
         return []
     at = now_utc()
@@ -183,14 +188,16 @@ def insert_ncs(session: Session, actor: str,
     for nc_id, row, refs in zip(ids, values, refs_by_nc):
         after = snapshot_of_values(nc_id, row, refs, [])
         snapshots.append(after)
-        changes.append(history.Change(actor, ENTITY, after["code"], "raise", None,
-                                      {**after, "evidence_added": sorted(f"{k}:{r}" for k, r in refs)}, at))
+        entry = {**after, "evidence_added": sorted(f"{k}:{r}" for k, r in refs)}
+        if provenance:
+            entry["source_check"] = provenance
+        changes.append(history.Change(actor, ENTITY, after["code"], "raise", None, entry, at))
     history.append_many(session, changes)
     return snapshots
 
 
 def add_evidence(session: Session, nc: Nonconformity, actor: str, present: Iterable[tuple[str, str]],
-                 evidence: Iterable[tuple[str, str, str]]) -> int:
+                 evidence: Iterable[tuple[str, str, str]], provenance: dict[str, Any] | None = None) -> int:
     """Attach evidence not yet attached (`present` = what the NC has); returns how many were new."""
     present = list(present)
     known = set(present)
@@ -203,8 +210,10 @@ def add_evidence(session: Session, nc: Nonconformity, actor: str, present: Itera
         return 0
     before = snapshot(nc, present)
     session.execute(insert(Evidence.__table__), new)
-    record_change(session, nc, actor, "add_evidence", before,
-                  extra={"evidence_added": sorted(f"{item['kind']}:{item['ref']}" for item in new)})
+    extra: dict[str, Any] = {"evidence_added": sorted(f"{item['kind']}:{item['ref']}" for item in new)}
+    if provenance:
+        extra["source_check"] = provenance
+    record_change(session, nc, actor, "add_evidence", before, extra=extra)
     return len(new)
 
 
@@ -290,7 +299,7 @@ def state_mismatches(session: Session) -> list[dict[str, Any]]:
         if recorded is None:
             problems.append({"nc": nc.code, "reason": _("{nc} has no history entry").format(nc=nc.code)})
             continue
-        recorded = {key: value for key, value in recorded.items() if key != "evidence_added"}
+        recorded = {key: value for key, value in recorded.items() if key not in CHANGE_KEYS}
         current = snapshot(nc, refs.get(nc.id, []))
         changed = sorted(key for key in set(current) | set(recorded) if current.get(key) != recorded.get(key))
         if changed:
