@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..db import Database
+from ..db.database import insert_rows
 from ..db.tables import CorrectiveAction, Evidence, HistoryEntry, Nonconformity
 from ..i18n import _
 from ..model.workspace import WorkspaceConfig
@@ -182,8 +183,7 @@ def insert_ncs(session: Session, actor: str, new: list[tuple[dict[str, Any], lis
         evidence_rows += [{"nc_id": nc_id, "kind": kind, "ref": ref, "detail": detail}
                           for (kind, ref), detail in seen.items()]
         refs_by_nc.append(list(seen))
-    if evidence_rows:
-        session.execute(insert(Evidence.__table__), evidence_rows)
+    insert_rows(session, Evidence.__table__, evidence_rows)
     snapshots, changes = [], []
     for nc_id, row, refs in zip(ids, values, refs_by_nc):
         after = snapshot_of_values(nc_id, row, refs, [])
@@ -209,7 +209,7 @@ def add_evidence(session: Session, nc: Nonconformity, actor: str, present: Itera
     if not new:
         return 0
     before = snapshot(nc, present)
-    session.execute(insert(Evidence.__table__), new)
+    insert_rows(session, Evidence.__table__, new)
     extra: dict[str, Any] = {"evidence_added": sorted(f"{item['kind']}:{item['ref']}" for item in new)}
     if provenance:
         extra["source_check"] = provenance

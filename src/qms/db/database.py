@@ -120,6 +120,24 @@ class Database:
         self.engine.dispose()
 
 
+def insert_rows(session: Session, table, rows: list[dict]) -> None:
+    """Insert many rows in the session's transaction: COPY on PostgreSQL (one statement
+    per row through executemany is ~10x slower for a check's 100,000 dossiers), a
+    multi-row INSERT elsewhere."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[column] for column in columns])
+
+
 def _is_lock_timeout(error: OperationalError) -> bool:
     text = str(error.orig).lower()
     return "database is locked" in text or "lock timeout" in text
