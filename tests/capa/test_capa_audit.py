@@ -192,3 +192,12 @@ def test_results_changed_in_the_database_are_detected(planned, workspace_config)
     [mismatch] = report["state_mismatches"]
     assert mismatch["audit"] == "DG-2026-01"
     assert "lead_auditor" in mismatch["reason"] and "result DOC-1" in mismatch["reason"]
+
+
+def test_evidence_text_survives_bulk_insertion_unchanged(planned, workspace_config):
+    text = "Hồ sơ HS-1\tthiếu phiếu\nđường dẫn C:\\ho_so\\HS-1; 'trích dẫn' \"kép\" \\N"
+    result = record_results(planned, workspace_config, "mai", "DG-2026-01",
+                            [ItemResult(item_id="NCO-1", result=AuditResultValue.minor_nc, evidence=text)])
+    nc = show_nc(planned, result["raised"][0])
+    assert nc["evidence_items"][0]["detail"] == text.strip()
+    assert verify_register(planned)["ok"]
