@@ -204,9 +204,19 @@ def _fields(group: dict[str, Any], key: str) -> dict[str, Any]:
             "audit_id": None}
 
 
+def _rule_name(rule: str) -> str:
+    """'Result returned late (finished_late)' in the current language, when the rule
+    has a label in the catalogue of rule names; else the rule id alone."""
+    try:
+        from ..report.labels import RULE
+    except ImportError:
+        return rule
+    return f"{_(RULE[rule])} ({rule})" if rule in RULE else rule
+
+
 def _title(group: dict[str, Any]) -> str:
     return _("{rule}: {count} dossier(s) of {procedure} at {unit} in {period}").format(
-        rule=group["rule"], count=group["dossier_count"], procedure=group["procedure_code"],
+        rule=_rule_name(group["rule"]), count=group["dossier_count"], procedure=group["procedure_code"],
         unit=group["unit"], period=group["period"])
 
 
