@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -159,3 +160,26 @@ def test_audit_plan_with_a_checklist_of_the_workspace_library(tmp_path, monkeypa
     missing = runner.invoke(main, ["--lang", "en", "audit", "plan", "DG-2026-01", "--date", "2026-03-10", "--lead",
                                    "auditor.justice", "--auditee", "deputy.director", "--checklist", "NO-SUCH"])
     assert missing.exit_code == 1 and "Traceback" not in missing.output
+
+
+def test_two_processes_advancing_one_nc_at_once(run, tmp_path, db_url):
+    """Real separate processes (separate SQLite file locks / PostgreSQL sessions)."""
+    import os
+    import subprocess
+    import sys
+
+    import qms
+
+    run("nc", "raise", "--user", "lan", "--title", "Hồ sơ trễ", "--severity", "minor")
+    env = {**os.environ, "PYTHONPATH": str(Path(qms.__file__).resolve().parents[1]), "QMS_DATABASE_URL": db_url,
+           "QMS_LANG": "en"}
+    command = [sys.executable, "-m", "qms", "nc", "advance", "NC-0001", "contain", "--expect-version", "1",
+               "--containment"]
+    processes = [subprocess.Popen([*command, f"Biện pháp {n}", "--user", user], cwd=tmp_path, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for n, user in ((1, "lan"), (2, "hung"))]
+    outcomes = [(p.wait(timeout=120), p.stdout.read() + p.stderr.read()) for p in processes]
+    assert sorted(code for code, _output in outcomes) == [0, 1], outcomes
+    loser = next(output for code, output in outcomes if code == 1)
+    assert "was changed by" in loser and "Traceback" not in loser
+    assert "History intact: 2 entries" in run("nc", "verify")
