@@ -67,9 +67,9 @@ def configured_url(config: WorkspaceConfig | None, workspace_dir: Path) -> str |
 
 def database_options(command):
     command = click.option("--database", "database_url", metavar="URL",
-                           help="SQLAlchemy URL (default: QMS_DATABASE_URL, then qms.yaml, then ./qms.db).")(command)
+                           help="SQLAlchemy URL (default: QMS_DATABASE_URL, then qms.yaml, then qms.db in the workspace).")(command)
     command = click.option("--config", "config_path", metavar="FILE", type=click.Path(dir_okay=False),
-                           help="Workspace configuration (default: ./qms.yaml).")(command)
+                           help="Workspace configuration (default: the qms.yaml found from the current folder up).")(command)
     return command
 
 
