@@ -82,6 +82,9 @@ def test_raise_from_check_twice_then_list(run, tmp_path, check_samples):
     again = json.loads(run("nc", "raise-from-check", str(check), "--user", "lan", "--format", "json"))
     assert again["raised"] == [] and again["unchanged"] == 4
     assert len(json.loads(run("nc", "list", "--source", "check", "--format", "json"))) == 4
+    later = cs.write(tmp_path / "later", [*cs.findings(), cs.finding("HS-005")], cs.received)
+    extended = run("nc", "raise-from-check", str(later), "--user", "lan")
+    assert "1 extended" in extended and "New dossiers added to existing NCs" in extended
 
 
 def test_verify_fails_after_tampering_and_export_writes_the_register(run, tmp_path, db_url):

@@ -164,8 +164,10 @@ def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_di
                 unchanged += 1
                 continue
             nc = register.load(session, nc_id)
-            extended.append({"code": nc.code, "added_dossiers": register.add_evidence(session, nc, actor, have,
-                                                                                      evidence, provenance)})
+            # A closed NC keeps its state: the officer sees it listed here and decides
+            # whether the new dossiers call for a new NC or reopening the analysis.
+            extended.append({"code": nc.code, "state": nc.state, "added_dossiers": register.add_evidence(
+                session, nc, actor, have, evidence, provenance)})
         for after, group in zip(register.insert_ncs(session, actor, new, provenance), new_groups):
             raised.append({"code": after["code"], "rule": group["rule"], "procedure_code": group["procedure_code"],
                            "unit": group["unit"], "period": group["period"], "severity": group["severity"],

@@ -41,7 +41,7 @@ def _headers() -> dict[str, str]:
             "period": _("period"), "evidence": _("evidence"), "open_actions": _("open actions"),
             "title": _("title"), "rule": _("rule"), "procedure_code": _("procedure"), "dossiers": _("dossiers"),
             "action": _("action"), "owner": _("owner"), "due_date": _("due"), "days_overdue": _("days late"),
-            "description": _("description")}
+            "description": _("description"), "added_dossiers": _("added dossiers")}
 
 
 def _columns(*keys: str) -> list[tuple[str, str]]:
@@ -159,6 +159,9 @@ def raise_from_check_command(check_dir, timezone, min_severity, period, user, co
                                                  raised=len(result["raised"]), extended=len(result["extended"]),
                                                  unchanged=result["unchanged"]))
     _table(result["raised"], _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
+    if result["extended"]:
+        click.echo(_("New dossiers added to existing NCs:"))
+        _table(result["extended"], _columns("code", "state", "added_dossiers"))
 
 
 def _parse_action(text: str):
