@@ -28,12 +28,16 @@ PG_BINARIES = ("initdb", "pg_ctl")
 
 def _postgres_bindir() -> Path:
     candidates: list[Path] = []
-    pg_config = shutil.which("pg_config")
+    forced = os.environ.get("QMS_TEST_PG_BINDIR")  # a PostgreSQL build of one's own
+    if forced:
+        candidates.append(Path(forced))
+    pg_config = None if forced else shutil.which("pg_config")
     if pg_config:
         out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
         if out.returncode == 0:
             candidates.append(Path(out.stdout.strip()))
-    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
+    if not forced:
+        candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
     for folder in candidates:
         if all((folder / name).is_file() for name in PG_BINARIES):
             return folder

@@ -112,3 +112,21 @@ def test_an_older_schema_is_upgraded_on_first_use(tmp_path):
         assert differences == []
     finally:
         database.dispose()
+
+
+def test_missing_postgresql_fails_the_database_tests_loudly(tmp_path):
+    """No silent skip: without server binaries the PostgreSQL variants fail and say why."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).resolve()
+    env = {**os.environ, "QMS_TEST_PG_BINDIR": str(tmp_path / "no-postgres-here")}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", "--rootdir", str(here.parents[2]),
+         f"{here}::test_instants_come_back_in_utc[postgresql]"],
+        cwd=here.parents[2], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "PostgreSQL server binaries (initdb, pg_ctl) not found" in done.stdout + done.stderr
+    assert "skipped" not in (done.stdout.splitlines() or [""])[-1]
