@@ -171,3 +171,14 @@ def test_receipt_profile_reads_the_xes_form_of_the_log(shared_data_dir, tmp_path
                "appointment_at", "returned_at", "channel"]
     key = ["dossier_id", "at", "step"]
     assert from_xes.events.select(columns).sort(key).equals(from_csv.events.select(columns).sort(key))
+
+
+def test_profile_detected_from_the_columns(shared_data_dir):
+    from pathlib import Path
+
+    from qms.ingest import resolve_profile
+
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    assert resolve_profile(shared_data_dir / "receipt.csv", None).profile == "receipt"
+    assert resolve_profile(samples / "motcua-export.csv", None).profile == "motcua"
+    assert resolve_profile(samples / "motcua-export.xlsx", None).profile == "motcua"

@@ -20,14 +20,19 @@ from ..i18n import _
 from ..model.check_output import DataQuality
 from ..model.profile import LogProfile
 from .csv_reader import first_ragged_line
-from .mapping import REASON, Mapped, map_to_canonical
+from .mapping import REASON, Mapped, blank_row_expr, map_to_canonical
 from .profiles import detect_profile, load_profile
-from .quality import count_by_kind, quality_findings
+from .quality import count_by_kind, empty_findings, quality_findings
 from .readers import open_source
 from .schema import QUALITY_KINDS, REJECT_REASONS
 from .source import RawSource
 
-Progress = Callable[[str], None]
+# progress(stage, fraction done overall): a label and a number from 0 to 1
+Progress = Callable[[str, float], None]
+
+
+def _silent(stage: str, fraction: float) -> None:
+    return None
 
 
 @dataclass
@@ -125,10 +130,10 @@ def peek_columns(path: Path) -> list[str]:
 @contextlib.contextmanager
 def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iterator[_Session]:
     path = Path(path)
-    tell = progress or (lambda stage: None)
+    tell = progress or _silent
     with tempfile.TemporaryDirectory(prefix="qms-ingest-") as folder:
         staging = Path(folder)
-        tell(_("reading"))
+        tell(_("reading"), 0.0)
         raw = open_source(path, profile, staging)
         if raw.format in ("csv", "jsonl"):
             # parse the text once; every later pass reads columns from Parquet
@@ -136,11 +141,11 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
             _run_polars(raw, lambda: raw.frame.sink_parquet(staged_raw))
             raw.frame = pl.scan_parquet(staged_raw)
         mapped = _run_mapping(raw, profile)
-        tell(_("parsing"))
-        total = _count_rows(raw)
+        tell(_("parsing"), 0.15)
+        total = _rows_before_trailing_blanks(raw)
         if total == 0:
             raise QmsError(_("{path}: the log has a header but no data rows").format(path=path))
-        parts = _parse_in_chunks(raw, mapped, staging, total)
+        parts = _parse_in_chunks(raw, mapped, staging, total, tell)
         parsed = pl.scan_parquet(parts)
         counts = dict(parsed.group_by(REASON).len().collect(engine="streaming").iter_rows())
         yield _Session(raw, profile, mapped, parsed, counts, staging)
@@ -149,20 +154,37 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
 CHUNK_ROWS = 500_000
 
 
-def _count_rows(raw: RawSource) -> int:
-    counted: list[int] = []
-    _run_polars(raw, lambda: counted.append(int(raw.frame.select(pl.len()).collect().item())))
-    return counted[0]
+def _rows_before_trailing_blanks(raw: RawSource) -> int:
+    """Rows up to the last one with any content. Blank lines or sheet rows after it
+    are padding at the end of the file, not rows (and are said so in the notes);
+    a blank row between rows is a row, rejected as `empty_row`."""
+    found: list[tuple[int, int | None]] = []
+    blank = blank_row_expr(raw)
+
+    def count() -> None:
+        row = raw.frame.with_row_index("__position").select(
+            pl.len().alias("rows"), pl.col("__position").filter(~blank).max().alias("last")
+        ).collect(engine="streaming").row(0)
+        found.append(row)
+
+    _run_polars(raw, count)
+    rows, last = found[0]
+    kept = 0 if last is None else int(last) + 1
+    if kept < rows:
+        raw.notes.append(f"{rows - kept} blank row(s) at the end of the file ignored")
+    return kept
 
 
-def _parse_in_chunks(raw: RawSource, mapped: Mapped, staging: Path, total: int) -> list[Path]:
+def _parse_in_chunks(raw: RawSource, mapped: Mapped, staging: Path, total: int, tell: Progress) -> list[Path]:
     """Apply the mapping a slice of rows at a time: every slice is vectorised, and
     memory stays bounded by the slice, not the log (the staged source is Parquet,
     so a slice reads only its own row groups)."""
     parts = []
     for index, start in enumerate(range(0, total, CHUNK_ROWS)):
         part = staging / f"parsed-{index:05d}.parquet"
-        _run_polars(raw, lambda: mapped.frame.slice(start, CHUNK_ROWS).collect().write_parquet(part))
+        tell(_("parsing"), 0.15 + 0.6 * start / total)
+        length = min(CHUNK_ROWS, total - start)
+        _run_polars(raw, lambda: mapped.frame.slice(start, length).collect().write_parquet(part))
         parts.append(part)
     return parts
 
@@ -235,6 +257,16 @@ def _report(session: _Session, findings: pl.DataFrame, checked: Iterable[str], *
     )
 
 
+_WRITABLE = (".parquet", ".pq", ".csv", ".jsonl", ".ndjson")
+
+
+def _check_writable(*targets: str | Path | None) -> None:
+    """Refuse an output type before reading a large log, not after."""
+    for target in targets:
+        if target is not None and Path(target).suffix.lower() not in _WRITABLE:
+            raise QmsError(_("{path}: write .parquet, .csv or .jsonl").format(path=target))
+
+
 def _write(frame: pl.LazyFrame, target: Path, raw: RawSource, *, bom: bool = False) -> None:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -252,9 +284,7 @@ def _write(frame: pl.LazyFrame, target: Path, raw: RawSource, *, bom: bool = Fal
 def _findings(session: _Session, events: pl.LazyFrame, known: Iterable[str] | None) -> tuple[pl.DataFrame, list[str]]:
     checked = [k for k in QUALITY_KINDS if k != "unknown_procedure_code" or known is not None]
     if session.counts.get(None, 0) == 0:
-        from .quality import _empty
-
-        return _empty(), checked
+        return empty_findings(), checked
     return quality_findings(events, session.profile.dossier_level_fields(), known), checked
 
 
@@ -268,14 +298,15 @@ def validate_log(
     """Read a log through a profile and account for every row; write nothing but
     the rejects file (when asked)."""
     path = Path(path)
+    _check_writable(rejects)
     chosen = resolve_profile(path, profile)
     with _session(path, chosen, progress) as session:
         rejects_path = None
         if rejects is not None:
-            (progress or (lambda s: None))(_("writing rejects"))
+            (progress or _silent)(_("writing rejects"), 0.8)
             _write(session.rejected(), Path(rejects), session.raw, bom=True)
             rejects_path = str(rejects)
-        (progress or (lambda s: None))(_("data-quality checks"))
+        (progress or _silent)(_("data-quality checks"), 0.85)
         findings, checked = _findings(session, session.accepted(), known_procedure_codes)
         return _report(session, findings, checked, rejects_path=rejects_path)
 
@@ -295,18 +326,19 @@ def convert_log(
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
         raise QmsError(_("{path}: the output would overwrite the input").format(path=out))
+    _check_writable(out, rejects)
     chosen = resolve_profile(path, profile)
-    tell = progress or (lambda s: None)
+    tell = progress or _silent
     with _session(path, chosen, progress) as session:
-        tell(_("writing events"))
+        tell(_("writing events"), 0.75)
         _write(session.accepted(), out, session.raw)
         rejects_path = None
         if rejects is not None or any(reason is not None for reason in session.counts):
             target = Path(rejects) if rejects is not None else out.with_name(out.stem + ".rejects.csv")
-            tell(_("writing rejects"))
+            tell(_("writing rejects"), 0.8)
             _write(session.rejected(), target, session.raw, bom=True)
             rejects_path = str(target)
-        tell(_("data-quality checks"))
+        tell(_("data-quality checks"), 0.85)
         findings, checked = _findings(session, pl.scan_parquet(out) if out.suffix.lower() in (".parquet", ".pq") else session.accepted(), known_procedure_codes)
         return _report(session, findings, checked, rejects_path=rejects_path, output_path=str(out))
 
