@@ -1,0 +1,106 @@
+"""Audit plans: date, scope, team, auditees and the checklist issue used.
+
+ISO 19011 independence: an auditor does not audit their own work, so a plan whose
+lead auditor or auditor belongs to an audited unit is refused, as is a plan whose
+checklist issue is not approved and in force on the audit date. The checklist
+items that apply (by clause, process and unit) are frozen into the audit, so a
+later issue of the checklist does not change an audit already planned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..capa import history, roles
+from ..capa.errors import NotFound, TransitionRefused
+from ..db import Database
+from ..db.tables import Audit
+from ..i18n import _
+from ..model.checklist import Checklist, ChecklistItem
+from ..model.common import DocumentStatus
+from ..model.workspace import Role, WorkspaceConfig
+from .programme import audit_snapshot
+
+
+def load_audit(session: Session, code: str) -> Audit:
+    audit = session.scalars(select(Audit).where(Audit.code == code)
+                            .execution_options(populate_existing=True)).one_or_none()
+    if audit is None:
+        raise NotFound(_("No audit {code} in any programme").format(code=code))
+    return audit
+
+
+def _clause_covered(item_clause: str, clauses: list[str]) -> bool:
+    return not clauses or any(item_clause == c or item_clause.startswith(c + ".") or c.startswith(item_clause + ".")
+                              for c in clauses)
+
+
+def applicable_items(checklist: Checklist, audit: Audit) -> list[ChecklistItem]:
+    """Items whose clause, procedures and units meet the audit's scope."""
+    return [item for item in checklist.items
+            if _clause_covered(item.clause, audit.clauses or [])
+            and (not item.procedures or not audit.processes or set(item.procedures) & set(audit.processes))
+            and (not item.units or set(item.units) & set(audit.units))]
+
+
+def frozen_item(item: ChecklistItem) -> dict[str, Any]:
+    return {"id": item.id, "clause": item.clause, "question_vi": item.question.vi, "question_en": item.question.en,
+            "guidance_vi": item.guidance.vi if item.guidance else None,
+            "guidance_en": item.guidance.en if item.guidance else None}
+
+
+def plan_audit(db: Database, config: WorkspaceConfig, actor: str, code: str, *, audit_date: dt.date,
+               lead_auditor: str, auditors: list[str], auditees: list[str], checklist: Checklist,
+               scope: str | None = None) -> dict[str, Any]:
+    """Record (or re-record, before any result) the plan of a programmed audit."""
+    roles.require(config, actor, "plan_audit")
+    team = [lead_auditor, *[a for a in auditors if a != lead_auditor]]
+    with db.writing() as session:
+        audit = load_audit(session, code)
+        problems = []
+        if audit.status == "recorded":
+            problems.append(_("results are already recorded; the plan can no longer change"))
+        for user in team:
+            who = config.users.get(user)
+            if who is None:
+                problems.append(_("auditor '{user}' is not in the workspace configuration").format(user=user))
+                continue
+            if Role.auditor not in who.roles:
+                problems.append(_("'{user}' does not have the auditor role").format(user=user))
+            if who.unit and who.unit in audit.units:
+                problems.append(_("auditor '{user}' belongs to unit {unit}, which this audit covers: an auditor "
+                                  "must not audit their own unit").format(user=user, unit=who.unit))
+            if user in auditees:
+                problems.append(_("'{user}' cannot be both auditor and auditee").format(user=user))
+        for user in auditees:
+            if user not in config.users:
+                problems.append(_("auditee '{user}' is not in the workspace configuration").format(user=user))
+        if not auditees:
+            problems.append(_("name at least one auditee"))
+        if audit.programme.year != audit_date.year:
+            problems.append(_("the date {date} is outside the programme year {year}").format(
+                date=audit_date, year=audit.programme.year))
+        if checklist.status != DocumentStatus.approved or not checklist.in_force_on(audit_date):
+            problems.append(_("checklist {code} issue {issue} is not an approved issue in force on {date}").format(
+                code=checklist.code, issue=checklist.issue, date=audit_date))
+        items = applicable_items(checklist, audit)
+        if not items:
+            problems.append(_("no item of checklist {code} applies to this audit's clauses, processes and units").format(
+                code=checklist.code))
+        if problems:
+            raise TransitionRefused(_("Plan of {code} refused: {reasons}").format(code=code, reasons="; ".join(problems)))
+        before = audit_snapshot(audit)
+        audit.audit_date, audit.scope = audit_date, scope or audit.title
+        audit.lead_auditor, audit.auditors, audit.auditees = lead_auditor, team, list(auditees)
+        audit.checklist_code, audit.checklist_issue = checklist.code, checklist.issue
+        audit.checklist_items = [frozen_item(item) for item in items]
+        audit.status = "planned"
+        session.flush()
+        after = audit_snapshot(audit)
+        history.append(session, actor=actor, entity="audit", entity_id=code, action="plan", before=before,
+                       after={**after, "checklist_sha256": checklist.content_sha256})
+        return after

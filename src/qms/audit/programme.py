@@ -1,0 +1,175 @@
+"""The audit programme: a year's internal audits over processes, units and clauses.
+
+Loading a programme file again updates it: audits not yet planned take the new
+fields, new audits are added, and audits dropped from the file are removed while
+they are only programmed. An audit that already has a plan or results cannot be
+changed or removed through the programme.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..capa import history, roles
+from ..capa.errors import NotFound, TransitionRefused
+from ..capa.register import now_utc
+from ..db import Database
+from ..db.tables import Audit, AuditProgramme
+from ..errors import QmsError, ValidationFailed
+from ..i18n import _
+from ..model.audit import AuditProgrammeSpec, ProgrammedAudit
+from ..model.workspace import WorkspaceConfig
+
+PROGRAMME_FIELDS = ("title", "processes", "units", "clauses", "planned_month")
+
+
+def load_programme_file(path: str | Path) -> AuditProgrammeSpec:
+    """Parse and validate a programme YAML file; errors name file, line and field."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise QmsError(_("Cannot read {path}: {reason}").format(path=file, reason=error.strerror)) from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise QmsError(f"{file}: {error}") from None
+    try:
+        return AuditProgrammeSpec.model_validate(data)
+    except ValidationError as error:
+        raise ValidationFailed(
+            [f"{file}:{_line_of(node, e['loc'])}: {'.'.join(str(p) for p in e['loc']) or '-'}: {e['msg']}"
+             for e in error.errors()],
+            _("The audit programme {path} is invalid").format(path=file)) from None
+
+
+def _line_of(node, location) -> int:
+    """1-based line of the deepest YAML node on `location` that exists."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for key in location:
+        if isinstance(node, yaml.MappingNode):
+            match = next((value for k, value in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            match = node.value[key]
+        else:
+            match = None
+        if match is None:
+            break
+        node, line = match, match.start_mark.line + 1
+    return line
+
+
+def audit_snapshot(audit: Audit) -> dict[str, Any]:
+    items = audit.checklist_items or []
+    return {
+        "code": audit.code, "title": audit.title, "processes": audit.processes, "units": audit.units,
+        "clauses": audit.clauses, "planned_month": audit.planned_month, "status": audit.status,
+        "audit_date": audit.audit_date.isoformat() if audit.audit_date else None, "scope": audit.scope,
+        "lead_auditor": audit.lead_auditor, "auditors": audit.auditors, "auditees": audit.auditees,
+        "checklist_code": audit.checklist_code, "checklist_issue": audit.checklist_issue,
+        "checklist_items": {"count": len(items), "sha256": hashlib.sha256(
+            history.canonical_json(items).encode("utf-8")).hexdigest()},
+        "version": audit.version,
+    }
+
+
+def _fields(spec: ProgrammedAudit) -> dict[str, Any]:
+    return {"title": spec.title, "processes": list(spec.processes), "units": list(spec.units),
+            "clauses": list(spec.clauses), "planned_month": spec.month}
+
+
+def save_programme(db: Database, config: WorkspaceConfig, actor: str, spec: AuditProgrammeSpec) -> dict[str, Any]:
+    """Create or update the programme of `spec.year`; returns what changed."""
+    roles.require(config, actor, "programme")
+    if config.units:
+        unknown = [f"{audit.code}: " + _("unit '{unit}' is not in the workspace configuration").format(unit=unit)
+                   for audit in spec.audits for unit in audit.units if unit not in config.units]
+        if unknown:
+            raise ValidationFailed(unknown, _("The audit programme names unknown units"))
+    added, updated, removed = [], [], []
+    with db.writing() as session:
+        programme = session.scalars(select(AuditProgramme).where(AuditProgramme.year == spec.year)
+                                    .options(selectinload(AuditProgramme.audits))).one_or_none()
+        if programme is None:
+            programme = AuditProgramme(year=spec.year, title=spec.title, created_by=actor, created_at=now_utc())
+            session.add(programme)
+            session.flush()
+            history.append(session, actor=actor, entity="audit_programme", entity_id=str(spec.year), action="create",
+                           before=None, after={"year": spec.year, "title": spec.title})
+        elif programme.title != spec.title:
+            before = {"year": spec.year, "title": programme.title}
+            programme.title = spec.title
+            history.append(session, actor=actor, entity="audit_programme", entity_id=str(spec.year),
+                           action="update", before=before, after={"year": spec.year, "title": spec.title})
+        existing = {audit.code: audit for audit in programme.audits}
+        taken = _codes_in_other_programmes(session, programme.id, [a.code for a in spec.audits])
+        if taken:
+            raise TransitionRefused(_("Audit codes already used in another year's programme: {codes}").format(
+                codes=", ".join(taken)))
+        problems = []
+        for audit_spec in spec.audits:
+            fields = _fields(audit_spec)
+            audit = existing.get(audit_spec.code)
+            if audit is None:
+                audit = Audit(programme_id=programme.id, code=audit_spec.code, status="programmed", **fields)
+                session.add(audit)
+                session.flush()
+                history.append(session, actor=actor, entity="audit", entity_id=audit.code, action="programme",
+                               before=None, after=audit_snapshot(audit))
+                added.append(audit.code)
+            elif any(getattr(audit, key) != value for key, value in fields.items()):
+                if audit.status != "programmed":
+                    problems.append(_("{code} is already {status} and cannot be changed through the programme").format(
+                        code=audit.code, status=audit.status))
+                    continue
+                before = audit_snapshot(audit)
+                for key, value in fields.items():
+                    setattr(audit, key, value)
+                session.flush()
+                history.append(session, actor=actor, entity="audit", entity_id=audit.code, action="reprogramme",
+                               before=before, after=audit_snapshot(audit))
+                updated.append(audit.code)
+        wanted = {a.code for a in spec.audits}
+        for code, audit in existing.items():
+            if code in wanted:
+                continue
+            if audit.status != "programmed":
+                problems.append(_("{code} is already {status} and cannot be removed from the programme").format(
+                    code=code, status=audit.status))
+                continue
+            history.append(session, actor=actor, entity="audit", entity_id=code, action="unprogramme",
+                           before=audit_snapshot(audit), after=None)
+            session.delete(audit)
+            removed.append(code)
+        if problems:
+            raise TransitionRefused("\n".join([_("The programme was not changed:"), *problems]))
+    return {"year": spec.year, "added": added, "updated": updated, "removed": removed}
+
+
+def _codes_in_other_programmes(session: Session, programme_id: int, codes: list[str]) -> list[str]:
+    return sorted(session.scalars(select(Audit.code).where(Audit.code.in_(codes),
+                                                           Audit.programme_id != programme_id)))
+
+
+def show_programme(db: Database, year: int) -> dict[str, Any]:
+    with db.reading() as session:
+        programme = session.scalars(select(AuditProgramme).where(AuditProgramme.year == year)
+                                    .options(selectinload(AuditProgramme.audits))).one_or_none()
+        if programme is None:
+            raise NotFound(_("No audit programme for {year}").format(year=year))
+        audits = [audit_snapshot(audit) for audit in programme.audits]
+        coverage = {
+            "units": sorted({u for a in audits for u in a["units"]}),
+            "processes": sorted({p for a in audits for p in a["processes"]}),
+            "clauses": sorted({c for a in audits for c in a["clauses"]}),
+        }
+        return {"year": programme.year, "title": programme.title, "created_by": programme.created_by,
+                "audits": audits, "coverage": coverage}

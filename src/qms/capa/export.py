@@ -1,0 +1,90 @@
+"""`qms nc export`: the register as a file (JSON with the full history, CSV or XLSX)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..db import Database
+from ..db.tables import Evidence, HistoryEntry, Nonconformity
+from ..errors import QmsError
+from ..i18n import _
+from . import history, register
+
+SUMMARY_FIELDS = ("code", "state", "cycle", "severity", "source", "title", "clause", "procedure_code", "unit",
+                  "period", "rule", "raised_at", "raised_by", "closed_at", "version")
+
+
+def register_data(db: Database) -> dict[str, Any]:
+    with db.reading() as session:
+        ncs = session.scalars(select(Nonconformity).order_by(Nonconformity.id).options(
+            selectinload(Nonconformity.actions)))
+        items: dict[int, list[dict[str, str]]] = {}
+        for evidence in session.execute(select(Evidence.nc_id, Evidence.kind, Evidence.ref, Evidence.detail)
+                                        .order_by(Evidence.id)):
+            items.setdefault(evidence.nc_id, []).append(
+                {"kind": evidence.kind, "ref": evidence.ref, "detail": evidence.detail})
+        records = []
+        for nc in ncs:
+            mine = items.get(nc.id, [])
+            data = register.snapshot(nc, [(item["kind"], item["ref"]) for item in mine])
+            data["evidence_items"] = mine
+            records.append(data)
+        entries = [history.entry_as_dict(e) for e in session.scalars(select(HistoryEntry).order_by(HistoryEntry.seq))]
+        chain = history.verify_chain(session).as_dict()
+    return {"exported_at": history.iso_instant(register.now_utc()), "chain": chain,
+            "nonconformities": records, "history": entries}
+
+
+def export_register(db: Database, path: str | Path) -> dict[str, Any]:
+    """Write the register to `path` (.json, .csv or .xlsx); returns counts."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".json", ".csv", ".xlsx"):
+        raise QmsError(_("Export to .json, .csv or .xlsx, not '{name}'").format(name=target.name))
+    data = register_data(db)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".json":
+        target.write_text(history.canonical_json(data) + "\n", encoding="utf-8")
+    elif suffix == ".csv":
+        import polars as pl
+
+        rows = [{field: record.get(field) for field in SUMMARY_FIELDS} | {"evidence": record["evidence"]["count"]}
+                for record in data["nonconformities"]]
+        schema = {field: pl.Utf8 for field in SUMMARY_FIELDS} | {"cycle": pl.Int64, "version": pl.Int64,
+                                                                 "evidence": pl.Int64}
+        pl.DataFrame(rows, schema=schema).write_csv(target)
+    else:
+        _write_xlsx(target, data)
+    return {"path": str(target), "nonconformities": len(data["nonconformities"]), "history": len(data["history"]),
+            "chain_ok": data["chain"]["ok"]}
+
+
+def _write_xlsx(target: Path, data: dict[str, Any]) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("nonconformities")
+    sheet.append([*SUMMARY_FIELDS, "evidence", "containment", "root_cause"])
+    for record in data["nonconformities"]:
+        sheet.append([record.get(f) for f in SUMMARY_FIELDS]
+                     + [record["evidence"]["count"], record["containment"], record["root_cause"]])
+    actions = workbook.create_sheet("actions")
+    actions.append(["nc", "number", "cycle", "description", "owner", "due_date", "done_at", "done_by"])
+    for record in data["nonconformities"]:
+        for action in record["actions"]:
+            actions.append([record["code"], action["number"], action["cycle"], action["description"],
+                            action["owner"], action["due_date"], action["done_at"], action["done_by"]])
+    evidence = workbook.create_sheet("evidence")
+    evidence.append(["nc", "kind", "ref", "detail"])
+    for record in data["nonconformities"]:
+        for item in record["evidence_items"]:
+            evidence.append([record["code"], item["kind"], item["ref"], item["detail"]])
+    trail = workbook.create_sheet("history")
+    trail.append(["seq", "at", "actor", "entity", "entity_id", "action", "prev_hash", "hash"])
+    for entry in data["history"]:
+        trail.append([entry[k] for k in ("seq", "at", "actor", "entity", "entity_id", "action", "prev_hash", "hash")])
+    workbook.save(target)

@@ -1,0 +1,37 @@
+"""`qms db`: the operational-records database."""
+
+from __future__ import annotations
+
+import click
+
+from ..i18n import _
+from ._capa_common import configured_url, database_options, format_option, load_context, print_json
+
+
+@click.group()
+def db() -> None:
+    """The database of audits, nonconformities and their history."""
+
+
+@db.command("upgrade")
+@database_options
+@format_option
+def upgrade_command(config_path, database_url, output_format) -> None:
+    """Create the database or apply pending migrations."""
+    from ..db import create_database_engine, resolve_database_url, upgrade
+
+    config, workspace_dir = load_context(config_path)
+    url = resolve_database_url(database_url, configured_url(config, workspace_dir), workspace_dir)
+    engine = create_database_engine(url)
+    try:
+        before, after = upgrade(engine)
+        shown = engine.url.render_as_string(hide_password=True)
+    finally:
+        engine.dispose()
+    if output_format == "json":
+        print_json({"database": shown, "revision_before": before, "revision": after})
+    elif before == after:
+        click.echo(_("{database}: already at revision {revision}").format(database=shown, revision=after))
+    else:
+        click.echo(_("{database}: upgraded from {before} to {after}").format(
+            database=shown, before=before or "-", after=after))

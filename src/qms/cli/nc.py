@@ -1,0 +1,296 @@
+"""`qms nc`: the nonconformity and corrective-action register."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from ..errors import QmsError
+from ..i18n import _
+from ._capa_common import (
+    database_options, format_option, open_db, print_json, require_config, require_user, user_option,
+)
+
+
+@click.group()
+def nc() -> None:
+    """Nonconformities and corrective actions (ISO 9001 clause 10.2)."""
+
+
+def _table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
+    if not rows:
+        click.echo(_("(none)"))
+        return
+    widths = [max(len(header), *(len(str(row.get(key) if row.get(key) is not None else "-")) for row in rows))
+              for key, header in columns]
+    widths = [min(width, 60) for width in widths]
+    click.echo("  ".join(header.ljust(width) for (_key, header), width in zip(columns, widths)).rstrip())
+    for row in rows:
+        cells = []
+        for (key, _header), width in zip(columns, widths):
+            value = row.get(key)
+            text = "-" if value is None else str(value)
+            cells.append((text[: width - 1] + "…" if len(text) > width else text).ljust(width))
+        click.echo("  ".join(cells).rstrip())
+
+
+def _headers() -> dict[str, str]:
+    """Column headings, translated when the command runs (after --lang is applied)."""
+    return {"code": _("NC"), "nc": _("NC"), "state": _("state"), "severity": _("severity"), "unit": _("unit"),
+            "period": _("period"), "evidence": _("evidence"), "open_actions": _("open actions"),
+            "title": _("title"), "rule": _("rule"), "procedure_code": _("procedure"), "dossiers": _("dossiers"),
+            "action": _("action"), "owner": _("owner"), "due_date": _("due"), "days_overdue": _("days late"),
+            "description": _("description"), "added_dossiers": _("added dossiers")}
+
+
+def _columns(*keys: str) -> list[tuple[str, str]]:
+    headers = _headers()
+    return [(key, headers[key]) for key in keys]
+
+
+@nc.command("list")
+@click.option("--state", help="Only NCs in this state.")
+@click.option("--unit", help="Only NCs of this unit.")
+@click.option("--source", type=click.Choice(["manual", "audit", "check"]))
+@click.option("--open-only", is_flag=True, help="Leave closed NCs out.")
+@database_options
+@format_option
+def list_command(state, unit, source, open_only, config_path, database_url, output_format) -> None:
+    """List the register."""
+    from ..capa import list_ncs
+
+    _config, db = open_db(config_path, database_url)
+    rows = list_ncs(db, state=state, unit=unit, source=source, include_closed=not open_only)
+    if output_format == "json":
+        print_json(rows)
+    else:
+        _table(rows, _columns("code", "state", "severity", "unit", "period", "evidence", "open_actions", "title"))
+
+
+@nc.command("show")
+@click.argument("code")
+@database_options
+@format_option
+def show_command(code, config_path, database_url, output_format) -> None:
+    """Show one NC with its actions, evidence and history."""
+    from ..capa import show_nc
+
+    _config, db = open_db(config_path, database_url)
+    data = show_nc(db, code)
+    if output_format == "json":
+        print_json(data)
+        return
+    click.echo(f"{data['code']}  {data['title']}")
+    for key in ("state", "cycle", "version", "severity", "source", "clause", "procedure_code", "unit", "period",
+                "rule", "raised_by", "raised_at", "containment", "cause_method", "root_cause", "plan_approved_by",
+                "plan_approved_at", "closed_at"):
+        if data.get(key) is not None:
+            click.echo(f"  {key}: {data[key]}")
+    if data["description"]:
+        click.echo(f"  description: {data['description']}")
+    if data["cause_analysis"]:
+        click.echo(f"  cause_analysis: {data['cause_analysis']}")
+    for action in data["actions"]:
+        done = f"done {action['done_at']} by {action['done_by']}" if action["done_at"] else "open"
+        click.echo(f"  action {action['number']} (cycle {action['cycle']}): {action['description']} — "
+                   f"{action['owner']}, due {action['due_date']}, {done}")
+    for record in data["verifications"]:
+        click.echo(f"  verification (cycle {record['cycle']}): effective={record['effective']} by {record['by']} "
+                   f"{record['at']}: {record['note']}")
+    items = data["evidence_items"]
+    click.echo(f"  evidence ({len(items)}): " + ", ".join(f"{e['kind']}:{e['ref']}" for e in items[:20])
+               + (" …" if len(items) > 20 else ""))
+    for entry in data["history"]:
+        click.echo(f"  #{entry['seq']} {entry['at']} {entry['actor']} {entry['action']}")
+
+
+@nc.command("raise")
+@click.option("--title", required=True)
+@click.option("--severity", type=click.Choice(["major", "minor"]), required=True)
+@click.option("--description", default="")
+@click.option("--clause", help="ISO 9001 clause, e.g. 8.5.1.")
+@click.option("--procedure", "procedure_code")
+@click.option("--unit")
+@click.option("--evidence", multiple=True, metavar="KIND:REF", help="e.g. dossier:HS-0012 (repeatable).")
+@user_option
+@database_options
+@format_option
+def raise_command(title, severity, description, clause, procedure_code, unit, evidence, user, config_path,
+                  database_url, output_format) -> None:
+    """Raise a nonconformity by hand."""
+    from ..capa import raise_nc
+
+    config, db = open_db(config_path, database_url)
+    items = []
+    for item in evidence:
+        kind, sep, ref = item.partition(":")
+        if not sep or not kind or not ref:
+            raise click.BadParameter(f"'{item}' (expected KIND:REF)", param_hint="--evidence")
+        items.append((kind, ref, ""))
+    data = raise_nc(db, require_config(config), require_user(user), title=title, severity=severity,
+                    description=description, clause=clause, procedure_code=procedure_code, unit=unit,
+                    evidence=items)
+    print_json(data) if output_format == "json" else click.echo(_("Raised {code}").format(code=data["code"]))
+
+
+@nc.command("raise-from-check")
+@click.argument("check_dir", type=click.Path(file_okay=False))
+@click.option("--timezone", help="Zone of the months (default: the check's, else Asia/Ho_Chi_Minh).")
+@click.option("--min-severity", type=click.Choice(["minor", "major"]), default="minor", show_default=True)
+@click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="month", show_default=True,
+              help="Group findings by month, quarter or year of receipt.")
+@user_option
+@database_options
+@format_option
+def raise_from_check_command(check_dir, timezone, min_severity, period, user, config_path, database_url,
+                             output_format) -> None:
+    """Group a check's findings into NCs (rule × procedure × unit × period)."""
+    from ..capa import raise_from_check
+
+    config, db = open_db(config_path, database_url)
+    result = raise_from_check(db, require_config(config), require_user(user), check_dir,
+                              timezone=timezone, min_severity=min_severity, period=period)
+    if output_format == "json":
+        print_json(result)
+        return
+    click.echo(_("{findings} finding(s) in {groups} group(s): {raised} NC(s) raised, {extended} extended, "
+                 "{unchanged} unchanged").format(findings=result["findings"], groups=result["groups"],
+                                                 raised=len(result["raised"]), extended=len(result["extended"]),
+                                                 unchanged=result["unchanged"]))
+    _table(result["raised"], _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
+    if result["extended"]:
+        click.echo(_("New dossiers added to existing NCs:"))
+        _table(result["extended"], _columns("code", "state", "added_dossiers"))
+
+
+def _parse_action(text: str):
+    from ..capa import PlannedAction
+
+    parts = [part.strip() for part in text.split("|")]
+    if len(parts) != 3:
+        raise click.BadParameter(f"'{text}' (expected 'DESCRIPTION|OWNER|YYYY-MM-DD')", param_hint="--action")
+    try:
+        due = dt.date.fromisoformat(parts[2])
+    except ValueError:
+        raise click.BadParameter(f"'{parts[2]}' is not a date YYYY-MM-DD", param_hint="--action") from None
+    return PlannedAction(parts[0], parts[1], due)
+
+
+@nc.command("advance")
+@click.argument("code")
+@click.argument("step", type=click.Choice(["contain", "analyse", "plan", "approve", "implement", "verify"]))
+@click.option("--containment", help="contain: what was done at once.")
+@click.option("--why", "whys", multiple=True, help="analyse: one answer of the 5 whys (repeatable, in order).")
+@click.option("--cause", "causes", multiple=True, metavar="CATEGORY=TEXT",
+              help="analyse: a fishbone cause (people, methods, machines, materials, measurement, environment).")
+@click.option("--root-cause", help="analyse: the root cause.")
+@click.option("--action", "actions", multiple=True, metavar="DESCRIPTION|OWNER|YYYY-MM-DD",
+              help="plan: a corrective action (repeatable).")
+@click.option("--effective/--not-effective", default=None, help="verify: the verdict.")
+@click.option("--note", help="verify: the evidence of (in)effectiveness.")
+@click.option("--expect-version", type=int, help="Refuse if the NC changed since you read this version.")
+@user_option
+@database_options
+@format_option
+def advance_command(code, step, containment, whys, causes, root_cause, actions, effective, note, expect_version,
+                    user, config_path, database_url, output_format) -> None:
+    """Take the next workflow step of an NC."""
+    from ..capa import advance
+
+    fishbone: dict[str, list[str]] = {}
+    for cause in causes:
+        category, sep, text = cause.partition("=")
+        if not sep:
+            raise click.BadParameter(f"'{cause}' (expected CATEGORY=TEXT)", param_hint="--cause")
+        fishbone.setdefault(category.strip(), []).append(text)
+    config, db = open_db(config_path, database_url)
+    data = advance(db, require_config(config), require_user(user), code, step, expected_version=expect_version,
+                   containment=containment, cause_method="fishbone" if fishbone else None, whys=list(whys),
+                   fishbone=fishbone or None, root_cause=root_cause,
+                   actions=[_parse_action(a) for a in actions], effective=effective, note=note)
+    if output_format == "json":
+        print_json(data)
+    elif step == "approve":
+        click.echo(_("{code}: action plan approved by {user} (version {version})").format(
+            code=data["code"], user=data["plan_approved_by"], version=data["version"]))
+    else:
+        click.echo(_("{code} is now '{state}' (cycle {cycle}, version {version})").format(**data))
+
+
+@nc.command("action-done")
+@click.argument("code")
+@click.argument("number", type=int)
+@click.option("--note", default="")
+@click.option("--expect-version", type=int)
+@user_option
+@database_options
+@format_option
+def action_done_command(code, number, note, expect_version, user, config_path, database_url, output_format) -> None:
+    """Mark a corrective action done (its owner, a quality officer or a manager)."""
+    from ..capa import complete_action
+
+    config, db = open_db(config_path, database_url)
+    data = complete_action(db, require_config(config), require_user(user), code, number, note=note,
+                           expected_version=expect_version)
+    if output_format == "json":
+        print_json(data)
+    else:
+        click.echo(_("{code}: action {number} done").format(code=data["code"], number=number))
+
+
+@nc.command("overdue")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Reference day (default: today).")
+@database_options
+@format_option
+def overdue_command(today, config_path, database_url, output_format) -> None:
+    """Corrective actions past their due date and not done."""
+    from ..capa import overdue_actions
+
+    _config, db = open_db(config_path, database_url)
+    rows = overdue_actions(db, today.date() if today else None)
+    if output_format == "json":
+        print_json(rows)
+    else:
+        _table(rows, _columns("nc", "action", "owner", "due_date", "days_overdue", "description"))
+
+
+@nc.command("verify")
+@database_options
+@format_option
+def verify_command(config_path, database_url, output_format) -> None:
+    """Recompute the history chain and compare the register with it (exit 1 if broken)."""
+    from ..capa import verify_register
+
+    _config, db = open_db(config_path, database_url)
+    report = verify_register(db)
+    if output_format == "json":
+        print_json(report)
+    elif report["ok"]:
+        click.echo(_("History intact: {entries} entries, head #{seq} {hash}").format(
+            entries=report["entries"], seq=report["head_seq"], hash=report["head_hash"]))
+    if not report["ok"]:
+        lines = [f"#{p['seq']}: {p['reason']}" for p in report["problems"]]
+        lines += [m["reason"] for m in report["state_mismatches"]]
+        first = report["first_problem"]
+        head = (_("History broken: first entry that does not match is #{seq}").format(seq=first["seq"]) if first
+                else _("History intact but the register was changed outside it"))
+        raise QmsError("\n".join([head, *lines]))
+
+
+@nc.command("export")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="FILE.json (everything, with history), FILE.csv or FILE.xlsx.")
+@database_options
+@format_option
+def export_command(out_path, config_path, database_url, output_format) -> None:
+    """Write the register to a file."""
+    from ..capa.export import export_register
+
+    _config, db = open_db(config_path, database_url)
+    result = export_register(db, out_path)
+    if output_format == "json":
+        print_json(result)
+    else:
+        click.echo(_("Wrote {count} NC(s) and {entries} history entries to {path}").format(
+            count=result["nonconformities"], entries=result["history"], path=result["path"]))
