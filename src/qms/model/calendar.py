@@ -26,11 +26,21 @@ class Weekday(str, Enum):
     sun = "sun"
 
 
+def _clock_time(value):
+    # YAML 1.1 reads an unquoted 07:30 as the base-60 number 450; pydantic would then
+    # take it as 450 seconds. Refuse numbers so the mistake cannot pass silently.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError('write clock times in quotes, e.g. "07:30" (YAML reads an unquoted 07:30 as a number)')
+    return value
+
+
 class OfficeSession(StrictModel):
     """One block of office time in a day, e.g. 07:30–11:30."""
 
     start: dt.time
     end: dt.time
+
+    _clock_times = field_validator("start", "end", mode="before")(_clock_time)
 
     @model_validator(mode="after")
     def _start_before_end(self):
@@ -78,12 +88,29 @@ class UnitCalendarRule(StrictModel):
     saturday_receipt_counts: bool = False
 
 
+def _check_sessions(sessions: list[OfficeSession], where: str) -> None:
+    ordered = sorted(sessions, key=lambda session: session.start)
+    if ordered != list(sessions):
+        raise ValueError(f"{where}: sessions must be listed in time order")
+    for earlier, later in zip(ordered, ordered[1:]):
+        if later.start < earlier.end:
+            raise ValueError(f"{where}: sessions {earlier.start}-{earlier.end} and {later.start}-{later.end} overlap")
+
+
 class CalendarSettings(DocumentIssue):
+    """Weekdays with office hours are working days; the others (normally Saturday and
+    Sunday) are the weekend. Public holidays come from the `holidays` package for
+    `country` (empty: none, overrides only), corrected per year by `overrides`."""
+
     kind: Literal["calendar"] = "calendar"
     title: Text
     timezone: str = "Asia/Ho_Chi_Minh"
-    country: str = Field(default="VN", description="Country code for the holidays package")
+    country: str | None = Field(default="VN", description="Country code for the holidays package; null for none")
     office_hours: dict[Weekday, list[OfficeSession]] = Field(default_factory=_default_office_hours)
+    worked_weekend_hours: list[OfficeSession] | None = Field(
+        default=None,
+        description="Office hours on a weekend day worked in exchange for a day off; default: Monday's",
+    )
     saturday_receipt_hours: list[OfficeSession] = Field(default_factory=list)
     saturday_receipt_counts: bool = False
     units: dict[str, UnitCalendarRule] = Field(default_factory=dict)
@@ -92,6 +119,8 @@ class CalendarSettings(DocumentIssue):
         default=None, description="Default cut-off; a procedure may set its own"
     )
     overrides: list[YearOverride] = Field(default_factory=list)
+
+    _cutoff_clock = field_validator("receipt_cutoff", mode="before")(_clock_time)
 
     @field_validator("timezone")
     @classmethod
@@ -103,3 +132,26 @@ class CalendarSettings(DocumentIssue):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @model_validator(mode="after")
+    def _sessions_in_order(self):
+        if not any(self.office_hours.values()):
+            raise ValueError("office_hours: at least one weekday needs office hours")
+        for weekday, sessions in self.office_hours.items():
+            _check_sessions(sessions, f"office_hours.{weekday.value}")
+        _check_sessions(self.saturday_receipt_hours, "saturday_receipt_hours")
+        if self.worked_weekend_hours is not None:
+            if not self.worked_weekend_hours:
+                raise ValueError("worked_weekend_hours: give at least one session, or leave it out")
+            _check_sessions(self.worked_weekend_hours, "worked_weekend_hours")
+        years = [override.year for override in self.overrides]
+        repeated = sorted({year for year in years if years.count(year) > 1})
+        if repeated:
+            raise ValueError(f"overrides: more than one entry for year(s) {', '.join(map(str, repeated))}")
+        return self
+
+    def saturday_counts_for(self, unit: str | None) -> bool:
+        """Whether Saturday receipt time counts for this unit (its own rule, else the default)."""
+        if unit is not None and unit in self.units:
+            return self.units[unit].saturday_receipt_counts
+        return self.saturday_receipt_counts

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from ..i18n import _
 from .common import DocumentIssue, StrictModel, Text
 
 
@@ -23,7 +24,7 @@ class ChecklistItem(StrictModel):
     def _iso_9001_clause(cls, value: str) -> str:
         top = int(value.split(".")[0])
         if not 4 <= top <= 10:
-            raise ValueError("ISO 9001:2015 requirements are in clauses 4 to 10")
+            raise ValueError(_("ISO 9001:2015 requirements are in clauses 4 to 10"))
         return value
 
 
@@ -35,9 +36,24 @@ class Checklist(DocumentIssue):
     items: list[ChecklistItem] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique_item_ids(self):
-        ids = [item.id for item in self.items]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"duplicate item ids: {', '.join(duplicates)}")
+    def _unique_item_ids(self, info: ValidationInfo):
+        # Deferred by the library loader, which reports each duplicate at its line.
+        if not (info.context or {}).get("defer_cross_checks"):
+            problems = checklist_problems(self)
+            if problems:
+                raise ValueError("; ".join(message for _loc, message in problems))
         return self
+
+
+def checklist_problems(checklist: Checklist) -> list[tuple[tuple[str | int, ...], str]]:
+    """Item ids repeated within the checklist, each at the repeated item."""
+    problems = []
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(checklist.items):
+        if item.id in first_index:
+            problems.append(
+                (("items", index, "id"), _("item id {id!r} is already used by items[{first}]").format(id=item.id, first=first_index[item.id]))
+            )
+        else:
+            first_index[item.id] = index
+    return problems

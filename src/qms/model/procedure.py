@@ -12,8 +12,9 @@ import datetime as dt
 from enum import Enum
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
+from ..i18n import _
 from .common import DocumentIssue, StrictModel, Text
 
 # Statuses that end a dossier without the remaining steps (see DOMAIN.md).
@@ -73,6 +74,13 @@ class Definition(StrictModel):
     meaning: Text
 
 
+class Form(StrictModel):
+    """A row of Biểu mẫu: a form used or produced by the procedure."""
+
+    code: str = Field(min_length=1, description="e.g. 'BM-01' or 'Mẫu 01'")
+    name: Text
+
+
 class RetainedRecord(StrictModel):
     """A row of Hồ sơ cần lưu."""
 
@@ -100,26 +108,79 @@ class Procedure(DocumentIssue):
     steps: list[Step] = Field(min_length=1)
     loops: list[Loop] = Field(default_factory=list)
     terminal_outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_TERMINAL_OUTCOMES))
+    forms: list[Form] = Field(default_factory=list)
     records: list[RetainedRecord] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _steps_consistent(self):
-        ids = [step.id for step in self.steps]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"duplicate step ids: {', '.join(duplicates)}")
-        for index, loop in enumerate(self.loops):
-            for end in (loop.from_step, loop.to_step):
-                if end not in ids:
-                    raise ValueError(f"loops[{index}] points at step {end!r}, which the procedure does not have")
-        limit_hours = self.time_limit.in_working_hours()
-        shares = [step.allotted.in_working_hours() for step in self.steps if step.allotted]
-        if limit_hours is not None and shares and None not in shares and sum(shares) > limit_hours + 1e-9:
-            raise ValueError(
-                f"the steps' allotted times add up to {sum(shares) / 8:g} working days, "
-                f"more than the time limit of {limit_hours / 8:g} working days"
-            )
+    def _steps_consistent(self, info: ValidationInfo):
+        # The library loader asks to defer these checks (context `defer_cross_checks`)
+        # and runs `procedure_problems` itself, so that each problem is reported at
+        # its own line and field instead of once at the top of the file.
+        if not (info.context or {}).get("defer_cross_checks"):
+            problems = procedure_problems(self)
+            if problems:
+                raise ValueError("; ".join(f"{format_location(loc)}: {message}" for loc, message in problems))
         return self
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
+
+
+CANONICAL_OUTCOMES = ("refused", "withdrawn", "stopped")
+
+Location = tuple[str | int, ...]
+
+
+def format_location(location: Location) -> str:
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def procedure_problems(procedure: Procedure, working_day_hours: float = 8.0) -> list[tuple[Location, str]]:
+    """Cross-field problems of a procedure, each with the field path it is about.
+
+    Duplicate step ids, loops whose ends are not steps, terminal outcomes that are
+    neither a canonical end status nor a step, and allotted step times adding up to
+    more than the legal time limit.
+    """
+    problems: list[tuple[Location, str]] = []
+    ids = [step.id for step in procedure.steps]
+    first_index: dict[str, int] = {}
+    for index, step_id in enumerate(ids):
+        if step_id in first_index:
+            problems.append(
+                (("steps", index, "id"), _("step id {id!r} is already used by steps[{first}]").format(id=step_id, first=first_index[step_id]))
+            )
+        else:
+            first_index[step_id] = index
+    for index, loop in enumerate(procedure.loops):
+        for end in ("from_step", "to_step"):
+            target = getattr(loop, end)
+            if target not in first_index:
+                problems.append(
+                    (("loops", index, end), _("no step has the id {id!r}; steps are: {ids}").format(id=target, ids=", ".join(ids)))
+                )
+    for index, outcome in enumerate(procedure.terminal_outcomes):
+        if outcome not in CANONICAL_OUTCOMES and outcome not in first_index:
+            problems.append(
+                (
+                    ("terminal_outcomes", index),
+                    _("{outcome!r} is neither an end status ({statuses}) nor a step id").format(
+                        outcome=outcome, statuses=", ".join(CANONICAL_OUTCOMES)
+                    ),
+                )
+            )
+    limit_hours = procedure.time_limit.in_working_hours(working_day_hours)
+    shares = [step.allotted.in_working_hours(working_day_hours) for step in procedure.steps if step.allotted]
+    if limit_hours is not None and shares and None not in shares and sum(shares) > limit_hours + 1e-9:
+        problems.append(
+            (
+                ("time_limit",),
+                _("the steps' allotted times add up to {total:g} working hours, more than the time limit of {limit:g} working hours").format(
+                    total=sum(shares), limit=limit_hours
+                ),
+            )
+        )
+    return problems

@@ -12,6 +12,19 @@ from .check_output import Severity
 from .common import DocumentIssue, StrictModel, Text
 
 
+# The check rule ids agreed between qms.check (which owns the catalogue and its
+# default severities) and the rule sets that switch them on and off. A rule set
+# naming any other id is a typo and fails validation.
+KNOWN_RULE_IDS = (
+    "unknown_procedure", "no_issue_in_force", "missing_step", "unexpected_step",
+    "step_out_of_order", "repeated_step", "no_result_step", "step_overrun",
+    "step_due_exceeded", "finished_late", "appointment_beyond_limit",
+    "appointment_missing", "late_without_apology", "appointment_rescheduled_more_than_once",
+    "too_many_supplement_requests", "returned_before_approval", "event_after_return",
+    "open_overdue",
+)
+
+
 class ClassificationMethodId(str, Enum):
     appointment = "appointment"  # finish compared with the appointment date on the receipt
     working_time = "working_time"  # used working time (minus pauses) compared with the legal limit
@@ -36,3 +49,14 @@ class RuleSet(DocumentIssue):
         default=True, description="The portal's formula counts a dossier with more than one supplement request as late"
     )
     rules: dict[str, RuleSetting] = Field(default_factory=dict, description="Rule id -> on/off and severity")
+
+
+def ruleset_problems(ruleset: RuleSet) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rule ids that no check knows (a typo would otherwise switch nothing off)."""
+    from ..i18n import _
+
+    return [
+        (("rules", rule_id), _("unknown rule id; known rules are: {ids}").format(ids=", ".join(KNOWN_RULE_IDS)))
+        for rule_id in ruleset.rules
+        if rule_id not in KNOWN_RULE_IDS
+    ]

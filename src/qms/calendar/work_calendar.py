@@ -1,0 +1,470 @@
+"""`WorkCalendar`: the public face of the working-time arithmetic.
+
+Scalar methods take datetimes (aware in any zone, or naive = the calendar's zone)
+and return aware datetimes in the calendar's zone. Their `_array` twins take numpy
+datetime64 arrays of UTC instants (or polars Datetime series) and return
+datetime64[us] arrays of UTC instants; NaT in gives NaT (or NaN minutes) out.
+The two are computed differently (`scalar` walks days, `vectorised` uses tables)
+and held to identical results by the tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from ..errors import QmsError
+from ..i18n import _
+from ..model.calendar import CalendarSettings
+from . import scalar
+from .day_plans import (
+    HOLIDAY,
+    US_PER_DAY,
+    US_PER_HOUR,
+    US_PER_MINUTE,
+    WORKED_WEEKEND,
+    DayPlanner,
+    from_us,
+    to_us,
+)
+from .durations import check_amount
+from .holiday_days import HolidayBook
+from .settings_loading import load_calendar_settings, sample_calendar_path
+from .vectorised import DayTables, OutOfRange
+
+log = logging.getLogger(__name__)
+NAT = np.iinfo(np.int64).min
+_LAST_YEAR = 2200  # tables never grow beyond this: a calendar gone wrong, not a real need
+
+
+class HolidayDataMissing(UserWarning):
+    """Working time was computed for a year with no public-holiday data."""
+
+
+@dataclass(frozen=True)
+class WorkingTime:
+    """Counted time between two moments, in the units people read."""
+
+    minutes: float
+    working_day_hours: float
+
+    @property
+    def hours(self) -> float:
+        return self.minutes / 60
+
+    @property
+    def days(self) -> float:
+        """In working days of `working_day_hours` each (the nominal day of time limits)."""
+        return self.minutes / (60 * self.working_day_hours)
+
+
+@dataclass(frozen=True)
+class ShownDay:
+    """A line of `qms calendar show`: a day off or a worked weekend day."""
+
+    date: dt.date
+    kind: str  # "holiday" (on a working weekday), "holiday_on_weekend", "worked_weekend"
+    name: str
+
+
+class WorkCalendar:
+    def __init__(self, settings: CalendarSettings, *, _book: HolidayBook | None = None, _saturday_counts: bool | None = None):
+        self.settings = settings
+        self.zone = ZoneInfo(settings.timezone)
+        self._book = _book or HolidayBook(settings)
+        self.saturday_counts = settings.saturday_receipt_counts if _saturday_counts is None else _saturday_counts
+        self._planner = DayPlanner(settings, self._book, self.saturday_counts)
+        self._tables: DayTables | None = None
+        self._variants: dict[bool, WorkCalendar] = {self.saturday_counts: self}
+        self._years_used: set[int] = set()
+        self._warned: set[int] = set()
+
+    # ---- construction ---------------------------------------------------------------
+
+    @classmethod
+    def from_settings(cls, settings: CalendarSettings) -> WorkCalendar:
+        return cls(settings)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> WorkCalendar:
+        return cls(load_calendar_settings(path))
+
+    @classmethod
+    def sample(cls) -> WorkCalendar:
+        """The bundled sample calendar (Vietnamese public administration)."""
+        return cls.from_file(sample_calendar_path())
+
+    def for_unit(self, unit: str | None) -> WorkCalendar:
+        """The calendar as it applies to one unit (whether its Saturday receipt counts)."""
+        counts = self.settings.saturday_counts_for(unit)
+        if counts not in self._variants:
+            variant = WorkCalendar(self.settings, _book=self._book, _saturday_counts=counts)
+            variant._variants = self._variants
+            variant._years_used = self._years_used
+            variant._warned = self._warned
+            self._variants[counts] = variant
+        return self._variants[counts]
+
+    # ---- what the calendar rests on ---------------------------------------------------
+
+    @property
+    def holiday_source(self) -> str:
+        """Where the holiday data comes from, for manifests."""
+        return f"{self.settings.code} issue {self.settings.issue}; {self._book.describe()}"
+
+    @property
+    def years_without_holiday_data(self) -> list[int]:
+        """Years used so far in computations that have no public-holiday data."""
+        return sorted(year for year in self._years_used if not self._book.year(year).has_data)
+
+    def has_holiday_data(self, year: int) -> bool:
+        return self._book.year(year).has_data
+
+    def _note_years(self, first: int, last: int) -> None:
+        for year in range(first, last + 1):
+            if year in self._years_used:
+                continue
+            self._years_used.add(year)
+            if not self._book.year(year).has_data and year not in self._warned:
+                self._warned.add(year)
+                message = _(
+                    "no public-holiday data for {year} (neither the holidays package nor a complete override): "
+                    "every weekday of {year} is treated as a working day"
+                ).format(year=year)
+                warnings.warn(message, HolidayDataMissing, stacklevel=4)
+                log.warning(message)
+
+    def _note_instants(self, *instants: int) -> None:
+        years = [from_us(instant).astimezone(self.zone).year for instant in instants]
+        self._note_years(min(years), max(years))
+
+    # ---- scalar -----------------------------------------------------------------------
+
+    def instant(self, moment: dt.datetime) -> int:
+        """Microseconds since the epoch; a naive datetime is in the calendar's zone."""
+        if not isinstance(moment, dt.datetime):
+            raise QmsError(_("expected a date and time, got {value!r}").format(value=moment))
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            moment = moment.replace(tzinfo=self.zone)
+        return to_us(moment)
+
+    def local(self, instant: int) -> dt.datetime:
+        return from_us(instant).astimezone(self.zone)
+
+    def _cutoff_us(self, cutoff: dt.time | None | bool) -> int | None:
+        if cutoff is False:
+            return None
+        chosen = self.settings.receipt_cutoff if cutoff is None or cutoff is True else cutoff
+        if chosen is None:
+            return None
+        return (chosen.hour * 3600 + chosen.minute * 60 + chosen.second) * 1_000_000 + chosen.microsecond
+
+    def is_working_time(self, moment: dt.datetime, office_unit: str | None = None) -> bool:
+        calendar = self.for_unit(office_unit) if office_unit is not None else self
+        instant = self.instant(moment)
+        calendar._note_instants(instant)
+        return scalar.is_working_time(calendar._planner, instant)
+
+    def counting_start(self, received_at: dt.datetime, cutoff: dt.time | None | bool = None, unit: str | None = None) -> dt.datetime:
+        """When the clock starts for a dossier received at `received_at`.
+
+        `cutoff`: the procedure's cut-off time; None uses the calendar's default,
+        False means none. `unit`: the receiving unit (Saturday receipt rule).
+        """
+        calendar = self.for_unit(unit) if unit is not None else self
+        received = self.instant(received_at)
+        start = scalar.counting_start(calendar._planner, received, self._cutoff_us(cutoff))
+        calendar._note_instants(received, start)
+        return self.local(start)
+
+    def add(self, start: dt.datetime, amount: float, unit: str, office_unit: str | None = None) -> dt.datetime:
+        """`start` plus a duration: unit "working_days", "working_hours" or "calendar_days"."""
+        check_amount(amount, unit)
+        calendar = self.for_unit(office_unit) if office_unit is not None else self
+        begin = self.instant(start)
+        planner = calendar._planner
+        if unit == "working_hours":
+            result = scalar.add_working_us(planner, scalar.next_working_moment(planner, begin), _hours_us(amount))
+        elif unit == "working_days":
+            whole = math.floor(amount)
+            extra = round((amount - whole) * self.settings.working_day_hours * US_PER_HOUR)
+            result = scalar.add_working_days(planner, begin, whole, extra)
+        else:
+            result = scalar.add_calendar_days(planner, begin, round(amount * US_PER_DAY))
+        calendar._note_instants(begin, result)
+        return self.local(result)
+
+    def working_minutes_between(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        pauses: Iterable[tuple[dt.datetime | None, dt.datetime | None]] = (),
+        office_unit: str | None = None,
+    ) -> float:
+        """Counted minutes from `start` to `end` (negative if `end` is earlier), less
+        the counted time inside the pauses (overlaps counted once; a pause with a
+        missing end is ignored)."""
+        calendar = self.for_unit(office_unit) if office_unit is not None else self
+        begin, finish = self.instant(start), self.instant(end)
+        spans = [(self.instant(a), self.instant(b)) for a, b in pauses if a is not None and b is not None]
+        planner = calendar._planner
+        total = scalar.working_us_between(planner, begin, finish) - scalar.paused_us(planner, begin, finish, spans)
+        calendar._note_instants(begin, finish)
+        return total / US_PER_MINUTE
+
+    def working_time_between(self, start, end, pauses=(), office_unit: str | None = None) -> WorkingTime:
+        minutes = self.working_minutes_between(start, end, pauses, office_unit)
+        return WorkingTime(minutes, self.settings.working_day_hours)
+
+    def duration_minutes(self, amount: float, unit: str) -> float:
+        """A limit in counted minutes at the nominal day length (`working_day_hours`);
+        calendar days have no fixed working length and are refused."""
+        check_amount(amount, unit)
+        if unit == "calendar_days":
+            raise QmsError(_("a limit in calendar days has no fixed number of working minutes"))
+        hours = amount * self.settings.working_day_hours if unit == "working_days" else amount
+        return hours * 60
+
+    # ---- vectorised -----------------------------------------------------------------
+
+    def _table_for(self, low: int, high: int) -> DayTables:
+        if self._tables is not None and self._tables.covers(low - US_PER_DAY, high + US_PER_DAY):
+            return self._tables
+        first = from_us(low).astimezone(self.zone).year - 1
+        last = from_us(high).astimezone(self.zone).year + 1
+        if self._tables is not None:
+            first = min(first, self._tables.first_day.year)
+            last = max(last, self._tables.last_day.year)
+        return self._build_tables(first, last)
+
+    def _build_tables(self, first_year: int, last_year: int) -> DayTables:
+        if first_year < 1900 or last_year > _LAST_YEAR:
+            raise QmsError(_("calendar: instants outside the years 1900–{last} cannot be computed").format(last=_LAST_YEAR))
+        self._tables = DayTables(self._planner, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
+        return self._tables
+
+    def _run(self, compute, inputs: list[np.ndarray], gives_instants: bool = True):
+        """Run `compute(tables)` on NaT-free inputs, growing the tables until they reach."""
+        present = [values[values != NAT] for values in inputs]
+        present = [values for values in present if values.size]
+        if not present:
+            return None
+        low = min(int(values.min()) for values in present)
+        high = max(int(values.max()) for values in present)
+        tables = self._table_for(low, high)
+        while True:
+            try:
+                result = compute(tables)
+                break
+            except OutOfRange as problem:
+                first, last = tables.first_day.year, tables.last_day.year
+                span = max(2, (last - first) // 2)
+                if problem.direction > 0:
+                    last += span
+                else:
+                    first -= span
+                tables = self._build_tables(first, last)
+        valid_results = result[result != NAT] if gives_instants and result.dtype == np.int64 else None
+        if valid_results is not None and valid_results.size:
+            low, high = min(low, int(valid_results.min())), max(high, int(valid_results.max()))
+        self._note_instants(low, high)
+        return result
+
+    def _split_by_variant(self, office_unit, size: int, compute_one) -> np.ndarray:
+        """Apply `compute_one(calendar, rows)` per Saturday-rule variant of the units."""
+        if office_unit is None or isinstance(office_unit, str):
+            calendar = self.for_unit(office_unit) if office_unit is not None else self
+            return compute_one(calendar, slice(None))
+        base = self.for_unit(None)
+        default_counts = self.settings.saturday_receipt_counts
+        differ = [name for name, rule in self.settings.units.items() if rule.saturday_receipt_counts != default_counts]
+        if not self.settings.saturday_receipt_hours or not differ:
+            return compute_one(base, slice(None))
+        import polars as pl
+
+        units = pl.Series("unit", office_unit, dtype=pl.Utf8)
+        if len(units) != size:
+            raise QmsError(_("office_unit has {got} values for {expected} instants").format(got=len(units), expected=size))
+        other = units.is_in(differ).fill_null(False).to_numpy()
+        result = compute_one(base, ~other)
+        if other.any():
+            result[other] = compute_one(self.for_unit(differ[0]), other)
+        return result
+
+    def is_working_time_array(self, instants, office_unit=None) -> np.ndarray:
+        values = as_instants(instants)
+
+        def compute(calendar: WorkCalendar, rows):
+            part = values[rows]
+            safe = np.where(part == NAT, _first_valid(part), part)
+            outcome = calendar._run(lambda tables: tables.is_working(safe), [part], gives_instants=False)
+            return np.zeros(part.shape, dtype=bool) if outcome is None else outcome & (part != NAT)
+
+        return self._split_by_variant(office_unit, len(values), compute)
+
+    def counting_start_array(self, received_at, cutoff: dt.time | None | bool = None, unit=None) -> np.ndarray:
+        values = as_instants(received_at)
+        cutoff_us = self._cutoff_us(cutoff)
+
+        def compute(calendar: WorkCalendar, rows):
+            part = values[rows]
+            safe = np.where(part == NAT, _first_valid(part), part)
+            outcome = calendar._run(lambda tables: tables.counting_start(safe, cutoff_us), [part])
+            return _with_nat(outcome, part == NAT)
+
+        return _as_datetimes(self._split_by_variant(unit, len(values), compute))
+
+    def add_array(self, start, amount, unit: str, office_unit=None) -> np.ndarray:
+        """Vectorised `add`; `amount` is a number or an array (NaN gives NaT)."""
+        values = as_instants(start)
+        amounts = np.broadcast_to(np.asarray(amount, dtype=np.float64), values.shape)
+        check_amount(0.0, unit)
+        bad = amounts[~np.isnan(amounts) & ~((amounts >= 0) & np.isfinite(amounts))]
+        if bad.size:
+            check_amount(float(bad[0]), unit)
+        day_us = self.settings.working_day_hours * US_PER_HOUR
+
+        def compute(calendar: WorkCalendar, rows):
+            part, how_much = values[rows], amounts[rows]
+            missing = (part == NAT) | np.isnan(how_much)
+            safe = np.where(missing, _first_valid(np.where(missing, NAT, part)), part)
+            how_much = np.where(missing, 0.0, how_much)
+            if unit == "working_hours":
+                extra = np.rint(how_much * US_PER_HOUR).astype(np.int64)
+                operation = lambda tables: tables.add_working(tables.next_working(safe, tables.day_of(safe)), extra)
+            elif unit == "working_days":
+                whole = np.floor(how_much)
+                extra = np.rint((how_much - whole) * day_us).astype(np.int64)
+                whole = whole.astype(np.int64)
+                operation = lambda tables: tables.add_working_days(safe, whole, extra)
+            else:
+                shift = np.rint(how_much * US_PER_DAY).astype(np.int64)
+                operation = lambda tables: tables.add_calendar_days(safe, shift)
+            outcome = calendar._run(operation, [np.where(missing, NAT, part)])
+            return _with_nat(outcome, missing)
+
+        return _as_datetimes(self._split_by_variant(office_unit, len(values), compute))
+
+    def working_minutes_between_array(
+        self, start, end, pauses: Sequence[tuple[object, object]] = (), office_unit=None
+    ) -> np.ndarray:
+        """Vectorised `working_minutes_between`: float minutes, NaN where an end is NaT.
+        `pauses`: pairs of arrays (pause start, pause end) aligned with the rows,
+        e.g. one pair per supplement request; NaT in a pair means no such pause."""
+        begins, finishes = as_instants(start), as_instants(end)
+        if begins.shape != finishes.shape:
+            raise QmsError(_("start and end arrays differ in length"))
+        spans = [(as_instants(a), as_instants(b)) for a, b in pauses]
+
+        def compute(calendar: WorkCalendar, rows):
+            first, last = begins[rows], finishes[rows]
+            missing = (first == NAT) | (last == NAT)
+            anchor = _first_valid(np.where(missing, NAT, first))
+            safe_first = np.where(missing, anchor, first)
+            safe_last = np.where(missing, anchor, last)
+            row_spans = [(np.where(missing, NAT, a[rows]), np.where(missing, NAT, b[rows])) for a, b in spans]
+
+            def operation(tables: DayTables):
+                return tables.between(safe_first, safe_last) - tables.paused(safe_first, safe_last, row_spans)
+
+            outcome = calendar._run(
+                operation,
+                [np.where(missing, NAT, first), np.where(missing, NAT, last)] + [v for span in row_spans for v in span],
+                gives_instants=False,
+            )
+            if outcome is None:
+                return np.full(first.shape, np.nan)
+            minutes = outcome / US_PER_MINUTE
+            minutes[missing] = np.nan
+            return minutes
+
+        return self._split_by_variant(office_unit, len(begins), compute)
+
+    # ---- inspection -------------------------------------------------------------------
+
+    def show(self, year: int, language: str = "vi") -> tuple[list[ShownDay], dict[str, int]]:
+        """Days off and worked weekend days of `year`, and counts for the year."""
+        holidays = self._book.year(year)
+        self._note_years(year, year)
+        shown = []
+        for day in sorted(set(holidays.days_off) | set(holidays.worked_days)):
+            plan = self._planner.plan(day)
+            name = (holidays.days_off.get(day) or holidays.worked_days[day]).in_language(language)
+            if plan.kind == HOLIDAY:
+                regular = _is_regular_weekday(self.settings, day)
+                shown.append(ShownDay(day, "holiday" if regular else "holiday_on_weekend", name))
+            else:
+                shown.append(ShownDay(day, "worked_weekend" if plan.kind == WORKED_WEEKEND else "working", name))
+        days = [dt.date(year, 1, 1) + dt.timedelta(days=i) for i in range((dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days)]
+        plans = [self._planner.plan(day) for day in days]
+        counts = {
+            "working_days": sum(plan.full_working_day for plan in plans),
+            "holidays_on_working_weekdays": sum(1 for item in shown if item.kind == "holiday"),
+            "worked_weekend_days": sum(1 for item in shown if item.kind == "worked_weekend"),
+            "working_minutes": sum(end - start for plan in plans for start, end in plan.sessions) // US_PER_MINUTE,
+        }
+        return shown, counts
+
+
+def _is_regular_weekday(settings: CalendarSettings, day: dt.date) -> bool:
+    from .day_plans import WEEKDAYS
+
+    return bool(settings.office_hours.get(WEEKDAYS[day.weekday()]))
+
+
+def _hours_us(amount: float) -> int:
+    return round(amount * US_PER_HOUR)
+
+
+def as_instants(values) -> np.ndarray:
+    """UTC instants as int64 microseconds (NaT = int64 min) from numpy datetime64,
+    a polars Datetime series (any zone; naive = UTC), or a list of aware datetimes."""
+    try:
+        import polars as pl
+
+        if isinstance(values, pl.Series):
+            if not isinstance(values.dtype, pl.Datetime):
+                raise QmsError(_("expected a Datetime column, got {dtype}").format(dtype=values.dtype))
+            if values.dtype.time_zone is not None:
+                values = values.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            values = values.dt.cast_time_unit("us").to_numpy()
+    except ImportError:  # pragma: no cover - polars is a dependency
+        pass
+    array = np.asarray(values)
+    if array.dtype == object:
+        array = np.array(
+            [np.datetime64("NaT") if item is None else np.datetime64(to_us(_aware_utc(item)), "us") for item in array],
+            dtype="datetime64[us]",
+        )
+    if not np.issubdtype(array.dtype, np.datetime64):
+        raise QmsError(_("expected datetime64 instants, got {dtype}").format(dtype=array.dtype))
+    return np.ascontiguousarray(array.astype("datetime64[us]")).view(np.int64).reshape(-1)
+
+
+def _aware_utc(item: dt.datetime) -> dt.datetime:
+    if item.tzinfo is None:
+        raise QmsError(_("a list of datetimes for an array operation must be timezone-aware"))
+    return item
+
+
+def _first_valid(values: np.ndarray) -> int:
+    valid = values[values != NAT]
+    return int(valid[0]) if valid.size else 0
+
+
+def _with_nat(outcome, missing: np.ndarray) -> np.ndarray:
+    if outcome is None:
+        return np.full(missing.shape, NAT, dtype=np.int64)
+    return np.where(missing, NAT, outcome)
+
+
+def _as_datetimes(values: np.ndarray) -> np.ndarray:
+    return values.astype(np.int64).view("datetime64[us]")

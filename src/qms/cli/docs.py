@@ -1,0 +1,182 @@
+"""`qms docs …`: validate, list, show, diff, approve and export schemas of the
+process-document library. Thin: each command calls `qms.library`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+import yaml
+
+from ..errors import QmsError, ValidationFailed
+from ..i18n import _
+
+library_option = click.option(
+    "--library",
+    "library_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="QMS_LIBRARY",
+    default=None,
+    help="Library folder (default: the workspace's docs_dir, else the bundled sample).",
+)
+date_type = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.group()
+def docs() -> None:
+    """Process documents: procedures, checklists, rule sets, calendars."""
+
+
+@docs.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def validate(directory: Path | None) -> None:
+    """Validate every document of the library in DIRECTORY (default: workspace or sample)."""
+    from ..library import validate_library
+
+    library, problems = validate_library(directory)
+    if problems:
+        raise ValidationFailed(
+            [str(p) for p in problems], summary=_("the process-document library has {count} problem(s):").format(count=len(problems))
+        )
+    assert library is not None
+    counts = {kind: len(library.documents(kind)) for kind in ("procedure", "ruleset", "checklist", "calendar")}
+    click.echo(
+        _("{root}: {total} document issues valid ({procedure} procedures, {ruleset} rule sets, {checklist} checklists, {calendar} calendars)").format(
+            root=library.root, total=sum(counts.values()), **counts
+        )
+    )
+
+
+@docs.command("list")
+@click.option("--at", type=date_type, default=None, help="Only the issues in force on this date (YYYY-MM-DD).")
+@click.option("--kind", type=click.Choice(["procedure", "ruleset", "checklist", "calendar"]), default=None)
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@library_option
+def list_(at: dt.datetime | None, kind: str | None, output_format: str, library_path: Path | None) -> None:
+    """List document issues."""
+    from ..library import load_library
+    from ..library.render import text
+
+    library = load_library(library_path)
+    rows = []
+    for document in library.documents(kind):
+        if at is not None and not (document.status.value != "draft" and document.in_force_on(at.date())):
+            continue
+        loaded = library.loaded(document)
+        rows.append(
+            {
+                "kind": loaded.kind,
+                "code": document.code,
+                "issue": document.issue,
+                "status": document.status.value,
+                "effective_from": document.effective_from.isoformat(),
+                "effective_to": document.effective_to.isoformat() if document.effective_to else None,
+                "title": text(getattr(document, "title", None)),
+                "path": str(loaded.path),
+            }
+        )
+    if output_format == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    columns = [("kind", _("Kind")), ("code", _("Code")), ("issue", _("Issue")), ("status", _("Status")),
+               ("effective_from", _("From")), ("effective_to", _("To")), ("title", _("Title"))]
+    click.echo(_table(rows, columns))
+
+
+def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
+    cells = [[label for _key, label in columns]] + [["" if row[key] is None else str(row[key]) for key, _label in columns] for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    out = []
+    for index, line in enumerate(cells):
+        out.append("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+        if index == 0:
+            out.append("  ".join("-" * width for width in widths))
+    return "\n".join(out)
+
+
+@docs.command()
+@click.argument("code")
+@click.option("--issue", type=int, default=None, help="Issue number.")
+@click.option("--at", type=date_type, default=None, help="The issue in force on this date.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True)
+@library_option
+def show(code: str, issue: int | None, at: dt.datetime | None, output_format: str, library_path: Path | None) -> None:
+    """Show one issue of a document (default: the current approved one, else the latest)."""
+    from ..library import load_library
+    from ..library.render import render_text
+
+    if issue is not None and at is not None:
+        raise click.UsageError(_("give either --issue or --at, not both"))
+    library = load_library(library_path)
+    kind = library.kind_of(code)
+    if issue is not None:
+        document = library.issue(code, issue)
+    elif at is not None:
+        document = library.in_force(kind, code, at.date())
+    else:
+        issues = library.issues(code)
+        document = next((d for d in reversed(issues) if d.status.value == "approved"), issues[-1])
+    if output_format == "json":
+        click.echo(json.dumps(document.model_dump(mode="json", exclude_none=True), ensure_ascii=False, indent=2))
+    elif output_format == "yaml":
+        click.echo(yaml.safe_dump(document.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False), nl=False)
+    else:
+        path, _line = library.source_of(document)
+        click.echo(render_text(document))
+        click.echo(f"{_('File')}: {path}")
+
+
+@docs.command()
+@click.argument("code")
+@click.argument("issue_a", type=int)
+@click.argument("issue_b", type=int)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@library_option
+def diff(code: str, issue_a: int, issue_b: int, output_format: str, library_path: Path | None) -> None:
+    """Field-level differences from ISSUE_A to ISSUE_B of document CODE."""
+    from ..library import load_library
+    from ..library.diff import diff_documents
+
+    library = load_library(library_path)
+    changes = diff_documents(library.issue(code, issue_a), library.issue(code, issue_b))
+    if output_format == "json":
+        click.echo(json.dumps([c.as_dict() for c in changes], ensure_ascii=False, indent=2))
+        return
+    click.echo(_("{code}: issue {a} → issue {b}, {n} change(s)").format(code=code, a=issue_a, b=issue_b, n=len(changes)))
+    for change in changes:
+        click.echo(str(change))
+
+
+@docs.command()
+@click.argument("code")
+@click.option("--issue", type=int, required=True, help="Issue number to approve.")
+@click.option("--by", "by", required=True, help="Name of the person approving.")
+@click.option("--title", default=None, help="Their position, e.g. 'Giám đốc'.")
+@click.option("--date", "on", type=date_type, default=None, help="Approval date (default: today).")
+@library_option
+def approve(code: str, issue: int, by: str, title: str | None, on: dt.datetime | None, library_path: Path | None) -> None:
+    """Approve a draft issue: record who and its content hash; retire the issue it supersedes."""
+    from ..library.approve import approve as approve_issue
+
+    result = approve_issue(code, issue, by, path=library_path, title=title, on=on.date() if on else None)
+    click.echo(_("{code} issue {issue} approved: {path} (content_sha256 {digest})").format(
+        code=result.code, issue=result.issue, path=result.path, digest=result.content_sha256))
+    if result.superseded_issue is not None:
+        click.echo(_("issue {issue} marked obsolete, in force until {day}: {path}").format(
+            issue=result.superseded_issue, day=result.superseded_effective_to, path=result.superseded_path))
+
+
+@docs.command()
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+def schema(outdir: Path) -> None:
+    """Write a JSON Schema per document kind (and qms.yaml) into OUTDIR, for editors."""
+    from ..library.schema import write_schemas
+
+    try:
+        written = write_schemas(outdir)
+    except OSError as error:
+        raise QmsError(_("cannot write to {path}: {error}").format(path=outdir, error=error.strerror)) from None
+    for path in written:
+        click.echo(str(path))

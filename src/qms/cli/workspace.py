@@ -1,0 +1,22 @@
+"""`qms init DIR`: a new workspace with a configuration file and the sample library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..i18n import _
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing qms.yaml and sample library.")
+def init(directory: Path, force: bool) -> None:
+    """Create a workspace in DIRECTORY: qms.yaml and a copy of the sample library."""
+    from ..workspace import init_workspace
+
+    workspace = init_workspace(directory, force=force)
+    click.echo(_("workspace created: {path}").format(path=workspace.config_path))
+    click.echo(_("process documents: {path}").format(path=workspace.docs_dir))
+    click.echo(_("next: edit qms.yaml, then run `qms docs validate` inside {path}").format(path=workspace.root))

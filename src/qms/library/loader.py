@@ -1,0 +1,305 @@
+"""From a folder of YAML files to validated document issues, with every problem
+located at file:line: field.path.
+
+Each file is one issue of one document and says what it is with `kind:`
+(procedure, ruleset, checklist, calendar); the loader dispatches on that, not
+on the folder, so a file can live anywhere under the library folder. Checks run
+in three layers, and all problems of all layers are collected:
+
+1. the file itself: readable, UTF-8, YAML, a mapping, a known kind;
+2. the model: types, required and unknown fields (pydantic), then the model's
+   cross-field checks (loops, allotted times, duplicate ids) at their own lines;
+3. the library: duplicate issues, codes used by two kinds, file names that
+   contradict the issue number, approval hashes, effective-date ranges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from pydantic import BaseModel, ValidationError
+
+from ..i18n import _
+from ..model.calendar import CalendarSettings
+from ..model.checklist import Checklist, checklist_problems
+from ..model.common import DocumentIssue, DocumentStatus
+from ..model.procedure import Procedure, procedure_problems
+from ..model.ruleset import RuleSet, ruleset_problems
+from .hashing import content_hash
+from .yaml_source import Located, Path_, SourceDocument, YamlProblem, format_path, read_yaml
+
+KIND_MODELS: dict[str, type[DocumentIssue]] = {
+    "procedure": Procedure,
+    "ruleset": RuleSet,
+    "checklist": Checklist,
+    "calendar": CalendarSettings,
+}
+CROSS_CHECKS: dict[str, Callable[[Any], list[tuple[Path_, str]]]] = {
+    "procedure": procedure_problems,
+    "ruleset": ruleset_problems,
+    "checklist": checklist_problems,
+}
+YAML_SUFFIXES = (".yaml", ".yml")
+ISSUE_FILE_NAME = re.compile(r"^issue-(\d+)$")
+# Approved and obsolete issues were both approved once: they are the ones dossiers
+# are judged by, and their content is frozen.
+CONTROLLED = (DocumentStatus.approved, DocumentStatus.obsolete)
+
+
+@dataclass
+class LoadedDocument:
+    kind: str
+    document: DocumentIssue
+    source: SourceDocument
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+    def at(self, location: Path_, message: str) -> Located:
+        return Located(self.source.path, self.source.line_of(location), format_path(location), message)
+
+
+def library_files(root: Path) -> list[Path]:
+    """YAML files under `root`, skipping hidden and underscore folders/files."""
+    found = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part.startswith((".", "_")) for part in relative.parts):
+            continue
+        if path.suffix.lower() in YAML_SUFFIXES and path.is_file():
+            found.append(path)
+    return found
+
+
+def read_document(path: Path, display_path: Path | None = None) -> tuple[LoadedDocument | None, list[Located]]:
+    """Read and validate one document file (layers 1 and 2)."""
+    shown = display_path or path
+    try:
+        source = read_yaml(path)
+    except YamlProblem as problem:
+        return None, [Located(shown, p.line, p.field, p.message) for p in problem.located]
+    source.path = shown
+    kind = source.data.get("kind")
+    if kind is None:
+        return None, [
+            Located(shown, 1, "kind", _("missing: say which kind of document this is ({kinds})").format(kinds=", ".join(KIND_MODELS)))
+        ]
+    if kind not in KIND_MODELS:
+        return None, [
+            Located(shown, source.line_of(("kind",)), "kind", _("unknown kind {kind!r}; use one of: {kinds}").format(kind=kind, kinds=", ".join(KIND_MODELS)))
+        ]
+    model = KIND_MODELS[kind]
+    try:
+        document = model.model_validate(source.data, context={"defer_cross_checks": True})
+    except ValidationError as error:
+        return None, located_validation_errors(error, source, model)
+    loaded = LoadedDocument(kind=kind, document=document, source=source)
+    problems = [loaded.at(location, message) for location, message in CROSS_CHECKS.get(kind, lambda _d: [])(document)]
+    return loaded, problems
+
+
+# Model-level validators of the shared envelope report with an empty location;
+# these are the fields their messages are about.
+_MODEL_LEVEL_FIELDS = {"effective_to is before effective_from": ("effective_to",)}
+
+
+def located_validation_errors(error: ValidationError, source: SourceDocument, model: type[BaseModel]) -> list[Located]:
+    """pydantic's errors as located messages, in file order."""
+    located = []
+    for item in error.errors(include_url=False):
+        location = _data_location(item["loc"], source)
+        kind = item["type"]
+        if kind == "missing":
+            message = _("required field is missing")
+        elif kind == "extra_forbidden":
+            message = _("unknown field (a typo?)")
+            allowed = _allowed_fields(model, location[:-1])
+            close = difflib.get_close_matches(str(location[-1]), allowed, n=1) if allowed else []
+            if close:
+                message += " " + _("did you mean {name!r}?").format(name=close[0])
+        elif kind == "value_error":
+            message = str(item.get("ctx", {}).get("error", item["msg"]))
+            for text, field in _MODEL_LEVEL_FIELDS.items():
+                if not location and text in message:
+                    location = field
+        else:
+            message = item["msg"]
+            value = item.get("input")
+            if isinstance(value, (str, int, float, bool, dt.date, dt.time)) or value is None:
+                message += " " + _("(got {value!r})").format(value=value)
+        located.append(Located(source.path, source.line_of(location), format_path(location), message))
+    return sorted(located, key=lambda p: p.line)
+
+
+def _data_location(loc: tuple, source: SourceDocument) -> Path_:
+    """pydantic's loc minus the union/validator tags it inserts, matched to the data."""
+    location: list[str | int] = []
+    for index, part in enumerate(loc):
+        candidate = tuple(location) + (part,)
+        if candidate in source.lines or index == len(loc) - 1:
+            location.append(part)
+        elif isinstance(part, str) and tuple(location) + (str(part),) in source.lines:
+            location.append(str(part))
+    return tuple(location)
+
+
+def _allowed_fields(model: type[BaseModel], location: Path_) -> list[str]:
+    """Field names of the (nested) model found at `location`, for 'did you mean'."""
+    current: Any = model
+    for part in location:
+        current = _unwrap(current, part)
+        if current is None:
+            return []
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+
+
+def _unwrap(annotation: Any, part: str | int) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(str(part))
+        return _first_model_or_container(field.annotation) if field else None
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is list and args:
+        return _first_model_or_container(args[0])
+    if origin is dict and len(args) == 2:
+        return _first_model_or_container(args[1])
+    return None
+
+
+def _first_model_or_container(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if arg is not type(None):
+                return _first_model_or_container(arg)
+    return annotation
+
+
+def scan_library(root: Path) -> tuple[list[LoadedDocument], list[Located]]:
+    """Every document under `root` and every problem found (layers 1–3)."""
+    root = Path(root)
+    documents: list[LoadedDocument] = []
+    problems: list[Located] = []
+    for path in library_files(root):
+        loaded, found = read_document(path)
+        problems.extend(found)
+        if loaded is not None:
+            documents.append(loaded)
+    problems.extend(library_problems(documents))
+    return documents, sorted(problems, key=lambda p: (str(p.path), p.line))
+
+
+def library_problems(documents: list[LoadedDocument]) -> list[Located]:
+    """Layer 3: problems between files and of the approval record."""
+    problems: list[Located] = []
+    seen_issue: dict[tuple[str, str, int], LoadedDocument] = {}
+    kind_of_code: dict[str, LoadedDocument] = {}
+    unique: list[LoadedDocument] = []
+    for loaded in documents:
+        doc = loaded.document
+        name = ISSUE_FILE_NAME.match(loaded.path.stem)
+        if name and int(name.group(1)) != doc.issue:
+            problems.append(
+                loaded.at(("issue",), _("the file is named for issue {named} but says issue {issue}").format(named=name.group(1), issue=doc.issue))
+            )
+        earlier_kind = kind_of_code.setdefault(doc.code, loaded)
+        if earlier_kind.kind != loaded.kind:
+            problems.append(
+                loaded.at(("code",), _("code {code!r} is already used by a {kind} in {path}").format(code=doc.code, kind=earlier_kind.kind, path=earlier_kind.path))
+            )
+            continue
+        key = (loaded.kind, doc.code, doc.issue)
+        if key in seen_issue:
+            problems.append(
+                loaded.at(("issue",), _("issue {issue} of {code} is also defined in {path}").format(issue=doc.issue, code=doc.code, path=seen_issue[key].path))
+            )
+            continue
+        seen_issue[key] = loaded
+        unique.append(loaded)
+        problems.extend(approval_problems(loaded))
+    by_code: dict[tuple[str, str], list[LoadedDocument]] = {}
+    for loaded in unique:
+        by_code.setdefault((loaded.kind, loaded.document.code), []).append(loaded)
+    for issues in by_code.values():
+        problems.extend(range_problems(issues))
+    return problems
+
+
+def approval_problems(loaded: LoadedDocument) -> list[Located]:
+    doc = loaded.document
+    if doc.status not in CONTROLLED:
+        return []
+    problems = []
+    if doc.approved_by is None:
+        problems.append(loaded.at(("approved_by",), _("an {status} issue must name who approved it").format(status=doc.status.value)))
+    if doc.content_sha256 is None:
+        problems.append(
+            loaded.at(("status",), _("the issue is {status} but has no content_sha256; approve it with `qms docs approve`").format(status=doc.status.value))
+        )
+    else:
+        actual = content_hash(doc)
+        if actual != doc.content_sha256:
+            problems.append(
+                loaded.at(
+                    ("content_sha256",),
+                    _("the content changed after approval (recorded {recorded}…, now {actual}…); an approved issue is frozen: prepare a new issue instead").format(
+                        recorded=doc.content_sha256[:12], actual=actual[:12]
+                    ),
+                )
+            )
+    if doc.status is DocumentStatus.obsolete and doc.effective_to is None:
+        problems.append(loaded.at(("effective_to",), _("an obsolete issue needs effective_to, its last day in force")))
+    return problems
+
+
+def range_problems(issues: list[LoadedDocument]) -> list[Located]:
+    """Approved issues of one document: one at a time, no overlaps, no gaps."""
+    problems = []
+    approved = [loaded for loaded in issues if loaded.document.status is DocumentStatus.approved]
+    for extra in sorted(approved, key=lambda l: l.document.issue)[:-1]:
+        later = max(approved, key=lambda l: l.document.issue)
+        problems.append(
+            extra.at(
+                ("status",),
+                _("issues {a} and {b} are both approved; only the current issue may be, mark issue {a} obsolete").format(
+                    a=extra.document.issue, b=later.document.issue
+                ),
+            )
+        )
+    controlled = sorted((l for l in issues if l.document.status in CONTROLLED), key=lambda l: (l.document.effective_from, l.document.issue))
+    for before, after in zip(controlled, controlled[1:]):
+        a, b = before.document, after.document
+        if a.effective_to is None or a.effective_to >= b.effective_from:
+            until = a.effective_to.isoformat() if a.effective_to else _("open-ended")
+            problems.append(
+                after.at(
+                    ("effective_from",),
+                    _("issues {a} and {b} are both in force on {day}: issue {a} runs {start} to {until}").format(
+                        a=a.issue, b=b.issue, day=b.effective_from.isoformat(), start=a.effective_from.isoformat(), until=until
+                    ),
+                )
+            )
+        elif a.effective_to + dt.timedelta(days=1) < b.effective_from:
+            problems.append(
+                after.at(
+                    ("effective_from",),
+                    _("no issue is in force from {start} to {end}: issue {a} ends {a_end}, issue {b} starts {b_start}").format(
+                        start=(a.effective_to + dt.timedelta(days=1)).isoformat(),
+                        end=(b.effective_from - dt.timedelta(days=1)).isoformat(),
+                        a=a.issue, a_end=a.effective_to.isoformat(), b=b.issue, b_start=b.effective_from.isoformat(),
+                    ),
+                )
+            )
+        if b.issue < a.issue:
+            problems.append(
+                after.at(("issue",), _("issue {b} takes effect after issue {a}; issue numbers must grow with the dates").format(a=a.issue, b=b.issue))
+            )
+    return problems
