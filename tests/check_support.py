@@ -4,6 +4,7 @@ real `qms.calendar` is importable), small procedures and a log builder."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import numpy as np
 import polars as pl
@@ -99,6 +100,7 @@ class FixedCalendar:
         return self._back(self.add_array(self._arr(start), amount, unit))
 
 
+@functools.lru_cache(maxsize=None)
 def make_calendar():
     try:
         from qms.calendar import WorkCalendar  # noqa: F401

@@ -69,7 +69,7 @@ def assert_same(events, docs, as_of):
 AS_OF = dt.datetime(2024, 3, 20, 3, 0, tzinfo=dt.timezone.utc)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(dossier, min_size=1, max_size=12), st.sampled_from(["appointment", "working_time"]),
        st.sampled_from([0.0, 1.0]), st.sampled_from([None, dt.time(15, 0)]))
 def test_engine_equals_reference_on_random_logs(dossiers, method, lead, cutoff):

@@ -109,9 +109,11 @@ def procedure_issue_table(docs: CheckDocuments) -> pl.DataFrame:
             "allowed_s": limit_seconds(p.time_limit.amount, unit, hours),
             "calendar_clock": unit == "calendar_days",
             "cutoff": cutoff.strftime("%H:%M:%S") if cutoff else None,
+            "has_approval_step": any(step.approval for step in p.steps),
         })
     schema = {"procedure_code": pl.Utf8, "procedure_issue": pl.Int64, "field": pl.Utf8, "limit_amount": pl.Float64,
-              "limit_unit": pl.Utf8, "allowed_s": pl.Int64, "calendar_clock": pl.Boolean, "cutoff": pl.Utf8}
+              "limit_unit": pl.Utf8, "allowed_s": pl.Int64, "calendar_clock": pl.Boolean, "cutoff": pl.Utf8,
+              "has_approval_step": pl.Boolean}
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -325,6 +327,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         pl.col("pause_s").sum().alias("paused_open"),
         pl.col("return_at").first(),
         pl.col("at").filter(pl.col("approval").fill_null(False)).min().alias("approval_at"),
+        (pl.col("is_terminal") | pl.col("step").is_in(["refused", "withdrawn", "stopped"])).any().alias("has_terminal"),
     )
     dossiers = dossiers.join(times, on=D, how="left").with_columns(
         pl.when(pl.col("finished_at").is_not_null()).then(pl.col("clock_at_finish")).otherwise(pl.col("clock_open"))
@@ -385,6 +388,7 @@ def _classify(dossiers: pl.DataFrame, as_of_lit: pl.Expr, tz: str, hours: float)
         .otherwise(pl.lit("early"))
     )
     appointment_method = pl.col("method") == ClassificationMethodId.appointment.value
+    late_by_method = pl.when(appointment_method).then(fin > appt).otherwise(used > allowed)
     finished_status = (
         pl.when(pl.col("supplement_counts_late") & (pl.col("supplement_requests") > pl.col("max_supplement_requests")))
         .then(pl.lit("late"))
@@ -410,6 +414,7 @@ def _classify(dossiers: pl.DataFrame, as_of_lit: pl.Expr, tz: str, hours: float)
     )
     return dossiers.with_columns(
         status.alias("status"),
+        late_by_method.fill_null(False).alias("late_by_method"),
         pl.col("finish_rank").replace_strict(FINISH_KIND_NAMES, default=None, return_dtype=pl.Utf8).alias("finish_kind"),
     )
 
@@ -442,62 +447,64 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
         none, pl.col("rule_day").dt.strftime(DATE_FORMAT))
 
     judged = ev.filter(pl.col("procedure_issue").is_not_null())
-    in_scope = judged.filter(~pl.col("after_return"))
     is_step = pl.col("idx").is_not_null()
 
     # steps the procedure does not have
-    add(in_scope.filter(~is_step & ~step.is_in(list(CANONICAL_STATUSES)) & ~pl.col("is_terminal")),
+    add(judged.filter(~is_step & ~step.is_in(list(CANONICAL_STATUSES)) & ~pl.col("is_terminal")),
         "unexpected_step", step, pl.col("unit"), none, step)
 
-    # order and repetition, within segments started by a declared loop
-    seq = in_scope.filter(is_step & ~pl.col("is_terminal")).with_columns(step.shift(1).over(D).alias("prev_step"))
+    # order (against the previous step event) and repetition (within a loop segment)
+    seq = judged.filter(is_step & ~pl.col("is_terminal")).with_columns(
+        step.shift(1).over(D).alias("prev_step"), pl.col("idx").shift(1).over(D).alias("prev_idx"))
     seq = seq.join(loop_table(docs), on=["procedure_code", "procedure_issue", "prev_step", "step"], how="left")
     seq = seq.sort([D, "at", "seq"]).with_columns(pl.col("is_loop").fill_null(False).cum_sum().over(D).alias("segment"))
-    seq = seq.with_columns(
-        pl.col("idx").cum_max().shift(1).over([D, "segment"]).alias("high_water"),
-        pl.int_range(pl.len()).over([D, "segment", "step"]).alias("occurrence"),
-    )
-    repeated = (pl.col("occurrence") > 0) & ~pl.col("repeatable")
-    add(seq.filter(repeated), "repeated_step", step, pl.col("unit"), pl.lit("1"),
-        (pl.col("occurrence") + 1).cast(pl.Utf8))
-    add(seq.filter((pl.col("occurrence") == 0) & (pl.col("idx") < pl.col("high_water"))), "step_out_of_order",
-        step, pl.col("unit"), none, step)
+    seq = seq.with_columns(pl.int_range(pl.len()).over([D, "segment", "step"]).alias("occurrence"))
+    add(seq.filter((pl.col("occurrence") > 0) & ~pl.col("repeatable")), "repeated_step", step, pl.col("unit"),
+        pl.lit("1"), (pl.col("occurrence") + 1).cast(pl.Utf8))
+    add(seq.filter((pl.col("idx") < pl.col("prev_idx")) & ~pl.col("is_loop").fill_null(False)), "step_out_of_order",
+        step, pl.col("unit"), pl.col("prev_step"), step)
 
-    # time taken by each step since the previous procedure step
-    timed = in_scope.with_columns(
-        pl.when(is_step).then(pl.col("clock_s")).otherwise(None).shift(1).forward_fill().over(D)
-        .fill_null(0).alias("previous_step_clock"),
-    ).filter(is_step & pl.col("allotted_s").is_not_null())
+    # working time each step took since the previous step event (pauses excluded)
+    timed = judged.filter(is_step).with_columns(
+        pl.col("clock_s").shift(1).over(D).alias("previous_step_clock"),
+    ).filter(pl.col("allotted_s").is_not_null() & pl.col("previous_step_clock").is_not_null())
     timed = timed.with_columns((pl.col("clock_s") - pl.col("previous_step_clock")).alias("step_s"))
     add(timed.filter(pl.col("step_s") > pl.col("allotted_s")), "step_overrun", step, pl.col("step_unit"),
         _fmt_minutes(pl.col("allotted_s")), _fmt_minutes(pl.col("step_s")))
 
     if carries.get("step_due_at"):
-        add(in_scope.filter(pl.col("at") > pl.col("step_due_at")), "step_due_exceeded", step, pl.col("unit"),
+        add(judged.filter(pl.col("at") > pl.col("step_due_at")), "step_due_exceeded", step, pl.col("unit"),
             _fmt_time(pl.col("step_due_at"), tz), _fmt_time(pl.col("at"), tz))
 
     add(judged.filter(pl.col("after_return")), "event_after_return", step, pl.col("unit"),
         _fmt_time(pl.col("return_at"), tz), _fmt_time(pl.col("at"), tz))
 
-    # required steps of dossiers whose result was returned
-    returned = d.filter(pl.col("procedure_issue").is_not_null() & pl.col("return_at").is_not_null())
-    required = step_table(docs).filter(~pl.col("optional") & ~pl.col("terminal"))
-    expected_steps = returned.select(D, "procedure_code", "procedure_issue").join(
-        required, on=["procedure_code", "procedure_issue"], how="inner")
+    # required steps never recorded, though the dossier went past them
+    reached = judged.group_by(D).agg(
+        pl.col("idx").max().alias("furthest_idx"),
+        ((step == "processed") | pl.col("is_result")).any().alias("went_to_end"),
+    )
+    required = step_table(docs).filter(~pl.col("optional") & ~pl.col("terminal") & ~pl.col("result"))
+    expected_steps = d.filter(pl.col("procedure_issue").is_not_null()).select(
+        D, "procedure_code", "procedure_issue").join(required, on=["procedure_code", "procedure_issue"], how="inner")
+    expected_steps = expected_steps.join(reached, on=D, how="inner").filter(
+        pl.col("went_to_end") | (pl.col("furthest_idx") > pl.col("idx")))
     present = judged.select(D, "step").unique()
     missing = expected_steps.join(present, on=[D, "step"], how="anti")
     add(missing, "missing_step", step, pl.col("step_unit"), step, none)
 
     # dossier-level rules
     issued = d.filter(pl.col("procedure_issue").is_not_null())
-    add(issued.filter((pl.col("finish_rank") == 1) & pl.col("return_at").is_null()), "no_result_step", none,
-        pl.col("unit"), none, pl.lit("processed"))
-    add(issued.filter(pl.col("return_at") < pl.col("approval_at")), "returned_before_approval", none, pl.col("unit"),
+    add(issued.filter((pl.col("finish_rank") == 1) & pl.col("return_at").is_null() & ~pl.col("has_terminal")),
+        "no_result_step", none, pl.col("unit"), none, pl.lit("processed"))
+    add(issued.filter(pl.col("has_approval_step") & pl.col("return_at").is_not_null()
+                      & ~(pl.col("approval_at") < pl.col("return_at")).fill_null(False)),
+        "returned_before_approval", none, pl.col("unit"),
         _fmt_time(pl.col("approval_at"), tz), _fmt_time(pl.col("return_at"), tz))
     by_appointment = pl.col("method") == ClassificationMethodId.appointment.value
     expected_limit = pl.when(by_appointment).then(_fmt_time(pl.col("appointment_at"), tz)) \
         .otherwise(_fmt_minutes(pl.col("allowed_s")))
-    add(issued.filter(pl.col("status") == "late"), "finished_late", none, pl.col("unit"), expected_limit,
+    add(issued.filter((pl.col("status") == "late") & pl.col("late_by_method")), "finished_late", none, pl.col("unit"), expected_limit,
         pl.when(by_appointment).then(_fmt_time(pl.col("finished_at"), tz)).otherwise(_fmt_minutes(pl.col("used_s"))))
     add(issued.filter(pl.col("status") == "open_overdue"), "open_overdue", none, pl.col("unit"), expected_limit,
         pl.when(by_appointment).then(_fmt_time(pl.col("as_of_at"), tz)).otherwise(_fmt_minutes(pl.col("used_s"))))
@@ -545,7 +552,8 @@ def _finish_findings(findings: pl.DataFrame, dossiers: pl.DataFrame, docs: Check
 
 
 def sort_findings(findings: pl.DataFrame) -> pl.DataFrame:
-    return findings.sort(["dossier_id", "rule", "step", "expected", "actual"], nulls_last=False)
+    keys = ["dossier_id", "rule", "step", "expected", "actual", "unit", "severity", "clause", "procedure_code", "message"]
+    return findings.sort(keys, nulls_last=False)
 
 
 def _dossier_output(dossiers: pl.DataFrame) -> pl.DataFrame:

@@ -238,48 +238,42 @@ def judge_dossier(dossier_id: str, events: list[Event], docs: CheckDocuments, as
     row.update(status=status, not_assessable_reason=reason)
 
     # --- rules over the events -------------------------------------------------------
-    in_scope = [(i, e) for i, e in enumerate(events) if not (return_at is not None and e.at > return_at)]
-    for _, e in in_scope:
+    for e in events:
         if e.step not in steps and e.step not in CANONICAL_STATUSES and e.step not in terminal:
             finding("unexpected_step", step=e.step, unit_=e.unit, actual=e.step)
 
-    # order and repetition: a declared loop starts the sequence again
-    seen: set[str] = set()
-    high_water = None
+    # Order: each step event against the step event before it (a declared loop may
+    # go back). Repetition: a non-repeatable step seen again since the last loop.
+    step_events = [(i, e) for i, e in enumerate(events) if e.step in steps and e.step not in terminal]
+    seen: dict[str, int] = {}
     previous = None
-    for _, e in in_scope:
-        if e.step not in steps or e.step in terminal:
-            continue
+    for _, e in step_events:
         index, step_def = steps[e.step]
-        if previous is not None and (previous, e.step) in loops:
-            seen, high_water = set(), None
-        if e.step in seen:
-            if not step_def.repeatable:
-                occurrence = sum(1 for _, x in in_scope_segment(in_scope, e, steps, terminal, loops) if x.step == e.step)
-                finding("repeated_step", step=e.step, unit_=e.unit, expected="1", actual=str(occurrence))
-        elif high_water is not None and index < high_water:
-            finding("step_out_of_order", step=e.step, unit_=e.unit, actual=e.step)
-        seen.add(e.step)
-        high_water = index if high_water is None else max(high_water, index)
-        previous = e.step
+        looped = previous is not None and (previous.step, e.step) in loops
+        if looped:
+            seen = {}
+        seen[e.step] = seen.get(e.step, 0) + 1
+        if seen[e.step] > 1 and not step_def.repeatable:
+            finding("repeated_step", step=e.step, unit_=e.unit, expected="1", actual=str(seen[e.step]))
+        if previous is not None and index < steps[previous.step][0] and not looped:
+            finding("step_out_of_order", step=e.step, unit_=e.unit, expected=previous.step, actual=e.step)
+        previous = e
 
-    # time each step took since the previous procedure step (pauses excluded)
+    # working time each step took since the previous step event (pauses excluded)
     if start is not None:
-        previous_clock = 0
-        for position, e in in_scope:
-            if e.step not in steps:
-                continue
+        timed = [(i, e) for i, e in enumerate(events) if e.step in steps]
+        for (before, _), (position, e) in zip(timed, timed[1:]):
             step_def = steps[e.step][1]
-            if step_def.allotted is not None:
-                allotted = limit_seconds(step_def.allotted.amount, step_def.allotted.unit.value, hours)
-                took = clock_at[position] - previous_clock
-                if took > allotted:
-                    finding("step_overrun", step=e.step, unit_=step_def.unit, expected=minutes_text(allotted),
-                            actual=minutes_text(took))
-            previous_clock = clock_at[position]
+            if step_def.allotted is None:
+                continue
+            allotted = limit_seconds(step_def.allotted.amount, step_def.allotted.unit.value, hours)
+            took = clock_at[position] - clock_at[before]
+            if took > allotted:
+                finding("step_overrun", step=e.step, unit_=step_def.unit, expected=minutes_text(allotted),
+                        actual=minutes_text(took))
 
     if carries.get("step_due_at"):
-        for _, e in in_scope:
+        for e in events:
             if e.step_due_at is not None and e.at > e.step_due_at:
                 finding("step_due_exceeded", step=e.step, unit_=e.unit, expected=local_text(e.step_due_at, tz),
                         actual=local_text(e.at, tz))
@@ -289,19 +283,32 @@ def judge_dossier(dossier_id: str, events: list[Event], docs: CheckDocuments, as
             if e.at > return_at:
                 finding("event_after_return", step=e.step, unit_=e.unit, expected=local_text(return_at, tz),
                         actual=local_text(e.at, tz))
-        recorded = {e.step for e in events}
-        for s in procedure.steps:
-            if not s.optional and s.id not in terminal and s.id not in recorded:
-                finding("missing_step", step=s.id, unit_=s.unit, expected=s.id)
 
-    if finish_rank == 1 and return_at is None:
+    # A required step is missing only when the dossier went past it: a later step,
+    # `processed` or a result was recorded. (A missing result is `no_result_step`.)
+    recorded = {e.step for e in events}
+    furthest = max((steps[e.step][0] for e in events if e.step in steps), default=None)
+    went_to_end = any(e.step == "processed" or is_result(e) for e in events)
+    for index, s in enumerate(procedure.steps):
+        if s.optional or s.result or s.id in terminal or s.id in recorded:
+            continue
+        if went_to_end or (furthest is not None and furthest > index):
+            finding("missing_step", step=s.id, unit_=s.unit, expected=s.id)
+
+    ended_by_outcome = any(e.step in terminal or e.step in ("refused", "withdrawn", "stopped") for e in events)
+    if finish_rank == 1 and return_at is None and not ended_by_outcome:
         finding("no_result_step", actual="processed")
     approval_at = min((e.at for e in events if e.step in steps and steps[e.step][1].approval), default=None)
-    if return_at is not None and approval_at is not None and return_at < approval_at:
+    has_approval_step = any(s.approval for s in procedure.steps)
+    if has_approval_step and return_at is not None and not (approval_at is not None and approval_at < return_at):
         finding("returned_before_approval", expected=local_text(approval_at, tz), actual=local_text(return_at, tz))
 
     by_appointment = method == ClassificationMethodId.appointment.value
-    if status == "late":
+    # Late by the method's own comparison; a dossier late only because the rule set
+    # counts repeated supplement requests as late gets too_many_supplement_requests.
+    late_by_method = finished_at is not None and appointment is not None and (
+        finished_at > appointment if by_appointment else used is not None and used > allowed_s)
+    if status == "late" and late_by_method:
         finding("finished_late",
                 expected=local_text(appointment, tz) if by_appointment else minutes_text(allowed_s),
                 actual=local_text(finished_at, tz) if by_appointment else minutes_text(used))
@@ -329,21 +336,6 @@ def judge_dossier(dossier_id: str, events: list[Event], docs: CheckDocuments, as
             finding("late_without_apology", expected=local_text(appointment, tz),
                     actual=local_text(apologies[0], tz) if apologies else None)
     return Judgement(row, found)
-
-
-def in_scope_segment(in_scope, current, steps, terminal, loops):
-    """The procedure-step events of the loop segment holding `current`, up to it."""
-    segment, previous = [], None
-    for position, e in in_scope:
-        if e.step not in steps or e.step in terminal:
-            continue
-        if previous is not None and (previous, e.step) in loops:
-            segment = []
-        segment.append((position, e))
-        previous = e.step
-        if e is current:
-            break
-    return segment
 
 
 def reference_tables(events, docs: CheckDocuments, as_of: dt.datetime, language: str = "vi"):
