@@ -1,0 +1,147 @@
+"""`qms log …`: validate, convert and describe dossier logs (thin over qms.ingest)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..i18n import _
+
+_PROFILE_HELP = "Profile: a shipped name (canonical, receipt, motcua) or a YAML file; default: detected for canonical logs."
+
+
+def _known_procedure_codes() -> set[str] | None:
+    """Codes of the procedures in the library, once the library exists (the unknown-
+    procedure-code finding is skipped without it)."""
+    if importlib.util.find_spec("qms.library") is None:
+        return None
+    library = importlib.import_module("qms.library")
+    finder = getattr(library, "known_procedure_codes", None)
+    if finder is None:
+        return None
+    try:
+        return set(finder())
+    except Exception:  # no workspace or library yet: the finding is simply not checked
+        return None
+
+
+@contextlib.contextmanager
+def _progress(stages: int):
+    """A stage-by-stage bar on a terminal; silent otherwise (pipes, tests)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=stages, file=sys.stderr, label=_("Reading log"), show_pos=True) as bar:
+        def step(stage: str) -> None:
+            bar.label = stage
+            bar.update(1)
+
+        yield step
+
+
+def _print_report(report, output_format: str) -> None:
+    if output_format == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(_("Log: {path} (format {format}, profile {profile})").format(
+        path=report.path, format=report.format, profile=report.profile))
+    click.echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
+        read=report.rows_read, accepted=report.rows_accepted, rejected=report.rows_rejected))
+    for reason, count in report.rejected_by_reason.items():
+        click.echo(f"  {_('rejected')} {reason}: {count}")
+    if report.rejects_path:
+        click.echo(_("Rejected rows written to {path}").format(path=report.rejects_path))
+    click.echo(_("Data-quality findings (dossiers affected):"))
+    for kind, count in report.findings_by_kind.items():
+        click.echo(f"  {kind}: {count}")
+    if "unknown_procedure_code" not in report.findings_by_kind:
+        click.echo("  " + _("unknown_procedure_code: not checked (no procedure library)"))
+    if report.output_path:
+        click.echo(_("Events written to {path}").format(path=report.output_path))
+
+
+def _write_findings(report, target: str | None) -> None:
+    if target:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        report.findings.write_csv(target, include_bom=True)
+        click.echo(_("Data-quality findings written to {path}").format(path=target))
+
+
+@click.group()
+def log() -> None:
+    """Dossier logs: validate, convert to canonical events, describe."""
+
+
+@log.command()
+@click.argument("log_file", metavar="LOG", type=click.Path(dir_okay=False))
+@click.option("--profile", "-p", help=_PROFILE_HELP)
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Write rejected rows (row, reason, raw row) to this CSV or Parquet file.")
+@click.option("--findings", type=click.Path(dir_okay=False), help="Write the data-quality findings (one row per dossier and kind) to this CSV file.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate(log_file, profile, rejects, findings, output_format):
+    """Check every row of LOG against a profile; exit 1 if any row is rejected."""
+    from ..ingest import validate_log
+
+    with _progress(3) as step:
+        report = validate_log(log_file, profile, rejects=rejects,
+                              known_procedure_codes=_known_procedure_codes(), progress=step)
+    _print_report(report, output_format)
+    _write_findings(report, findings)
+    if report.rows_rejected:
+        sys.exit(1)
+
+
+@log.command()
+@click.argument("log_file", metavar="LOG", type=click.Path(dir_okay=False))
+@click.option("--profile", "-p", help=_PROFILE_HELP)
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Canonical events file (.parquet; .csv and .jsonl also work).")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Rejected rows file; default <out>.rejects.csv when any row is rejected.")
+@click.option("--findings", type=click.Path(dir_okay=False), help="Write the data-quality findings to this CSV file.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def convert(log_file, profile, out, rejects, findings, output_format):
+    """Write LOG's accepted events as canonical Parquet; rejected rows go to a rejects file."""
+    from ..ingest import convert_log
+
+    with _progress(5) as step:
+        report = convert_log(log_file, out, profile, rejects=rejects,
+                             known_procedure_codes=_known_procedure_codes(), progress=step)
+    _print_report(report, output_format)
+    _write_findings(report, findings)
+
+
+@log.command()
+@click.argument("log_file", metavar="LOG", type=click.Path(dir_okay=False))
+@click.option("--profile", "-p", help=_PROFILE_HELP)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def stats(log_file, profile, output_format):
+    """Dossiers, events, date range, procedures, units and channels of LOG."""
+    from ..ingest import log_stats
+
+    with _progress(3) as step:
+        result = log_stats(log_file, profile, progress=step)
+    if output_format == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(_("Log: {path} (format {format}, profile {profile})").format(
+        path=result["path"], format=result["format"], profile=result["profile"]))
+    click.echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
+        read=result["rows_read"], accepted=result["rows_accepted"], rejected=result["rows_rejected"]))
+    click.echo(_("Dossiers: {dossiers}, events: {events}").format(dossiers=result["dossiers"], events=result["events"]))
+    if result.get("first_event_at"):
+        click.echo(_("Events from {first} to {last} (UTC)").format(first=result["first_event_at"], last=result["last_event_at"]))
+    for key, title in (("procedures", _("Procedures (dossiers)")), ("channels", _("Channels (dossiers)")),
+                       ("units", _("Units (events)")), ("steps", _("Steps (events)"))):
+        if key not in result:
+            continue
+        items = list(result[key].items())
+        click.echo(f"{title}: {len(items)}")
+        for name, count in items[:15]:
+            click.echo(f"  {name or '—'}: {count}")
+        if len(items) > 15:
+            click.echo("  " + _("… and {more} more").format(more=len(items) - 15))

@@ -1,0 +1,318 @@
+"""The ingest Python API: validate, convert, read and describe a dossier log.
+
+Every function reads the log once into a staged, parsed Parquet file (streaming),
+then derives the accepted events, the rejects and the counts from it. The counts
+always reconcile: rows read = rows accepted + rows rejected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import QmsError
+from ..i18n import _
+from ..model.check_output import DataQuality
+from ..model.profile import LogProfile
+from .csv_reader import first_ragged_line
+from .mapping import REASON, Mapped, map_to_canonical
+from .profiles import detect_profile, load_profile
+from .quality import count_by_kind, quality_findings
+from .readers import open_source
+from .schema import QUALITY_KINDS, REJECT_REASONS
+from .source import RawSource
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class IngestReport:
+    path: str
+    profile: str
+    format: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    rejected_by_reason: dict[str, int]
+    findings: pl.DataFrame
+    findings_by_kind: dict[str, int]
+    row_label: str = "line"
+    notes: list[str] = field(default_factory=list)
+    rejects_path: str | None = None
+    output_path: str | None = None
+
+    @property
+    def reconciled(self) -> bool:
+        return self.rows_read == self.rows_accepted + self.rows_rejected
+
+    def data_quality(self) -> DataQuality:
+        return DataQuality(
+            rows_read=self.rows_read,
+            rows_accepted=self.rows_accepted,
+            rows_rejected=self.rows_rejected,
+            rejected_by_reason=self.rejected_by_reason,
+            findings_by_kind=self.findings_by_kind,
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "profile": self.profile,
+            "format": self.format,
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted,
+            "rows_rejected": self.rows_rejected,
+            "rejected_by_reason": self.rejected_by_reason,
+            "findings_by_kind": self.findings_by_kind,
+            "rejects_path": self.rejects_path,
+            "output_path": self.output_path,
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class ReadResult:
+    events: pl.DataFrame  # accepted events, canonical schema
+    report: IngestReport
+
+
+@dataclass
+class _Session:
+    raw: RawSource
+    profile: LogProfile
+    mapped: Mapped
+    parsed: pl.LazyFrame  # staged: source columns + parsed fields + reason
+    counts: dict[str | None, int]
+    staging: Path
+
+    def accepted(self) -> pl.LazyFrame:
+        return Mapped(self.parsed, self.mapped.fields, self.mapped.unmapped, self.mapped.source_columns).accepted()
+
+    def rejected(self) -> pl.LazyFrame:
+        return Mapped(self.parsed, self.mapped.fields, self.mapped.unmapped, self.mapped.source_columns).rejected()
+
+
+def resolve_profile(path: Path, profile: str | Path | LogProfile | None) -> LogProfile:
+    if profile is not None:
+        return load_profile(profile)
+    columns = peek_columns(Path(path))
+    found = detect_profile(columns) if columns else None
+    if found is None:
+        # let the reader say what is wrong with the file itself (empty, binary, broken)
+        canonical = load_profile("canonical")
+        with tempfile.TemporaryDirectory(prefix="qms-probe-") as folder:
+            open_source(Path(path), canonical, Path(folder))
+        raise QmsError(
+            _("{path}: not a canonical log and no --profile given; its columns are {columns}").format(
+                path=path, columns=", ".join(repr(c) for c in columns[:20]) or "?"
+            )
+        )
+    return found
+
+
+def peek_columns(path: Path) -> list[str]:
+    """Column names of a log without reading it all (empty if unknown)."""
+    from .canonical_probe import probe_columns
+
+    return probe_columns(path)
+
+
+@contextlib.contextmanager
+def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iterator[_Session]:
+    path = Path(path)
+    tell = progress or (lambda stage: None)
+    with tempfile.TemporaryDirectory(prefix="qms-ingest-") as folder:
+        staging = Path(folder)
+        tell(_("reading"))
+        raw = open_source(path, profile, staging)
+        if raw.format in ("csv", "jsonl"):
+            # parse the text once; every later pass reads columns from Parquet
+            staged_raw = staging / "source.parquet"
+            _run_polars(raw, lambda: raw.frame.sink_parquet(staged_raw))
+            raw.frame = pl.scan_parquet(staged_raw)
+        mapped = _run_mapping(raw, profile)
+        staged = staging / "parsed.parquet"
+        tell(_("parsing"))
+        _run_polars(raw, lambda: mapped.frame.sink_parquet(staged))
+        parsed = pl.scan_parquet(staged)
+        counts = dict(parsed.group_by(REASON).len().collect(engine="streaming").iter_rows())
+        total = sum(counts.values())
+        if total == 0:
+            raise QmsError(_("{path}: the log has a header but no data rows").format(path=path))
+        yield _Session(raw, profile, mapped, parsed, counts, staging)
+
+
+def _run_mapping(raw: RawSource, profile: LogProfile) -> Mapped:
+    result: list[Mapped] = []
+    _run_polars(raw, lambda: result.append(map_to_canonical(raw, profile)))
+    return result[0]
+
+
+def _run_polars(raw: RawSource, action: Callable[[], object]) -> None:
+    try:
+        action()
+    except QmsError:
+        raise
+    except (pl.exceptions.PolarsError, OSError) as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if raw.format == "csv" and "more fields than defined" in str(error):
+            ragged = first_ragged_line(raw.path, raw.delimiter or ",")
+            if ragged:
+                line, fields, header = ragged
+                raise QmsError(
+                    _("{path}:{line}: {fields} fields where the header has {header} (wrong delimiter, or a value with an unquoted delimiter?)").format(
+                        path=raw.path, line=line, fields=fields, header=header
+                    )
+                ) from None
+        if raw.format == "jsonl":
+            bad = first_bad_json_line(raw.path)
+            if bad:
+                raise QmsError(_("{path}:{line}: not valid JSON: {error}").format(
+                    path=raw.path, line=bad[0], error=bad[1])) from None
+        raise QmsError(_("{path}: cannot be read: {error}").format(path=raw.path, error=message)) from None
+
+
+def first_bad_json_line(path: Path) -> tuple[int, str] | None:
+    """(line, problem) of the first line that is not a JSON object; explains a failure only."""
+    import json
+
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as error:
+                return number, error.msg
+            if not isinstance(value, dict):
+                return number, "not an object"
+    return None
+
+
+def _report(session: _Session, findings: pl.DataFrame, checked: Iterable[str], **paths) -> IngestReport:
+    rejected = {reason: count for reason, count in session.counts.items() if reason is not None}
+    by_reason = {reason: rejected[reason] for reason in (*REJECT_REASONS, *sorted(rejected)) if reason in rejected}
+    accepted = session.counts.get(None, 0)
+    kinds = count_by_kind(findings)
+    return IngestReport(
+        path=str(session.raw.path),
+        profile=session.profile.profile,
+        format=session.raw.format,
+        rows_read=accepted + sum(rejected.values()),
+        rows_accepted=accepted,
+        rows_rejected=sum(rejected.values()),
+        rejected_by_reason=by_reason,
+        findings=findings,
+        findings_by_kind={k: v for k, v in kinds.items() if k in set(checked)},
+        row_label=session.raw.row_label,
+        notes=list(session.raw.notes),
+        **paths,
+    )
+
+
+def _write(frame: pl.LazyFrame, target: Path, raw: RawSource, *, bom: bool = False) -> None:
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    suffix = target.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        _run_polars(raw, lambda: frame.sink_parquet(target))
+    elif suffix == ".csv":
+        _run_polars(raw, lambda: frame.sink_csv(target, include_bom=bom))
+    elif suffix in (".jsonl", ".ndjson"):
+        _run_polars(raw, lambda: frame.sink_ndjson(target))
+    else:
+        raise QmsError(_("{path}: write .parquet, .csv or .jsonl").format(path=target))
+
+
+def _findings(session: _Session, events: pl.LazyFrame, known: Iterable[str] | None) -> tuple[pl.DataFrame, list[str]]:
+    checked = [k for k in QUALITY_KINDS if k != "unknown_procedure_code" or known is not None]
+    if session.counts.get(None, 0) == 0:
+        from .quality import _empty
+
+        return _empty(), checked
+    return quality_findings(events, session.profile.dossier_level_fields(), known), checked
+
+
+def validate_log(
+    path: str | Path,
+    profile: str | Path | LogProfile | None = None,
+    rejects: str | Path | None = None,
+    known_procedure_codes: Iterable[str] | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Read a log through a profile and account for every row; write nothing but
+    the rejects file (when asked)."""
+    path = Path(path)
+    chosen = resolve_profile(path, profile)
+    with _session(path, chosen, progress) as session:
+        rejects_path = None
+        if rejects is not None:
+            (progress or (lambda s: None))(_("writing rejects"))
+            _write(session.rejected(), Path(rejects), session.raw, bom=True)
+            rejects_path = str(rejects)
+        (progress or (lambda s: None))(_("data-quality checks"))
+        findings, checked = _findings(session, session.accepted(), known_procedure_codes)
+        return _report(session, findings, checked, rejects_path=rejects_path)
+
+
+def convert_log(
+    path: str | Path,
+    out: str | Path,
+    profile: str | Path | LogProfile | None = None,
+    rejects: str | Path | None = None,
+    known_procedure_codes: Iterable[str] | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Write the accepted events as canonical Parquet (or CSV/JSON Lines by suffix).
+
+    Rejected rows go to `rejects`, by default `<out>.rejects.csv` beside the output
+    whenever there are any: nothing is dropped without a trace."""
+    path, out = Path(path), Path(out)
+    if out.resolve() == path.resolve():
+        raise QmsError(_("{path}: the output would overwrite the input").format(path=out))
+    chosen = resolve_profile(path, profile)
+    tell = progress or (lambda s: None)
+    with _session(path, chosen, progress) as session:
+        tell(_("writing events"))
+        _write(session.accepted(), out, session.raw)
+        rejects_path = None
+        if rejects is not None or any(reason is not None for reason in session.counts):
+            target = Path(rejects) if rejects is not None else out.with_name(out.stem + ".rejects.csv")
+            tell(_("writing rejects"))
+            _write(session.rejected(), target, session.raw, bom=True)
+            rejects_path = str(target)
+        tell(_("data-quality checks"))
+        findings, checked = _findings(session, pl.scan_parquet(out) if out.suffix.lower() in (".parquet", ".pq") else session.accepted(), known_procedure_codes)
+        return _report(session, findings, checked, rejects_path=rejects_path, output_path=str(out))
+
+
+def read_log(
+    path: str | Path,
+    profile: str | Path | LogProfile | None = None,
+    known_procedure_codes: Iterable[str] | None = None,
+    progress: Progress | None = None,
+) -> ReadResult:
+    """The accepted events in memory, with the report (rejects are counted, not written)."""
+    path = Path(path)
+    chosen = resolve_profile(path, profile)
+    with _session(path, chosen, progress) as session:
+        events = session.accepted().collect()
+        findings, checked = _findings(session, events.lazy(), known_procedure_codes)
+        return ReadResult(events, _report(session, findings, checked))
+
+
+def scan_events(path: str | Path, profile: str | Path | LogProfile | None = None) -> pl.LazyFrame:
+    """Canonical events as a lazy frame: a canonical Parquet file (what `convert`
+    writes) is scanned directly; anything else is read through its profile."""
+    path = Path(path)
+    if profile is None and path.suffix.lower() in (".parquet", ".pq"):
+        from .canonical_probe import is_canonical_parquet
+
+        if is_canonical_parquet(path):
+            return pl.scan_parquet(path)
+    return read_log(path, profile).events.lazy()
