@@ -1,27 +1,33 @@
 """Working-time arithmetic over numpy arrays of instants, with no per-element Python.
 
-For a range of local dates `DayTables` holds one row per day: local midnight as
-an instant, the UTC offset (and a clock change, if any), the counted sessions as
-instants (padded to the same count), and the cumulative counted time before the
-day. An instant finds its day by integer division plus a one-step correction;
-everything after that is gathers and `np.where` over a handful of columns. Only
-the inverse of "counted time so far" (adding working hours) needs a binary search,
-over days, not sessions.
+The tables cut the covered range into equal blocks of UTC time (the greatest
+common divisor of all session boundaries and local midnights: 30 minutes with
+the usual office hours), so that every block is wholly working or wholly not and
+lies in one local day. Per block they hold: whether it is working time, the
+counted time before it, the next opening at or after it, its local day, and where
+an appointment that lands in it (when not working) is moved to. An instant finds
+its block by one integer division; every operation is then a few gathers and
+`np.where`s. Because each working block holds exactly one block of counted time,
+the inverse ("when will this much work be done") is a division too.
 
-All instants are int64 microseconds since the epoch (UTC). Callers remove NaT
-before calling and put it back after (see `calendar.WorkCalendar`).
+Day-level tables (local midnights, UTC offsets, full working days) serve the
+day-counting operations. All instants are int64 microseconds since the epoch
+(UTC); callers remove NaT before calling and put it back after.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 
-from .day_plans import US_PER_DAY, DayPlanner, from_us, to_us
+from ..errors import QmsError
+from .day_plans import US_PER_DAY, US_PER_MINUTE, DayPlanner, from_us, local_to_us, to_us
 
 # Larger than any instant in range, small enough that adding an offset cannot overflow.
 FAR = np.int64(2**62)
+_MAX_BLOCKS = 60_000_000
 
 
 class OutOfRange(Exception):
@@ -34,12 +40,15 @@ class OutOfRange(Exception):
 
 class DayTables:
     def __init__(self, planner: DayPlanner, first_day: dt.date, last_day: dt.date):
+        self.planner = planner
         self.first_day, self.last_day = first_day, last_day
         days = [first_day + dt.timedelta(days=i) for i in range((last_day - first_day).days + 1)]
         plans = [planner.plan(day) for day in days]
         count = len(days)
         zone = planner.zone
+        self._cutoffs: dict[int, np.ndarray] = {}
 
+        # ---- day level ------------------------------------------------------------
         midnights = [to_us(dt.datetime.combine(day, dt.time(), tzinfo=zone)) for day in days]
         midnights.append(to_us(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=zone)))
         self.midnight = np.array(midnights, dtype=np.int64)
@@ -65,49 +74,91 @@ class DayTables:
                     else:
                         high = middle
                 self.change_at[index] = high
+        self._check_clock_changes_outside_office_hours(days)
 
-        width = max(1, max(len(plan.sessions) for plan in plans))
-        self.start = np.repeat(self.midnight[:count, None], width, axis=1)
-        self.end = self.start.copy()
+        sessions = [(index, begin, end) for index, plan in enumerate(plans) for begin, end in plan.sessions]
+        self.has_sessions = np.array([bool(plan.sessions) for plan in plans], dtype=bool)
+        first_open = np.array([plan.sessions[0][0] if plan.sessions else FAR for plan in plans], dtype=np.int64)
+        # UTC offset during office time (the arithmetic moves appointments by whole
+        # local days at that offset)
+        office_offset = np.where(self.has_sessions, self.offset_after, self.offset_after)
         for index, plan in enumerate(plans):
-            for column, (begin, end) in enumerate(plan.sessions):
-                self.start[index, column], self.end[index, column] = begin, end
-        self.length = self.end - self.start
-        self.width = width
-        self.has_sessions = self.length[:, 0] > 0
-        # counted time before each session of its day, and before each day
-        self.before_session = np.cumsum(self.length, axis=1) - self.length
-        day_total = self.length.sum(axis=1)
-        self.before_day = np.concatenate([[0], np.cumsum(day_total)]).astype(np.int64)
+            if plan.sessions:
+                office_offset[index] = offset(plan.sessions[0][0])
+        # instant of local midnight if the whole day ran at its office offset
+        self.office_midnight = self.wall_midnight - office_offset
 
         self.full_day = np.array([plan.full_working_day for plan in plans], dtype=bool)
         self.full_days = np.flatnonzero(self.full_day)
         self.full_days_through = np.cumsum(self.full_day)  # full working days in [0, d]
-        last_column = np.maximum((self.length > 0).sum(axis=1) - 1, 0)
-        closes = self.end[np.arange(count), last_column]
-        opens = np.where(self.has_sessions, self.start[:, 0], FAR)
-        # opening of the first day after d with counted time; FAR if beyond the range
-        self.next_opening_after = np.append(np.minimum.accumulate(opens[::-1])[::-1][1:], FAR)
+        closes = np.array([plan.sessions[-1][1] if plan.sessions else FAR for plan in plans], dtype=np.int64)
+        # opening of the first day after d with counted time; FAR beyond the range
+        self.next_opening_after = np.append(np.minimum.accumulate(first_open[::-1])[::-1][1:], FAR)
         # close of the first full working day at or after d
-        full_closes = np.where(self.full_day, closes, FAR)
-        self.next_full_close = np.minimum.accumulate(full_closes[::-1])[::-1]
+        self.next_full_close = np.minimum.accumulate(np.where(self.full_day, closes, FAR)[::-1])[::-1]
+
+        # ---- block level ----------------------------------------------------------
+        self.base = int(self.midnight[0])
+        boundaries = [int(m) - self.base for m in midnights]
+        boundaries += [value - self.base for _day, begin, end in sessions for value in (begin, end)]
+        block = 0
+        for value in boundaries:
+            block = math.gcd(block, value)
+        if block == 0 or (midnights[-1] - self.base) // block > _MAX_BLOCKS:
+            raise QmsError("calendar: office hours must start and end on whole minutes")
+        self.block = block
+        block_count = (midnights[-1] - self.base) // block
+        self.working = np.zeros(block_count, dtype=bool)
+        for _day, begin, end in sessions:
+            self.working[(begin - self.base) // block:(end - self.base) // block] = True
+        self.block_day = np.repeat(np.arange(count, dtype=np.intp), np.diff(self.midnight) // block)
+        block_start = self.base + np.arange(block_count, dtype=np.int64) * block
+        self.counted_before = np.concatenate([[0], np.cumsum(self.working)[:-1]]).astype(np.int64) * block
+        self.working_block_start = block_start[self.working]
+        # start of the first working block at or after each block
+        opens = np.where(self.working, block_start, FAR)
+        self.next_open_from = np.minimum.accumulate(opens[::-1])[::-1]
+        # an appointment landing in a non-working block of a working day moves to the
+        # close of the session before it in that day, or to the day's opening
+        previous_close = np.maximum.accumulate(np.where(self.working, block_start + block, -FAR))
+        day_start = self.midnight[self.block_day]
+        self.landing = np.where(previous_close > day_start, previous_close, first_open[self.block_day])
+        self.block_count = block_count
+
+    def _check_clock_changes_outside_office_hours(self, days: list[dt.date]) -> None:
+        settings = self.planner.settings
+        hours = [s for sessions in settings.office_hours.values() for s in sessions]
+        hours += list(settings.saturday_receipt_hours) + list(settings.worked_weekend_hours or [])
+        earliest = min(s.start for s in hours)
+        latest = max(s.end for s in hours)
+        for index in np.flatnonzero(self.change_at < FAR):
+            change = self.change_at[index]
+            clock_before = change + self.offset_before[index] - self.wall_midnight[index]
+            clock_after = change + self.offset_after[index] - self.wall_midnight[index]
+            low = (earliest.hour * 60 + earliest.minute) * US_PER_MINUTE
+            high = (latest.hour * 60 + latest.minute) * US_PER_MINUTE
+            if max(clock_before, clock_after) > low and min(clock_before, clock_after) < high:
+                raise QmsError(
+                    f"calendar: the clocks of {settings.timezone} change during office hours on {days[index]}"
+                )
 
     # ---- locating an instant ------------------------------------------------------
 
     def covers(self, low: int, high: int) -> bool:
         return bool(self.midnight[0] <= low and high < self.midnight[-1])
 
+    def locate(self, instants: np.ndarray) -> np.ndarray:
+        """Block of each instant."""
+        block = (instants - self.base) // self.block
+        if block.size:
+            if block.min() < 0:
+                raise OutOfRange(-1)
+            if block.max() >= self.block_count:
+                raise OutOfRange(+1)
+        return block
+
     def day_of(self, instants: np.ndarray) -> np.ndarray:
-        count = len(self.wall_midnight)
-        if instants.size and (instants.min() < self.midnight[0]):
-            raise OutOfRange(-1)
-        if instants.size and (instants.max() >= self.midnight[-1]):
-            raise OutOfRange(+1)
-        guess = np.clip((instants - self.midnight[0]) // US_PER_DAY, 0, count - 1)
-        guess -= instants < self.midnight[guess]
-        guess = np.clip(guess, 0, count - 1)
-        guess += instants >= self.midnight[guess + 1]
-        return guess
+        return self.block_day[self.locate(instants)]
 
     def wall_clock(self, instants: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Microseconds after local midnight shown by the wall clock."""
@@ -121,64 +172,70 @@ class DayTables:
         switch = self.change_at[day] + np.maximum(before, after)
         return np.where(wall < switch, wall - before, wall - after)
 
+    def cutoff_instants(self, cutoff_us: int) -> np.ndarray:
+        """The cut-off as an instant on each day (computed once per cut-off)."""
+        if cutoff_us not in self._cutoffs:
+            zone = self.planner.zone
+            days = [self.first_day + dt.timedelta(days=i) for i in range(len(self.wall_midnight))]
+            self._cutoffs[cutoff_us] = np.array([local_to_us(day, cutoff_us, zone) for day in days], dtype=np.int64)
+        return self._cutoffs[cutoff_us]
+
     # ---- counted time ---------------------------------------------------------------
 
-    def counted_until(self, instants: np.ndarray, day: np.ndarray) -> np.ndarray:
+    def counted_until(self, instants: np.ndarray) -> np.ndarray:
         """Counted microseconds from the start of the range up to `instants`."""
-        total = self.before_day[day].copy()
-        for column in range(self.width):
-            total += np.clip(instants - self.start[day, column], 0, self.length[day, column])
-        return total
+        block = self.locate(instants)
+        into = instants - (self.base + block * self.block)
+        return self.counted_before[block] + np.where(self.working[block], into, 0)
 
     def is_working(self, instants: np.ndarray) -> np.ndarray:
-        day = self.day_of(instants)
-        inside = np.zeros(instants.shape, dtype=bool)
-        for column in range(self.width):
-            inside |= (self.start[day, column] <= instants) & (instants < self.end[day, column])
-        return inside
+        return self.working[self.locate(instants)]
 
-    def next_working(self, instants: np.ndarray, day: np.ndarray) -> np.ndarray:
-        result = self.next_opening_after[day].copy()
-        for column in reversed(range(self.width)):
-            later = (self.end[day, column] > instants) & (self.length[day, column] > 0)
-            result = np.where(later, np.maximum(self.start[day, column], instants), result)
+    def next_working(self, instants: np.ndarray) -> np.ndarray:
+        result = np.maximum(instants, self.next_open_from[self.locate(instants)])
         if result.size and result.max() >= FAR:
             raise OutOfRange(+1)
         return result
 
     def counting_start(self, received: np.ndarray, cutoff_us: int | None) -> np.ndarray:
-        day = self.day_of(received)
-        start = self.next_working(received, day)
+        block = self.locate(received)
+        start = np.maximum(received, self.next_open_from[block])
         if cutoff_us is not None:
-            late = self.has_sessions[day] & (self.wall_clock(received, day) > cutoff_us)
+            day = self.block_day[block]
+            late = self.has_sessions[day] & (received > self.cutoff_instants(cutoff_us)[day])
             start = np.where(late, self.next_opening_after[day], start)
-            if start.size and start.max() >= FAR:
-                raise OutOfRange(+1)
+        if start.size and start.max() >= FAR:
+            raise OutOfRange(+1)
         return start
 
     def between(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-        return self.counted_until(end, self.day_of(end)) - self.counted_until(start, self.day_of(start))
+        return self.counted_until(end) - self.counted_until(start)
 
     def paused(self, start: np.ndarray, end: np.ndarray, pauses: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         """Counted time inside the union of each row's pauses, within [start, end).
-        A pause with a missing end or start (NaT as int64 min) is ignored."""
+        A pause with a missing start or end (NaT as int64 min) is ignored."""
         total = np.zeros(start.shape, dtype=np.int64)
         if not pauses:
             return total
         nat = np.iinfo(np.int64).min
-        begins = np.stack([pause[0] for pause in pauses], axis=1)
-        ends = np.stack([pause[1] for pause in pauses], axis=1)
-        missing = (begins == nat) | (ends == nat)
         upper = np.maximum(start, end)
-        begins = np.where(missing, start[:, None], np.clip(begins, start[:, None], upper[:, None]))
-        ends = np.where(missing, start[:, None], np.clip(ends, start[:, None], upper[:, None]))
-        order = np.argsort(begins, axis=1, kind="stable")
-        begins = np.take_along_axis(begins, order, axis=1)
-        ends = np.take_along_axis(ends, order, axis=1)
-        covered_until = start.copy()
-        for column in range(begins.shape[1]):
-            begin = np.maximum(begins[:, column], covered_until)
-            stop = np.maximum(ends[:, column], begin)
+        begins, ends = [], []
+        for pause_begin, pause_end in pauses:
+            # NaT is the smallest int64: a missing end clips to an empty pause by
+            # itself; a missing start must empty the pause explicitly
+            pause_end = np.where(pause_begin == nat, nat, pause_end)
+            begin = np.minimum(np.maximum(pause_begin, start), upper)
+            begins.append(begin)
+            ends.append(np.minimum(np.maximum(pause_end, begin), upper))
+        if len(pauses) > 1:  # order each row's pauses by start, to measure their union
+            stacked_begins, stacked_ends = np.stack(begins, axis=1), np.stack(ends, axis=1)
+            order = np.argsort(stacked_begins, axis=1, kind="stable")
+            begins = list(np.take_along_axis(stacked_begins, order, axis=1).T)
+            ends = list(np.take_along_axis(stacked_ends, order, axis=1).T)
+        covered_until = start
+        for pause_begin, pause_end in zip(begins, ends):
+            begin = np.maximum(pause_begin, covered_until)
+            stop = np.maximum(pause_end, begin)
             total += self.between(begin, stop)
             covered_until = np.maximum(covered_until, stop)
         return total
@@ -186,44 +243,40 @@ class DayTables:
     # ---- adding durations -------------------------------------------------------------
 
     def add_working(self, start: np.ndarray, amount: np.ndarray) -> np.ndarray:
-        """Earliest moment at or after `start` with `amount` counted microseconds done."""
-        target = self.counted_until(start, self.day_of(start)) + amount
-        if target.size and target.max() > self.before_day[-1]:
+        """Earliest moment at or after `start` with `amount` counted microseconds done
+        (a session's close when the work ends exactly there)."""
+        target = self.counted_until(start) + amount
+        index = (target - 1) // self.block
+        if index.size and index.max() >= len(self.working_block_start):
             raise OutOfRange(+1)
-        day = np.searchsorted(self.before_day[1:], target, side="left")
-        day = np.minimum(day, len(self.wall_midnight) - 1)
-        remaining = target - self.before_day[day]
-        result = np.zeros(start.shape, dtype=np.int64)
-        for column in reversed(range(self.width)):
-            length = self.length[day, column]
-            fits = (length > 0) & (self.before_session[day, column] + length >= remaining)
-            result = np.where(fits, self.start[day, column] + remaining - self.before_session[day, column], result)
+        index = np.maximum(index, 0)
+        result = self.working_block_start[index] + (target - index * self.block)
         return np.where(amount > 0, np.maximum(result, start), start)
 
     def add_working_days(self, start: np.ndarray, whole_days: np.ndarray, extra: np.ndarray) -> np.ndarray:
-        moment = self.next_working(start, self.day_of(start))
+        moment = self.next_working(start)
         day = self.day_of(moment)
-        clock = self.wall_clock(moment, day)
         position = self.full_days_through[day] + whole_days - 1
         if position.size and position.max() >= len(self.full_days):
             raise OutOfRange(+1)
-        target_day = self.full_days[np.clip(position, 0, len(self.full_days) - 1)]
-        wall = self.wall_midnight[target_day] + clock
-        candidate = self.wall_to_instant(wall, target_day)
-        landed = self.start[target_day, 0]
-        for column in range(self.width):
-            present = self.length[target_day, column] > 0
-            reached = present & (candidate >= self.start[target_day, column])
-            landed = np.where(reached, np.minimum(candidate, self.end[target_day, column]), landed)
+        target_day = self.full_days[np.maximum(position, 0)]
+        # same wall-clock time on the target day (office-time offsets of both days)
+        candidate = moment + (self.office_midnight[target_day] - self.office_midnight[day])
+        block = self.locate(candidate)
+        landed = np.where(self.working[block], candidate, self.landing[block])
         moment = np.where(whole_days > 0, landed, moment)
+        if not extra.any():
+            return moment
         return self.add_working(moment, extra)
 
     def add_calendar_days(self, start: np.ndarray, amount: np.ndarray) -> np.ndarray:
         day = self.day_of(start)
         clock = self.wall_clock(start, day) + amount
         target_day = day + clock // US_PER_DAY
-        if target_day.size and (target_day.max() >= len(self.wall_midnight) or target_day.min() < 0):
-            raise OutOfRange(+1 if target_day.max() >= len(self.wall_midnight) else -1)
+        if target_day.size and target_day.max() >= len(self.wall_midnight):
+            raise OutOfRange(+1)
+        if target_day.size and target_day.min() < 0:
+            raise OutOfRange(-1)
         wall = self.wall_midnight[target_day] + clock % US_PER_DAY
         same_clock = self.wall_to_instant(wall, target_day)
         result = np.where(self.full_day[target_day], same_clock, self.next_full_close[target_day])

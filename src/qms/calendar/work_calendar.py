@@ -43,6 +43,7 @@ from .vectorised import DayTables, OutOfRange
 log = logging.getLogger(__name__)
 NAT = np.iinfo(np.int64).min
 _LAST_YEAR = 2200  # tables never grow beyond this: a calendar gone wrong, not a real need
+_CHUNK = 1 << 16  # rows per chunk of the array operations: temporaries stay in cache
 
 
 class HolidayDataMissing(UserWarning):
@@ -251,38 +252,44 @@ class WorkCalendar:
         self._tables = DayTables(self._planner, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
         return self._tables
 
-    def _run(self, compute, inputs: list[np.ndarray], gives_instants: bool = True):
-        """Run `compute(tables)` on NaT-free inputs, growing the tables until they reach."""
-        present = [values[values != NAT] for values in inputs]
-        present = [values for values in present if values.size]
-        if not present:
-            return None
-        low = min(int(values.min()) for values in present)
-        high = max(int(values.max()) for values in present)
+    def _run(self, operation, required: list[np.ndarray], optional: Sequence[np.ndarray] = (),
+             numbers: Sequence[np.ndarray] = (), result: str = "instant") -> np.ndarray:
+        """Apply `operation(tables, *required, *optional, *numbers)` chunk by chunk.
+
+        A row with NaT in a `required` array or NaN in a `numbers` array gives NaT
+        (instants), NaN (minutes) or False (flags); NaT in an `optional` array is the
+        operation's business (e.g. no such pause). Chunks keep the temporaries in
+        cache; the day tables grow (and the whole run restarts) when they fall short.
+        """
+        size = len(required[0])
+        dtype, empty = {"instant": (np.int64, NAT), "minutes": (np.float64, np.nan), "flag": (bool, False)}[result]
+        spans = [span for values in [*required, *optional] if (span := _valid_span(values)) is not None]
+        if not spans:
+            return np.full(size, empty, dtype=dtype)
+        low, high = min(span[0] for span in spans), max(span[1] for span in spans)
         tables = self._table_for(low, high)
         while True:
             try:
-                result = compute(tables)
+                output = np.empty(size, dtype=dtype)
+                for begin in range(0, size, _CHUNK):
+                    rows = slice(begin, begin + _CHUNK)
+                    output[rows] = _run_chunk(operation, tables, rows, required, optional, numbers, empty)
                 break
             except OutOfRange as problem:
                 first, last = tables.first_day.year, tables.last_day.year
-                span = max(2, (last - first) // 2)
-                if problem.direction > 0:
-                    last += span
-                else:
-                    first -= span
-                tables = self._build_tables(first, last)
-        valid_results = result[result != NAT] if gives_instants and result.dtype == np.int64 else None
-        if valid_results is not None and valid_results.size:
-            low, high = min(low, int(valid_results.min())), max(high, int(valid_results.max()))
+                grow = max(2, (last - first) // 2)
+                tables = self._build_tables(first, last + grow) if problem.direction > 0 else self._build_tables(first - grow, last)
+        if result == "instant":
+            span = _valid_span(output)
+            if span is not None:
+                low, high = min(low, span[0]), max(high, span[1])
         self._note_instants(low, high)
-        return result
+        return output
 
-    def _split_by_variant(self, office_unit, size: int, compute_one) -> np.ndarray:
+    def _by_variant(self, office_unit, size: int, compute_one) -> np.ndarray:
         """Apply `compute_one(calendar, rows)` per Saturday-rule variant of the units."""
         if office_unit is None or isinstance(office_unit, str):
-            calendar = self.for_unit(office_unit) if office_unit is not None else self
-            return compute_one(calendar, slice(None))
+            return compute_one(self.for_unit(office_unit), slice(None))
         base = self.for_unit(None)
         default_counts = self.settings.saturday_receipt_counts
         differ = [name for name, rule in self.settings.units.items() if rule.saturday_receipt_counts != default_counts]
@@ -294,64 +301,53 @@ class WorkCalendar:
         if len(units) != size:
             raise QmsError(_("office_unit has {got} values for {expected} instants").format(got=len(units), expected=size))
         other = units.is_in(differ).fill_null(False).to_numpy()
+        if not other.any():
+            return compute_one(base, slice(None))
         result = compute_one(base, ~other)
-        if other.any():
-            result[other] = compute_one(self.for_unit(differ[0]), other)
+        result[other] = compute_one(self.for_unit(differ[0]), other)
         return result
 
     def is_working_time_array(self, instants, office_unit=None) -> np.ndarray:
         values = as_instants(instants)
-
-        def compute(calendar: WorkCalendar, rows):
-            part = values[rows]
-            safe = np.where(part == NAT, _first_valid(part), part)
-            outcome = calendar._run(lambda tables: tables.is_working(safe), [part], gives_instants=False)
-            return np.zeros(part.shape, dtype=bool) if outcome is None else outcome & (part != NAT)
-
-        return self._split_by_variant(office_unit, len(values), compute)
+        return self._by_variant(
+            office_unit, len(values),
+            lambda calendar, rows: calendar._run(lambda tables, t: tables.is_working(t), [values[rows]], result="flag"),
+        )
 
     def counting_start_array(self, received_at, cutoff: dt.time | None | bool = None, unit=None) -> np.ndarray:
         values = as_instants(received_at)
         cutoff_us = self._cutoff_us(cutoff)
-
-        def compute(calendar: WorkCalendar, rows):
-            part = values[rows]
-            safe = np.where(part == NAT, _first_valid(part), part)
-            outcome = calendar._run(lambda tables: tables.counting_start(safe, cutoff_us), [part])
-            return _with_nat(outcome, part == NAT)
-
-        return _as_datetimes(self._split_by_variant(unit, len(values), compute))
+        return _as_datetimes(self._by_variant(
+            unit, len(values),
+            lambda calendar, rows: calendar._run(lambda tables, t: tables.counting_start(t, cutoff_us), [values[rows]]),
+        ))
 
     def add_array(self, start, amount, unit: str, office_unit=None) -> np.ndarray:
         """Vectorised `add`; `amount` is a number or an array (NaN gives NaT)."""
         values = as_instants(start)
-        amounts = np.broadcast_to(np.asarray(amount, dtype=np.float64), values.shape)
+        amounts = np.ascontiguousarray(np.broadcast_to(np.asarray(amount, dtype=np.float64), values.shape))
         check_amount(0.0, unit)
         bad = amounts[~np.isnan(amounts) & ~((amounts >= 0) & np.isfinite(amounts))]
         if bad.size:
             check_amount(float(bad[0]), unit)
         day_us = self.settings.working_day_hours * US_PER_HOUR
 
-        def compute(calendar: WorkCalendar, rows):
-            part, how_much = values[rows], amounts[rows]
-            missing = (part == NAT) | np.isnan(how_much)
-            safe = np.where(missing, _first_valid(np.where(missing, NAT, part)), part)
-            how_much = np.where(missing, 0.0, how_much)
-            if unit == "working_hours":
-                extra = np.rint(how_much * US_PER_HOUR).astype(np.int64)
-                operation = lambda tables: tables.add_working(tables.next_working(safe, tables.day_of(safe)), extra)
-            elif unit == "working_days":
-                whole = np.floor(how_much)
-                extra = np.rint((how_much - whole) * day_us).astype(np.int64)
-                whole = whole.astype(np.int64)
-                operation = lambda tables: tables.add_working_days(safe, whole, extra)
-            else:
-                shift = np.rint(how_much * US_PER_DAY).astype(np.int64)
-                operation = lambda tables: tables.add_calendar_days(safe, shift)
-            outcome = calendar._run(operation, [np.where(missing, NAT, part)])
-            return _with_nat(outcome, missing)
+        def working_hours(tables: DayTables, begin, how_much):
+            return tables.add_working(tables.next_working(begin), np.rint(how_much * US_PER_HOUR).astype(np.int64))
 
-        return _as_datetimes(self._split_by_variant(office_unit, len(values), compute))
+        def working_days(tables: DayTables, begin, how_much):
+            whole = np.floor(how_much)
+            extra = np.rint((how_much - whole) * day_us).astype(np.int64)
+            return tables.add_working_days(begin, whole.astype(np.int64), extra)
+
+        def calendar_days(tables: DayTables, begin, how_much):
+            return tables.add_calendar_days(begin, np.rint(how_much * US_PER_DAY).astype(np.int64))
+
+        operation = {"working_hours": working_hours, "working_days": working_days, "calendar_days": calendar_days}[unit]
+        return _as_datetimes(self._by_variant(
+            office_unit, len(values),
+            lambda calendar, rows: calendar._run(operation, [values[rows]], numbers=[amounts[rows]]),
+        ))
 
     def working_minutes_between_array(
         self, start, end, pauses: Sequence[tuple[object, object]] = (), office_unit=None
@@ -362,31 +358,23 @@ class WorkCalendar:
         begins, finishes = as_instants(start), as_instants(end)
         if begins.shape != finishes.shape:
             raise QmsError(_("start and end arrays differ in length"))
-        spans = [(as_instants(a), as_instants(b)) for a, b in pauses]
+        spans = [array for pair in pauses for array in (as_instants(pair[0]), as_instants(pair[1]))]
+        if any(array.shape != begins.shape for array in spans):
+            raise QmsError(_("pause arrays must have one value per row"))
 
-        def compute(calendar: WorkCalendar, rows):
-            first, last = begins[rows], finishes[rows]
-            missing = (first == NAT) | (last == NAT)
-            anchor = _first_valid(np.where(missing, NAT, first))
-            safe_first = np.where(missing, anchor, first)
-            safe_last = np.where(missing, anchor, last)
-            row_spans = [(np.where(missing, NAT, a[rows]), np.where(missing, NAT, b[rows])) for a, b in spans]
+        def operation(tables: DayTables, first, last, *pause_arrays):
+            pairs = list(zip(pause_arrays[0::2], pause_arrays[1::2]))
+            counted = tables.between(first, last)
+            if pairs:
+                counted = counted - tables.paused(first, last, pairs)
+            return counted / US_PER_MINUTE
 
-            def operation(tables: DayTables):
-                return tables.between(safe_first, safe_last) - tables.paused(safe_first, safe_last, row_spans)
-
-            outcome = calendar._run(
-                operation,
-                [np.where(missing, NAT, first), np.where(missing, NAT, last)] + [v for span in row_spans for v in span],
-                gives_instants=False,
-            )
-            if outcome is None:
-                return np.full(first.shape, np.nan)
-            minutes = outcome / US_PER_MINUTE
-            minutes[missing] = np.nan
-            return minutes
-
-        return self._split_by_variant(office_unit, len(begins), compute)
+        return self._by_variant(
+            office_unit, len(begins),
+            lambda calendar, rows: calendar._run(
+                operation, [begins[rows], finishes[rows]], optional=[array[rows] for array in spans], result="minutes"
+            ),
+        )
 
     # ---- inspection -------------------------------------------------------------------
 
@@ -455,15 +443,34 @@ def _aware_utc(item: dt.datetime) -> dt.datetime:
     return item
 
 
-def _first_valid(values: np.ndarray) -> int:
+def _valid_span(values: np.ndarray) -> tuple[int, int] | None:
+    """(min, max) of the non-NaT values, or None."""
+    if not values.size:
+        return None
+    low = int(values.min())
+    if low != NAT:
+        return low, int(values.max())
     valid = values[values != NAT]
-    return int(valid[0]) if valid.size else 0
+    return (int(valid.min()), int(valid.max())) if valid.size else None
 
 
-def _with_nat(outcome, missing: np.ndarray) -> np.ndarray:
-    if outcome is None:
-        return np.full(missing.shape, NAT, dtype=np.int64)
-    return np.where(missing, NAT, outcome)
+def _run_chunk(operation, tables: DayTables, rows: slice, required, optional, numbers, empty):
+    chunk_required = [values[rows] for values in required]
+    chunk_optional = [values[rows] for values in optional]
+    chunk_numbers = [values[rows] for values in numbers]
+    missing = chunk_required[0] == NAT
+    for values in chunk_required[1:]:
+        missing |= values == NAT
+    for values in chunk_numbers:
+        missing |= np.isnan(values)
+    if not missing.any():
+        return operation(tables, *chunk_required, *chunk_optional, *chunk_numbers)
+    # stand-in values for the missing rows, computed and then discarded
+    stand_in = tables.midnight[0]
+    chunk_required = [np.where(missing, stand_in, values) for values in chunk_required]
+    chunk_optional = [np.where(missing, NAT, values) for values in chunk_optional]
+    chunk_numbers = [np.where(missing, 0.0, values) for values in chunk_numbers]
+    return np.where(missing, empty, operation(tables, *chunk_required, *chunk_optional, *chunk_numbers))
 
 
 def _as_datetimes(values: np.ndarray) -> np.ndarray:

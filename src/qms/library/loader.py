@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..i18n import _
 from ..model.calendar import CalendarSettings
@@ -45,6 +45,12 @@ CROSS_CHECKS: dict[str, Callable[[Any], list[tuple[Path_, str]]]] = {
     "procedure": procedure_problems,
     "ruleset": ruleset_problems,
     "checklist": checklist_problems,
+}
+# Fields each cross-check reads: enough to run it on a file that fails elsewhere.
+CROSS_CHECK_FIELDS: dict[str, tuple[str, ...]] = {
+    "procedure": ("time_limit", "steps", "loops", "terminal_outcomes"),
+    "ruleset": ("rules",),
+    "checklist": ("items",),
 }
 YAML_SUFFIXES = (".yaml", ".yml")
 ISSUE_FILE_NAME = re.compile(r"^issue-(\d+)$")
@@ -100,10 +106,69 @@ def read_document(path: Path, display_path: Path | None = None) -> tuple[LoadedD
     try:
         document = model.model_validate(source.data, context={"defer_cross_checks": True})
     except ValidationError as error:
-        return None, located_validation_errors(error, source, model)
+        problems = located_validation_errors(error, source, model)
+        # Report the cross-field problems too, as far as the fields they need are valid,
+        # so that one run shows everything wrong with the file.
+        partial = _partial_document(model, source.data, CROSS_CHECK_FIELDS.get(kind, ()))
+        if partial is not None:
+            check = CROSS_CHECKS[kind]
+            problems += [
+                Located(shown, source.line_of(location), format_path(location), message) for location, message in check(partial)
+            ]
+        return None, sorted(problems, key=lambda p: p.line)
     loaded = LoadedDocument(kind=kind, document=document, source=source)
     problems = [loaded.at(location, message) for location, message in CROSS_CHECKS.get(kind, lambda _d: [])(document)]
     return loaded, problems
+
+
+def _partial_document(model: type[DocumentIssue], data: dict, fields: tuple[str, ...]) -> Any:
+    """A model instance holding only `fields`, each validated on its own, so that the
+    cross-field checks can run on a file that fails elsewhere. Items of a list that
+    fail on their own keep just their `id` (what loops and duplicate checks need);
+    a field that cannot be recovered at all makes this None."""
+    if not fields:
+        return None
+    values = {}
+    for name in fields:
+        field = model.model_fields[name]
+        if name not in data:
+            if field.is_required():
+                if name != "time_limit":
+                    return None
+                values[name] = None  # the allotted-time check is skipped
+            else:
+                values[name] = field.get_default(call_default_factory=True)
+            continue
+        try:
+            values[name] = TypeAdapter(field.annotation).validate_python(data[name])
+        except ValidationError:
+            if name == "time_limit":
+                values[name] = None
+                continue
+            recovered = _recover_items(field.annotation, data[name])
+            if recovered is None:
+                return None
+            values[name] = recovered
+            if name == "steps":
+                values["time_limit"] = None  # partial steps would under-count the allotted times
+    return model.model_construct(**values)
+
+
+def _recover_items(annotation: Any, raw: Any) -> list | None:
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is not list or not args or not isinstance(raw, list):
+        return None
+    item_model = args[0]
+    if not (isinstance(item_model, type) and issubclass(item_model, BaseModel) and "id" in item_model.model_fields):
+        return None
+    items = []
+    for entry in raw:
+        try:
+            items.append(item_model.model_validate(entry))
+        except ValidationError:
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                items.append(item_model.model_construct(id=entry["id"]))
+    return items
 
 
 # Model-level validators of the shared envelope report with an empty location;
@@ -120,11 +185,12 @@ def located_validation_errors(error: ValidationError, source: SourceDocument, mo
         if kind == "missing":
             message = _("required field is missing")
         elif kind == "extra_forbidden":
-            message = _("unknown field (a typo?)")
             allowed = _allowed_fields(model, location[:-1])
             close = difflib.get_close_matches(str(location[-1]), allowed, n=1) if allowed else []
             if close:
-                message += " " + _("did you mean {name!r}?").format(name=close[0])
+                message = _("unknown field; did you mean {name!r}?").format(name=close[0])
+            else:
+                message = _("unknown field (a typo?)")
         elif kind == "value_error":
             message = str(item.get("ctx", {}).get("error", item["msg"]))
             for text, field in _MODEL_LEVEL_FIELDS.items():

@@ -19,6 +19,12 @@ class ChecklistItem(StrictModel):
     procedures: list[str] = Field(default_factory=list, description="Applies to these procedure codes (empty = all)")
     units: list[str] = Field(default_factory=list, description="Applies to these units (empty = all)")
 
+    @field_validator("clause", mode="before")
+    @classmethod
+    def _number_as_text(cls, value):
+        # YAML reads an unquoted `clause: 9.2` as a number; the clause is text.
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
     @field_validator("clause")
     @classmethod
     def _iso_9001_clause(cls, value: str) -> str:

@@ -172,15 +172,18 @@ def procedure_problems(procedure: Procedure, working_day_hours: float = 8.0) -> 
                     ),
                 )
             )
+    if procedure.time_limit is None:  # only in a partial check of an invalid file
+        return problems
     limit_hours = procedure.time_limit.in_working_hours(working_day_hours)
     shares = [step.allotted.in_working_hours(working_day_hours) for step in procedure.steps if step.allotted]
     if limit_hours is not None and shares and None not in shares and sum(shares) > limit_hours + 1e-9:
-        problems.append(
-            (
-                ("time_limit",),
-                _("the steps' allotted times add up to {total:g} working hours, more than the time limit of {limit:g} working hours").format(
-                    total=sum(shares), limit=limit_hours
-                ),
+        if procedure.time_limit.unit is DurationUnit.working_days:
+            message = _("the steps' allotted times add up to {total:g} working days, more than the time limit of {limit:g} working days").format(
+                total=sum(shares) / working_day_hours, limit=procedure.time_limit.amount
             )
-        )
+        else:
+            message = _("the steps' allotted times add up to {total:g} working hours, more than the time limit of {limit:g} working hours").format(
+                total=sum(shares), limit=limit_hours
+            )
+        problems.append((("time_limit",), message))
     return problems

@@ -1,0 +1,56 @@
+"""Synthetic dossier logs with known defects, for testing and benchmarking the
+check engine (`qms generate`). The engine never imports this package.
+
+The semantics the truth assumes are in docs/generate.md.
+"""
+
+from .generator import DEFAULT_FROM, DEFAULT_TO, GeneratedLog, generate_log
+from .output import FORMATS, read_truth, truth_meta_path, write_events, write_truth
+
+__all__ = [
+    "DEFAULT_FROM", "DEFAULT_TO", "FORMATS", "GeneratedLog", "generate_log", "read_truth", "truth_meta_path",
+    "write_events", "write_truth",
+]
+
+
+def generate(
+    dossiers: int,
+    seed: int,
+    out,
+    *,
+    format: str | None = None,
+    truth=None,
+    period_from=None,
+    period_to=None,
+    docs=None,
+    defect_rate: float | None = None,
+    progress=None,
+) -> dict:
+    """`qms generate` as a function: generate, write the log (and the truth with its
+    sidecar), return a summary (the sidecar's content plus the paths)."""
+    import hashlib
+    from pathlib import Path
+
+    from ..library import load_library
+    from .generator import DEFAULT_DEFECT_RATE
+    from .output import check_writable, format_of
+
+    out = Path(out)
+    fmt = format_of(out, format)
+    if truth is not None and Path(truth).suffix.lower() not in (".csv", ".parquet", ".pq"):
+        from ..errors import QmsError
+        from ..i18n import _
+
+        raise QmsError(_("{path}: the truth file must end in .csv or .parquet").format(path=truth))
+    library = load_library(docs)
+    generated = generate_log(library, dossiers, seed, period_from, period_to,
+                             DEFAULT_DEFECT_RATE if defect_rate is None else defect_rate, progress=progress)
+    check_writable(generated.events.height, fmt)
+    write_events(generated.events, out, fmt)
+    meta = dict(generated.meta)
+    meta["log"] = {"path": out.name, "format": fmt, "sha256": hashlib.sha256(out.read_bytes()).hexdigest()}
+    summary = dict(meta, log_path=str(out), truth_rows=generated.truth.height)
+    if truth is not None:
+        meta_path = write_truth(generated.truth, meta, Path(truth))
+        summary.update(truth_path=str(truth), truth_meta_path=str(meta_path))
+    return summary

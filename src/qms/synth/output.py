@@ -1,0 +1,127 @@
+"""Writing a generated log and its truth: CSV, Parquet, JSON Lines, XLSX; all
+byte-for-byte reproducible (no write times inside the files)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import QmsError
+from ..i18n import _
+
+FORMATS = ("csv", "parquet", "xlsx", "jsonl")
+XLSX_MAX_ROWS = 1_048_575  # one sheet: 1,048,576 rows less the header
+# ISO 8601 in UTC with a Z: what the canonical profile reads, and what people expect.
+CSV_DATETIME = "%Y-%m-%dT%H:%M:%SZ"
+FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def format_of(path: Path, chosen: str | None) -> str:
+    if chosen:
+        return chosen
+    suffix = path.suffix.lower().lstrip(".")
+    aliases = {"pq": "parquet", "ndjson": "jsonl", "json": "jsonl"}
+    suffix = aliases.get(suffix, suffix)
+    if suffix not in FORMATS:
+        raise QmsError(_("{path}: cannot tell the format from the extension; use --format ({formats})").format(
+            path=path, formats=", ".join(FORMATS)))
+    return suffix
+
+
+def check_writable(frame_height: int, fmt: str) -> None:
+    if fmt == "xlsx" and frame_height > XLSX_MAX_ROWS:
+        raise QmsError(_(
+            "{rows} events do not fit in one XLSX sheet (at most {limit} rows); "
+            "write CSV or Parquet instead, or generate fewer dossiers"
+        ).format(rows=f"{frame_height:,}", limit=f"{XLSX_MAX_ROWS:,}"))
+
+
+def write_events(events: pl.DataFrame, path: Path, fmt: str) -> None:
+    check_writable(events.height, fmt)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        events.write_csv(path, datetime_format=CSV_DATETIME)
+    elif fmt == "parquet":
+        events.write_parquet(path, compression="zstd", statistics=True)
+    elif fmt == "jsonl":
+        _as_text_instants(events).write_ndjson(path)
+    elif fmt == "xlsx":
+        _write_xlsx(_as_text_instants(events), path)
+    else:  # pragma: no cover - format_of refuses others
+        raise QmsError(fmt)
+
+
+def _as_text_instants(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.col(name).dt.strftime(CSV_DATETIME) for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime)
+    )
+
+
+def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
+    from openpyxl import Workbook
+
+    import datetime as dt
+
+    workbook = Workbook(write_only=True)
+    fixed = dt.datetime(2000, 1, 1)
+    workbook.properties.created = fixed
+    workbook.properties.modified = fixed
+    workbook.properties.creator = "qms generate"
+    sheet = workbook.create_sheet("events")
+    sheet.append(frame.columns)
+    for row in frame.iter_rows():
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    _rezip_with_fixed_times(buffer.getvalue(), path)
+
+
+def _rezip_with_fixed_times(data: bytes, path: Path) -> None:
+    """openpyxl stamps every zip member and docProps/core.xml with the time of
+    writing; rewrite the archive with a fixed time so that equal logs give equal files."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                content = _fixed_core_times(content)
+            info = zipfile.ZipInfo(item.filename, date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = item.external_attr
+            target.writestr(info, content)
+
+
+def _fixed_core_times(content: bytes) -> bytes:
+    import re
+
+    return re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+
+
+def truth_meta_path(truth_path: Path) -> Path:
+    return truth_path.with_name(truth_path.stem + ".meta.json")
+
+
+def write_truth(truth: pl.DataFrame, meta: dict, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        truth.write_parquet(path, compression="zstd")
+    elif suffix == ".csv":
+        truth.write_csv(path)
+    else:
+        raise QmsError(_("{path}: the truth file must end in .csv or .parquet").format(path=path))
+    meta_path = truth_meta_path(path)
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return meta_path
+
+
+def read_truth(path: str | Path) -> tuple[pl.DataFrame, dict]:
+    """The truth table and its sidecar, as written by `write_truth`."""
+    path = Path(path)
+    truth = pl.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pl.read_csv(
+        path, schema={c: pl.String for c in ("dossier_id", "rule", "defect", "procedure_code", "step")})
+    meta = json.loads(truth_meta_path(path).read_text(encoding="utf-8"))
+    return truth, meta

@@ -1,0 +1,107 @@
+"""The truth written by the generator equals an independent per-dossier reading of
+the documented semantics (docs/generate.md), and every defect kind shows up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import polars as pl
+import pytest
+
+from qms.calendar import WorkCalendar
+from qms.errors import ValidationFailed
+from qms.library import load_library
+from qms.synth import generate_log
+from qms.synth.scenarios import DEFECT_KINDS, KIND_BY_NAME
+
+from test_synth_semantics import reference_findings
+
+
+@pytest.fixture(scope="session")
+def sample_library(tmp_path_factory):
+    """The bundled sample library (approved copy if a sample document still lacks its hash)."""
+    try:
+        return load_library(None)
+    except ValidationFailed:
+        from qms.library.approve import approve
+        from qms.resources import sample_library_dir
+
+        copy = tmp_path_factory.mktemp("library") / "process_docs"
+        shutil.copytree(sample_library_dir(), copy)
+        for path in copy.rglob("*.yaml"):
+            text = path.read_text(encoding="utf-8")
+            if "status: approved" in text and "content_sha256" not in text:
+                path.write_text(text.replace("status: approved", "status: draft"), encoding="utf-8")
+                code = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("code:"))
+                issue = int(next(line.split(":", 1)[1] for line in text.splitlines() if line.startswith("issue:")))
+                approve(code, issue, "Kiểm thử", path=copy, on=dt.date(2023, 12, 1))
+        return load_library(copy)
+
+
+@pytest.fixture(scope="session")
+def generated(sample_library):
+    return generate_log(sample_library, 2500, seed=20250101, defect_rate=0.25)
+
+
+def _as_of(meta) -> dt.datetime:
+    return dt.datetime.fromisoformat(meta["as_of"].replace("Z", "+00:00"))
+
+
+@pytest.mark.slow
+def test_truth_equals_an_independent_reading_of_the_semantics(generated, sample_library):
+    calendar = WorkCalendar.from_settings(sample_library.calendar(dt.date(2025, 1, 1)))
+    expected = reference_findings(generated.events, sample_library, calendar, _as_of(generated.meta))
+    truth: dict[str, set[str]] = {}
+    for row in generated.truth.iter_rows(named=True):
+        truth.setdefault(row["dossier_id"], set()).add(row["rule"])
+    differences = {
+        dossier: (truth.get(dossier, set()), rules)
+        for dossier, rules in expected.items()
+        if truth.get(dossier, set()) != rules
+    }
+    assert not differences, f"{len(differences)} dossiers differ (truth, reference): {list(differences.items())[:5]}"
+    assert set(truth) <= set(expected)
+
+
+def test_every_defect_kind_is_injected_and_recorded(generated):
+    kinds = set(generated.truth["defect"].unique().to_list())
+    missing = {kind.name for kind in DEFECT_KINDS} - kinds
+    assert not missing, f"defect kinds without a truth row: {missing}"
+    rules = set(generated.truth["rule"].unique().to_list())
+    assert rules >= {
+        "unknown_procedure", "missing_step", "unexpected_step", "step_out_of_order", "repeated_step",
+        "no_result_step", "step_overrun", "step_due_exceeded", "finished_late", "appointment_beyond_limit",
+        "appointment_missing", "late_without_apology", "appointment_rescheduled_more_than_once",
+        "too_many_supplement_requests", "returned_before_approval", "event_after_return", "open_overdue",
+    }
+
+
+def test_each_defect_carries_its_structural_rules(generated):
+    by_dossier = generated.truth.group_by("dossier_id").agg(pl.col("defect").first(), pl.col("rule"))
+    for row in by_dossier.iter_rows(named=True):
+        implied = set(KIND_BY_NAME[row["defect"]].rules)
+        assert implied <= set(row["rule"]), row
+
+
+def test_late_dossiers_list_their_consequences(generated):
+    truth = generated.truth
+    for kind, must in {
+        "late_no_apology": {"finished_late", "late_without_apology"},
+        "late_apology_after_appointment": {"finished_late", "late_without_apology"},
+        "late_with_apology": {"finished_late"},
+        "rescheduled_twice": {"finished_late", "appointment_rescheduled_more_than_once"},
+    }.items():
+        rows = truth.filter(pl.col("defect") == kind).group_by("dossier_id").agg(pl.col("rule"))
+        assert rows.height > 0, kind
+        for rules in rows["rule"].to_list():
+            assert must <= set(rules), (kind, rules)
+            if kind == "late_with_apology":
+                assert "late_without_apology" not in rules
+
+
+def test_about_95_percent_of_finished_dossiers_on_time(sample_library):
+    log = generate_log(sample_library, 3000, seed=3)
+    late = log.truth.filter(pl.col("rule") == "finished_late")["dossier_id"].n_unique()
+    finished = log.events.filter(pl.col("step") == "processed")["dossier_id"].n_unique()
+    assert 0.93 <= 1 - late / finished <= 0.985
