@@ -47,8 +47,9 @@ class CheckDocuments:
         unknown = sorted({rule_id for rs in self.rulesets for rule_id in rs.rules} - set(RULES_BY_ID))
         if unknown:
             from ..errors import QmsError
+            from ..i18n import _
 
-            raise QmsError(f"rule set names unknown rule id(s): {', '.join(unknown)}")
+            raise QmsError(_("a rule set names unknown rule id(s): {ids}").format(ids=", ".join(unknown)))
         for doc in [*self.procedures, *self.rulesets, self.calendar_settings]:
             key = (doc.kind, doc.code, doc.issue)
             self.hashes.setdefault(key, doc.content_sha256 or _hash_model(doc))
