@@ -110,10 +110,11 @@ def procedure_issue_table(docs: CheckDocuments) -> pl.DataFrame:
             "calendar_clock": unit == "calendar_days",
             "cutoff": cutoff.strftime("%H:%M:%S") if cutoff else None,
             "has_approval_step": any(step.approval for step in p.steps),
+            "approval_step": next((step.id for step in p.steps if step.approval), None),
         })
     schema = {"procedure_code": pl.Utf8, "procedure_issue": pl.Int64, "field": pl.Utf8, "limit_amount": pl.Float64,
               "limit_unit": pl.Utf8, "allowed_s": pl.Int64, "calendar_clock": pl.Boolean, "cutoff": pl.Utf8,
-              "has_approval_step": pl.Boolean}
+              "has_approval_step": pl.Boolean, "approval_step": pl.Utf8}
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -499,7 +500,7 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
         "no_result_step", none, pl.col("unit"), none, pl.lit("processed"))
     add(issued.filter(pl.col("has_approval_step") & pl.col("return_at").is_not_null()
                       & ~(pl.col("approval_at") < pl.col("return_at")).fill_null(False)),
-        "returned_before_approval", none, pl.col("unit"),
+        "returned_before_approval", pl.col("approval_step"), pl.col("unit"),
         _fmt_time(pl.col("approval_at"), tz), _fmt_time(pl.col("return_at"), tz))
     by_appointment = pl.col("method") == ClassificationMethodId.appointment.value
     expected_limit = pl.when(by_appointment).then(_fmt_time(pl.col("appointment_at"), tz)) \

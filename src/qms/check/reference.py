@@ -301,7 +301,8 @@ def judge_dossier(dossier_id: str, events: list[Event], docs: CheckDocuments, as
     approval_at = min((e.at for e in events if e.step in steps and steps[e.step][1].approval), default=None)
     has_approval_step = any(s.approval for s in procedure.steps)
     if has_approval_step and return_at is not None and not (approval_at is not None and approval_at < return_at):
-        finding("returned_before_approval", expected=local_text(approval_at, tz), actual=local_text(return_at, tz))
+        approval_step = next(s.id for s in procedure.steps if s.approval)
+        finding("returned_before_approval", step=approval_step, expected=local_text(approval_at, tz), actual=local_text(return_at, tz))
 
     by_appointment = method == ClassificationMethodId.appointment.value
     # Late by the method's own comparison; a dossier late only because the rule set
