@@ -106,7 +106,7 @@ def test_calendar_day_limit_sets_the_legal_due(result):
     d = result.dossiers.filter(pl.col("received_at").is_not_null())
     gap = d["due_at"] - d["received_at"]
     assert gap.min() >= dt.timedelta(days=56) - dt.timedelta(hours=1)  # a DST change in between
-    assert gap.max() < dt.timedelta(days=56 + 4)
+    assert gap.max() < dt.timedelta(days=56 + 7)  # at worst a holiday week
     assert d["allowed_minutes"].unique().to_list() == [56 * 1440.0]
     assert d["appointment_at"].null_count() == 0  # the log's case:deadline
 
