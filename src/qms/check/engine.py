@@ -47,34 +47,94 @@ FINDING_SCHEMA = {
 
 def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime) -> tuple[pl.DataFrame, dict]:
     """Canonical events, optional columns filled, cut at `as_of`, sorted stably by
-    dossier and time; plus which optional columns the log really carries."""
-    frame = events.lazy() if isinstance(events, pl.DataFrame) else events
-    names = frame.collect_schema().names()
+    dossier and time, numbered by dossier (`did`, 0-based, so that per-dossier values
+    are broadcast to events by position); plus which optional columns the log carries."""
+    frame = events.collect() if isinstance(events, pl.LazyFrame) else events
+    names = frame.columns
     carries = {name: name in names for name in (*OPTIONAL_TIME_COLUMNS, "channel")}
     fill = [pl.lit(None, UTC).alias(c) for c in OPTIONAL_TIME_COLUMNS if c not in names]
     fill += [pl.lit(None, pl.Utf8).alias(c) for c in OPTIONAL_TEXT_COLUMNS if c not in names]
     keep = ["dossier_id", "procedure_code", "step", "unit", "at", *OPTIONAL_TIME_COLUMNS, "channel"]
     as_of_lit = pl.lit(as_of).cast(UTC)
-    frame = (
-        frame.with_columns(fill)
-        .select(keep)
-        .with_row_index("seq")
-        .filter(pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
+    frame = frame.with_columns(fill).select(keep)
+    latest = frame["at"].max()
+    if frame["at"].null_count() or (latest is not None and latest > as_of):
+        frame = frame.filter(pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
+    # a stable sort: events at the same instant keep the log's order
+    ev = _number_dossiers(frame.sort([D, "at"], maintain_order=True))
+    if carries["returned_at"] and ev["returned_at"].null_count() < ev.height:
+        # A dossier-level `returned_at` with no `returned` event stands for one.
+        with_moment = ev.filter(pl.col("returned_at").is_not_null()).select(
+            "did", D, "procedure_code", "unit", pl.col("returned_at").alias("at"))
+        with_moment = with_moment.filter((pl.col("did") != pl.col("did").shift(1)).fill_null(True)
+                                         & (pl.col("at") <= as_of_lit))
+        with_event = ev.filter(pl.col("step") == "returned").select("did").unique()
+        synthetic = with_moment.join(with_event, on="did", how="anti")
+        if synthetic.height:
+            # procedure code and unit as on the dossier's first event
+            firsts = ev.filter(FIRST).select("did", "procedure_code", "unit")
+            synthetic = synthetic.drop("procedure_code", "unit").join(firsts, on="did", how="left").select(
+                D, "procedure_code", pl.lit("returned").alias("step"), "unit", "at")
+            # appended last, so a synthetic return sorts after real events at the same instant
+            ev = pl.concat([ev.drop("did", "first", "last"), synthetic], how="diagonal_relaxed")
+            ev = _number_dossiers(ev.sort([D, "at"], maintain_order=True))
+    return ev, carries
+
+
+def _number_dossiers(ev: pl.DataFrame) -> pl.DataFrame:
+    ev = ev.with_columns(pl.col(D).rle_id().cast(pl.Int64).alias("did"))
+    return ev.with_columns(
+        (pl.col("did") != pl.col("did").shift(1)).fill_null(True).alias("first"),
+        (pl.col("did") != pl.col("did").shift(-1)).fill_null(True).alias("last"),
+        pl.col("did").set_sorted(),
     )
-    # A dossier-level `returned_at` with no `returned` event stands for one.
-    synthetic = (
-        frame.group_by(D)
-        .agg(
-            pl.col("returned_at").drop_nulls().first().alias("at"),
-            (pl.col("step") == "returned").any().alias("has_event"),
-            pl.col("procedure_code").first(), pl.col("unit").first(), pl.col("seq").max(),
-        )
-        .filter(~pl.col("has_event") & pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
-        .select(D, "procedure_code", pl.lit("returned").alias("step"), "unit", "at", "seq")
-    )
-    frame = pl.concat([frame, synthetic], how="diagonal_relaxed")
-    sorted_events = frame.sort([D, "at", "seq"]).collect()
-    return sorted_events, carries
+
+
+# -- per-dossier operations over events sorted by dossier -------------------------------
+# Events are sorted by dossier, so "within the dossier" is a contiguous run: shifts and
+# running sums need no hashing, only the `first`/`last` flags of each run.
+
+FIRST, LAST = pl.col("first"), pl.col("last")
+
+# Canonical statuses get fixed small codes in the `sc` column (step name as an integer),
+# so that the many status tests compare integers, not strings.
+STATUS_NAMES = tuple(sorted(CANONICAL_STATUSES))
+STATUS_CODE = {name: code for code, name in enumerate(STATUS_NAMES)}
+
+
+def _is(*names: str) -> pl.Expr:
+    codes = [STATUS_CODE[n] for n in names]
+    return pl.col("sc") == codes[0] if len(codes) == 1 else pl.col("sc").is_in(codes)
+
+
+def _is_status() -> pl.Expr:
+    return pl.col("sc").is_between(0, len(STATUS_NAMES) - 1)
+
+
+def _prev(expr: pl.Expr, first=FIRST) -> pl.Expr:
+    """The value on the previous event of the same dossier (null on its first)."""
+    return pl.when(first).then(None).otherwise(expr.shift(1))
+
+
+def _next(expr: pl.Expr, last=LAST) -> pl.Expr:
+    return pl.when(last).then(None).otherwise(expr.shift(-1))
+
+
+def _running_sum(expr: pl.Expr, first=FIRST) -> pl.Expr:
+    """Inclusive running sum within the dossier."""
+    total = expr.cum_sum()
+    return total - pl.when(first).then(total - expr).otherwise(None).forward_fill()
+
+
+def _carry_forward(expr: pl.Expr, default, first=FIRST) -> pl.Expr:
+    """The last non-null value so far within the dossier, `default` before any."""
+    return pl.when(first).then(expr.fill_null(default)).otherwise(expr).forward_fill()
+
+
+def _broadcast(ev: pl.DataFrame, per_dossier: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Per-dossier columns (row i = dossier i) onto the events, by position."""
+    index = ev["did"]
+    return ev.with_columns([per_dossier[c].gather(index).alias(c) for c in columns])
 
 
 # -- the documents as small tables ---------------------------------------------------
@@ -136,6 +196,14 @@ def step_table(docs: CheckDocuments) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
+def step_lookup(docs: CheckDocuments) -> pl.DataFrame:
+    """Procedure steps and terminal outcomes of every issue, keyed by (code, issue, step)."""
+    steps = step_table(docs).with_columns(pl.col("terminal").alias("is_terminal"))
+    outcomes = terminal_table(docs).join(steps.select("procedure_code", "procedure_issue", "step"),
+                                         on=["procedure_code", "procedure_issue", "step"], how="anti")
+    return pl.concat([steps, outcomes], how="diagonal_relaxed")
+
+
 def loop_table(docs: CheckDocuments) -> pl.DataFrame:
     rows = [
         {"procedure_code": p.code, "procedure_issue": p.issue, "prev_step": loop.from_step, "step": loop.to_step,
@@ -187,20 +255,21 @@ def _from_np(values: np.ndarray, name: str) -> pl.Series:
 def _working_seconds(calendar, a: pl.Series, b: pl.Series, calendar_clock: pl.Series) -> pl.Series:
     """Seconds of the dossier's clock between a and b (b < a counts as 0): working
     time for working-day limits, elapsed time for calendar-day limits. Each gap is
-    rounded to whole seconds, so sums are exact."""
+    rounded to whole seconds, so sums are exact. Null where either end is null."""
     a_np, b_np = _np(a), _np(b)
-    valid = ~(np.isnat(a_np) | np.isnat(b_np))
-    b_np = np.where(valid & (b_np < a_np), a_np, b_np)
-    out = np.zeros(len(a_np), dtype="float64")
-    clock = calendar_clock.fill_null(False).to_numpy()
-    work = valid & ~clock
-    if work.any():
-        out[work] = calendar.working_minutes_between_array(a_np[work], b_np[work]) * 60.0
-    elapsed = valid & clock
-    if elapsed.any():
+    b_np = np.maximum(a_np, b_np)  # NaT propagates
+    clock = calendar_clock.fill_null(False)
+    if not clock.any():
+        out = calendar.working_minutes_between_array(a_np, b_np) * 60.0
+    else:
+        elapsed = clock.to_numpy()
+        out = np.empty(len(a_np), dtype="float64")
+        work = ~elapsed
+        if work.any():
+            out[work] = calendar.working_minutes_between_array(a_np[work], b_np[work]) * 60.0
         out[elapsed] = (b_np[elapsed] - a_np[elapsed]).astype("int64") / 1e6
-    result = pl.Series("s", np.round(out)).cast(pl.Int64)
-    return result.set(pl.Series(~valid), None) if (~valid).any() else result
+        out[np.isnat(a_np) | np.isnat(b_np)] = np.nan
+    return pl.Series("s", np.round(out), nan_to_null=True).cast(pl.Int64)
 
 
 # -- the check --------------------------------------------------------------------------
@@ -212,21 +281,28 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     tz = docs.timezone
     hours = docs.calendar_settings.working_day_hours
     as_of_lit = pl.lit(as_of).cast(UTC)
+    tick = _stopwatch()
     ev, carries = prepare_events(events, as_of)
+    tick("prepare")
 
-    # 1. dossier-level facts -------------------------------------------------------
+    lookup = step_lookup(docs)
+    names = list(STATUS_NAMES) + sorted(set(lookup["step"].to_list()) - set(STATUS_NAMES))
+    step_codes = {name: code for code, name in enumerate(names)}
+    ev = ev.with_columns(pl.col("step").replace_strict(step_codes, default=-1, return_dtype=pl.Int64).alias("sc"))
+    # 1. dossier-level facts (row i of `dossiers` is dossier i) ------------------------
     step = pl.col("step")
-    dossiers = ev.group_by(D, maintain_order=True).agg(
+    dossiers = ev.group_by("did", maintain_order=True).agg(
+        pl.col(D).first(),
         pl.col("procedure_code").drop_nulls().first(),
         pl.col("unit").drop_nulls().first(),
         pl.col("channel").drop_nulls().first(),
         pl.coalesce(pl.col("received_at").drop_nulls().first(),
-                    pl.col("at").filter(step == "received").first()).alias("received_at"),
-        pl.col("appointment_at").filter(step != "apology_issued").drop_nulls().first().alias("logged_appointment_at"),
+                    pl.col("at").filter(_is("received")).first()).alias("received_at"),
+        pl.col("appointment_at").filter(~_is("apology_issued")).drop_nulls().first().alias("logged_appointment_at"),
         pl.col("at").first().alias("first_at"),
-        (step == "supplement_requested").sum().cast(pl.Int64).alias("supplement_requests"),
-        (step == "apology_issued").sum().cast(pl.Int64).alias("reschedules"),
-        pl.col("at").filter(step == "apology_issued").first().alias("first_apology_at"),
+        _is("supplement_requested").sum().cast(pl.Int64).alias("supplement_requests"),
+        _is("apology_issued").sum().cast(pl.Int64).alias("reschedules"),
+        pl.col("at").filter(_is("apology_issued")).first().alias("first_apology_at"),
     )
     local_day = lambda c: pl.col(c).dt.convert_time_zone(tz).dt.date()  # noqa: E731
     dossiers = dossiers.with_columns(
@@ -257,51 +333,63 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     }, schema_overrides={"rs": pl.Int64, "ruleset_issue": pl.Int64, "max_supplement_requests": pl.Int64,
                          "max_reschedules": pl.Int64, "apology_lead_s": pl.Int64})
     dossiers = (
-        dossiers.join(rs_params, on="rs", how="left")
-        .join(procedure_issue_table(docs), on=["procedure_code", "procedure_issue"], how="left")
+        dossiers.join(rs_params, on="rs", how="left", maintain_order="left")
+        .join(procedure_issue_table(docs), on=["procedure_code", "procedure_issue"], how="left", maintain_order="left")
     )
 
+    tick("dossier facts")
     # 2. counting start and legal due moment (loop over the few issues) --------------
     dossiers = _add_counting_start_and_due(dossiers, docs)
 
-    # 3. events joined with their procedure step ------------------------------------
-    ev = ev.join(
-        dossiers.select(D, "procedure_issue", "counting_start_at", "calendar_clock", "rs"), on=D, how="left"
-    ).join(step_table(docs), on=["procedure_code", "procedure_issue", "step"], how="left")
-    ev = ev.join(terminal_table(docs), on=["procedure_code", "procedure_issue", "step"], how="left")
+    tick("counting start, due")
+    # 3. events with their procedure step; result, approval and finish ---------------
+    ev = _broadcast(ev, dossiers, ["procedure_issue", "counting_start_at", "calendar_clock"])
+    # one integer key per (procedure issue, step): the join needs no string hashing
+    issue_codes = dossiers.select("procedure_code", "procedure_issue").unique().drop_nulls().with_row_index("pid")
+    lookup = lookup.join(issue_codes, on=["procedure_code", "procedure_issue"], how="inner").with_columns(
+        (pl.col("pid").cast(pl.Int64) * 65536 + pl.col("step").replace_strict(step_codes, return_dtype=pl.Int64))
+        .alias("step_key")).drop("procedure_code", "procedure_issue", "step", "pid")
+    dossiers = dossiers.join(issue_codes, on=["procedure_code", "procedure_issue"], how="left", maintain_order="left")
+    ev = _broadcast(ev, dossiers, ["pid"])
+    step_key = pl.when(pl.col("sc") >= 0).then(pl.col("pid").cast(pl.Int64) * 65536 + pl.col("sc"))
+    found = ev.select(step_key.alias("step_key")).join(lookup, on="step_key", how="left", maintain_order="left")
+    ev = ev.hstack(found.drop("step_key"))
     ev = ev.with_columns(
         pl.col("is_terminal").fill_null(False),
-        ((step == "returned") | pl.col("result").fill_null(False)).alias("is_result"),
-    ).sort([D, "at", "seq"])  # joins may reorder
-    ev = ev.with_columns(pl.col("at").filter(pl.col("is_result")).min().over(D).alias("return_at"))
-    ev = ev.with_columns(
-        (pl.col("return_at").is_not_null() & (pl.col("at") > pl.col("return_at"))).alias("after_return"),
-        pl.when(step == "processed").then(1)
-        .when(pl.col("is_result")).then(2)
-        .when(step.is_in(["stopped", "refused"])).then(3)
-        .when(step == "withdrawn").then(4)
+        (_is("returned") | pl.col("result").fill_null(False)).alias("is_result"),
+        pl.when(_is("processed")).then(1)
+        .when(_is("returned") | pl.col("result").fill_null(False)).then(2)
+        .when(_is("stopped", "refused")).then(3)
+        .when(_is("withdrawn")).then(4)
         .otherwise(None).alias("finish_rank"),
     )
-    ev = ev.with_columns(pl.col("finish_rank").min().over(D).alias("dossier_finish_rank"))
-    ev = ev.with_columns(
-        ((pl.col("finish_rank") == pl.col("dossier_finish_rank"))
-         & ((pl.col("finish_rank") == pl.col("dossier_finish_rank")).cum_sum().over(D) == 1)).fill_null(False)
-        .alias("is_finish"),
+    per_dossier = ev.group_by("did", maintain_order=True).agg(
+        pl.col("at").filter(pl.col("is_result")).min().alias("return_at"),
+        pl.col("finish_rank").min().alias("dossier_finish_rank"),
+        pl.col("at").filter(pl.col("approval").fill_null(False)).min().alias("approval_at"),
+        (pl.col("is_terminal") | _is("refused", "withdrawn", "stopped")).any().alias("has_terminal"),
+        pl.col("idx").max().alias("furthest_idx"),
+        pl.lit(2, pl.Int64).pow(pl.col("idx").filter(pl.col("idx") < 62)).bitwise_or().alias("steps_seen"),
+        (_is("processed") | pl.col("is_result")).any().alias("went_to_end"),
     )
-    ev = ev.with_columns(pl.col("is_finish").any().over(D).alias("finished"))
+    dossiers = dossiers.hstack(per_dossier.drop("did"))
+    ev = _broadcast(ev, dossiers, ["return_at", "dossier_finish_rank"])
+    is_rank = (pl.col("finish_rank") == pl.col("dossier_finish_rank")).fill_null(False)
+    ev = ev.with_columns(
+        (pl.col("return_at").is_not_null() & (pl.col("at") > pl.col("return_at"))).alias("after_return"),
+        (is_rank & (_running_sum(is_rank.cast(pl.Int64)) == 1)).alias("is_finish"),
+        pl.col("dossier_finish_rank").is_not_null().alias("finished"),
+    )
 
+    tick("step join, finish")
     # 4. the clock: gaps between consecutive events, paused or active -----------------
     start = pl.col("counting_start_at")
-    clipped = pl.max_horizontal(pl.col("at"), start)
-    ev = ev.with_columns(pl.when(start.is_not_null()).then(clipped).alias("p"))
+    ev = ev.with_columns(pl.when(start.is_not_null()).then(pl.max_horizontal(pl.col("at"), start)).alias("p"))
+    supplement = pl.when(_is("supplement_requested")).then(1).when(_is("supplement_received")).then(0)
     ev = ev.with_columns(
-        pl.col("p").shift(-1).over(D).alias("next_p"),
-        pl.when(step == "supplement_requested").then(1).when(step == "supplement_received").then(0)
-        .otherwise(None).forward_fill().over(D).fill_null(0).alias("paused_after"),
-    )
-    ev = ev.with_columns(
-        pl.coalesce(pl.col("next_p"), pl.when(pl.col("finished")).then(pl.col("p")).otherwise(as_of_lit))
+        pl.coalesce(_next(pl.col("p")), pl.when(pl.col("finished")).then(pl.col("p")).otherwise(as_of_lit))
         .alias("next_p"),
+        _carry_forward(supplement.otherwise(None), 0).alias("paused_after"),
     )
     gap = _working_seconds(docs.calendar, ev["p"], ev["next_p"], ev["calendar_clock"])
     ev = ev.with_columns(gap.alias("gap_s"))
@@ -309,39 +397,52 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         pl.when(pl.col("paused_after") == 0).then(pl.col("gap_s")).otherwise(0).alias("active_s"),
         pl.when(pl.col("paused_after") == 1).then(pl.col("gap_s")).otherwise(0).alias("pause_s"),
     )
-    first_p = ev.group_by(D).agg(pl.col("p").first().alias("first_p"))
-    dossiers = dossiers.join(first_p, on=D, how="left")
-    lead = _working_seconds(docs.calendar, dossiers["counting_start_at"], dossiers["first_p"],
-                            dossiers["calendar_clock"])
+    first_p = ev.filter(FIRST)["p"]
+    lead = _working_seconds(docs.calendar, dossiers["counting_start_at"], first_p, dossiers["calendar_clock"])
     dossiers = dossiers.with_columns(lead.alias("lead_s"))
-    ev = ev.join(dossiers.select(D, "lead_s"), on=D, how="left")
+    ev = _broadcast(ev, dossiers, ["lead_s"])
     ev = ev.with_columns(
-        (pl.col("lead_s") + pl.col("active_s").cum_sum().shift(1, fill_value=0).over(D)).alias("clock_s"),
-        pl.col("pause_s").cum_sum().shift(1, fill_value=0).over(D).alias("paused_before_s"),
+        (pl.col("lead_s") + _running_sum(pl.col("active_s")) - pl.col("active_s")).alias("clock_s"),
+        (_running_sum(pl.col("pause_s")) - pl.col("pause_s")).alias("paused_before_s"),
     )
-    times = ev.group_by(D).agg(
-        pl.col("at").filter(pl.col("is_finish")).first().alias("finished_at"),
-        pl.col("finish_rank").filter(pl.col("is_finish")).first().alias("finish_rank"),
-        pl.col("clock_s").filter(pl.col("is_finish")).first().alias("clock_at_finish"),
-        pl.col("paused_before_s").filter(pl.col("is_finish")).first().alias("paused_at_finish"),
-        (pl.col("lead_s").first() + pl.col("active_s").sum()).alias("clock_open"),
-        pl.col("pause_s").sum().alias("paused_open"),
-        pl.col("return_at").first(),
-        pl.col("at").filter(pl.col("approval").fill_null(False)).min().alias("approval_at"),
-        (pl.col("is_terminal") | pl.col("step").is_in(["refused", "withdrawn", "stopped"])).any().alias("has_terminal"),
-    )
-    dossiers = dossiers.join(times, on=D, how="left").with_columns(
-        pl.when(pl.col("finished_at").is_not_null()).then(pl.col("clock_at_finish")).otherwise(pl.col("clock_open"))
-        .alias("used_s"),
+    sums = ev.group_by("did", maintain_order=True).agg(
+        pl.col("active_s").sum().alias("active_total"), pl.col("pause_s").sum().alias("paused_open"))
+    finish = ev.filter(pl.col("is_finish")).select(
+        "did", pl.col("at").alias("finished_at"), pl.col("finish_rank"), pl.col("clock_s").alias("clock_at_finish"),
+        pl.col("paused_before_s").alias("paused_at_finish"))
+    dossiers = dossiers.hstack(sums.drop("did")).join(finish, on="did", how="left", maintain_order="left")
+    dossiers = dossiers.with_columns(
+        pl.when(pl.col("finished_at").is_not_null()).then(pl.col("clock_at_finish"))
+        .otherwise(pl.col("lead_s") + pl.col("active_total")).alias("used_s"),
         pl.when(pl.col("counting_start_at").is_null()).then(None)
         .when(pl.col("finished_at").is_not_null()).then(pl.col("paused_at_finish")).otherwise(pl.col("paused_open"))
         .alias("paused_s"),
     )
+    tick("clock")
     dossiers = _classify(dossiers, as_of_lit, tz, hours)
-
-    findings = _findings(ev, dossiers, docs, carries, tz)
+    tick("classify")
+    findings = _findings(ev, dossiers, docs, carries, tz, tick)
     findings = _finish_findings(findings, dossiers, docs, language)
+    tick("findings")
     return _dossier_output(dossiers), findings
+
+
+def _stopwatch():
+    """Stage timings on stderr when QMS_CHECK_TIMING is set (for profiling)."""
+    import os
+    import sys
+    import time
+
+    if not os.environ.get("QMS_CHECK_TIMING"):
+        return lambda label: None
+    last = [time.perf_counter()]
+
+    def tick(label: str) -> None:
+        now = time.perf_counter()
+        print(f"  {label}: {now - last[0]:.2f} s", file=sys.stderr)
+        last[0] = now
+
+    return tick
 
 
 def _add_counting_start_and_due(dossiers: pl.DataFrame, docs: CheckDocuments) -> pl.DataFrame:
@@ -428,14 +529,15 @@ def _fmt_minutes(expr: pl.Expr) -> pl.Expr:
     return ((expr + 30) // 60).cast(pl.Utf8)
 
 
-def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, carries: dict, tz: str) -> pl.DataFrame:
+def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, carries: dict, tz: str,
+              tick=lambda label: None) -> pl.DataFrame:
     """Every rule's candidate findings (before on/off and severity of the rule set)."""
     parts: list[pl.DataFrame] = []
     step = pl.col("step")
 
     def add(frame: pl.DataFrame, rule: str, step_expr, unit_expr, expected, actual):
         parts.append(frame.select(
-            pl.col(D), pl.lit(rule).alias("rule"), step_expr.cast(pl.Utf8).alias("step"),
+            pl.col("did"), pl.lit(rule).alias("rule"), step_expr.cast(pl.Utf8).alias("step"),
             unit_expr.cast(pl.Utf8).alias("unit"), expected.cast(pl.Utf8).alias("expected"),
             actual.cast(pl.Utf8).alias("actual"),
         ))
@@ -447,31 +549,44 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     add(d.filter(pl.col("known") & pl.col("procedure_issue").is_null()), "no_issue_in_force", none, pl.col("unit"),
         none, pl.col("rule_day").dt.strftime(DATE_FORMAT))
 
-    judged = ev.filter(pl.col("procedure_issue").is_not_null())
+    judged = ev.select(
+        "did", "procedure_code", "procedure_issue", "step", "sc", "unit", "at", "idx", "is_terminal", "repeatable",
+        "allotted_s", "step_unit", "clock_s", "step_due_at", "after_return", "return_at",
+    ).filter(pl.col("procedure_issue").is_not_null())
     is_step = pl.col("idx").is_not_null()
 
     # steps the procedure does not have
-    add(judged.filter(~is_step & ~step.is_in(list(CANONICAL_STATUSES)) & ~pl.col("is_terminal")),
+    add(judged.filter(~is_step & ~_is_status() & ~pl.col("is_terminal")),
         "unexpected_step", step, pl.col("unit"), none, step)
 
     # order (against the previous step event) and repetition (within a loop segment)
-    seq = judged.filter(is_step & ~pl.col("is_terminal")).with_columns(
-        step.shift(1).over(D).alias("prev_step"), pl.col("idx").shift(1).over(D).alias("prev_idx"))
-    seq = seq.join(loop_table(docs), on=["procedure_code", "procedure_issue", "prev_step", "step"], how="left")
-    seq = seq.sort([D, "at", "seq"]).with_columns(pl.col("is_loop").fill_null(False).cum_sum().over(D).alias("segment"))
-    seq = seq.with_columns(pl.int_range(pl.len()).over([D, "segment", "step"]).alias("occurrence"))
-    add(seq.filter((pl.col("occurrence") > 0) & ~pl.col("repeatable")), "repeated_step", step, pl.col("unit"),
-        pl.lit("1"), (pl.col("occurrence") + 1).cast(pl.Utf8))
-    add(seq.filter((pl.col("idx") < pl.col("prev_idx")) & ~pl.col("is_loop").fill_null(False)), "step_out_of_order",
+    seq = judged.filter(is_step & ~pl.col("is_terminal"))
+    first = (pl.col("did") != pl.col("did").shift(1)).fill_null(True)
+    seq = seq.with_columns(_prev(step, first).alias("prev_step"), _prev(pl.col("idx"), first).alias("prev_idx"))
+    loops = loop_table(docs)
+    if loops.height:
+        seq = seq.join(loops, on=["procedure_code", "procedure_issue", "prev_step", "step"], how="left",
+                       maintain_order="left").with_columns(pl.col("is_loop").fill_null(False))
+        seq = seq.with_columns(_running_sum(pl.col("is_loop").cast(pl.Int64), first).alias("segment"))
+    else:
+        seq = seq.with_columns(pl.lit(False).alias("is_loop"), pl.lit(0, pl.Int64).alias("segment"))
+    # one integer key per (dossier, loop segment, step): earlier occurrences are counted over it
+    # (only the few keys seen more than once are counted)
+    key = pl.col("did") * (1 << 24) + pl.col("segment") * (1 << 12) + pl.col("idx")
+    repeats = seq.filter(~pl.col("repeatable") & key.is_duplicated()).with_columns(
+        key.cum_count().over(key).alias("occurrence"))
+    add(repeats.filter(pl.col("occurrence") > 1), "repeated_step", step, pl.col("unit"),
+        pl.lit("1"), pl.col("occurrence").cast(pl.Utf8))
+    add(seq.filter((pl.col("idx") < pl.col("prev_idx")) & ~pl.col("is_loop")), "step_out_of_order",
         step, pl.col("unit"), pl.col("prev_step"), step)
 
+    tick("rules: steps, order")
     # working time each step took since the previous step event (pauses excluded)
-    timed = judged.filter(is_step).with_columns(
-        pl.col("clock_s").shift(1).over(D).alias("previous_step_clock"),
-    ).filter(pl.col("allotted_s").is_not_null() & pl.col("previous_step_clock").is_not_null())
-    timed = timed.with_columns((pl.col("clock_s") - pl.col("previous_step_clock")).alias("step_s"))
-    add(timed.filter(pl.col("step_s") > pl.col("allotted_s")), "step_overrun", step, pl.col("step_unit"),
-        _fmt_minutes(pl.col("allotted_s")), _fmt_minutes(pl.col("step_s")))
+    timed = judged.filter(is_step)
+    first = (pl.col("did") != pl.col("did").shift(1)).fill_null(True)
+    timed = timed.with_columns((pl.col("clock_s") - _prev(pl.col("clock_s"), first)).alias("step_s"))
+    add(timed.filter(pl.col("allotted_s").is_not_null() & (pl.col("step_s") > pl.col("allotted_s"))),
+        "step_overrun", step, pl.col("step_unit"), _fmt_minutes(pl.col("allotted_s")), _fmt_minutes(pl.col("step_s")))
 
     if carries.get("step_due_at"):
         add(judged.filter(pl.col("at") > pl.col("step_due_at")), "step_due_exceeded", step, pl.col("unit"),
@@ -480,20 +595,23 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     add(judged.filter(pl.col("after_return")), "event_after_return", step, pl.col("unit"),
         _fmt_time(pl.col("return_at"), tz), _fmt_time(pl.col("at"), tz))
 
+    tick("rules: time, due, after return")
     # required steps never recorded, though the dossier went past them
-    reached = judged.group_by(D).agg(
-        pl.col("idx").max().alias("furthest_idx"),
-        ((step == "processed") | pl.col("is_result")).any().alias("went_to_end"),
-    )
     required = step_table(docs).filter(~pl.col("optional") & ~pl.col("terminal") & ~pl.col("result"))
     expected_steps = d.filter(pl.col("procedure_issue").is_not_null()).select(
-        D, "procedure_code", "procedure_issue").join(required, on=["procedure_code", "procedure_issue"], how="inner")
-    expected_steps = expected_steps.join(reached, on=D, how="inner").filter(
+        "did", "procedure_code", "procedure_issue", "furthest_idx", "went_to_end", "steps_seen",
+    ).join(required, on=["procedure_code", "procedure_issue"], how="inner").filter(
         pl.col("went_to_end") | (pl.col("furthest_idx") > pl.col("idx")))
-    present = judged.select(D, "step").unique()
-    missing = expected_steps.join(present, on=[D, "step"], how="anti")
+    if required.height and required["idx"].max() < 62:
+        # the steps a dossier recorded, as bits of one integer
+        missing = expected_steps.filter(
+            (pl.col("steps_seen") // pl.lit(2, pl.Int64).pow(pl.col("idx")) % 2).fill_null(0) == 0)
+    else:
+        present = judged.filter(is_step).select("did", "idx").unique()
+        missing = expected_steps.join(present, on=["did", "idx"], how="anti")
     add(missing, "missing_step", step, pl.col("step_unit"), step, none)
 
+    tick("rules: missing")
     # dossier-level rules
     issued = d.filter(pl.col("procedure_issue").is_not_null())
     add(issued.filter((pl.col("finish_rank") == 1) & pl.col("return_at").is_null() & ~pl.col("has_terminal")),
@@ -527,29 +645,31 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
         pl.col("status").is_in(["late", "open_overdue"])
         & (pl.coalesce(pl.col("finished_at"), pl.col("as_of_at")) > pl.col("appointment_at"))
     )
-    apologies = judged.filter(step == "apology_issued").select(D, "at", "calendar_clock").join(
-        overdue.select(D, "appointment_at", "apology_lead_s"), on=D, how="inner")
+    apologies = judged.filter(_is("apology_issued")).select("did", "at").join(
+        overdue.select("did", "appointment_at", "apology_lead_s"), on="did", how="inner")
     lead = _working_seconds(docs.calendar, apologies["at"], apologies["appointment_at"],
                             pl.Series([False] * apologies.height, dtype=pl.Boolean))
     timely = apologies.with_columns(lead.alias("lead_s")).filter(
         (pl.col("at") <= pl.col("appointment_at")) & (pl.col("lead_s") >= pl.col("apology_lead_s"))
-    ).select(D).unique()
-    add(overdue.join(timely, on=D, how="anti"), "late_without_apology", none, pl.col("unit"),
+    ).select("did").unique()
+    add(overdue.join(timely, on="did", how="anti"), "late_without_apology", none, pl.col("unit"),
         _fmt_time(pl.col("appointment_at"), tz), _fmt_time(pl.col("first_apology_at"), tz))
 
-    return pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema=FINDING_SCHEMA)
+    return pl.concat(parts, how="vertical")
 
 
 def _finish_findings(findings: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, language: str):
     settings = rule_settings_table(docs, language)
+    index = findings["did"]
     out = (
-        findings.join(dossiers.select(D, "procedure_code", "rs"), on=D, how="left")
+        findings.with_columns(dossiers[c].gather(index).alias(c) for c in (D, "procedure_code", "rs"))
         .join(settings, on=["rs", "rule"], how="left")
         .filter(pl.col("enabled"))
-        .select("dossier_id", "rule", "severity", "clause", "procedure_code", "step", "unit", "expected", "actual",
-                "message")
     )
-    return sort_findings(out)
+    # `did` follows the order of dossier_id, so sorting by it sorts by dossier
+    keys = ["did", "rule", "step", "expected", "actual", "unit", "severity", "clause", "procedure_code", "message"]
+    return out.sort(keys, nulls_last=False).select(
+        "dossier_id", "rule", "severity", "clause", "procedure_code", "step", "unit", "expected", "actual", "message")
 
 
 def sort_findings(findings: pl.DataFrame) -> pl.DataFrame:

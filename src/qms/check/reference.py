@@ -71,6 +71,7 @@ def judge_dossier(dossier_id: str, events: list[Event], docs: CheckDocuments, as
     hours = docs.calendar_settings.working_day_hours
     cal = docs.calendar
 
+    events = sorted(events, key=lambda e: (e.at, e.seq))
     # A dossier-level return moment with no `returned` event stands for one.
     if not any(e.step == "returned" for e in events):
         returned_at = next((e.returned_at for e in events if e.returned_at is not None), None)
