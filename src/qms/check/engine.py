@@ -421,7 +421,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     tick("clock")
     dossiers = _classify(dossiers, as_of_lit, tz, hours)
     tick("classify")
-    findings = _findings(ev, dossiers, docs, carries, tz, tick)
+    findings = _findings(ev, dossiers, docs, carries, tz, names, issue_codes, tick)
     findings = _finish_findings(findings, dossiers, docs, language)
     tick("findings")
     return _dossier_output(dossiers), findings
@@ -530,7 +530,7 @@ def _fmt_minutes(expr: pl.Expr) -> pl.Expr:
 
 
 def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, carries: dict, tz: str,
-              tick=lambda label: None) -> pl.DataFrame:
+              step_names: list[str], pid_table: pl.DataFrame, tick=lambda label: None) -> pl.DataFrame:
     """Every rule's candidate findings (before on/off and severity of the rule set)."""
     parts: list[pl.DataFrame] = []
     step = pl.col("step")
@@ -549,52 +549,81 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     add(d.filter(pl.col("known") & pl.col("procedure_issue").is_null()), "no_issue_in_force", none, pl.col("unit"),
         none, pl.col("rule_day").dt.strftime(DATE_FORMAT))
 
-    judged = ev.select(
-        "did", "procedure_code", "procedure_issue", "step", "sc", "unit", "at", "idx", "is_terminal", "repeatable",
-        "allotted_s", "step_unit", "clock_s", "step_due_at", "after_return", "return_at",
-    ).filter(pl.col("procedure_issue").is_not_null())
+    # Event-level rules run lazily over the events: each rule's filter reads only the
+    # columns it needs (projection pushdown), and texts are formatted for findings only.
+    lazy = ev.lazy()
+    judged = pl.col("procedure_issue").is_not_null()
     is_step = pl.col("idx").is_not_null()
+    pending: list[tuple[pl.LazyFrame, str]] = []
+
+    def add_lazy(frame: pl.LazyFrame, rule: str, step_expr, unit_expr, expected, actual):
+        pending.append((frame.select(
+            pl.col("did"), pl.lit(rule).alias("rule"), step_expr.cast(pl.Utf8).alias("step"),
+            unit_expr.cast(pl.Utf8).alias("unit"), expected.cast(pl.Utf8).alias("expected"),
+            actual.cast(pl.Utf8).alias("actual"),
+        ), rule))
 
     # steps the procedure does not have
-    add(judged.filter(~is_step & ~_is_status() & ~pl.col("is_terminal")),
-        "unexpected_step", step, pl.col("unit"), none, step)
+    add_lazy(lazy.filter(judged & ~is_step & ~_is_status() & ~pl.col("is_terminal")),
+             "unexpected_step", step, pl.col("unit"), none, step)
 
-    # order (against the previous step event) and repetition (within a loop segment)
-    seq = judged.filter(is_step & ~pl.col("is_terminal"))
-    first = (pl.col("did") != pl.col("did").shift(1)).fill_null(True)
-    seq = seq.with_columns(_prev(step, first).alias("prev_step"), _prev(pl.col("idx"), first).alias("prev_idx"))
+    # Order: each step event against the previous step event of its dossier (a
+    # declared loop may go back). Codes are carried forward over the other events.
+    order_event = judged & is_step & ~pl.col("is_terminal")
+    step_code = pl.when(order_event).then(pl.col("sc"))
+    step_index = pl.when(order_event).then(pl.col("idx"))
+    ordered = lazy.with_columns(
+        _carry_forward(_prev(step_code), -1).alias("prev_sc"),
+        _carry_forward(_prev(step_index), -1).alias("prev_idx"),
+    )
     loops = loop_table(docs)
     if loops.height:
-        seq = seq.join(loops, on=["procedure_code", "procedure_issue", "prev_step", "step"], how="left",
-                       maintain_order="left").with_columns(pl.col("is_loop").fill_null(False))
-        seq = seq.with_columns(_running_sum(pl.col("is_loop").cast(pl.Int64), first).alias("segment"))
+        codes = dict(zip(step_names, range(len(step_names))))
+        pids = {(c, i): pid for pid, c, i in pid_table.select("pid", "procedure_code", "procedure_issue").iter_rows()}
+        loop_keys = [pids[(c, i)] * (1 << 32) + codes[f] * 65536 + codes[t]
+                     for c, i, f, t, _ in loops.iter_rows() if (c, i) in pids]
+        loop_key = pl.col("pid").cast(pl.Int64) * (1 << 32) + pl.col("prev_sc") * 65536 + pl.col("sc")
+        ordered = ordered.with_columns((order_event & loop_key.is_in(loop_keys)).fill_null(False).alias("is_loop"))
     else:
-        seq = seq.with_columns(pl.lit(False).alias("is_loop"), pl.lit(0, pl.Int64).alias("segment"))
-    # one integer key per (dossier, loop segment, step): earlier occurrences are counted over it
-    # (only the few keys seen more than once are counted)
-    key = pl.col("did") * (1 << 24) + pl.col("segment") * (1 << 12) + pl.col("idx")
-    repeats = seq.filter(~pl.col("repeatable") & key.is_duplicated()).with_columns(
-        key.cum_count().over(key).alias("occurrence"))
-    add(repeats.filter(pl.col("occurrence") > 1), "repeated_step", step, pl.col("unit"),
-        pl.lit("1"), pl.col("occurrence").cast(pl.Utf8))
-    add(seq.filter((pl.col("idx") < pl.col("prev_idx")) & ~pl.col("is_loop")), "step_out_of_order",
-        step, pl.col("unit"), pl.col("prev_step"), step)
+        ordered = ordered.with_columns(pl.lit(False).alias("is_loop"))
+    names = pl.Series(step_names, dtype=pl.Utf8)
+    add_lazy(ordered.filter(order_event & (pl.col("prev_idx") >= 0) & (pl.col("idx") < pl.col("prev_idx"))
+                            & ~pl.col("is_loop")),
+             "step_out_of_order", step, pl.col("unit"), pl.col("prev_sc").replace_strict(
+                 dict(enumerate(step_names)), return_dtype=pl.Utf8), step)
+    # Repetition: one integer key per (dossier, loop segment, step); only keys seen
+    # more than once are counted.
+    segment = _running_sum(pl.col("is_loop").cast(pl.Int64))
+    key = pl.col("did") * (1 << 24) + segment * (1 << 12) + pl.col("idx")
+    repeats = (
+        ordered.with_columns(key.alias("key"))
+        .filter(order_event & ~pl.col("repeatable").fill_null(False))
+        .filter(pl.col("key").is_duplicated())
+        .with_columns(pl.col("key").cum_count().over("key").alias("occurrence"))
+        .filter(pl.col("occurrence") > 1)
+    )
+    add_lazy(repeats, "repeated_step", step, pl.col("unit"), pl.lit("1"), pl.col("occurrence").cast(pl.Utf8))
 
-    tick("rules: steps, order")
     # working time each step took since the previous step event (pauses excluded)
-    timed = judged.filter(is_step)
-    first = (pl.col("did") != pl.col("did").shift(1)).fill_null(True)
-    timed = timed.with_columns((pl.col("clock_s") - _prev(pl.col("clock_s"), first)).alias("step_s"))
-    add(timed.filter(pl.col("allotted_s").is_not_null() & (pl.col("step_s") > pl.col("allotted_s"))),
-        "step_overrun", step, pl.col("step_unit"), _fmt_minutes(pl.col("allotted_s")), _fmt_minutes(pl.col("step_s")))
+    timed_event = judged & is_step
+    step_clock = pl.when(timed_event).then(pl.col("clock_s"))
+    timed = lazy.with_columns(
+        (pl.col("clock_s") - _carry_forward(_prev(step_clock), -1)).alias("step_s"),
+        _carry_forward(_prev(step_clock), -1).alias("previous_clock"),
+    )
+    add_lazy(timed.filter(timed_event & pl.col("allotted_s").is_not_null() & (pl.col("previous_clock") >= 0)
+                          & (pl.col("step_s") > pl.col("allotted_s"))),
+             "step_overrun", step, pl.col("step_unit"), _fmt_minutes(pl.col("allotted_s")),
+             _fmt_minutes(pl.col("step_s")))
 
     if carries.get("step_due_at"):
-        add(judged.filter(pl.col("at") > pl.col("step_due_at")), "step_due_exceeded", step, pl.col("unit"),
-            _fmt_time(pl.col("step_due_at"), tz), _fmt_time(pl.col("at"), tz))
+        add_lazy(lazy.filter(judged & (pl.col("at") > pl.col("step_due_at"))), "step_due_exceeded", step,
+                 pl.col("unit"), _fmt_time(pl.col("step_due_at"), tz), _fmt_time(pl.col("at"), tz))
 
-    add(judged.filter(pl.col("after_return")), "event_after_return", step, pl.col("unit"),
-        _fmt_time(pl.col("return_at"), tz), _fmt_time(pl.col("at"), tz))
-
+    add_lazy(lazy.filter(judged & pl.col("after_return")), "event_after_return", step, pl.col("unit"),
+             _fmt_time(pl.col("return_at"), tz), _fmt_time(pl.col("at"), tz))
+    for part in pl.collect_all([frame for frame, _rule in pending]):
+        parts.append(part)
     tick("rules: time, due, after return")
     # required steps never recorded, though the dossier went past them
     required = step_table(docs).filter(~pl.col("optional") & ~pl.col("terminal") & ~pl.col("result"))
@@ -607,7 +636,7 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
         missing = expected_steps.filter(
             (pl.col("steps_seen") // pl.lit(2, pl.Int64).pow(pl.col("idx")) % 2).fill_null(0) == 0)
     else:
-        present = judged.filter(is_step).select("did", "idx").unique()
+        present = ev.filter(judged & is_step).select("did", "idx").unique()
         missing = expected_steps.join(present, on=["did", "idx"], how="anti")
     add(missing, "missing_step", step, pl.col("step_unit"), step, none)
 
@@ -645,7 +674,7 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
         pl.col("status").is_in(["late", "open_overdue"])
         & (pl.coalesce(pl.col("finished_at"), pl.col("as_of_at")) > pl.col("appointment_at"))
     )
-    apologies = judged.filter(_is("apology_issued")).select("did", "at").join(
+    apologies = ev.filter(judged & _is("apology_issued")).select("did", "at").join(
         overdue.select("did", "appointment_at", "apology_lead_s"), on="did", how="inner")
     lead = _working_seconds(docs.calendar, apologies["at"], apologies["appointment_at"],
                             pl.Series([False] * apologies.height, dtype=pl.Boolean))
