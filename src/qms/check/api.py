@@ -74,7 +74,11 @@ def _as_instant(value, zone: str, end_of_day: bool) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value) if ("T" in value or " " in value) else dt.date.fromisoformat(value)
+        try:
+            value = dt.datetime.fromisoformat(value) if ("T" in value or " " in value) else dt.date.fromisoformat(value)
+        except ValueError:
+            raise QmsError(_("as-of {value!r} is neither a date (YYYY-MM-DD) nor an ISO 8601 instant").format(
+                value=value)) from None
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=ZoneInfo(zone))
