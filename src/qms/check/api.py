@@ -19,7 +19,7 @@ from ..model.check_output import (
     CalendarRef, CheckSummary, ClassificationMethod, DataQuality, DocumentRef, InputFile, Manifest,
 )
 from ..model.common import Text
-from .documents import DEFAULT_RULESET, CheckDocuments
+from .documents import DEFAULT_RULESET, CheckDocuments, _hash_model
 from .engine import check_events
 from .summary import summarise
 
@@ -215,7 +215,7 @@ def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[In
                                     effective_from=doc.effective_from, effective_to=doc.effective_to))
     if any(code == DEFAULT_RULESET.code for code, _issue in used_rulesets):
         d = DEFAULT_RULESET
-        refs.append(DocumentRef(kind="ruleset", code=d.code, issue=d.issue, sha256=docs.hashes[(d.kind, d.code, d.issue)],
+        refs.append(DocumentRef(kind="ruleset", code=d.code, issue=d.issue, sha256=_hash_model(d),
                                 effective_from=d.effective_from))
     refs.sort(key=lambda r: (r.kind, r.code, r.issue))
     settings = docs.calendar_settings
