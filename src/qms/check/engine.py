@@ -64,17 +64,13 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime) -> t
     ev = _number_dossiers(frame.sort([D, "at"], maintain_order=True))
     if carries["returned_at"] and ev["returned_at"].null_count() < ev.height:
         # A dossier-level `returned_at` with no `returned` event stands for one.
-        with_moment = ev.filter(pl.col("returned_at").is_not_null()).select(
-            "did", D, "procedure_code", "unit", pl.col("returned_at").alias("at"))
-        with_moment = with_moment.filter((pl.col("did") != pl.col("did").shift(1)).fill_null(True)
-                                         & (pl.col("at") <= as_of_lit))
-        with_event = ev.filter(pl.col("step") == "returned").select("did").unique()
-        synthetic = with_moment.join(with_event, on="did", how="anti")
-        if synthetic.height:
+        moment = _first_per_dossier(ev, pl.col("returned_at").is_not_null(), ["returned_at"])["returned_at"]
+        has_event = _count_per_dossier(ev, pl.col("step") == "returned") > 0
+        needed = (moment.is_not_null() & (moment <= as_of) & ~has_event).fill_null(False)
+        if needed.any():
             # procedure code and unit as on the dossier's first event
-            firsts = ev.filter(FIRST).select("did", "procedure_code", "unit")
-            synthetic = synthetic.drop("procedure_code", "unit").join(firsts, on="did", how="left").select(
-                D, "procedure_code", pl.lit("returned").alias("step"), "unit", "at")
+            synthetic = ev.filter(FIRST).select(D, "procedure_code", "unit").filter(needed).with_columns(
+                pl.lit("returned").alias("step"), moment.filter(needed).alias("at"))
             # appended last, so a synthetic return sorts after real events at the same instant
             ev = pl.concat([ev.drop("did", "first", "last"), synthetic], how="diagonal_relaxed")
             ev = _number_dossiers(ev.sort([D, "at"], maintain_order=True))
@@ -129,6 +125,38 @@ def _running_sum(expr: pl.Expr, first=FIRST) -> pl.Expr:
 def _carry_forward(expr: pl.Expr, default, first=FIRST) -> pl.Expr:
     """The last non-null value so far within the dossier, `default` before any."""
     return pl.when(first).then(expr.fill_null(default)).otherwise(expr).forward_fill()
+
+
+def _sum_per_dossier(ev: pl.DataFrame, values: pl.Expr) -> pl.Series:
+    """Per dossier (row i = dossier i), the sum of `values` over its events: a running
+    total read at each dossier's last event, less the one before."""
+    totals = ev.lazy().select(values.fill_null(0).cast(pl.Int64).cum_sum().alias("n"), LAST).filter(
+        pl.col("last")).collect()["n"]
+    return totals - totals.shift(1, fill_value=0)
+
+
+def _count_per_dossier(ev: pl.DataFrame, condition: pl.Expr) -> pl.Series:
+    """How many events of each dossier meet `condition` (row i = dossier i)."""
+    return _sum_per_dossier(ev, condition.fill_null(False))
+
+
+def _max_per_dossier(ev: pl.DataFrame, values: pl.Expr, bound: int = 1 << 20) -> pl.Series:
+    """Per dossier, the largest of small non-negative `values` (null where all are
+    null): the dossier number times `bound` keeps a running maximum inside its run."""
+    shifted = pl.col("did") * bound + (values + 1).fill_null(0)
+    top = ev.lazy().select(shifted.cum_max().alias("m"), "did", LAST).filter(pl.col("last")).collect()
+    out = top["m"] - top["did"] * bound - 1
+    return out.set(out < 0, None)
+
+
+def _first_per_dossier(ev: pl.DataFrame, condition: pl.Expr, columns: list[str]) -> pl.DataFrame:
+    """For each dossier (row i = dossier i), the columns of its first event meeting
+    `condition`, nulls where none does."""
+    n = int(ev["did"][-1]) + 1 if ev.height else 0
+    hits = (ev.lazy().filter(condition.fill_null(False)).select("did", *columns)
+            .filter((pl.col("did") != pl.col("did").shift(1)).fill_null(True)).collect())
+    frame = pl.DataFrame({"did": pl.int_range(0, n, dtype=pl.Int64, eager=True)})
+    return frame.join(hits, on="did", how="left", maintain_order="left").drop("did")
 
 
 def _broadcast(ev: pl.DataFrame, per_dossier: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -291,19 +319,31 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     ev = ev.with_columns(pl.col("step").replace_strict(step_codes, default=-1, return_dtype=pl.Int64).alias("sc"))
     # 1. dossier-level facts (row i of `dossiers` is dossier i) ------------------------
     step = pl.col("step")
-    dossiers = ev.group_by("did", maintain_order=True).agg(
-        pl.col(D).first(),
-        pl.col("procedure_code").drop_nulls().first(),
-        pl.col("unit").drop_nulls().first(),
-        pl.col("channel").drop_nulls().first(),
-        pl.coalesce(pl.col("received_at").drop_nulls().first(),
-                    pl.col("at").filter(_is("received")).first()).alias("received_at"),
-        pl.col("appointment_at").filter(~_is("apology_issued")).drop_nulls().first().alias("logged_appointment_at"),
-        pl.col("at").first().alias("first_at"),
-        _is("supplement_requested").sum().cast(pl.Int64).alias("supplement_requests"),
-        _is("apology_issued").sum().cast(pl.Int64).alias("reschedules"),
-        pl.col("at").filter(_is("apology_issued")).first().alias("first_apology_at"),
-    )
+    # Dossier-level columns repeat on every row in most logs: take the first row's
+    # values, and search further only for the dossiers whose first row lacks one.
+    looked_up = ["procedure_code", "unit", "channel", "received_at", "appointment_at"]
+    dossiers = ev.filter(FIRST).select(D, *looked_up, pl.col("at").alias("first_at"), "sc")
+    incomplete = pl.any_horizontal([pl.col(c).is_null() for c in looked_up]) | _is("apology_issued")
+    if dossiers.select(incomplete.any()).item():
+        def first_non_null(column: str, condition: pl.Expr = pl.lit(True)) -> pl.Series:
+            return _first_per_dossier(ev, pl.col(column).is_not_null() & condition, [column])[column]
+
+        dossiers = dossiers.with_columns(
+            first_non_null("procedure_code"), first_non_null("unit"), first_non_null("channel"),
+            first_non_null("received_at"), first_non_null("appointment_at", ~_is("apology_issued")),
+        )
+    else:
+        dossiers = dossiers.with_columns(pl.col("appointment_at"))
+    received_event = _first_per_dossier(ev, _is("received"), ["at"])["at"]
+    first_apology = _first_per_dossier(ev, _is("apology_issued"), ["at"])["at"]
+    dossiers = dossiers.with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("did"),
+        pl.coalesce(pl.col("received_at"), received_event).alias("received_at"),
+        pl.col("appointment_at").alias("logged_appointment_at"),
+        _count_per_dossier(ev, _is("supplement_requested")).alias("supplement_requests"),
+        _count_per_dossier(ev, _is("apology_issued")).alias("reschedules"),
+        first_apology.alias("first_apology_at"),
+    ).drop("appointment_at", "sc")
     local_day = lambda c: pl.col(c).dt.convert_time_zone(tz).dt.date()  # noqa: E731
     dossiers = dossiers.with_columns(
         local_day("received_at").alias("receipt_day"),
@@ -337,6 +377,8 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         .join(procedure_issue_table(docs), on=["procedure_code", "procedure_issue"], how="left", maintain_order="left")
     )
 
+    # dossier-level columns are no longer needed on the events
+    ev = ev.drop("received_at", "appointment_at", "returned_at", "new_appointment_at", "channel")
     tick("dossier facts")
     # 2. counting start and legal due moment (loop over the few issues) --------------
     dossiers = _add_counting_start_and_due(dossiers, docs)
@@ -363,16 +405,21 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         .when(_is("withdrawn")).then(4)
         .otherwise(None).alias("finish_rank"),
     )
-    per_dossier = ev.group_by("did", maintain_order=True).agg(
-        pl.col("at").filter(pl.col("is_result")).min().alias("return_at"),
-        pl.col("finish_rank").min().alias("dossier_finish_rank"),
-        pl.col("at").filter(pl.col("approval").fill_null(False)).min().alias("approval_at"),
-        (pl.col("is_terminal") | _is("refused", "withdrawn", "stopped")).any().alias("has_terminal"),
-        pl.col("idx").max().alias("furthest_idx"),
-        pl.lit(2, pl.Int64).pow(pl.col("idx").filter(pl.col("idx") < 62)).bitwise_or().alias("steps_seen"),
-        (_is("processed") | pl.col("is_result")).any().alias("went_to_end"),
+    count = lambda condition: _count_per_dossier(ev, condition)  # noqa: E731
+    by_rank = [count(pl.col("finish_rank") == rank) for rank in (1, 2, 3, 4)]
+    finish_rank = pl.when(by_rank[0] > 0).then(1).when(by_rank[1] > 0).then(2).when(by_rank[2] > 0).then(3) \
+        .when(by_rank[3] > 0).then(4).otherwise(None)
+    steps_seen = ev.group_by("did", maintain_order=True).agg(
+        pl.lit(2, pl.Int64).pow(pl.col("idx").filter(pl.col("idx") < 62)).bitwise_or().alias("steps_seen"))
+    dossiers = dossiers.with_columns(
+        _first_per_dossier(ev, pl.col("is_result"), ["at"])["at"].alias("return_at"),
+        finish_rank.alias("dossier_finish_rank"),
+        _first_per_dossier(ev, pl.col("approval"), ["at"])["at"].alias("approval_at"),
+        (count(pl.col("is_terminal") | _is("refused", "withdrawn", "stopped")) > 0).alias("has_terminal"),
+        _max_per_dossier(ev, pl.col("idx")).alias("furthest_idx"),
+        steps_seen["steps_seen"],
+        (count(_is("processed") | pl.col("is_result")) > 0).alias("went_to_end"),
     )
-    dossiers = dossiers.hstack(per_dossier.drop("did"))
     ev = _broadcast(ev, dossiers, ["return_at", "dossier_finish_rank"])
     is_rank = (pl.col("finish_rank") == pl.col("dossier_finish_rank")).fill_null(False)
     ev = ev.with_columns(
@@ -405,18 +452,22 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         (pl.col("lead_s") + _running_sum(pl.col("active_s")) - pl.col("active_s")).alias("clock_s"),
         (_running_sum(pl.col("pause_s")) - pl.col("pause_s")).alias("paused_before_s"),
     )
-    sums = ev.group_by("did", maintain_order=True).agg(
-        pl.col("active_s").sum().alias("active_total"), pl.col("pause_s").sum().alias("paused_open"))
+    sums = pl.DataFrame([_sum_per_dossier(ev, pl.col("active_s")).alias("active_total"),
+                         _sum_per_dossier(ev, pl.col("pause_s")).alias("paused_open")])
     finish = ev.filter(pl.col("is_finish")).select(
         "did", pl.col("at").alias("finished_at"), pl.col("finish_rank"), pl.col("clock_s").alias("clock_at_finish"),
         pl.col("paused_before_s").alias("paused_at_finish"))
-    dossiers = dossiers.hstack(sums.drop("did")).join(finish, on="did", how="left", maintain_order="left")
+    dossiers = dossiers.hstack(sums).join(finish, on="did", how="left", maintain_order="left")
     dossiers = dossiers.with_columns(
         pl.when(pl.col("finished_at").is_not_null()).then(pl.col("clock_at_finish"))
         .otherwise(pl.col("lead_s") + pl.col("active_total")).alias("used_s"),
         pl.when(pl.col("counting_start_at").is_null()).then(None)
         .when(pl.col("finished_at").is_not_null()).then(pl.col("paused_at_finish")).otherwise(pl.col("paused_open"))
         .alias("paused_s"),
+    )
+    ev = ev.select(
+        "did", "first", "last", "procedure_code", "procedure_issue", "pid", "step", "sc", "unit", "at", "idx",
+        "is_terminal", "repeatable", "allotted_s", "step_unit", "clock_s", "step_due_at", "after_return", "return_at",
     )
     tick("clock")
     dossiers = _classify(dossiers, as_of_lit, tz, hours)
