@@ -101,3 +101,18 @@ def test_invalid_inputs_exit_1_without_traceback(setup, tmp_path):
     assert bad_as_of.exit_code == 1 and "yesterday" in bad_as_of.output
     for result in (missing, unknown_profile, bad_as_of):
         assert isinstance(result.exception, SystemExit)  # a handled error, not a crash
+
+
+def test_a_canonical_csv_with_a_bad_row_goes_through_ingest_and_the_row_is_counted(setup, tmp_path):
+    folder, docs, log = setup
+    lines = (folder / "log.csv").read_text(encoding="utf-8").splitlines()
+    fields = lines[1].split(",")
+    fields[lines[0].split(",").index("at")] = "not a time"
+    lines[1] = ",".join(fields)
+    broken = tmp_path / "broken.csv"
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(str(broken), "--docs", docs, "--out", str(tmp_path / "out"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    quality = json.loads(result.output)["data_quality"]
+    assert quality["rows_read"] == log.events.height
+    assert quality["rows_rejected"] == 1
