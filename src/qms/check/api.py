@@ -38,6 +38,19 @@ Progress = Callable[[str], None]
 
 
 @dataclass
+class _PendingInput:
+    path: str
+    sha256: object
+    bytes: int
+    profile: str | None
+    rows_read: int | None
+
+    def done(self) -> InputFile:
+        return InputFile(path=self.path, sha256=str(self.sha256), bytes=self.bytes, profile=self.profile,
+                         rows_read=self.rows_read)
+
+
+@dataclass
 class CheckResult:
     dossiers: pl.DataFrame
     findings: pl.DataFrame
@@ -49,9 +62,26 @@ class CheckResult:
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+        for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class _HashInBackground:
+    """The input's SHA-256, computed on a thread while the check runs (hashlib
+    releases the GIL), read when the manifest is written."""
+
+    def __init__(self, path: Path):
+        import concurrent.futures
+
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        self._future = self._pool.submit(sha256_of, path)
+
+    def __str__(self) -> str:
+        try:
+            return self._future.result()
+        finally:
+            self._pool.shutdown(wait=False)
 
 
 def _documents(library, as_of: dt.datetime | None) -> CheckDocuments:
@@ -102,15 +132,15 @@ def _read(events_or_path, profile, known_codes, progress) -> tuple[pl.DataFrame 
         if is_canonical_parquet(path):
             # qms's own canonical Parquet: already validated when it was written
             frame = pl.read_parquet(path)
-            info = InputFile(path=str(path), sha256=sha256_of(path), bytes=path.stat().st_size, profile="canonical",
-                             rows_read=frame.height)
+            info = _PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
+                                 profile="canonical", rows_read=frame.height)
             quality = DataQuality(rows_read=frame.height, rows_accepted=frame.height, rows_rejected=0)
             return frame, [info], quality, None
     if profile is None and path.suffix.lower() == ".csv":
         fast = _read_canonical_csv(path)
         if fast is not None:
-            info = InputFile(path=str(path), sha256=sha256_of(path), bytes=path.stat().st_size, profile="canonical",
-                             rows_read=fast.height)
+            info = _PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
+                                 profile="canonical", rows_read=fast.height)
             quality = DataQuality(rows_read=fast.height, rows_accepted=fast.height, rows_rejected=0)
             return fast, [info], quality, None
     read = read_log(path, profile, known_procedure_codes=known_codes, progress=progress)
@@ -206,6 +236,7 @@ def run_check(
     if quality is None:
         rows = events.height if isinstance(events, pl.DataFrame) else lazy.select(pl.len()).collect().item()
         quality = DataQuality(rows_read=rows, rows_accepted=rows, rows_rejected=0)
+    inputs = [item.done() if isinstance(item, _PendingInput) else item for item in inputs]
     manifest = build_manifest(dossiers, docs, inputs, as_of_instant, period_from, period_to)
     summary = summarise(
         dossiers, findings, manifest, quality, tz=zone, working_day_hours=docs.calendar_settings.working_day_hours,

@@ -322,7 +322,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     # Dossier-level columns repeat on every row in most logs: take the first row's
     # values, and search further only for the dossiers whose first row lacks one.
     looked_up = ["procedure_code", "unit", "channel", "received_at", "appointment_at"]
-    dossiers = ev.filter(FIRST).select(D, *looked_up, pl.col("at").alias("first_at"), "sc")
+    dossiers = ev.lazy().filter(FIRST).select(D, *looked_up, pl.col("at").alias("first_at"), "sc").collect()
     incomplete = pl.any_horizontal([pl.col(c).is_null() for c in looked_up]) | _is("apology_issued")
     if dossiers.select(incomplete.any()).item():
         def first_non_null(column: str, condition: pl.Expr = pl.lit(True)) -> pl.Series:
@@ -444,7 +444,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         pl.when(pl.col("paused_after") == 0).then(pl.col("gap_s")).otherwise(0).alias("active_s"),
         pl.when(pl.col("paused_after") == 1).then(pl.col("gap_s")).otherwise(0).alias("pause_s"),
     )
-    first_p = ev.filter(FIRST)["p"]
+    first_p = ev.lazy().filter(FIRST).select("p").collect()["p"]
     lead = _working_seconds(docs.calendar, dossiers["counting_start_at"], first_p, dossiers["calendar_clock"])
     dossiers = dossiers.with_columns(lead.alias("lead_s"))
     ev = _broadcast(ev, dossiers, ["lead_s"])
@@ -454,9 +454,9 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     )
     sums = pl.DataFrame([_sum_per_dossier(ev, pl.col("active_s")).alias("active_total"),
                          _sum_per_dossier(ev, pl.col("pause_s")).alias("paused_open")])
-    finish = ev.filter(pl.col("is_finish")).select(
+    finish = ev.lazy().filter(pl.col("is_finish")).select(
         "did", pl.col("at").alias("finished_at"), pl.col("finish_rank"), pl.col("clock_s").alias("clock_at_finish"),
-        pl.col("paused_before_s").alias("paused_at_finish"))
+        pl.col("paused_before_s").alias("paused_at_finish")).collect()
     dossiers = dossiers.hstack(sums).join(finish, on="did", how="left", maintain_order="left")
     dossiers = dossiers.with_columns(
         pl.when(pl.col("finished_at").is_not_null()).then(pl.col("clock_at_finish"))
