@@ -165,9 +165,15 @@ def _read_canonical_csv(path: Path) -> pl.DataFrame | None:
     except pl.exceptions.PolarsError:
         return None
     instants = [c for c in raw.columns if c in TIMESTAMP_FIELDS]
-    frame = raw.with_columns(
-        pl.col(c).str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_zone="UTC", time_unit="us", strict=False)
-        for c in instants)
+    def instant(column: str, fmt: str) -> pl.Expr:
+        return pl.col(column).str.to_datetime(fmt, time_zone="UTC", time_unit="us", strict=False)
+
+    # whole seconds first (what qms writes; several times faster), fractions where needed
+    frame = raw.with_columns(instant(c, "%Y-%m-%dT%H:%M:%SZ") for c in instants)
+    fractional = [c for c in instants if frame[c].null_count() > raw[c].null_count()]
+    if fractional:
+        frame = frame.with_columns(
+            pl.coalesce(frame[c], raw.select(instant(c, "%Y-%m-%dT%H:%M:%S%.fZ"))[c]).alias(c) for c in fractional)
     if SOURCE_ROW in frame.columns:
         frame = frame.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64, strict=False))
     unparsed = sum(raw[c].is_not_null().sum() - frame[c].is_not_null().sum() for c in instants)
