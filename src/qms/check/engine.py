@@ -3,8 +3,10 @@ calendar arithmetic.
 
 There is no per-dossier Python loop. Python loops only over things that are few:
 procedure issues (to pick the issue in force and its time limit), rule-set issues,
-and distinct (cut-off, unit) pairs handed to the calendar. Everything per dossier or
-per event is an expression over columns, grouped by `dossier_id` with `.over()`.
+and distinct (cut-off, unit) pairs handed to the calendar. Events are sorted by
+dossier and numbered (`did`), so "within a dossier" is a contiguous run: per-dossier
+values are running sums read at run ends or first matches, broadcast back by position,
+with no hashing of dossier ids; steps are compared as integer codes.
 
 Semantics (shared with `reference.py`, documented in docs/check.md):
 
@@ -14,7 +16,7 @@ Semantics (shared with `reference.py`, documented in docs/check.md):
   request (`supplement_requested` ... `supplement_received`), active otherwise;
   the last gap of an open dossier runs to `as_of`;
 * used time = active time up to the finish event; a step's time = active time
-  since the previous procedure step (or the counting start).
+  since the previous step event.
 """
 
 from __future__ import annotations
@@ -35,11 +37,6 @@ from .rules import RULES
 
 UTC = pl.Datetime("us", "UTC")
 D = "dossier_id"
-
-FINDING_SCHEMA = {
-    "dossier_id": pl.Utf8, "rule": pl.Utf8, "step": pl.Utf8, "unit": pl.Utf8,
-    "expected": pl.Utf8, "actual": pl.Utf8,
-}
 
 
 # -- preparing the events ---------------------------------------------------------
@@ -133,6 +130,14 @@ def _sum_per_dossier(ev: pl.DataFrame, values: pl.Expr) -> pl.Series:
     totals = ev.lazy().select(values.fill_null(0).cast(pl.Int64).cum_sum().alias("n"), LAST).filter(
         pl.col("last")).collect()["n"]
     return totals - totals.shift(1, fill_value=0)
+
+
+def _sums_per_dossier(ev: pl.DataFrame, values: dict[str, pl.Expr]) -> pl.DataFrame:
+    """Several per-dossier sums in one pass (row i = dossier i)."""
+    totals = ev.lazy().select(
+        *[v.fill_null(0).cast(pl.Int64).cum_sum().alias(k) for k, v in values.items()], LAST,
+    ).filter(pl.col("last")).drop("last").collect()
+    return totals.select(pl.col(k) - pl.col(k).shift(1, fill_value=0) for k in values)
 
 
 def _count_per_dossier(ev: pl.DataFrame, condition: pl.Expr) -> pl.Series:
@@ -323,25 +328,22 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     # values, and search further only for the dossiers whose first row lacks one.
     looked_up = ["procedure_code", "unit", "channel", "received_at", "appointment_at"]
     dossiers = ev.lazy().filter(FIRST).select(D, *looked_up, pl.col("at").alias("first_at"), "sc").collect()
-    incomplete = pl.any_horizontal([pl.col(c).is_null() for c in looked_up]) | _is("apology_issued")
-    if dossiers.select(incomplete.any()).item():
-        def first_non_null(column: str, condition: pl.Expr = pl.lit(True)) -> pl.Series:
-            return _first_per_dossier(ev, pl.col(column).is_not_null() & condition, [column])[column]
-
-        dossiers = dossiers.with_columns(
-            first_non_null("procedure_code"), first_non_null("unit"), first_non_null("channel"),
-            first_non_null("received_at"), first_non_null("appointment_at", ~_is("apology_issued")),
-        )
-    else:
-        dossiers = dossiers.with_columns(pl.col("appointment_at"))
+    apology_first = dossiers["sc"] == STATUS_CODE["apology_issued"]
+    for column in looked_up:
+        # the appointment is the receipt's, never an apology's new date
+        lacking = dossiers[column].is_null() | (apology_first if column == "appointment_at" else False)
+        if lacking.any():
+            condition = pl.col(column).is_not_null() & (~_is("apology_issued") if column == "appointment_at" else True)
+            dossiers = dossiers.with_columns(_first_per_dossier(ev, condition, [column])[column])
     received_event = _first_per_dossier(ev, _is("received"), ["at"])["at"]
     first_apology = _first_per_dossier(ev, _is("apology_issued"), ["at"])["at"]
+    counts = _sums_per_dossier(ev, {"supplement_requests": _is("supplement_requested"),
+                                    "reschedules": _is("apology_issued")})
     dossiers = dossiers.with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("did"),
         pl.coalesce(pl.col("received_at"), received_event).alias("received_at"),
         pl.col("appointment_at").alias("logged_appointment_at"),
-        _count_per_dossier(ev, _is("supplement_requested")).alias("supplement_requests"),
-        _count_per_dossier(ev, _is("apology_issued")).alias("reschedules"),
+        counts["supplement_requests"], counts["reschedules"],
         first_apology.alias("first_apology_at"),
     ).drop("appointment_at", "sc")
     local_day = lambda c: pl.col(c).dt.convert_time_zone(tz).dt.date()  # noqa: E731
@@ -405,8 +407,12 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         .when(_is("withdrawn")).then(4)
         .otherwise(None).alias("finish_rank"),
     )
-    count = lambda condition: _count_per_dossier(ev, condition)  # noqa: E731
-    by_rank = [count(pl.col("finish_rank") == rank) for rank in (1, 2, 3, 4)]
+    counts = _sums_per_dossier(ev, {
+        **{f"rank_{rank}": (pl.col("finish_rank") == rank).fill_null(False) for rank in (1, 2, 3, 4)},
+        "terminal": pl.col("is_terminal") | _is("refused", "withdrawn", "stopped"),
+        "to_end": _is("processed") | pl.col("is_result"),
+    })
+    by_rank = [counts[f"rank_{rank}"] for rank in (1, 2, 3, 4)]
     finish_rank = pl.when(by_rank[0] > 0).then(1).when(by_rank[1] > 0).then(2).when(by_rank[2] > 0).then(3) \
         .when(by_rank[3] > 0).then(4).otherwise(None)
     steps_seen = ev.group_by("did", maintain_order=True).agg(
@@ -415,10 +421,10 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         _first_per_dossier(ev, pl.col("is_result"), ["at"])["at"].alias("return_at"),
         finish_rank.alias("dossier_finish_rank"),
         _first_per_dossier(ev, pl.col("approval"), ["at"])["at"].alias("approval_at"),
-        (count(pl.col("is_terminal") | _is("refused", "withdrawn", "stopped")) > 0).alias("has_terminal"),
+        (counts["terminal"] > 0).alias("has_terminal"),
         _max_per_dossier(ev, pl.col("idx")).alias("furthest_idx"),
         steps_seen["steps_seen"],
-        (count(_is("processed") | pl.col("is_result")) > 0).alias("went_to_end"),
+        (counts["to_end"] > 0).alias("went_to_end"),
     )
     ev = _broadcast(ev, dossiers, ["return_at", "dossier_finish_rank"])
     is_rank = (pl.col("finish_rank") == pl.col("dossier_finish_rank")).fill_null(False)
