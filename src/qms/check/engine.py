@@ -160,8 +160,10 @@ def _first_per_dossier(ev: pl.DataFrame, condition: pl.Expr, columns: list[str])
     n = int(ev["did"][-1]) + 1 if ev.height else 0
     hits = (ev.lazy().filter(condition.fill_null(False)).select("did", *columns)
             .filter((pl.col("did") != pl.col("did").shift(1)).fill_null(True)).collect())
-    frame = pl.DataFrame({"did": pl.int_range(0, n, dtype=pl.Int64, eager=True)})
-    return frame.join(hits, on="did", how="left", maintain_order="left").drop("did")
+    positions = hits["did"]
+    return pl.DataFrame([
+        pl.repeat(None, n, dtype=hits.schema[c], eager=True).alias(c).scatter(positions, hits[c]) for c in columns
+    ], schema={c: hits.schema[c] for c in columns})
 
 
 def _broadcast(ev: pl.DataFrame, per_dossier: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -415,8 +417,14 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     by_rank = [counts[f"rank_{rank}"] for rank in (1, 2, 3, 4)]
     finish_rank = pl.when(by_rank[0] > 0).then(1).when(by_rank[1] > 0).then(2).when(by_rank[2] > 0).then(3) \
         .when(by_rank[3] > 0).then(4).otherwise(None)
-    steps_seen = ev.group_by("did", maintain_order=True).agg(
-        pl.lit(2, pl.Int64).pow(pl.col("idx").filter(pl.col("idx") < 62)).bitwise_or().alias("steps_seen"))
+    once_only = pl.col("idx").is_not_null() & ~pl.col("is_terminal") & ~pl.col("repeatable").fill_null(False)
+    bit = pl.when(pl.col("idx") < 62).then(pl.lit(2, pl.Int64).pow(pl.col("idx")))
+    steps_seen = ev.lazy().select(
+        "did", bit.alias("bit"), pl.when(once_only).then(bit).alias("once_bit"),
+    ).group_by("did", maintain_order=True).agg(
+        pl.col("bit").bitwise_or().alias("steps_seen"),
+        pl.col("once_bit").bitwise_or().bitwise_count_ones().cast(pl.Int64).alias("distinct_once_only"),
+    ).collect().hstack([_count_per_dossier(ev, once_only).alias("once_only_events")])
     dossiers = dossiers.with_columns(
         _first_per_dossier(ev, pl.col("is_result"), ["at"])["at"].alias("return_at"),
         finish_rank.alias("dossier_finish_rank"),
@@ -424,6 +432,8 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         (counts["terminal"] > 0).alias("has_terminal"),
         _max_per_dossier(ev, pl.col("idx")).alias("furthest_idx"),
         steps_seen["steps_seen"],
+        # a dossier can repeat a step only if it has more such events than distinct ones
+        (steps_seen["once_only_events"] > steps_seen["distinct_once_only"].fill_null(0)).alias("may_repeat"),
         (counts["to_end"] > 0).alias("went_to_end"),
     )
     ev = _broadcast(ev, dossiers, ["return_at", "dossier_finish_rank"])
@@ -629,10 +639,15 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     order_event = judged & is_step & ~pl.col("is_terminal")
     step_code = pl.when(order_event).then(pl.col("sc"))
     step_index = pl.when(order_event).then(pl.col("idx"))
-    ordered = lazy.with_columns(
+    timed_event = judged & is_step
+    step_clock = pl.when(timed_event).then(pl.col("clock_s"))
+    ev = ev.with_columns(
         _carry_forward(_prev(step_code), -1).alias("prev_sc"),
         _carry_forward(_prev(step_index), -1).alias("prev_idx"),
+        _carry_forward(_prev(step_clock), -1).alias("previous_clock"),
     )
+    lazy = ev.lazy()
+    ordered = lazy
     loops = loop_table(docs)
     if loops.height:
         codes = dict(zip(step_names, range(len(step_names))))
@@ -652,8 +667,10 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     # more than once are counted.
     segment = _running_sum(pl.col("is_loop").cast(pl.Int64))
     key = pl.col("did") * (1 << 24) + segment * (1 << 12) + pl.col("idx")
+    candidates = d.filter(pl.col("may_repeat") | (pl.col("furthest_idx") >= 62))["did"]
     repeats = (
-        ordered.with_columns(key.alias("key"))
+        ordered.filter(pl.col("did").is_in(candidates.implode()))
+        .with_columns(key.alias("key"))
         .filter(order_event & ~pl.col("repeatable").fill_null(False))
         .filter(pl.col("key").is_duplicated())
         .with_columns(pl.col("key").cum_count().over("key").alias("occurrence"))
@@ -662,12 +679,7 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     add_lazy(repeats, "repeated_step", step, pl.col("unit"), pl.lit("1"), pl.col("occurrence").cast(pl.Utf8))
 
     # working time each step took since the previous step event (pauses excluded)
-    timed_event = judged & is_step
-    step_clock = pl.when(timed_event).then(pl.col("clock_s"))
-    timed = lazy.with_columns(
-        (pl.col("clock_s") - _carry_forward(_prev(step_clock), -1)).alias("step_s"),
-        _carry_forward(_prev(step_clock), -1).alias("previous_clock"),
-    )
+    timed = lazy.with_columns((pl.col("clock_s") - pl.col("previous_clock")).alias("step_s"))
     add_lazy(timed.filter(timed_event & pl.col("allotted_s").is_not_null() & (pl.col("previous_clock") >= 0)
                           & (pl.col("step_s") > pl.col("allotted_s"))),
              "step_overrun", step, pl.col("step_unit"), _fmt_minutes(pl.col("allotted_s")),
@@ -684,15 +696,26 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     tick("rules: time, due, after return")
     # required steps never recorded, though the dossier went past them
     required = step_table(docs).filter(~pl.col("optional") & ~pl.col("terminal") & ~pl.col("result"))
-    expected_steps = d.filter(pl.col("procedure_issue").is_not_null()).select(
-        "did", "procedure_code", "procedure_issue", "furthest_idx", "went_to_end", "steps_seen",
-    ).join(required, on=["procedure_code", "procedure_issue"], how="inner").filter(
-        pl.col("went_to_end") | (pl.col("furthest_idx") > pl.col("idx")))
-    if required.height and required["idx"].max() < 62:
-        # the steps a dossier recorded, as bits of one integer
-        missing = expected_steps.filter(
-            (pl.col("steps_seen") // pl.lit(2, pl.Int64).pow(pl.col("idx")) % 2).fill_null(0) == 0)
+    if required.height == 0 or required["idx"].max() < 62:
+        # Steps as bits of one integer per dossier: required & reached & not recorded.
+        bits = required.group_by("procedure_code", "procedure_issue").agg(
+            pl.lit(2, pl.Int64).pow(pl.col("idx")).sum().alias("required_bits"))
+        reached = pl.when(pl.col("went_to_end")).then(pl.lit(-1, pl.Int64)) \
+            .otherwise(pl.lit(2, pl.Int64).pow(pl.col("furthest_idx").fill_null(0)) - 1)
+        lacking = (
+            d.filter(pl.col("procedure_issue").is_not_null())
+            .select("did", "procedure_code", "procedure_issue", "went_to_end", "furthest_idx", "steps_seen")
+            .join(bits, on=["procedure_code", "procedure_issue"], how="inner")
+            .filter((pl.col("required_bits") & reached & pl.col("steps_seen").fill_null(0).xor(-1)) != 0)
+        )
+        missing = lacking.join(required, on=["procedure_code", "procedure_issue"], how="inner").filter(
+            (pl.col("went_to_end") | (pl.col("furthest_idx") > pl.col("idx")))
+            & ((pl.col("steps_seen").fill_null(0) // pl.lit(2, pl.Int64).pow(pl.col("idx")) % 2) == 0))
     else:
+        expected_steps = d.filter(pl.col("procedure_issue").is_not_null()).select(
+            "did", "procedure_code", "procedure_issue", "furthest_idx", "went_to_end",
+        ).join(required, on=["procedure_code", "procedure_issue"], how="inner").filter(
+            pl.col("went_to_end") | (pl.col("furthest_idx") > pl.col("idx")))
         present = ev.filter(judged & is_step).select("did", "idx").unique()
         missing = expected_steps.join(present, on=["did", "idx"], how="anti")
     add(missing, "missing_step", step, pl.col("step_unit"), step, none)
