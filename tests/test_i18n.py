@@ -42,3 +42,21 @@ def test_language_switch(monkeypatch):
     assert i18n.gettext("Error") == "Lỗi"
     with pytest.raises(ValueError):
         i18n.set_language("fr")
+
+
+def test_no_msgid_is_translated_two_ways():
+    """All .po files of a language merge into one catalog, so a msgid two areas
+    translate differently would silently change one of the two texts."""
+    from babel.messages.pofile import read_po
+
+    first_seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for po_file in sorted((i18n.locale_dir() / "vi").glob("*.po")):
+        with po_file.open("rb") as handle:
+            for message in read_po(handle):
+                if not message.id or not message.string:
+                    continue
+                earlier = first_seen.setdefault(message.id, (po_file.name, message.string))
+                if earlier[1] != message.string:
+                    clashes.append(f"{message.id!r}: {earlier[0]} says {earlier[1]!r}, {po_file.name} says {message.string!r}")
+    assert not clashes, "\n".join(clashes)

@@ -158,6 +158,7 @@ def _receipt_as_xes(csv_path, xes_path) -> None:
     xes_path.write_text("".join(parts), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_receipt_profile_reads_the_xes_form_of_the_log(shared_data_dir, tmp_path):
     """The same profile reads the CSV and the XES of the WABO receipt log (J.C.A.M. Buijs)."""
     xes = tmp_path / "receipt.xes"

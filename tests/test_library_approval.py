@@ -20,6 +20,15 @@ from qms.library.diff import diff_documents
 from qms.library.yaml_source import read_yaml
 from qms.resources import sample_library_dir
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """Messages in English for the assertions; restored afterwards (the CLI sets the
+    language globally)."""
+    from qms import i18n
+
+    monkeypatch.setattr(i18n, "_current_language", "en")
+
+
 
 @pytest.fixture
 def library_copy(tmp_path) -> Path:
@@ -110,8 +119,8 @@ def test_a_new_issue_must_start_after_the_one_it_supersedes(library_copy):
 
 def test_approve_without_a_workspace_does_not_touch_the_bundled_sample(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(QmsError):
-        approve("QT-XD-01", 2, "X")
+    with pytest.raises(QmsError, match="inside a workspace"):
+        approve("QT-XD-01", 3, "X")
 
 
 def test_set_top_level_keeps_comments_and_block_values():
@@ -143,10 +152,13 @@ def test_hash_ignores_layout_and_lifecycle_but_not_content(tmp_path):
     assert content_hash(changed) != procedure.content_sha256
 
 
+_SAMPLE_PERMIT = load_library(sample_library_dir()).procedure_issue("QT-XD-01", 1)
+
+
 @settings(max_examples=25, deadline=None)
 @given(amount=st.floats(min_value=0.25, max_value=15, allow_nan=False).map(lambda x: round(x * 4) / 4))
 def test_hash_changes_exactly_when_the_time_limit_changes(amount):
-    procedure = load_library(sample_library_dir()).procedure_issue("QT-XD-01", 1)
+    procedure = _SAMPLE_PERMIT
     other = procedure.model_copy(deep=True)
     other.time_limit.amount = amount
     assert (content_hash(other) == procedure.content_sha256) == (amount == procedure.time_limit.amount)

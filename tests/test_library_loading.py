@@ -43,6 +43,15 @@ loops:
     to_step: received
 """
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """Messages in English for the assertions; restored afterwards (the CLI sets the
+    language globally)."""
+    from qms import i18n
+
+    monkeypatch.setattr(i18n, "_current_language", "en")
+
+
 
 def procedure_text(issue=1, effective_from="2024-01-01", limit=5):
     return PROCEDURE.format(issue=issue, effective_from=effective_from, limit=limit)
@@ -214,7 +223,6 @@ def test_missing_and_unknown_kind(tmp_path):
 
 
 def test_wrong_type_is_located_at_the_field(tmp_path, monkeypatch):
-    monkeypatch.setenv("QMS_LANG", "en")
     write(tmp_path, "p.yaml", procedure_text().replace("amount: 2,", "amount: hai,"))
     message = only_problem(tmp_path)
     assert message.startswith(f"{tmp_path / 'p.yaml'}:17: steps[1].allotted.amount: ")
@@ -222,7 +230,6 @@ def test_wrong_type_is_located_at_the_field(tmp_path, monkeypatch):
 
 
 def test_unknown_field_suggests_the_right_name(tmp_path, monkeypatch):
-    monkeypatch.setenv("QMS_LANG", "en")
     write(tmp_path, "p.yaml", procedure_text().replace("    unit: PHONG", "    unti: PHONG"))
     found = problems_of(tmp_path)
     assert f"{tmp_path / 'p.yaml'}:16: steps[1].unti: unknown field; did you mean 'unit'?" in found
@@ -236,14 +243,12 @@ def test_duplicate_keys_are_reported(tmp_path):
 
 
 def test_loop_to_a_missing_step_is_located(tmp_path, monkeypatch):
-    monkeypatch.setenv("QMS_LANG", "en")
     write(tmp_path, "p.yaml", procedure_text().replace("to_step: received", "to_step: recieved"))
     message = only_problem(tmp_path)
     assert message.startswith(f"{tmp_path / 'p.yaml'}:24: loops[0].to_step: no step has the id 'recieved'")
 
 
 def test_allotted_times_exceeding_the_limit(tmp_path, monkeypatch):
-    monkeypatch.setenv("QMS_LANG", "en")
     write(tmp_path, "p.yaml", procedure_text(limit=2.5))
     message = only_problem(tmp_path)
     assert message.startswith(f"{tmp_path / 'p.yaml'}:8: time_limit: ")
@@ -394,3 +399,86 @@ def test_obsolete_issue_needs_effective_to(tmp_path):
 def test_load_library_copes_with_the_real_sample_tree_copied(tmp_path):
     shutil.copytree(sample_library_dir(), tmp_path / "docs")
     assert load_library(tmp_path / "docs").codes() == load_library(sample_library_dir()).codes()
+
+
+def test_result_before_approval(tmp_path):
+    text = procedure_text().replace("    unit: PHONG\n", "    unit: PHONG\n    approval: true\n", 1)
+    text = text.replace("    unit: MOTCUA\n    allotted: {amount: 1", "    unit: MOTCUA\n    result: true\n    allotted: {amount: 1", 1)
+    write(tmp_path, "p.yaml", text)
+    message = only_problem(tmp_path)
+    assert message.startswith(f"{tmp_path / 'p.yaml'}:13: steps[0].result:")
+
+
+def test_units_are_checked_against_the_workspace(tmp_path):
+    (tmp_path / "qms.yaml").write_text(
+        "organisation: {name: {vi: Trung tâm}}\nunits:\n  MOTCUA: {vi: Một cửa}\n  PHONG: {vi: Phòng}\n", encoding="utf-8"
+    )
+    docs = tmp_path / "process_docs"
+    write(docs, "p.yaml", procedure_text())
+    assert problems_of(docs) == []
+    write(docs, "p.yaml", procedure_text().replace("unit: PHONG", "unit: PHONGG"))
+    message = only_problem(docs)
+    assert message.startswith(f"{docs / 'p.yaml'}:16: steps[1].unit: unit 'PHONGG' is not among the units of {tmp_path / 'qms.yaml'}")
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("kind: [procedure]\n", 1),
+        ("kind: procedure\neffective_from: 2025-13-01\n", 2),
+        ("? [a, b]\n: 1\n", 1),
+        ("kind: procedure\n1: x\ncode: 5\n", 2),
+        ("a: &x 1\nb: *y\n", 2),
+        ("kind: checklist\ncode: C\nissue: 1\neffective_from: 2024-01-01\ntitle: {vi: t}\nitems: {a: 1}\n", 6),
+        ("kind: procedure\n---\nkind: ruleset\n", 2),
+        ("kind: procedure\ntitle: !!python/object:os.system x\n", 2),
+        ("kind: procedure\ntitle: 'unterminated\n", 3),
+    ],
+)
+def test_odd_files_give_located_messages_not_tracebacks(tmp_path, text, line):
+    write(tmp_path, "odd.yaml", text)
+    found = problems_of(tmp_path)
+    assert found
+    assert any(p.startswith(f"{tmp_path / 'odd.yaml'}:{line}:") for p in found), found
+
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qms.library.loader import read_document
+
+_SAMPLE_TEXT = (sample_library_dir() / "procedures" / "QT-CT-01" / "issue-1.yaml").read_text(encoding="utf-8")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cut=st.integers(min_value=0, max_value=len(_SAMPLE_TEXT)),
+    insert=st.sampled_from(["\t", ":", "- ", "{", "]", "'", "&a", "*b", "!!", "\x00", "\n  x: 1\n", "é", "#"]),
+)
+def test_any_corruption_of_a_real_file_is_reported_not_raised(tmp_path, cut, insert):
+    path = tmp_path / "fuzzed.yaml"
+    path.write_bytes((_SAMPLE_TEXT[:cut] + insert + _SAMPLE_TEXT[cut:]).encode("utf-8"))
+    loaded, problems = read_document(path)
+    assert loaded is not None or problems
+    for problem in problems:
+        assert str(problem).startswith(f"{path}:")
+
+
+def test_checklist_items_name_existing_procedures(tmp_path):
+    write(tmp_path, "p.yaml", procedure_text())
+    write(
+        tmp_path,
+        "c.yaml",
+        """\
+        kind: checklist
+        code: CL
+        issue: 1
+        effective_from: 2024-01-01
+        title: {vi: Danh mục}
+        items:
+          - {id: a, clause: "8.1", question: {vi: Câu một}, procedures: [QT-T-01]}
+          - {id: b, clause: "8.1", question: {vi: Câu hai}, procedures: [QT-T-01, QT-T-10]}
+        """,
+    )
+    message = only_problem(tmp_path)
+    assert message.startswith(f"{tmp_path / 'c.yaml'}:8: items[1].procedures[1]:") and "QT-T-10" in message

@@ -17,6 +17,16 @@ from qms.resources import sample_library_dir
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema (test dependency) is not installed")
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """Messages in English for the assertions; restored afterwards (the CLI sets the
+    language globally)."""
+    from qms import i18n
+
+    monkeypatch.setattr(i18n, "_current_language", "en")
+
+
+
 
 def _as_json(value):
     return json.loads(json.dumps(value, default=lambda v: v.isoformat()))
@@ -28,11 +38,13 @@ def test_every_sample_file_validates_against_its_schema(tmp_path):
     schemas = {p.name.split(".")[0]: json.loads(p.read_text(encoding="utf-8")) for p in written}
     files = library_files(sample_library_dir())
     assert len(files) >= 11
+    validators = {}
+    for kind, schema in schemas.items():
+        jsonschema.Draft202012Validator.check_schema(schema)
+        validators[kind] = jsonschema.Draft202012Validator(schema)
     for path in files:
         data = _as_json(read_yaml(path).data)
-        schema = schemas[data["kind"]]
-        jsonschema.validators.validator_for(schema).check_schema(schema)
-        errors = list(jsonschema.validators.validator_for(schema)(schema).iter_errors(data))
+        errors = list(validators[data["kind"]].iter_errors(data))
         assert not errors, f"{path}: {[e.message for e in errors]}"
 
 

@@ -62,10 +62,14 @@ def findings_of_dossier(events: list[dict], library, calendar, as_of: dt.datetim
         if place[after["step"]] < place[before["step"]] and (before["step"], after["step"]) not in loops:
             found.add("step_out_of_order")
     counts = defaultdict(int)
+    previous = None
     for e in step_events:
+        if previous is not None and (previous["step"], e["step"]) in loops:
+            counts = defaultdict(int)  # a declared loop starts the count again
         counts[e["step"]] += 1
-    if any(n > 1 and not by_id[step].repeatable for step, n in counts.items()):
-        found.add("repeated_step")
+        if counts[e["step"]] > 1 and not by_id[e["step"]].repeatable:
+            found.add("repeated_step")
+        previous = e
     if has_processed and not result_events and not has_terminal:
         found.add("no_result_step")
     for before, after in zip(step_events, step_events[1:]):
@@ -84,8 +88,12 @@ def findings_of_dossier(events: list[dict], library, calendar, as_of: dt.datetim
     processed = [e["at"] for e in events if e["step"] == "processed"]
     terminal = [e["at"] for e in events if e["step"] in TERMINAL]
     finish = processed[0] if processed else (return_moment if return_moment else (terminal[0] if terminal else None))
+    overdue = finish is None and appointment < as_of
+    if overdue:
+        found.add("open_overdue")
     if finish is not None and finish > appointment:
         found.add("finished_late")
+    if "finished_late" in found or overdue:
         lead = ruleset.apology_lead_working_days
         timely = False
         for e in events:
@@ -108,8 +116,6 @@ def findings_of_dossier(events: list[dict], library, calendar, as_of: dt.datetim
             found.add("returned_before_approval")
     if return_moment is not None and any(e["at"] > return_moment for e in events):
         found.add("event_after_return")
-    if finish is None and appointment < as_of:
-        found.add("open_overdue")
     return {rule for rule in found if _enabled(ruleset, rule)}
 
 

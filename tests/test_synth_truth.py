@@ -105,3 +105,18 @@ def test_about_95_percent_of_finished_dossiers_on_time(sample_library):
     late = log.truth.filter(pl.col("rule") == "finished_late")["dossier_id"].n_unique()
     finished = log.events.filter(pl.col("step") == "processed")["dossier_id"].n_unique()
     assert 0.93 <= 1 - late / finished <= 0.985
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, start, end", [
+    (11, dt.date(2024, 1, 2), dt.date(2024, 6, 30)),   # first issues only, Tết 2024
+    (12, dt.date(2025, 5, 1), dt.date(2025, 9, 30)),   # across the 1 July 2025 change of issues
+])
+def test_truth_equals_the_reference_in_other_periods(sample_library, seed, start, end):
+    log = generate_log(sample_library, 700, seed=seed, period_from=start, period_to=end, defect_rate=0.6)
+    calendar = WorkCalendar.from_settings(sample_library.calendar(start))
+    expected = reference_findings(log.events, sample_library, calendar, _as_of(log.meta))
+    truth: dict[str, set[str]] = {}
+    for row in log.truth.iter_rows(named=True):
+        truth.setdefault(row["dossier_id"], set()).add(row["rule"])
+    assert {d: r for d, r in expected.items() if r} == truth

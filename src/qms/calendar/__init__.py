@@ -7,7 +7,8 @@ overrides, cut-off times and Saturday receipt rules. See docs/calendar.md.
 
 from .durations import DURATION_UNITS, Duration, parse_duration
 from .settings_loading import load_calendar_settings, sample_calendar_path
-from .work_calendar import HolidayDataMissing, ShownDay, WorkCalendar, WorkingTime, as_instants
+from .array_inputs import as_instants
+from .work_calendar import HolidayDataMissing, ShownDay, WorkCalendar, WorkingTime
 
 __all__ = [
     "DURATION_UNITS",

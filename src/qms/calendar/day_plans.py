@@ -13,6 +13,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ..errors import QmsError
+from ..i18n import _
 from ..model.calendar import CalendarSettings, OfficeSession, Weekday
 from .holiday_days import DayName, HolidayBook
 
@@ -100,7 +101,8 @@ class DayPlanner:
             # (clock changes happen at night everywhere); say so if a zone breaks that.
             if (end - start) != _clock_us(session.end) - _clock_us(session.start):
                 raise QmsError(
-                    f"calendar: the UTC offset of {self.settings.timezone} changes during office hours on {day}"
+                    _("calendar: the clocks of {zone} change during office hours on {day}").format(
+                        zone=self.settings.timezone, day=day)
                 )
             sessions.append((start, end))
         return tuple(sessions)

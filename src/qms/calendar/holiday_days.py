@@ -53,8 +53,11 @@ class HolidayBook:
             probe = holidays.country_holidays(self.country)
         except NotImplementedError:
             from ..errors import QmsError
+            from ..i18n import _
 
-            raise QmsError(f"calendar: the holidays package has no calendar for country {self.country!r}") from None
+            raise QmsError(
+                _("calendar: the holidays package has no calendar for country {country!r}").format(country=self.country)
+            ) from None
         return holidays, range(probe.start_year, probe.end_year + 1)
 
     def package_covers(self, year: int) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..errors import QmsError
+from ..i18n import _
 from .day_plans import US_PER_DAY, DayPlanner, from_us, local_to_us
 
 # A calendar without a single working day in this many days is a broken calendar.
@@ -31,7 +32,7 @@ def wall_clock(planner: DayPlanner, instant: int) -> int:
 def _days_from(day: dt.date):
     for step in range(_SEARCH_LIMIT_DAYS):
         yield day + step * _ONE_DAY
-    raise QmsError(f"calendar: no working time within {_SEARCH_LIMIT_DAYS} days after {day}")
+    raise QmsError(_("calendar: no working time within {days} days after {day}").format(days=_SEARCH_LIMIT_DAYS, day=day))
 
 
 def is_working_time(planner: DayPlanner, instant: int) -> bool:

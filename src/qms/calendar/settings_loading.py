@@ -21,7 +21,7 @@ SAMPLE_CALENDAR_CODE = "LICH-LV"
 
 def sample_calendar_path() -> Path:
     """The bundled sample calendar document (the default when none is given)."""
-    return sample_library_dir() / "calendars" / f"{SAMPLE_CALENDAR_CODE}.yaml"
+    return sample_library_dir() / "calendars" / SAMPLE_CALENDAR_CODE / "issue-1.yaml"
 
 
 def load_calendar_settings(path: str | Path) -> CalendarSettings:

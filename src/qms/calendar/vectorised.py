@@ -23,7 +23,8 @@ import math
 import numpy as np
 
 from ..errors import QmsError
-from .day_plans import US_PER_DAY, US_PER_MINUTE, DayPlanner, from_us, local_to_us, to_us
+from ..i18n import _
+from .day_plans import US_PER_DAY, US_PER_MINUTE, DayPlanner, from_us, to_us
 
 # Larger than any instant in range, small enough that adding an offset cannot overflow.
 FAR = np.int64(2**62)
@@ -46,7 +47,6 @@ class DayTables:
         plans = [planner.plan(day) for day in days]
         count = len(days)
         zone = planner.zone
-        self._cutoffs: dict[int, np.ndarray] = {}
 
         # ---- day level ------------------------------------------------------------
         midnights = [to_us(dt.datetime.combine(day, dt.time(), tzinfo=zone)) for day in days]
@@ -81,7 +81,7 @@ class DayTables:
         first_open = np.array([plan.sessions[0][0] if plan.sessions else FAR for plan in plans], dtype=np.int64)
         # UTC offset during office time (the arithmetic moves appointments by whole
         # local days at that offset)
-        office_offset = np.where(self.has_sessions, self.offset_after, self.offset_after)
+        office_offset = self.offset_after.copy()
         for index, plan in enumerate(plans):
             if plan.sessions:
                 office_offset[index] = offset(plan.sessions[0][0])
@@ -104,8 +104,11 @@ class DayTables:
         block = 0
         for value in boundaries:
             block = math.gcd(block, value)
-        if block == 0 or (midnights[-1] - self.base) // block > _MAX_BLOCKS:
-            raise QmsError("calendar: office hours must start and end on whole minutes")
+        if block < US_PER_MINUTE:
+            raise QmsError(_("calendar: office hours must start and end on whole minutes"))
+        if (midnights[-1] - self.base) // block > _MAX_BLOCKS:
+            raise QmsError(_("calendar: the years {first}–{last} are too many to tabulate at {minutes}-minute steps")
+                           .format(first=first_day.year, last=last_day.year, minutes=block // US_PER_MINUTE))
         self.block = block
         block_count = (midnights[-1] - self.base) // block
         self.working = np.zeros(block_count, dtype=bool)
@@ -114,10 +117,18 @@ class DayTables:
         self.block_day = np.repeat(np.arange(count, dtype=np.intp), np.diff(self.midnight) // block)
         block_start = self.base + np.arange(block_count, dtype=np.int64) * block
         self.counted_before = np.concatenate([[0], np.cumsum(self.working)[:-1]]).astype(np.int64) * block
+        # counted time up to t in block b = counted_before[b] + working[b] * (t - start of b)
+        #                                 = counted_offset[b] + working_factor[b] * t
+        self.working_factor = self.working.astype(np.int64)
         self.working_block_start = block_start[self.working]
+        self.counted_offset = self.counted_before - self.working_factor * block_start
         # start of the first working block at or after each block
         opens = np.where(self.working, block_start, FAR)
         self.next_open_from = np.minimum.accumulate(opens[::-1])[::-1]
+        # local day of the next working moment from each block (FAR-safe: last day)
+        next_block = np.minimum((np.minimum(self.next_open_from, self.midnight[-1] - 1) - self.base) // block,
+                                block_count - 1)
+        self.next_working_day = self.block_day[next_block]
         # an appointment landing in a non-working block of a working day moves to the
         # close of the session before it in that day, or to the day's opening
         previous_close = np.maximum.accumulate(np.where(self.working, block_start + block, -FAR))
@@ -139,7 +150,8 @@ class DayTables:
             high = (latest.hour * 60 + latest.minute) * US_PER_MINUTE
             if max(clock_before, clock_after) > low and min(clock_before, clock_after) < high:
                 raise QmsError(
-                    f"calendar: the clocks of {settings.timezone} change during office hours on {days[index]}"
+                    _("calendar: the clocks of {zone} change during office hours on {day}").format(
+                        zone=settings.timezone, day=days[index])
                 )
 
     # ---- locating an instant ------------------------------------------------------
@@ -172,21 +184,12 @@ class DayTables:
         switch = self.change_at[day] + np.maximum(before, after)
         return np.where(wall < switch, wall - before, wall - after)
 
-    def cutoff_instants(self, cutoff_us: int) -> np.ndarray:
-        """The cut-off as an instant on each day (computed once per cut-off)."""
-        if cutoff_us not in self._cutoffs:
-            zone = self.planner.zone
-            days = [self.first_day + dt.timedelta(days=i) for i in range(len(self.wall_midnight))]
-            self._cutoffs[cutoff_us] = np.array([local_to_us(day, cutoff_us, zone) for day in days], dtype=np.int64)
-        return self._cutoffs[cutoff_us]
-
     # ---- counted time ---------------------------------------------------------------
 
     def counted_until(self, instants: np.ndarray) -> np.ndarray:
         """Counted microseconds from the start of the range up to `instants`."""
         block = self.locate(instants)
-        into = instants - (self.base + block * self.block)
-        return self.counted_before[block] + np.where(self.working[block], into, 0)
+        return self.counted_offset[block] + self.working_factor[block] * instants
 
     def is_working(self, instants: np.ndarray) -> np.ndarray:
         return self.working[self.locate(instants)]
@@ -197,12 +200,14 @@ class DayTables:
             raise OutOfRange(+1)
         return result
 
-    def counting_start(self, received: np.ndarray, cutoff_us: int | None) -> np.ndarray:
+    def counting_start(self, received: np.ndarray, cutoff_us: int | np.ndarray | None) -> np.ndarray:
+        """`cutoff_us`: wall-clock microseconds after midnight, one for all rows or
+        one per row (FAR for a row without a cut-off), or None."""
         block = self.locate(received)
         start = np.maximum(received, self.next_open_from[block])
         if cutoff_us is not None:
             day = self.block_day[block]
-            late = self.has_sessions[day] & (received > self.cutoff_instants(cutoff_us)[day])
+            late = self.has_sessions[day] & (self.wall_clock(received, day) > cutoff_us)
             start = np.where(late, self.next_opening_after[day], start)
         if start.size and start.max() >= FAR:
             raise OutOfRange(+1)
@@ -232,6 +237,8 @@ class DayTables:
             order = np.argsort(stacked_begins, axis=1, kind="stable")
             begins = list(np.take_along_axis(stacked_begins, order, axis=1).T)
             ends = list(np.take_along_axis(stacked_ends, order, axis=1).T)
+        if len(pauses) == 1:
+            return self.between(begins[0], ends[0])
         covered_until = start
         for pause_begin, pause_end in zip(begins, ends):
             begin = np.maximum(pause_begin, covered_until)
@@ -253,9 +260,12 @@ class DayTables:
         result = self.working_block_start[index] + (target - index * self.block)
         return np.where(amount > 0, np.maximum(result, start), start)
 
-    def add_working_days(self, start: np.ndarray, whole_days: np.ndarray, extra: np.ndarray) -> np.ndarray:
-        moment = self.next_working(start)
-        day = self.day_of(moment)
+    def add_working_days(self, start: np.ndarray, whole_days: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+        block = self.locate(start)
+        moment = np.maximum(start, self.next_open_from[block])
+        if moment.size and moment.max() >= FAR:
+            raise OutOfRange(+1)
+        day = self.next_working_day[block]
         position = self.full_days_through[day] + whole_days - 1
         if position.size and position.max() >= len(self.full_days):
             raise OutOfRange(+1)
@@ -264,8 +274,8 @@ class DayTables:
         candidate = moment + (self.office_midnight[target_day] - self.office_midnight[day])
         block = self.locate(candidate)
         landed = np.where(self.working[block], candidate, self.landing[block])
-        moment = np.where(whole_days > 0, landed, moment)
-        if not extra.any():
+        moment = landed if whole_days.min(initial=1) > 0 else np.where(whole_days > 0, landed, moment)
+        if extra is None:
             return moment
         return self.add_working(moment, extra)
 

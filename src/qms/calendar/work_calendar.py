@@ -35,13 +35,13 @@ from .day_plans import (
     from_us,
     to_us,
 )
-from .durations import check_amount
+from .array_inputs import NAT, as_datetimes, as_instants, cutoff_array, valid_span
+from .durations import DURATION_UNITS, check_amount
 from .holiday_days import HolidayBook
 from .settings_loading import load_calendar_settings, sample_calendar_path
 from .vectorised import DayTables, OutOfRange
 
 log = logging.getLogger(__name__)
-NAT = np.iinfo(np.int64).min
 _LAST_YEAR = 2200  # tables never grow beyond this: a calendar gone wrong, not a real need
 _CHUNK = 1 << 16  # rows per chunk of the array operations: temporaries stay in cache
 
@@ -150,7 +150,10 @@ class WorkCalendar:
     # ---- scalar -----------------------------------------------------------------------
 
     def instant(self, moment: dt.datetime) -> int:
-        """Microseconds since the epoch; a naive datetime is in the calendar's zone."""
+        """Microseconds since the epoch; a naive datetime is in the calendar's zone,
+        a numpy datetime64 is a UTC instant (as in qms's event tables)."""
+        if isinstance(moment, np.datetime64) and not np.isnat(moment):
+            return int(moment.astype("datetime64[us]").astype(np.int64))
         if not isinstance(moment, dt.datetime):
             raise QmsError(_("expected a date and time, got {value!r}").format(value=moment))
         if moment.tzinfo is None or moment.utcoffset() is None:
@@ -196,7 +199,7 @@ class WorkCalendar:
             result = scalar.add_working_us(planner, scalar.next_working_moment(planner, begin), _hours_us(amount))
         elif unit == "working_days":
             whole = math.floor(amount)
-            extra = round((amount - whole) * self.settings.working_day_hours * US_PER_HOUR)
+            extra = round((amount - whole) * (self.settings.working_day_hours * US_PER_HOUR))  # as the array twin rounds
             result = scalar.add_working_days(planner, begin, whole, extra)
         else:
             result = scalar.add_calendar_days(planner, begin, round(amount * US_PER_DAY))
@@ -256,14 +259,14 @@ class WorkCalendar:
              numbers: Sequence[np.ndarray] = (), result: str = "instant") -> np.ndarray:
         """Apply `operation(tables, *required, *optional, *numbers)` chunk by chunk.
 
-        A row with NaT in a `required` array or NaN in a `numbers` array gives NaT
+        A row with NaT in a `required` array or NaN in a float `numbers` array gives NaT
         (instants), NaN (minutes) or False (flags); NaT in an `optional` array is the
         operation's business (e.g. no such pause). Chunks keep the temporaries in
         cache; the day tables grow (and the whole run restarts) when they fall short.
         """
         size = len(required[0])
         dtype, empty = {"instant": (np.int64, NAT), "minutes": (np.float64, np.nan), "flag": (bool, False)}[result]
-        spans = [span for values in [*required, *optional] if (span := _valid_span(values)) is not None]
+        spans = [span for values in [*required, *optional] if (span := valid_span(values)) is not None]
         if not spans:
             return np.full(size, empty, dtype=dtype)
         low, high = min(span[0] for span in spans), max(span[1] for span in spans)
@@ -280,7 +283,7 @@ class WorkCalendar:
                 grow = max(2, (last - first) // 2)
                 tables = self._build_tables(first, last + grow) if problem.direction > 0 else self._build_tables(first - grow, last)
         if result == "instant":
-            span = _valid_span(output)
+            span = valid_span(output)
             if span is not None:
                 low, high = min(low, span[0]), max(high, span[1])
         self._note_instants(low, high)
@@ -288,7 +291,9 @@ class WorkCalendar:
 
     def _by_variant(self, office_unit, size: int, compute_one) -> np.ndarray:
         """Apply `compute_one(calendar, rows)` per Saturday-rule variant of the units."""
-        if office_unit is None or isinstance(office_unit, str):
+        if office_unit is None:
+            return compute_one(self, slice(None))
+        if isinstance(office_unit, str):
             return compute_one(self.for_unit(office_unit), slice(None))
         base = self.for_unit(None)
         default_counts = self.settings.saturday_receipt_counts
@@ -303,7 +308,9 @@ class WorkCalendar:
         other = units.is_in(differ).fill_null(False).to_numpy()
         if not other.any():
             return compute_one(base, slice(None))
-        result = compute_one(base, ~other)
+        first = compute_one(base, ~other)
+        result = np.empty(size, dtype=first.dtype)
+        result[~other] = first
         result[other] = compute_one(self.for_unit(differ[0]), other)
         return result
 
@@ -314,18 +321,33 @@ class WorkCalendar:
             lambda calendar, rows: calendar._run(lambda tables, t: tables.is_working(t), [values[rows]], result="flag"),
         )
 
-    def counting_start_array(self, received_at, cutoff: dt.time | None | bool = None, unit=None) -> np.ndarray:
+    def counting_start_array(self, received_at, cutoff=None, unit=None) -> np.ndarray:
+        """Vectorised `counting_start`. `cutoff`: as for `counting_start`, or one per
+        row (numpy timedelta64 since midnight, a polars Duration or Time series, or a
+        list of `datetime.time`), where NaT / None means no cut-off for that row."""
         values = as_instants(received_at)
-        cutoff_us = self._cutoff_us(cutoff)
-        return _as_datetimes(self._by_variant(
+        if cutoff is None or isinstance(cutoff, (bool, dt.time)):
+            cutoff_us = self._cutoff_us(cutoff)
+            cutoffs = [] if cutoff_us is None else [np.full(len(values), cutoff_us, dtype=np.int64)]
+        else:
+            cutoffs = [cutoff_array(cutoff, len(values))]
+
+        def operation(tables: DayTables, received, *cutoff_column):
+            return tables.counting_start(received, cutoff_column[0] if cutoff_column else None)
+
+        return as_datetimes(self._by_variant(
             unit, len(values),
-            lambda calendar, rows: calendar._run(lambda tables, t: tables.counting_start(t, cutoff_us), [values[rows]]),
+            lambda calendar, rows: calendar._run(operation, [values[rows]], numbers=[c[rows] for c in cutoffs]),
         ))
 
-    def add_array(self, start, amount, unit: str, office_unit=None) -> np.ndarray:
-        """Vectorised `add`; `amount` is a number or an array (NaN gives NaT)."""
+    def add_array(self, start, amount, unit, office_unit=None) -> np.ndarray:
+        """Vectorised `add`. `amount`: a number or one per row (NaN gives NaT).
+        `unit`: one duration unit, or one per row (e.g. each dossier's procedure
+        limit unit; None gives NaT)."""
         values = as_instants(start)
         amounts = np.ascontiguousarray(np.broadcast_to(np.asarray(amount, dtype=np.float64), values.shape))
+        if not isinstance(unit, str):
+            return self._add_mixed_units(values, amounts, unit, office_unit)
         check_amount(0.0, unit)
         bad = amounts[~np.isnan(amounts) & ~((amounts >= 0) & np.isfinite(amounts))]
         if bad.size:
@@ -336,18 +358,51 @@ class WorkCalendar:
             return tables.add_working(tables.next_working(begin), np.rint(how_much * US_PER_HOUR).astype(np.int64))
 
         def working_days(tables: DayTables, begin, how_much):
-            whole = np.floor(how_much)
-            extra = np.rint((how_much - whole) * day_us).astype(np.int64)
-            return tables.add_working_days(begin, whole.astype(np.int64), extra)
+            whole = how_much.astype(np.int64)  # amounts are ≥ 0: truncation is the floor
+            fraction = how_much - whole
+            extra = np.rint(fraction * day_us).astype(np.int64) if fraction.any() else None
+            return tables.add_working_days(begin, whole, extra)
 
         def calendar_days(tables: DayTables, begin, how_much):
             return tables.add_calendar_days(begin, np.rint(how_much * US_PER_DAY).astype(np.int64))
 
         operation = {"working_hours": working_hours, "working_days": working_days, "calendar_days": calendar_days}[unit]
-        return _as_datetimes(self._by_variant(
+        return as_datetimes(self._by_variant(
             office_unit, len(values),
             lambda calendar, rows: calendar._run(operation, [values[rows]], numbers=[amounts[rows]]),
         ))
+
+    def _add_mixed_units(self, values: np.ndarray, amounts: np.ndarray, units, office_unit) -> np.ndarray:
+        import polars as pl
+
+        names = pl.Series("unit", units, dtype=pl.Utf8)
+        if len(names) != len(values):
+            raise QmsError(_("unit has {got} values for {expected} instants").format(got=len(names), expected=len(values)))
+        unknown = sorted(set(names.drop_nulls().unique().to_list()) - set(DURATION_UNITS))
+        if unknown:
+            check_amount(0.0, unknown[0])
+        result = np.full(len(values), NAT, dtype=np.int64)
+        offices = None if office_unit is None or isinstance(office_unit, str) else np.asarray(office_unit, dtype=object)
+        for name in DURATION_UNITS:
+            rows = (names == name).fill_null(False).to_numpy()
+            if rows.any():
+                part = self.add_array(values[rows].view("datetime64[us]"), amounts[rows], name,
+                                      office_unit if offices is None else offices[rows])
+                result[rows] = part.view(np.int64)
+        return as_datetimes(result)
+
+    def manifest(self) -> dict:
+        """What a report's manifest says about the calendar it relied on."""
+        return {
+            "code": self.settings.code,
+            "issue": self.settings.issue,
+            "status": self.settings.status.value,
+            "content_sha256": self.settings.content_sha256,
+            "timezone": self.settings.timezone,
+            "working_day_hours": self.settings.working_day_hours,
+            "holiday_source": self.holiday_source,
+            "years_without_holiday_data": self.years_without_holiday_data,
+        }
 
     def working_minutes_between_array(
         self, start, end, pauses: Sequence[tuple[object, object]] = (), office_unit=None
@@ -412,48 +467,6 @@ def _hours_us(amount: float) -> int:
     return round(amount * US_PER_HOUR)
 
 
-def as_instants(values) -> np.ndarray:
-    """UTC instants as int64 microseconds (NaT = int64 min) from numpy datetime64,
-    a polars Datetime series (any zone; naive = UTC), or a list of aware datetimes."""
-    try:
-        import polars as pl
-
-        if isinstance(values, pl.Series):
-            if not isinstance(values.dtype, pl.Datetime):
-                raise QmsError(_("expected a Datetime column, got {dtype}").format(dtype=values.dtype))
-            if values.dtype.time_zone is not None:
-                values = values.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-            values = values.dt.cast_time_unit("us").to_numpy()
-    except ImportError:  # pragma: no cover - polars is a dependency
-        pass
-    array = np.asarray(values)
-    if array.dtype == object:
-        array = np.array(
-            [np.datetime64("NaT") if item is None else np.datetime64(to_us(_aware_utc(item)), "us") for item in array],
-            dtype="datetime64[us]",
-        )
-    if not np.issubdtype(array.dtype, np.datetime64):
-        raise QmsError(_("expected datetime64 instants, got {dtype}").format(dtype=array.dtype))
-    return np.ascontiguousarray(array.astype("datetime64[us]")).view(np.int64).reshape(-1)
-
-
-def _aware_utc(item: dt.datetime) -> dt.datetime:
-    if item.tzinfo is None:
-        raise QmsError(_("a list of datetimes for an array operation must be timezone-aware"))
-    return item
-
-
-def _valid_span(values: np.ndarray) -> tuple[int, int] | None:
-    """(min, max) of the non-NaT values, or None."""
-    if not values.size:
-        return None
-    low = int(values.min())
-    if low != NAT:
-        return low, int(values.max())
-    valid = values[values != NAT]
-    return (int(valid.min()), int(valid.max())) if valid.size else None
-
-
 def _run_chunk(operation, tables: DayTables, rows: slice, required, optional, numbers, empty):
     chunk_required = [values[rows] for values in required]
     chunk_optional = [values[rows] for values in optional]
@@ -462,16 +475,13 @@ def _run_chunk(operation, tables: DayTables, rows: slice, required, optional, nu
     for values in chunk_required[1:]:
         missing |= values == NAT
     for values in chunk_numbers:
-        missing |= np.isnan(values)
+        if values.dtype.kind == "f":
+            missing |= np.isnan(values)
     if not missing.any():
         return operation(tables, *chunk_required, *chunk_optional, *chunk_numbers)
     # stand-in values for the missing rows, computed and then discarded
     stand_in = tables.midnight[0]
     chunk_required = [np.where(missing, stand_in, values) for values in chunk_required]
     chunk_optional = [np.where(missing, NAT, values) for values in chunk_optional]
-    chunk_numbers = [np.where(missing, 0.0, values) for values in chunk_numbers]
+    chunk_numbers = [np.where(missing, 0, values) for values in chunk_numbers]
     return np.where(missing, empty, operation(tables, *chunk_required, *chunk_optional, *chunk_numbers))
-
-
-def _as_datetimes(values: np.ndarray) -> np.ndarray:
-    return values.astype(np.int64).view("datetime64[us]")

@@ -32,7 +32,9 @@ def docs() -> None:
 @docs.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 def validate(directory: Path | None) -> None:
-    """Validate every document of the library in DIRECTORY (default: workspace or sample)."""
+    """Validate every document of the library in DIRECTORY (default: workspace or sample).
+
+    DIRECTORY may also be a single YAML file, checked on its own."""
     from ..library import validate_library
 
     library, problems = validate_library(directory)
@@ -81,7 +83,7 @@ def list_(at: dt.datetime | None, kind: str | None, output_format: str, library_
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     columns = [("kind", _("Kind")), ("code", _("Code")), ("issue", _("Issue")), ("status", _("Status")),
-               ("effective_from", _("From")), ("effective_to", _("To")), ("title", _("Title"))]
+               ("effective_from", _("Effective from")), ("effective_to", _("Effective to")), ("title", _("Title"))]
     click.echo(_table(rows, columns))
 
 
@@ -166,6 +168,22 @@ def approve(code: str, issue: int, by: str, title: str | None, on: dt.datetime |
     if result.superseded_issue is not None:
         click.echo(_("issue {issue} marked obsolete, in force until {day}: {path}").format(
             issue=result.superseded_issue, day=result.superseded_effective_to, path=result.superseded_path))
+
+
+@docs.command("new-issue")
+@click.argument("code")
+@click.option("--effective-from", "effective_from", type=date_type, required=True, help="First day the new issue is in force.")
+@click.option("--from-issue", "based_on", type=int, default=None, help="Issue to copy (default: the latest).")
+@library_option
+def new_issue(code: str, effective_from: dt.datetime, based_on: int | None, library_path: Path | None) -> None:
+    """Start the next issue of a document as a draft copy, to edit and then approve."""
+    from ..library.approve import new_issue as start_issue
+
+    result = start_issue(code, effective_from.date(), path=library_path, based_on=based_on)
+    click.echo(_("{code} issue {issue} drafted from issue {based_on}: {path}").format(
+        code=result.code, issue=result.issue, based_on=result.based_on, path=result.path))
+    click.echo(_("edit it (and its revision_history), then: qms docs approve {code} --issue {issue} --by NAME").format(
+        code=result.code, issue=result.issue))
 
 
 @docs.command()

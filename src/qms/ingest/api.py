@@ -136,15 +136,35 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
             _run_polars(raw, lambda: raw.frame.sink_parquet(staged_raw))
             raw.frame = pl.scan_parquet(staged_raw)
         mapped = _run_mapping(raw, profile)
-        staged = staging / "parsed.parquet"
         tell(_("parsing"))
-        _run_polars(raw, lambda: mapped.frame.sink_parquet(staged))
-        parsed = pl.scan_parquet(staged)
-        counts = dict(parsed.group_by(REASON).len().collect(engine="streaming").iter_rows())
-        total = sum(counts.values())
+        total = _count_rows(raw)
         if total == 0:
             raise QmsError(_("{path}: the log has a header but no data rows").format(path=path))
+        parts = _parse_in_chunks(raw, mapped, staging, total)
+        parsed = pl.scan_parquet(parts)
+        counts = dict(parsed.group_by(REASON).len().collect(engine="streaming").iter_rows())
         yield _Session(raw, profile, mapped, parsed, counts, staging)
+
+
+CHUNK_ROWS = 500_000
+
+
+def _count_rows(raw: RawSource) -> int:
+    counted: list[int] = []
+    _run_polars(raw, lambda: counted.append(int(raw.frame.select(pl.len()).collect().item())))
+    return counted[0]
+
+
+def _parse_in_chunks(raw: RawSource, mapped: Mapped, staging: Path, total: int) -> list[Path]:
+    """Apply the mapping a slice of rows at a time: every slice is vectorised, and
+    memory stays bounded by the slice, not the log (the staged source is Parquet,
+    so a slice reads only its own row groups)."""
+    parts = []
+    for index, start in enumerate(range(0, total, CHUNK_ROWS)):
+        part = staging / f"parsed-{index:05d}.parquet"
+        _run_polars(raw, lambda: mapped.frame.slice(start, CHUNK_ROWS).collect().write_parquet(part))
+        parts.append(part)
+    return parts
 
 
 def _run_mapping(raw: RawSource, profile: LogProfile) -> Mapped:

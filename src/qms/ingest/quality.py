@@ -54,10 +54,20 @@ def events_before_receipt(events: pl.LazyFrame, columns: list[str]) -> pl.LazyFr
 
 
 def duplicate_events(events: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
-    """Rows identical in every canonical event field; `events` counts the extra copies."""
+    """Rows identical in every canonical event field; `events` counts the extra copies.
+
+    A 64-bit hash of each event finds the few candidate groups cheaply (the hash
+    table holds integers, not every event's text); the exact comparison then runs
+    on the candidates only, so a hash collision cannot make a false finding."""
     key = [c for c in EVENT_IDENTITY if c in columns]
+    fingerprint = pl.struct(key).hash(seed=1849).alias("__hash")
+    candidates = (
+        events.select(fingerprint).group_by("__hash").len().filter(pl.col("len") > 1).select("__hash")
+    )
     return (
-        events.group_by(key)
+        events.with_columns(fingerprint)
+        .join(candidates, on="__hash", how="semi")
+        .group_by(key)
         .agg(pl.len().alias("__copies"))
         .filter(pl.col("__copies") > 1)
         .group_by("dossier_id")
@@ -77,9 +87,13 @@ def conflicting_dossier_fields(events: pl.LazyFrame, fields: Iterable[str]) -> p
     parts = []
     for name in fields:
         parts.append(
-            events.group_by("dossier_id")
-            .agg(pl.col(name).drop_nulls().n_unique().alias("__values"), pl.len().cast(pl.Int64).alias("events"))
+            events.select("dossier_id", name)
+            .drop_nulls()
+            .unique()
+            .group_by("dossier_id")
+            .agg(pl.len().cast(pl.Int64).alias("__values"))
             .filter(pl.col("__values") > 1)
+            .join(events.group_by("dossier_id").agg(pl.len().cast(pl.Int64).alias("events")), on="dossier_id", how="left")
             .select(
                 pl.lit("conflicting_dossier_fields").alias("kind"),
                 "dossier_id",

@@ -45,6 +45,12 @@ def approve(
     on: dt.date | None = None,
 ) -> Approval:
     """Approve issue `issue` of document `code` in the library at `path` (None = workspace or sample)."""
+    if path is None:
+        from ..workspace import find_workspace
+
+        if find_workspace() is None:
+            # Without a workspace the library would be the bundled sample: never edit that.
+            raise QmsError(_("this command edits files: run it inside a workspace (see `qms init`) or give --library DIR"))
     root, _calendar = library_dir(path)
     library = load_library(root)
     document = library.issue(code, issue)
@@ -96,6 +102,63 @@ def approve(
             [str(p) for p in problems], summary=_("approval undone: the library would not validate afterwards:")
         )
     return result
+
+
+@dataclass
+class NewIssue:
+    code: str
+    issue: int
+    path: Path
+    based_on: int
+
+
+def new_issue(
+    code: str,
+    effective_from: dt.date,
+    *,
+    path: Path | str | None = None,
+    based_on: int | None = None,
+) -> NewIssue:
+    """Start issue N+1 of a document as a draft copy of issue `based_on` (default: the
+    latest), next to it as `issue-<N+1>.yaml`, with its approval record removed."""
+    if path is None:
+        from ..workspace import find_workspace
+
+        if find_workspace() is None:
+            raise QmsError(_("this command edits files: run it inside a workspace (see `qms init`) or give --library DIR"))
+    root, _calendar = library_dir(path)
+    library = load_library(root)
+    issues = library.issues(code)
+    source = library.loaded(library.issue(code, based_on) if based_on is not None else issues[-1])
+    number = issues[-1].issue + 1
+    if effective_from <= max(d.effective_from for d in issues):
+        raise QmsError(
+            _("issue {issue} must take effect after {day}, when issue {previous} did").format(
+                issue=number, day=max(d.effective_from for d in issues), previous=max(issues, key=lambda d: d.effective_from).issue
+            )
+        )
+    target = source.path.with_name(f"issue-{number}.yaml")
+    if target.exists():
+        raise QmsError(_("{path} already exists; not overwriting it").format(path=target))
+    text = source.source.text
+    for key in ("approved_by", "content_sha256", "effective_to"):
+        text = remove_top_level(text, key)
+    text = set_top_level(text, "issue", str(number), after=("code",))
+    text = set_top_level(text, "status", "draft", after=("issue",))
+    text = set_top_level(text, "effective_from", effective_from.isoformat(), after=("status",))
+    target.write_text(text, encoding="utf-8")
+    return NewIssue(code=code, issue=number, path=target, based_on=source.document.issue)
+
+
+def remove_top_level(text: str, key: str) -> str:
+    """Drop a top-level key and its whole value, if present."""
+    blocks = _top_level_blocks(text)
+    if key not in blocks:
+        return text
+    lines = text.splitlines(keepends=True)
+    start, end = blocks[key]
+    del lines[start:end]
+    return "".join(lines)
 
 
 def _current_issue(library: Library, kind: str, code: str):

@@ -21,7 +21,7 @@ from ..model.common import DocumentIssue, DocumentStatus
 from ..model.procedure import Procedure
 from ..model.ruleset import RuleSet
 from .hashing import content_hash as _content_hash
-from .loader import CONTROLLED, LoadedDocument, scan_library
+from .loader import CONTROLLED, LoadedDocument, library_problems, read_document, scan_library
 from .yaml_source import Located
 
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -115,6 +115,13 @@ class Library:
             )
         )
 
+    def approved_issues(self, kind: str, code: str) -> list[DocumentIssue]:
+        """The issues dossiers can be judged by (approved or obsolete), by effective date:
+        their [effective_from, effective_to] ranges neither overlap nor leave gaps, so a
+        vectorised engine can join dossiers to issues on the receipt date."""
+        controlled = [l.document for l in self._issues_of(kind, code) if l.document.status in CONTROLLED]
+        return sorted(controlled, key=lambda d: d.effective_from)
+
     def current(self, kind: str, code: str) -> DocumentIssue:
         """The issue with status approved (the one in use now)."""
         for loaded in reversed(self._issues_of(kind, code)):
@@ -193,13 +200,23 @@ class Library:
 
 def library_dir(path: Path | str | None = None) -> tuple[Path, str | None]:
     """The folder to load and the workspace's default calendar code, if any."""
-    if path is not None:
-        return Path(path), None
-    from ..workspace import load_workspace
+    root, workspace = _library_and_workspace(path)
+    return root, workspace.config.calendar if workspace else None
 
+
+def _library_and_workspace(path: Path | str | None):
+    """The library folder and the workspace it belongs to (None outside any)."""
+    from ..workspace import find_workspace, load_workspace
+
+    if path is not None:
+        root = Path(path)
+        # A folder inside a workspace (e.g. `qms docs validate process_docs`) is checked
+        # against that workspace's configuration too.
+        found = find_workspace(root if root.is_dir() else root.parent) if root.exists() else None
+        return root, load_workspace(found) if found else None
     workspace = load_workspace()
     if workspace is not None:
-        return workspace.docs_dir, workspace.config.calendar
+        return workspace.docs_dir, workspace
     from ..resources import sample_library_dir
 
     return sample_library_dir(), None
@@ -207,12 +224,23 @@ def library_dir(path: Path | str | None = None) -> tuple[Path, str | None]:
 
 def validate_library(path: Path | str | None = None) -> tuple[Library | None, list[Located]]:
     """Load the library and return it with every problem found (it is None when there are problems)."""
-    root, default_calendar = library_dir(path)
+    root, workspace = _library_and_workspace(path)
+    if root.is_file():
+        # One file on its own (an editor's "check this file"): everything but the
+        # checks between files.
+        loaded, problems = read_document(root)
+        if loaded is not None:
+            problems += library_problems([loaded])
+        if problems:
+            return None, problems
+        return Library([loaded], root=root.parent), []
     if not root.is_dir():
         raise QmsError(_("{path} is not a folder").format(path=root))
-    documents, problems = scan_library(root)
+    known_units = (set(workspace.config.units), workspace.config_path) if workspace and workspace.config.units else None
+    documents, problems = scan_library(root, known_units=known_units)
     if problems:
         return None, problems
+    default_calendar = workspace.config.calendar if workspace else None
     return Library(documents, root=root, default_calendar=default_calendar), []
 
 

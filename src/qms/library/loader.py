@@ -98,7 +98,7 @@ def read_document(path: Path, display_path: Path | None = None) -> tuple[LoadedD
         return None, [
             Located(shown, 1, "kind", _("missing: say which kind of document this is ({kinds})").format(kinds=", ".join(KIND_MODELS)))
         ]
-    if kind not in KIND_MODELS:
+    if not isinstance(kind, str) or kind not in KIND_MODELS:
         return None, [
             Located(shown, source.line_of(("kind",)), "kind", _("unknown kind {kind!r}; use one of: {kinds}").format(kind=kind, kinds=", ".join(KIND_MODELS)))
         ]
@@ -209,11 +209,12 @@ def _data_location(loc: tuple, source: SourceDocument) -> Path_:
     """pydantic's loc minus the union/validator tags it inserts, matched to the data."""
     location: list[str | int] = []
     for index, part in enumerate(loc):
-        candidate = tuple(location) + (part,)
-        if candidate in source.lines or index == len(loc) - 1:
+        if tuple(location) + (part,) in source.lines:
             location.append(part)
-        elif isinstance(part, str) and tuple(location) + (str(part),) in source.lines:
+        elif tuple(location) + (str(part),) in source.lines:  # a YAML key that is not a string
             location.append(str(part))
+        elif index == len(loc) - 1:
+            location.append(part)
     return tuple(location)
 
 
@@ -249,8 +250,13 @@ def _first_model_or_container(annotation: Any) -> Any:
     return annotation
 
 
-def scan_library(root: Path) -> tuple[list[LoadedDocument], list[Located]]:
-    """Every document under `root` and every problem found (layers 1–3)."""
+def scan_library(root: Path, known_units: tuple[set[str], Path] | None = None) -> tuple[list[LoadedDocument], list[Located]]:
+    """Every document under `root` and every problem found (layers 1–3).
+
+    `known_units`: the unit codes of the workspace configuration and its path; when
+    given, a unit code that is not among them is reported (a typo in a unit would
+    otherwise put a step's findings under a unit nobody owns).
+    """
     root = Path(root)
     documents: list[LoadedDocument] = []
     problems: list[Located] = []
@@ -259,8 +265,33 @@ def scan_library(root: Path) -> tuple[list[LoadedDocument], list[Located]]:
         problems.extend(found)
         if loaded is not None:
             documents.append(loaded)
+            if known_units is not None:
+                problems.extend(unit_problems(loaded, *known_units))
     problems.extend(library_problems(documents))
     return documents, sorted(problems, key=lambda p: (str(p.path), p.line))
+
+
+def unit_problems(loaded: LoadedDocument, units: set[str], config_path: Path) -> list[Located]:
+    """Unit codes used by a document that the workspace does not know."""
+    doc = loaded.document
+    used: list[tuple[Path_, str]] = []
+    if isinstance(doc, Procedure):
+        used += [(("steps", i, "unit"), step.unit) for i, step in enumerate(doc.steps)]
+        used += [(("records", i, "kept_by"), record.kept_by) for i, record in enumerate(doc.records)]
+    elif isinstance(doc, Checklist):
+        used += [(("items", i, "units", j), unit) for i, item in enumerate(doc.items) for j, unit in enumerate(item.units)]
+    elif isinstance(doc, CalendarSettings):
+        used += [(("units", unit), unit) for unit in doc.units]
+    return [
+        loaded.at(
+            location,
+            _("unit {unit!r} is not among the units of {config} ({known})").format(
+                unit=unit, config=config_path, known=", ".join(sorted(units))
+            ),
+        )
+        for location, unit in used
+        if unit not in units
+    ]
 
 
 def library_problems(documents: list[LoadedDocument]) -> list[Located]:
@@ -296,6 +327,15 @@ def library_problems(documents: list[LoadedDocument]) -> list[Located]:
         by_code.setdefault((loaded.kind, loaded.document.code), []).append(loaded)
     for issues in by_code.values():
         problems.extend(range_problems(issues))
+    procedure_codes = {code for (kind, code) in by_code if kind == "procedure"}
+    for loaded in unique:
+        if isinstance(loaded.document, Checklist):
+            problems.extend(
+                loaded.at(("items", i, "procedures", j), _("no procedure with code {code!r} in the library").format(code=code))
+                for i, item in enumerate(loaded.document.items)
+                for j, code in enumerate(item.procedures)
+                if code not in procedure_codes
+            )
     return problems
 
 

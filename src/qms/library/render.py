@@ -19,6 +19,12 @@ def duration(value: Duration | None) -> str:
     if value is None:
         return "—"
     amount = f"{value.amount:g}"
+    if value.amount == 1:
+        return {
+            "working_days": _("{n} working day"),
+            "working_hours": _("{n} working hour"),
+            "calendar_days": _("{n} calendar day"),
+        }[value.unit.value].format(n=amount)
     return {
         "working_days": _("{n} working days"),
         "working_hours": _("{n} working hours"),

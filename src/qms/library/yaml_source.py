@@ -119,6 +119,7 @@ def read_yaml(path: Path, text: str | None = None) -> SourceDocument:
     if not text.strip():
         raise YamlProblem([Located(path, 1, "", _("the file is empty"))])
     loader = _Loader(text)
+    node = None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -136,6 +137,11 @@ def read_yaml(path: Path, text: str | None = None) -> SourceDocument:
         raise YamlProblem([Located(path, line, "", _("malformed YAML: {what}").format(what=what))]) from None
     except yaml.YAMLError as error:
         raise YamlProblem([Located(path, 1, "", _("malformed YAML: {what}").format(what=error))]) from None
+    except (ValueError, TypeError, OverflowError) as error:
+        # A scalar that looks like a date but is none (2025-13-01), a key that
+        # cannot be a key: the constructor fails outside PyYAML's own errors.
+        line = _failing_line(loader, node) if node is not None else 1
+        raise YamlProblem([Located(path, line, "", _("malformed YAML: {what}").format(what=error))]) from None
     finally:
         loader.dispose()
     if duplicates:
@@ -145,6 +151,24 @@ def read_yaml(path: Path, text: str | None = None) -> SourceDocument:
             [Located(path, 1, "", _("the top level must be a mapping of field: value, not a {type}").format(type=_yaml_type(data)))]
         )
     return SourceDocument(path=path, text=text, data=data, lines=lines)
+
+
+def _failing_line(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    """The first scalar the constructor cannot build (for a located message)."""
+    stack = [node]
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                loader.construct_object(current, deep=True)
+            except Exception:  # noqa: BLE001 - looking for the culprit, any failure counts
+                return current.start_mark.line + 1
+        elif isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                stack += [key_node, value_node]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += current.value
+    return node.start_mark.line + 1
 
 
 def _yaml_type(value: Any) -> str:

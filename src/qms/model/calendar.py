@@ -27,10 +27,10 @@ class Weekday(str, Enum):
 
 
 def _clock_time(value):
-    # YAML 1.1 reads an unquoted 07:30 as the base-60 number 450; pydantic would then
+    # YAML 1.1 reads an unquoted 17:00 as the base-60 number 1020; pydantic would then
     # take it as 450 seconds. Refuse numbers so the mistake cannot pass silently.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError('write clock times in quotes, e.g. "07:30" (YAML reads an unquoted 07:30 as a number)')
+        raise ValueError('write clock times in quotes, e.g. "17:00" (YAML reads an unquoted 17:00 as a number)')
     return value
 
 
@@ -44,6 +44,10 @@ class OfficeSession(StrictModel):
 
     @model_validator(mode="after")
     def _start_before_end(self):
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("office hours are wall-clock times in the calendar's zone: leave out the offset")
+        if any(clock.second or clock.microsecond for clock in (self.start, self.end)):
+            raise ValueError("office hours are whole minutes (HH:MM)")
         if self.end <= self.start:
             raise ValueError("end must be after start")
         return self
@@ -121,6 +125,13 @@ class CalendarSettings(DocumentIssue):
     overrides: list[YearOverride] = Field(default_factory=list)
 
     _cutoff_clock = field_validator("receipt_cutoff", mode="before")(_clock_time)
+
+    @field_validator("receipt_cutoff")
+    @classmethod
+    def _cutoff_without_offset(cls, value: dt.time | None) -> dt.time | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("the cut-off is a wall-clock time in the calendar's zone: leave out the offset")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -126,7 +126,7 @@ class Procedure(DocumentIssue):
         return next((s for s in self.steps if s.id == step_id), None)
 
 
-CANONICAL_OUTCOMES = ("refused", "withdrawn", "stopped")
+CANONICAL_OUTCOMES = DEFAULT_TERMINAL_OUTCOMES
 
 Location = tuple[str | int, ...]
 
@@ -162,6 +162,17 @@ def procedure_problems(procedure: Procedure, working_day_hours: float = 8.0) -> 
                 problems.append(
                     (("loops", index, end), _("no step has the id {id!r}; steps are: {ids}").format(id=target, ids=", ".join(ids)))
                 )
+    approvals = [i for i, step in enumerate(procedure.steps) if getattr(step, "approval", False)]
+    results = [i for i, step in enumerate(procedure.steps) if getattr(step, "result", False)]
+    if approvals and results and results[0] < approvals[0]:
+        problems.append(
+            (
+                ("steps", results[0], "result"),
+                _("the result is handed over (steps[{result}]) before the approval step (steps[{approval}])").format(
+                    result=results[0], approval=approvals[0]
+                ),
+            )
+        )
     for index, outcome in enumerate(procedure.terminal_outcomes):
         if outcome not in CANONICAL_OUTCOMES and outcome not in first_index:
             problems.append(

@@ -15,6 +15,7 @@ from .layout import (
     EXTRA, LATE_PROCESSED, PROCESSED, RECEIVED, REFUSED, RETURNED, STEP, SUPPLEMENT_RECEIVED,
     SUPPLEMENT_REQUESTED, Layout,
 )
+from .scenarios import BENIGN
 from .shapes import ProcedureShape
 
 NAT = np.iinfo(np.int64).min
@@ -25,7 +26,6 @@ FIVE_MINUTES_US = 300 * US
 CLEAN_SHARE_MAX = 0.6
 OVERRUN_FACTOR = 1.3
 OVERRUN_EXTRA_S = 3600
-FINISH_MARGIN_S = 900  # clean finish at least this far before appointment / legal due
 
 
 class SynthBug(AssertionError):
@@ -78,24 +78,68 @@ def _uniform(rng, low, high, n):
 
 def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: str, data: BatchInput,
                 apology_lead_days: float, late_kind: bool) -> BatchOutput:
+    """Times, officers and time-based truth of the dossiers `data` under `layout`."""
     rng = ctx.rng
-    n = data.rows.size
     slots = layout.slots
+    first_step = next(i for i, s in enumerate(slots) if s.role == STEP)
+    # Working time before the counting start: added to injected overruns in case a
+    # checker leaves it out of a step's duration.
+    pre_count = np.maximum(0, data.counting_start_ws - data.received_ws)
+    gaps, fixed = _draw_gaps(ctx, shape, slots, kind, first_step, pre_count, data.rows.size)
+    finish = _finish_position(slots)
+    if finish is not None and not late_kind:
+        _fit_before_bound(ctx, shape, slots, kind, data, gaps, fixed, finish)
+    work = _measured(slots, gaps, first_step)
+    if late_kind:
+        _make_late(ctx, shape, slots, data, gaps, work, finish, pre_count)
+    at_ws = data.received_ws[:, None] + np.cumsum(gaps, axis=1)
+    _check_step_margins(shape, slots, work, first_step)
+
+    # Apologies float between the chain's events.
+    apology_ws = _apologies(layout, data, at_ws, finish, ctx, apology_lead_days, rng)
+    new_appointment_us = _new_appointments(layout, data, at_ws, finish, ctx, rng)
+
+    # The cut at the end of the period.
+    kept = at_ws <= ctx.cut_ws
+    _keep_processed_with_result(slots, at_ws, kept, ctx.cut_ws)
+    if kind not in BENIGN and not kept.all():
+        raise SynthBug(f"{shape.code}: a {kind} dossier runs past the end of the period")
+
+    at_us = ctx.timeline.instant_of(at_ws.reshape(-1)).reshape(at_ws.shape)
+    step_due_us, due_requests = _step_dues(ctx, shape, slots, at_us, at_ws, gaps, work, first_step, rng)
+
+    n = data.rows.size
+    results = [i for i, s in enumerate(slots) if s.is_result or (s.role == STEP and s.index in shape.result_indexes)]
+    first_result = results[0] if results else None
+    returned_us = np.where(kept[:, first_result], at_us[:, first_result], NAT) if first_result is not None else np.full(n, NAT)
+    finished = kept[:, finish] if finish is not None else np.zeros(n, dtype=bool)
+    finish_us = np.where(finished, at_us[:, finish], NAT) if finish is not None else np.full(n, NAT)
+    if not late_kind and np.any(finished & (finish_us > data.appointment_moment_us)):
+        raise SynthBug(f"{shape.code}: a {kind} dossier finished late")
+    truth = _time_truth(ctx, shape, slots, data, work, kept, first_step, finished, finish_us, apology_ws,
+                        apology_lead_days)
+    output = _flatten(ctx, layout, data, at_ws, at_us, kept, apology_ws, step_due_us, new_appointment_us, due_requests)
+    output.returned_us = returned_us
+    output.is_open = ~finished
+    output.truth = truth
+    return output
+
+
+def _draw_gaps(ctx: BatchContext, shape, slots, kind: str, first_step: int, pre_count, n: int):
+    """The working time before each slot's event: each step's work (a share of its
+    allotment) split among the status events since the previous step."""
+    rng = ctx.rng
     count = len(slots)
     gaps = np.zeros((n, count), dtype=np.int64)
-    work = np.zeros((n, count), dtype=np.int64)  # measured duration of each STEP slot
     fixed = np.zeros(count, dtype=bool)  # columns that scaling must not shrink
-    first_step = next(i for i, s in enumerate(slots) if s.role == STEP)
-    limit_effective = _limit_effective_s(shape, ctx.day_ws)
-    unallotted = _unallotted_budget(shape, limit_effective)
+    unallotted = _unallotted_budget(shape, _limit_effective_s(shape, ctx.day_ws))
     quick = kind == "step_overrun"  # the other steps hurry so the overrun does not make the dossier late
-
     pending: list[int] = []
     for position, slot in enumerate(slots):
         if position == 0:
             continue
         if slot.role == SUPPLEMENT_RECEIVED:
-            continue  # the pause, filled in below
+            continue  # the pause, filled in later
         if slot.role != STEP:
             pending.append(position)
             continue
@@ -104,7 +148,7 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
         if position == first_step:  # a step after a `received` status: quick, not measured
             amount = np.maximum(minimum, _uniform(rng, 60, 1800, n)).astype(np.int64)
         elif slot.mode == "overrun":
-            amount = np.floor(OVERRUN_FACTOR * info.nominal_s + OVERRUN_EXTRA_S
+            amount = np.floor(OVERRUN_FACTOR * info.nominal_s + OVERRUN_EXTRA_S + pre_count
                               + _uniform(rng, 0, 0.2, n) * info.nominal_s).astype(np.int64)
             fixed[position] = True
         else:
@@ -122,70 +166,54 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
         pending = []
     for position in pending:  # status slots after the last step: their own gaps
         gaps[:, position] = _own_gap(slots[position].role, rng, n, ctx.day_ws)
+    return gaps, fixed
 
-    finish = _finish_position(slots)
+
+def _fit_before_bound(ctx: BatchContext, shape, slots, kind: str, data: BatchInput, gaps, fixed, finish: int) -> None:
+    """Shrink the flexible gaps so that the dossier finishes inside its bound, then
+    give the pauses part of what is left."""
+    n = data.rows.size
     pauses = [i for i, s in enumerate(slots) if s.role == SUPPLEMENT_RECEIVED]
+    bound = data.finish_bound_ws - data.received_ws - 60 * len(pauses)
+    before = gaps[:, 1:finish + 1]
+    flexible = ~fixed[1:finish + 1]
+    fixed_sum = (before * ~flexible).sum(axis=1)
+    flexible_sum = (before * flexible).sum(axis=1)
+    room = bound - fixed_sum
+    if np.any(room < 60 * flexible.sum() + 60):
+        raise SynthBug(f"{shape.code}: no room for the {kind} dossiers to finish on time")
+    factor = np.minimum(1.0, room / np.maximum(flexible_sum, 1))
+    scaled = np.maximum(60, np.floor(before * factor[:, None])).astype(np.int64)
+    gaps[:, 1:finish + 1] = np.where(flexible[None, :], scaled, before)
+    if pauses:
+        slack = bound - gaps[:, 1:finish + 1].sum(axis=1)
+        for position in pauses:
+            gaps[:, position] = np.maximum(60, np.floor(slack * _uniform(ctx.rng, 0.2, 0.7, n) / len(pauses)))
 
-    if finish is not None and not late_kind:
-        # Make sure the dossier finishes inside its bound, pauses included.
-        bound = data.finish_bound_ws - data.received_ws - 60 * len(pauses)
-        before = gaps[:, 1:finish + 1]
-        flexible = ~fixed[1:finish + 1]
-        fixed_sum = (before * ~flexible).sum(axis=1)
-        flexible_sum = (before * flexible).sum(axis=1)
-        room = bound - fixed_sum
-        if np.any(room < 60 * flexible.sum() + 60):
-            raise SynthBug(f"{shape.code}: no room for the {kind} dossiers to finish on time")
-        factor = np.minimum(1.0, room / np.maximum(flexible_sum, 1))
-        scaled = np.maximum(60, np.floor(before * factor[:, None])).astype(np.int64)
-        gaps[:, 1:finish + 1] = np.where(flexible[None, :], scaled, before)
-        if pauses:
-            slack = bound - gaps[:, 1:finish + 1].sum(axis=1)
-            for position in pauses:
-                gaps[:, position] = np.maximum(60, np.floor(slack * _uniform(rng, 0.2, 0.7, n) / len(pauses)))
 
-    work = _measured(slots, gaps, first_step)
+def _make_late(ctx: BatchContext, shape, slots, data: BatchInput, gaps, work, finish: int, pre_count) -> None:
+    """Delay the marked step so that the dossier finishes at least a working day after
+    the latest of its appointment, legal due and counting start + nominal limit."""
+    n = data.rows.size
+    delayed = next(i for i, s in enumerate(slots) if s.mode == "late")
+    info = shape.steps[slots[delayed].index]
+    floor_ws = np.maximum.reduce([data.appointment_ws, data.due_ws, data.counting_start_ws + data.limit_nominal_s])
+    target = floor_ws + np.floor(ctx.day_ws * (1 + _uniform(ctx.rng, 0, 2, n))).astype(np.int64)
+    extra = np.maximum(0, target - (data.received_ws + gaps[:, 1:finish + 1].sum(axis=1)))
+    gaps[:, delayed] += extra
+    work[:, delayed] += extra
+    if info.nominal_s:  # never leave the delayed step between clean and overrun
+        floor_over = OVERRUN_FACTOR * info.nominal_s + OVERRUN_EXTRA_S + 60 + pre_count
+        band = (work[:, delayed] > CLEAN_SHARE_MAX * info.effective_s + 60) & (work[:, delayed] < floor_over)
+        bump = np.where(band, np.ceil(floor_over) - work[:, delayed], 0).astype(np.int64)
+        gaps[:, delayed] += bump
+        work[:, delayed] += bump
 
-    if late_kind:
-        delayed = next(i for i, s in enumerate(slots) if s.mode == "late")
-        info = shape.steps[slots[delayed].index]
-        floor_ws = np.maximum.reduce([data.appointment_ws, data.due_ws, data.counting_start_ws + data.limit_nominal_s])
-        target = floor_ws + np.floor(ctx.day_ws * (1 + _uniform(rng, 0, 2, n))).astype(np.int64)
-        extra = np.maximum(0, target - (data.received_ws + gaps[:, 1:finish + 1].sum(axis=1)))
-        gaps[:, delayed] += extra
-        work[:, delayed] += extra
-        if info.nominal_s:
-            band = (work[:, delayed] > CLEAN_SHARE_MAX * info.effective_s + 60) & (
-                work[:, delayed] < OVERRUN_FACTOR * info.nominal_s + OVERRUN_EXTRA_S + 60)
-            bump = np.where(band, np.ceil(OVERRUN_FACTOR * info.nominal_s + OVERRUN_EXTRA_S + 60) - work[:, delayed], 0)
-            gaps[:, delayed] += bump.astype(np.int64)
-            work[:, delayed] += bump.astype(np.int64)
 
-    at_ws = data.received_ws[:, None] + np.cumsum(gaps, axis=1)
-    _check_step_margins(shape, slots, work, first_step)
-
-    # Apologies float between the chain's events.
-    apology_ws = _apologies(layout, data, at_ws, finish, ctx, apology_lead_days, rng)
-    new_appointment_us = _new_appointments(layout, data, at_ws, finish, ctx, rng)
-
-    # The cut at the end of the period.
-    kept = at_ws <= ctx.cut_ws
-    _keep_processed_with_result(slots, at_ws, kept, ctx.cut_ws)
-    if kind not in ("clean", "clean_supplement", "clean_refused") and not kept.all():
-        raise SynthBug(f"{shape.code}: a {kind} dossier runs past the end of the period")
-
-    at_us = ctx.timeline.instant_of(at_ws.reshape(-1)).reshape(at_ws.shape)
-    step_due_us, due_requests = _step_dues(ctx, shape, slots, at_us, at_ws, gaps, work, first_step, rng)
-
-    # Per-dossier results.
-    results = [i for i, s in enumerate(slots) if s.is_result or (s.role == STEP and s.index in shape.result_indexes)]
-    first_result = results[0] if results else None
-    returned_us = np.where(kept[:, first_result], at_us[:, first_result], NAT) if first_result is not None else np.full(n, NAT)
-    finished = kept[:, finish] if finish is not None else np.zeros(n, dtype=bool)
-    finish_us = np.where(finished, at_us[:, finish], NAT) if finish is not None else np.full(n, NAT)
-
-    output_truth: list[tuple[np.ndarray, str, str | None]] = []
-    # step_overrun: measured duration above the nominal allotment.
+def _time_truth(ctx: BatchContext, shape, slots, data: BatchInput, work, kept, first_step: int, finished, finish_us,
+                apology_ws, apology_lead_days: float) -> list[tuple[np.ndarray, str, str | None]]:
+    """step_overrun, finished_late and late_without_apology, read off the times."""
+    truth: list[tuple[np.ndarray, str, str | None]] = []
     for position, slot in enumerate(slots):
         if slot.role != STEP or position == first_step:
             continue
@@ -194,11 +222,11 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
             continue
         over = kept[:, position] & (work[:, position] > info.nominal_s)
         if over.any():
-            output_truth.append((data.rows[over], "step_overrun", slot.step))
+            truth.append((data.rows[over], "step_overrun", slot.step))
     late = finished & (finish_us > data.appointment_moment_us)
     if late.any():
-        output_truth.append((data.rows[late], "finished_late", None))
-        timely = np.zeros(n, dtype=bool)
+        truth.append((data.rows[late], "finished_late", None))
+        timely = np.zeros(data.rows.size, dtype=bool)
         for column in range(apology_ws.shape[1]):
             apology_us = ctx.timeline.instant_of(apology_ws[:, column])
             if apology_lead_days > 0:
@@ -209,11 +237,16 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
             timely |= deadline <= data.appointment_moment_us
         without = late & ~timely
         if without.any():
-            output_truth.append((data.rows[without], "late_without_apology", None))
-    if not late_kind and finish is not None and np.any(finished & (finish_us > data.appointment_moment_us)):
-        raise SynthBug(f"{shape.code}: a {kind} dossier finished late")
+            truth.append((data.rows[without], "late_without_apology", None))
+    return truth
 
-    # Assemble the events: chain slots plus apologies, in time order per dossier.
+
+def _flatten(ctx: BatchContext, layout: Layout, data: BatchInput, at_ws, at_us, kept, apology_ws, step_due_us,
+             new_appointment_us, due_requests) -> BatchOutput:
+    """Chain slots plus apologies, in time order per dossier, as flat event arrays."""
+    rng = ctx.rng
+    slots = layout.slots
+    n, count = at_ws.shape
     apology_count = apology_ws.shape[1]
     total = count + apology_count
     all_ws = np.concatenate([at_ws, apology_ws], axis=1)
@@ -224,12 +257,14 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
     step_ids = np.array([ctx.step_code[s.step] for s in slots] + [ctx.step_code["apology_issued"]] * apology_count)
     units = [s.unit for s in slots] + [layout.apology_unit] * apology_count
     unit_ids = np.array([ctx.unit_code[u] for u in units])
-    officers = np.stack([ctx.roster_offset[u] + rng.integers(0, ctx.roster_size[u], n) for u in units], axis=1) if total else None
+    officers = np.stack([ctx.roster_offset[u] + rng.integers(0, ctx.roster_size[u], n) for u in units], axis=1)
 
     order = np.argsort(np.where(all_kept, all_ws, np.iinfo(np.int64).max), axis=1, kind="stable")
-    take = lambda matrix: np.take_along_axis(matrix, order, axis=1)  # noqa: E731
-    sorted_kept = take(all_kept)
-    flat = sorted_kept.reshape(-1)
+
+    def take(matrix):
+        return np.take_along_axis(matrix, order, axis=1)
+
+    flat = take(all_kept).reshape(-1)
     cell_to_event = np.full(n * total, -1, dtype=np.int64)
     kept_cells = take(np.arange(n * total, dtype=np.int64).reshape(n, total)).reshape(-1)[flat]
     cell_to_event[kept_cells] = np.arange(kept_cells.size)
@@ -238,18 +273,16 @@ def build_batch(ctx: BatchContext, shape: ProcedureShape, layout: Layout, kind: 
         events = cell_to_event[np.arange(n, dtype=np.int64) * total + position]
         keep = events >= 0
         requests.append(DueRequests(events[keep], start_us[keep], amount, unit, paused[keep]))
-    rows_matrix = np.broadcast_to(data.rows[:, None], (n, total))
     return BatchOutput(
-        rows=rows_matrix.reshape(-1)[flat],
+        rows=np.broadcast_to(data.rows[:, None], (n, total)).reshape(-1)[flat],
         step=take(np.broadcast_to(step_ids[None, :], (n, total))).reshape(-1)[flat],
         unit=take(np.broadcast_to(unit_ids[None, :], (n, total))).reshape(-1)[flat],
         officer=take(officers).reshape(-1)[flat],
         at_us=take(all_us).reshape(-1)[flat],
         step_due_us=take(all_due).reshape(-1)[flat],
         new_appointment_us=take(all_new).reshape(-1)[flat],
-        returned_us=returned_us,
-        is_open=~finished,
-        truth=output_truth,
+        returned_us=np.empty(0, dtype=np.int64),
+        is_open=np.empty(0, dtype=bool),
         due_requests=requests,
     )
 

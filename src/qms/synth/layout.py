@@ -95,6 +95,17 @@ def build_layout(shape: ProcedureShape, kind: str, variant: int, included_option
     if kind == "too_many_supplement_requests":
         slots[first + 1:first + 1] = supplements(max_supplements + 1)
         return Layout(tuple(slots), supplements=max_supplements + 1)
+    if kind == "clean_loop":
+        # The step the loop starts from asks for more documents; once they come in,
+        # the dossier goes back to the loop's target and through the steps again.
+        loop = shape.procedure.loops[variant]
+        origin = _position(slots, next(s.index for s in shape.steps if s.id == loop.from_step))
+        target = _position(slots, next(s.index for s in shape.steps if s.id == loop.to_step))
+        again = [s for s in slots[target:origin + 1] if s.role == STEP]
+        handler = slots[origin].unit
+        slots[origin + 1:origin + 1] = [Slot("supplement_requested", handler, SUPPLEMENT_REQUESTED),
+                                        Slot("supplement_received", desk, SUPPLEMENT_RECEIVED), *again]
+        return Layout(tuple(slots), supplements=1)
     if kind == "clean_refused":
         # Refused while the variant-th step after the first was being worked on.
         kept = [i for i, s in enumerate(slots) if s.role == STEP][: variant + 1]

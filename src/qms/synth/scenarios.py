@@ -14,6 +14,8 @@ CLEAN = "clean"
 # Benign variants of a clean dossier (no truth rows).
 WITH_SUPPLEMENT = "clean_supplement"
 REFUSED = "clean_refused"
+LOOPED = "clean_loop"  # a declared loop taken after a supplement request
+BENIGN = (CLEAN, WITH_SUPPLEMENT, REFUSED, LOOPED)
 
 LATE_KINDS = ("late_no_apology", "late_with_apology", "late_apology_after_appointment", "rescheduled_twice")
 
@@ -49,6 +51,18 @@ KIND_BY_NAME = {kind.name: kind for kind in DEFECT_KINDS}
 DEFECT_NAMES = tuple(kind.name for kind in DEFECT_KINDS)
 
 
+def loop_variants(shape: ProcedureShape) -> list[int]:
+    """Declared loops (by index) a clean dossier can take: back to an earlier
+    required step from a required step."""
+    steps = {s.id: s for s in shape.steps}
+    found = []
+    for index, loop in enumerate(shape.procedure.loops):
+        origin, target = steps[loop.from_step], steps[loop.to_step]
+        if target.index < origin.index and not origin.optional and not target.optional and not origin.result:
+            found.append(index)
+    return found
+
+
 def rule_enabled(ruleset: RuleSet, rule: str) -> bool:
     setting = ruleset.rules.get(rule)
     return True if setting is None else bool(setting.enabled)
@@ -60,7 +74,7 @@ def variants(kind: str, shape: ProcedureShape, ruleset: RuleSet, limit_days: flo
     steps = shape.steps
     middle_required = shape.middle(required_only=True)
     if kind in ("unknown_procedure", "no_result_step", "appointment_beyond_limit", "appointment_missing",
-                "too_many_supplement_requests", "late_no_apology"):
+                "too_many_supplement_requests"):
         return [0]
     if kind == "missing_step":
         return list(middle_required)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from ..errors import QmsError
+from ..i18n import _
 
 US = 1_000_000
 _WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -58,7 +59,7 @@ class WorkingTimeline:
         lengths = (self.ends - self.starts) // US
         self.cumulative = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)  # working s at each session start
         if self.starts.size == 0:
-            raise QmsError(f"the calendar has no working time between {first_day} and {last_day}")
+            raise QmsError(_("the calendar has no working time between {start} and {end}").format(start=first_day, end=last_day))
 
         # Per local day: working seconds at its first session and its length (0 = day off).
         self.day_dates = [first_day + dt.timedelta(days=i) for i in range(day_count)]

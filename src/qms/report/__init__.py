@@ -1,0 +1,137 @@
+"""Compliance reports (PDF and Excel) built from the outputs of a check.
+
+    from qms.report import report_from_check
+    result = report_from_check("out/check", pdf="report.pdf", xlsx="report.xlsx")
+
+`build_report()` makes the report model (every figure), `write_pdf()` and
+`write_xlsx()` render it; `report_from_log()` runs the check engine first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import QmsError
+from ..i18n import gettext as _
+from ..model.workspace import WorkspaceConfig
+from .model import ReportModel, build_report
+from .pdf import write_pdf
+from .xlsx import write_xlsx
+
+__all__ = ["ReportModel", "ReportResult", "build_report", "load_workspace_config", "report_from_check",
+           "report_from_log", "write_pdf", "write_xlsx"]
+
+
+@dataclass
+class ReportResult:
+    report_id: str
+    figures_sha256: str
+    status: str
+    language: str
+    pdf: Path | None
+    xlsx: Path | None
+    warnings: list[str]
+
+    def as_dict(self) -> dict:
+        return {"report_id": self.report_id, "figures_sha256": self.figures_sha256, "status": self.status,
+                "language": self.language, "pdf": str(self.pdf) if self.pdf else None,
+                "xlsx": str(self.xlsx) if self.xlsx else None, "warnings": self.warnings}
+
+
+def load_workspace_config(path: Path) -> WorkspaceConfig:
+    """Read qms.yaml; errors name the file and the field."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise QmsError(f"{path}: cannot read: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise QmsError(f"{path}{where}: not valid YAML: {getattr(error, 'problem', error)}") from None
+    try:
+        return WorkspaceConfig.model_validate(data or {})
+    except ValidationError as error:
+        problems = [f"{path}: {'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
+                    for issue in error.errors()]
+        raise QmsError("\n".join(problems)) from None
+
+
+def report_from_check(
+    check_dir: Path,
+    *,
+    pdf: Path | None = None,
+    xlsx: Path | None = None,
+    config: WorkspaceConfig | Path | None = None,
+    previous: Path | None = None,
+    language: str = "vi",
+    status: str = "draft",
+    generated_at: dt.datetime | None = None,
+    register: dict | None = None,
+) -> ReportResult:
+    """Render the reports of one check output directory. `previous` is the previous
+    period's check output directory or its summary.json; `register` the summary of the
+    nonconformity register (`qms.capa.summary.register_summary()`), when there is one."""
+    if pdf is None and xlsx is None:
+        raise QmsError(_("Nothing to write: give --pdf FILE, --xlsx FILE or both."))
+    if isinstance(config, (str, Path)):
+        config = load_workspace_config(Path(config))
+    previous_summary = None
+    if previous is not None:
+        previous = Path(previous)
+        previous_summary = previous / "summary.json" if previous.is_dir() else previous
+    model = build_report(Path(check_dir), config=config, previous_summary=previous_summary, language=language,
+                         status=status, generated_at=generated_at, register=register)
+    pdf_path = write_pdf(model, Path(pdf)) if pdf else None
+    xlsx_path = write_xlsx(model, Path(xlsx)) if xlsx else None
+    return ReportResult(model.report_id, model.figures_sha256, model.status, model.language, pdf_path, xlsx_path,
+                        model.warnings)
+
+
+def _run_check(log: Path, out_dir: Path, options: dict) -> None:
+    """Run the check engine through its Python API (`qms.check.api.run_check` and
+    `write_outputs`) and leave its outputs in `out_dir`."""
+    if importlib.util.find_spec("qms.check") is None:
+        raise QmsError(_("The check engine (qms.check) is not available in this installation: run "
+                         "`qms check LOG --out DIR` elsewhere and then `qms report --from-check DIR`."))
+    api = importlib.import_module("qms.check.api") if importlib.util.find_spec("qms.check.api") else None
+    if api is None or not hasattr(api, "run_check") or not hasattr(api, "write_outputs"):
+        raise QmsError(_("This version of the check engine has no run_check() entry point: run "
+                         "`qms check LOG --out DIR` and then `qms report --from-check DIR`."))
+    period = (options["period_from"], options["period_to"])
+    result = api.run_check(Path(log), options["docs_dir"], as_of=options["as_of"],
+                           period=period if any(period) else None, profile=options["profile"],
+                           language=options["language"])
+    api.write_outputs(result, out_dir)
+
+
+def report_from_log(
+    log: Path,
+    *,
+    profile: str | None = None,
+    docs: Path | None = None,
+    as_of: dt.datetime | None = None,
+    period_from: dt.date | None = None,
+    period_to: dt.date | None = None,
+    previous_log: Path | None = None,
+    **render_options,
+) -> ReportResult:
+    """Check `log` (and `previous_log`, when given) and render the reports."""
+    options = {"profile": profile, "docs_dir": docs, "as_of": as_of, "period_from": period_from,
+               "period_to": period_to, "language": render_options.get("language", "vi")}
+    with tempfile.TemporaryDirectory(prefix="qms-report-") as scratch:
+        current = Path(scratch) / "check"
+        _run_check(log, current, options)
+        previous = None
+        if previous_log is not None:
+            previous = Path(scratch) / "previous"
+            _run_check(previous_log, previous, {**options, "as_of": None, "period_from": None, "period_to": None})
+        return report_from_check(current, previous=previous, **render_options)

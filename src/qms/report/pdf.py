@@ -1,0 +1,98 @@
+"""The PDF renderer: report model → HTML (jinja2, report_templates/) → PDF/A-3b (weasyprint).
+
+The manifest (JSON) and the findings (CSV) travel inside the PDF as PDF/A-3
+attachments, so the file alone is enough to verify its figures.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from ..errors import QmsError
+from ..resources import report_templates_dir
+from . import charts, labels
+from .formatting import Formatter
+from .model import FORM06_COLUMNS, ReportModel
+
+TEMPLATE = "report.html.j2"
+STYLESHEET = "report.css"
+DOCUMENT_KIND = labels.DOCUMENT_KIND
+
+
+def _environment(language: str, formatter: Formatter) -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(str(report_templates_dir())),
+        autoescape=select_autoescape(["html", "j2"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_translations(formatter.catalog, newstyle=True)
+    return environment
+
+
+def _charts(model: ReportModel, formatter: Formatter) -> dict[str, Markup]:
+    gettext = formatter.gettext
+    target = model.unit_on_time_target
+    unit_chart = charts.horizontal_bars(
+        [(row.label, row.on_time_rate) for row in model.by_unit],
+        title=gettext("On-time rate by unit"), value_label=formatter.percent, maximum=1.0, target=target,
+        target_label=gettext("target") + " " + formatter.percent(target) if target is not None else "",
+    )
+    monthly_chart = charts.monthly_trend(
+        [(formatter.month(row.key), row.counts["received_total"], row.counts["resolved_total"], row.on_time_rate)
+         for row in model.by_month],
+        title=gettext("Monthly trend (by month of receipt)"), received_label=gettext("Received"),
+        resolved_label=gettext("Resolved"), rate_label=gettext("On-time rate"),
+        count_label=lambda value: formatter.integer(round(value)), rate_value_label=formatter.percent,
+    )
+    rule_chart = charts.horizontal_bars(
+        [(row.label, row.count) for row in model.findings_by_rule],
+        title=gettext("Findings by rule"), value_label=lambda value: formatter.integer(round(value or 0)),
+    )
+    clause_chart = charts.horizontal_bars(
+        [(f"{row.key} {row.label}", row.count) for row in model.findings_by_clause],
+        title=gettext("Findings by ISO 9001:2015 clause"),
+        value_label=lambda value: formatter.integer(round(value or 0)),
+    )
+    return {name: Markup(svg) for name, svg in {
+        "unit_on_time": unit_chart, "monthly": monthly_chart,
+        "findings_by_rule": rule_chart, "findings_by_clause": clause_chart}.items()}
+
+
+def render_html(model: ReportModel) -> str:
+    formatter = Formatter(model.language, model.timezone)
+    environment = _environment(model.language, formatter)
+    css = (report_templates_dir() / STYLESHEET).read_text(encoding="utf-8")
+    return environment.get_template(TEMPLATE).render(
+        r=model, f=formatter, css=Markup(css), charts=_charts(model, formatter), form06_columns=FORM06_COLUMNS,
+        status_label=lambda status: labels.label(labels.STATUS, status, formatter.catalog),
+        document_kind=lambda kind: labels.label(DOCUMENT_KIND, kind, formatter.catalog),
+    )
+
+
+def write_pdf(model: ReportModel, target: Path) -> Path:
+    """Render the report to `target` as PDF/A-3b with manifest.json and findings.csv attached."""
+    from weasyprint import HTML, Attachment
+
+    target = Path(target)
+    gettext = Formatter(model.language).gettext
+    html = render_html(model)
+    attachments = [
+        Attachment(file_obj=io.BytesIO(model.manifest_json.encode("utf-8")), name="manifest.json",
+                   description=gettext("Manifest: inputs, document issues, calendar, as-of"), relationship="Source"),
+        Attachment(file_obj=io.BytesIO(model.findings_csv()), name="findings.csv",
+                   description=gettext("Every finding of the check"), relationship="Data"),
+    ]
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        HTML(string=html, base_url=str(report_templates_dir())).write_pdf(
+            target, pdf_variant="pdf/a-3b", attachments=attachments)
+    except OSError as error:
+        raise QmsError(f"{target}: cannot write the PDF: {error.strerror or error}") from None
+    return target

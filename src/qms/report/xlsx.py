@@ -1,0 +1,448 @@
+"""The Excel renderer: report model → workbook (openpyxl, write-only).
+
+Sheets: Summary (indicators and native charts), Form 06 (official header layout,
+merged cells), one sheet per breakdown, Dossiers and Findings (every row, split
+over several sheets past Excel's row limit), Data quality, Manifest. Text from the
+log is never evaluated by Excel (see `xlsx_bulk`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from ..errors import QmsError
+from . import labels
+from .formatting import Formatter
+from .model import FORM06_COLUMNS, ReportModel, TableRow
+from .xlsx_bulk import EXCEL_MAX_ROWS, FORMULA_TRIGGERS, BulkSheet, Column, excel_serial, splice
+
+PERCENT = "0.0%"
+DECIMAL = "#,##0.0"
+INTEGER = "#,##0"
+DATETIME = "dd/mm/yyyy hh:mm"
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
+THIN = Side(style="thin", color="808080")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+LATE_FILL = PatternFill("solid", fgColor="F8CBAD")
+OVERDUE_FILL = PatternFill("solid", fgColor="FFE699")
+_TRIGGER_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Sheet:
+    """A write-only sheet plus helpers that style cells and keep log text inert."""
+
+    def __init__(self, workbook: Workbook, title: str):
+        self.sheet = workbook.create_sheet(title=_sheet_title(title))
+        self.rows_written = 0
+
+    def cell(self, value, *, bold: bool = False, header: bool = False, number_format: str | None = None,
+             wrap: bool = False, border: bool = False) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.sheet, value=value)
+        if isinstance(value, str) and value.startswith(_TRIGGER_CHARACTERS):
+            cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
+            cell.quotePrefix = True
+        if bold or header:
+            cell.font = Font(bold=True)
+        if header:
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        elif wrap:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if header or border:
+            cell.border = BOX
+        if number_format:
+            cell.number_format = number_format
+        return cell
+
+    def append(self, values: Iterable) -> int:
+        # Every string goes through cell(): text that looks like a formula stays text.
+        self.sheet.append([self.cell(value) if isinstance(value, str) else value for value in values])
+        self.rows_written += 1
+        return self.rows_written
+
+    def widths(self, *widths: float) -> None:
+        for index, width in enumerate(widths, start=1):
+            self.sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def _sheet_title(title: str) -> str:
+    for character in "[]:*?/\\":
+        title = title.replace(character, " ")
+    return title[:31]
+
+
+def _group_sheet(workbook: Workbook, title: str, rows: list[TableRow], totals: TableRow, first: str,
+                 formatter: Formatter, month: bool = False) -> None:
+    gettext = formatter.gettext
+    sheet = _Sheet(workbook, title)
+    sheet.widths(6, 46, *([12] * 12))
+    sheet.sheet.freeze_panes = "C2"
+    headers = [gettext("No."), first, gettext("Received"), gettext("Online"), gettext("In person or by post"),
+               gettext("Carried over"), gettext("Resolved"), gettext("Early"), gettext("On time"), gettext("Late"),
+               gettext("In progress"), gettext("Open, overdue"), gettext("Not assessable"), gettext("On-time rate"),
+               gettext("Average days"), gettext("Findings")]
+    sheet.widths(6, 46, *([12] * (len(headers) - 2)))
+    sheet.append(sheet.cell(text, header=True) for text in headers)
+    for row in [*rows, totals]:
+        bold = row.level == 0
+        label = formatter.month(row.label) if month and row.level else row.label
+        counts = row.counts
+        sheet.append([
+            sheet.cell(row.number, bold=bold), sheet.cell(label, bold=bold),
+            *(sheet.cell(counts[key], bold=bold, number_format=INTEGER) for key in (
+                "received_total", "received_online", "received_in_person_or_postal", "carried_over",
+                "resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
+                "in_progress_total", "in_progress_overdue")),
+            sheet.cell(row.not_assessable, bold=bold, number_format=INTEGER),
+            sheet.cell(row.on_time_rate, bold=bold, number_format=PERCENT),
+            sheet.cell(row.average_processing_days, bold=bold, number_format=DECIMAL),
+            sheet.cell(row.findings, bold=bold, number_format=INTEGER),
+        ])
+
+
+def _summary_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> None:
+    gettext = formatter.gettext
+    sheet = _Sheet(workbook, gettext("Summary"))
+    sheet.widths(46, 18, 16, 12, 18, 18)
+    sheet.append([sheet.cell(gettext("Report on the handling of administrative procedures"), bold=True)])
+    sheet.append([gettext("Organisation"), model.organisation])
+    if model.organisation_parent:
+        sheet.append([gettext("Governing body"), model.organisation_parent])
+    sheet.append([gettext("Period"), f"{formatter.date(model.period_from)} – {formatter.date(model.period_to)}"])
+    sheet.append([gettext("Figures as of"), formatter.datetime(model.as_of)])
+    sheet.append([gettext("Report id"), model.report_id])
+    sheet.append([gettext("Report status"), gettext("Draft, not approved") if model.is_draft else gettext("Approved")])
+    sheet.append([gettext("Times in this workbook are local time"), model.timezone])
+    sheet.append([])
+    headers = [gettext("Indicator"), gettext("This period"), gettext("Target"), gettext("Met")]
+    if model.previous_period:
+        headers += [gettext("Previous period"), gettext("Change")]
+    sheet.append(sheet.cell(text, header=True) for text in headers)
+    for indicator in model.indicators:
+        number_format = {"rate": PERCENT, "days": DECIMAL}.get(indicator.kind, INTEGER)
+        met = "" if indicator.meets_target is None else (gettext("yes") if indicator.meets_target else gettext("no"))
+        values = [sheet.cell(indicator.label, border=True),
+                  sheet.cell(indicator.value, number_format=number_format, border=True),
+                  sheet.cell(indicator.target, number_format=number_format, border=True),
+                  sheet.cell(met, border=True)]
+        if model.previous_period:
+            values += [sheet.cell(indicator.previous, number_format=number_format, border=True),
+                       sheet.cell(indicator.change, number_format=number_format, border=True)]
+        sheet.append(values)
+    for warning in model.warnings:
+        sheet.append([sheet.cell(gettext("Warnings"), bold=True), sheet.cell(warning)])
+
+    # Chart data: on-time rate per unit, then the monthly series.
+    sheet.append([])
+    unit_header = sheet.append([sheet.cell(gettext("Unit"), header=True), sheet.cell(gettext("On-time rate"), header=True)])
+    for row in model.by_unit:
+        sheet.append([sheet.cell(row.label), sheet.cell(row.on_time_rate, number_format=PERCENT)])
+    unit_last = sheet.rows_written
+    sheet.append([])
+    month_header = sheet.append(sheet.cell(text, header=True) for text in (
+        gettext("Month"), gettext("Received"), gettext("Resolved"), gettext("On-time rate")))
+    for row in model.by_month:
+        counts = row.counts
+        sheet.append([sheet.cell(formatter.month(row.key)), counts["received_total"], counts["resolved_total"],
+                      sheet.cell(row.on_time_rate, number_format=PERCENT)])
+    month_last = sheet.rows_written
+
+    bars = BarChart()
+    bars.type = "bar"
+    bars.title = gettext("On-time rate by unit")
+    bars.y_axis.number_format = "0%"
+    bars.y_axis.scaling.min = 0
+    bars.y_axis.scaling.max = 1
+    bars.legend = None
+    bars.add_data(Reference(sheet.sheet, min_col=2, min_row=unit_header, max_row=unit_last), titles_from_data=True)
+    bars.set_categories(Reference(sheet.sheet, min_col=1, min_row=unit_header + 1, max_row=unit_last))
+    bars.width, bars.height = 18, 8
+    sheet.sheet.add_chart(bars, "H2")
+
+    trend = BarChart()
+    trend.title = gettext("Monthly trend (by month of receipt)")
+    trend.add_data(Reference(sheet.sheet, min_col=2, max_col=3, min_row=month_header, max_row=month_last),
+                   titles_from_data=True)
+    trend.set_categories(Reference(sheet.sheet, min_col=1, min_row=month_header + 1, max_row=month_last))
+    rate_line = LineChart()
+    rate_line.add_data(Reference(sheet.sheet, min_col=4, min_row=month_header, max_row=month_last),
+                       titles_from_data=True)
+    rate_line.y_axis.axId = 200
+    rate_line.y_axis.number_format = "0%"
+    rate_line.y_axis.crosses = "max"
+    trend += rate_line
+    trend.width, trend.height = 18, 8
+    sheet.sheet.add_chart(trend, "H20")
+
+
+def _form06_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> None:
+    gettext = formatter.gettext
+    sheet = _Sheet(workbook, gettext("Form 06"))
+    sheet.widths(6, 52, *([12] * 11))
+    sheet.sheet.freeze_panes = "C5"
+    h = lambda text: sheet.cell(text, header=True)  # noqa: E731
+    blank = lambda: sheet.cell(None, header=True)  # noqa: E731
+    sheet.append([h(gettext("No.")), h(gettext("Field / procedure")), h(gettext("Dossiers received for handling")),
+                  blank(), blank(), blank(), h(gettext("Dossiers resolved")), blank(), blank(), blank(),
+                  h(gettext("Dossiers in progress")), blank(), blank()])
+    sheet.append([blank(), blank(), h(gettext("Total")), h(gettext("In the period")), blank(),
+                  h(gettext("Carried over from the previous period")), h(gettext("Total")),
+                  h(gettext("Before the deadline")), h(gettext("On the deadline")), h(gettext("After the deadline")),
+                  h(gettext("Total")), h(gettext("Within the time limit")), h(gettext("Past the time limit"))])
+    sheet.append([blank(), blank(), blank(), h(gettext("Online")), h(gettext("In person or by post")),
+                  *(blank() for _ in range(8))])
+    sheet.append(h(f"({number})") for number in range(1, 14))
+    for merged in ("A1:A3", "B1:B3", "C1:F1", "G1:J1", "K1:M1", "C2:C3", "D2:E2", "F2:F3", "G2:G3", "H2:H3",
+                   "I2:I3", "J2:J3", "K2:K3", "L2:L3", "M2:M3"):
+        sheet.sheet.merged_cells.add(merged)
+    for row in model.form06:
+        bold = row.level < 2
+        sheet.append([sheet.cell(row.number, bold=bold, border=True), sheet.cell(row.label, bold=bold, border=True),
+                      *(sheet.cell(row.counts[key], bold=bold, number_format=INTEGER, border=True)
+                        for key in FORM06_COLUMNS)])
+
+
+def _key_values(workbook: Workbook, title: str, rows: list[tuple], formatter: Formatter, widths=(44, 70)) -> _Sheet:
+    sheet = _Sheet(workbook, title)
+    sheet.widths(*widths)
+    for row in rows:
+        sheet.append([sheet.cell(value, bold=index == 0 and len(row) == 1) for index, value in enumerate(row)])
+    return sheet
+
+
+def _data_quality_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> None:
+    gettext = formatter.gettext
+    quality = model.data_quality
+    rows = [
+        (gettext("Log rows read"), quality["rows_read"]),
+        (gettext("Rows accepted"), quality["rows_accepted"]),
+        (gettext("Rows rejected (kept in the rejects file)"), quality["rows_rejected"]),
+        (gettext("Share of rows rejected"), quality["rejected_share"]),
+        (gettext("Data-quality findings"), quality["data_quality_findings"]),
+        (gettext("Dossiers that could not be classified"), quality["not_assessable"]),
+        (),
+        (gettext("Rows rejected, by reason"),),
+        *((row.label, row.count) for row in model.rejected_by_reason),
+        (),
+        (gettext("Data-quality findings, by kind"),),
+        *((row.label, row.count) for row in model.data_quality_findings),
+    ]
+    sheet = _key_values(workbook, gettext("Data quality"), [], formatter)
+    for row in rows:
+        cells = [sheet.cell(value, bold=len(row) == 1) for value in row]
+        if row and row[0] == gettext("Share of rows rejected"):
+            cells[1].number_format = PERCENT
+        sheet.append(cells)
+
+
+def _register_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> None:
+    gettext = formatter.gettext
+    register = model.register
+    sheet = _Sheet(workbook, gettext("Nonconformities"))
+    sheet.widths(36, 44, 18, 20, 14, 12)
+    sheet.append([sheet.cell(gettext("Nonconformities and corrective actions"), bold=True)])
+    sheet.append([gettext("Nonconformities"), register.total])
+    sheet.append([gettext("Not yet closed"), register.open])
+    sheet.append([gettext("Corrective actions past their due date"), register.overdue_actions])
+    if register.history_ok is not None:
+        sheet.append([gettext("Change history intact"), gettext("yes") if register.history_ok else gettext("no"),
+                      register.history_head_hash or ""])
+    for title, rows in ((gettext("By state"), register.by_state), (gettext("By severity"), register.by_severity),
+                        (gettext("By source"), register.by_source)):
+        sheet.append([])
+        sheet.append([sheet.cell(title, bold=True)])
+        for row in rows:
+            sheet.append([row.label, row.count])
+    sheet.append([])
+    sheet.append(sheet.cell(text, header=True) for text in (
+        gettext("Nonconformity"), gettext("Action"), gettext("Unit"), gettext("Owner"), gettext("Due date"),
+        gettext("Days overdue")))
+    for action in register.overdue:
+        sheet.append([f"{action.get('nc')} – {action.get('nc_title')}", f"{action.get('action')}. {action.get('description')}",
+                      action.get("unit") or "", action.get("owner") or "",
+                      sheet.cell(action.get("due_date"), number_format="dd/mm/yyyy"), action.get("days_overdue")])
+
+
+def _manifest_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> None:
+    gettext = formatter.gettext
+    manifest = model.manifest
+    check = manifest["check"]
+    rows: list[tuple] = [
+        (gettext("Report id"), model.report_id),
+        (gettext("Generated"), manifest["report"]["generated_at"]),
+        ("qms", manifest["report"]["qms_version"]),
+        (gettext("Fingerprint of the figures (SHA-256)"), model.figures_sha256),
+        (gettext("Method of classification"), f"{model.method_id}: {model.method_description}"),
+        (gettext("Figures as of"), check["as_of"]),
+        (gettext("Period"), f"{check.get('period_from')} – {check.get('period_to')}"),
+        (gettext("Time zone"), check["timezone"]),
+        (gettext("Working calendar"), f"{check['calendar']['code']} #{check['calendar']['issue']} "
+                                      f"sha256={check['calendar']['sha256']}"),
+        (gettext("Holiday source"), check["calendar"]["holiday_source"]),
+        (),
+        (gettext("Check output files"),),
+        *((item["file"], item["sha256"], item["bytes"]) for item in manifest["check_outputs"]),
+        (),
+        (gettext("Input files"),),
+        *((item["path"], item["sha256"], item["bytes"], item.get("rows_read")) for item in check["inputs"]),
+        (),
+        (gettext("Procedure and rule-set issues used"),),
+        *((f"{item['kind']} {item['code']} #{item['issue']}", item["sha256"], item["effective_from"],
+           item.get("effective_to") or "") for item in check["documents"]),
+        (),
+        ("manifest.json",),
+        *((line,) for line in model.manifest_json.splitlines()),
+    ]
+    sheet = _Sheet(workbook, gettext("Manifest"))
+    sheet.widths(44, 70, 14, 14)
+    for row in rows:
+        sheet.append([sheet.cell(value, bold=len(row) == 1 and index == 0 and not str(value).startswith((" ", "{", "}")))
+                      for index, value in enumerate(row)])
+
+
+def _dossier_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
+    gettext = formatter.gettext
+    catalog = formatter.catalog
+    timezone = model.timezone
+    status_names = {key: catalog.gettext(text) for key, text in labels.STATUS.items()}
+    channel_names = {key: catalog.gettext(text) for key, text in labels.CHANNEL.items()}
+
+    def moment(name: str) -> pl.Expr:
+        return excel_serial(pl.col(name).cast(pl.Datetime("us", "UTC")), timezone)
+
+    return [
+        Column(gettext("Dossier id"), pl.col("dossier_id"), "text", 20),
+        Column(gettext("Procedure code"), pl.col("procedure_code"), "text", 14),
+        Column(gettext("Issue no."), pl.col("procedure_issue"), "integer", 8),
+        Column(gettext("Field"), pl.col("field"), "text", 18),
+        Column(gettext("Unit"), pl.col("unit"), "text", 20),
+        Column(gettext("Channel"), pl.col("channel").replace(channel_names), "text", 16),
+        Column(gettext("Received at"), moment("received_at"), "datetime", 16),
+        Column(gettext("Counting starts at"), moment("counting_start_at"), "datetime", 16),
+        Column(gettext("Appointment date"), moment("appointment_at"), "datetime", 16),
+        Column(gettext("Legal due time"), moment("due_at"), "datetime", 16),
+        Column(gettext("Finished at"), moment("finished_at"), "datetime", 16),
+        Column(gettext("Paused (minutes)"), pl.col("paused_minutes"), "integer", 11),
+        Column(gettext("Used (working minutes)"), pl.col("used_minutes"), "integer", 11),
+        Column(gettext("Allowed (working minutes)"), pl.col("allowed_minutes"), "integer", 11),
+        Column(gettext("Status code"), pl.col("status"), "text", 16),
+        Column(gettext("Dossier status"), pl.col("status").replace(status_names), "text", 24),
+        Column(gettext("Days past appointment"), pl.col("days_past_appointment"), "number", 11),
+        Column(gettext("Why not assessable"), pl.col("not_assessable_reason"), "text", 30),
+    ]
+
+
+def _finding_columns(formatter: Formatter) -> list[Column]:
+    gettext = formatter.gettext
+    catalog = formatter.catalog
+    rule_names = {key: catalog.gettext(text) for key, text in labels.RULE.items()}
+    severity_names = {key: catalog.gettext(text) for key, text in labels.SEVERITY.items()}
+    return [
+        Column(gettext("Dossier id"), pl.col("dossier_id"), "text", 20),
+        Column(gettext("Rule id"), pl.col("rule"), "text", 24),
+        Column(gettext("Rule"), pl.col("rule").replace(rule_names), "text", 34),
+        Column(gettext("Severity"), pl.col("severity").replace(severity_names), "text", 14),
+        Column(gettext("Clause"), pl.col("clause"), "text", 9),
+        Column(gettext("Procedure code"), pl.col("procedure_code"), "text", 14),
+        Column(gettext("Step"), pl.col("step"), "text", 16),
+        Column(gettext("Unit"), pl.col("unit"), "text", 20),
+        Column(gettext("Expected"), pl.col("expected"), "text", 24),
+        Column(gettext("Actual"), pl.col("actual"), "text", 24),
+        Column(gettext("Message"), pl.col("message"), "text", 60),
+    ]
+
+
+def _bulk_sheets(workbook: Workbook, title: str, frame: pl.LazyFrame, columns: list[Column],
+                 max_rows: int, conditional=None) -> list[BulkSheet]:
+    """Header rows written by openpyxl now; data rows spliced after saving."""
+    total = frame.select(pl.len()).collect().item()
+    per_sheet = max_rows - 1
+    parts = max(1, -(-total // per_sheet))
+    result = []
+    for part in range(parts):
+        height = min(per_sheet, total - part * per_sheet)
+        chunk = frame.slice(part * per_sheet, per_sheet)  # lazy: rows are read when written
+        sheet = _Sheet(workbook, title if part == 0 else f"{title} ({part + 1})")
+        sheet.widths(*(column.width for column in columns))
+        sheet.sheet.freeze_panes = "A2"
+        last_column = get_column_letter(len(columns))
+        last_row = height + 1
+        sheet.sheet.auto_filter.ref = f"A1:{last_column}{last_row}"
+        if conditional and height:
+            conditional(sheet.sheet, f"A2:{last_column}{last_row}")
+        styles = _bulk_styles(sheet)
+        sheet.append(sheet.cell(column.header, header=True) for column in columns)
+        index = workbook.worksheets.index(sheet.sheet) + 1
+        result.append(BulkSheet(index, chunk, height, columns, styles))
+    return result
+
+
+def _bulk_styles(sheet: _Sheet) -> dict[str, int]:
+    """Register the cell styles of the spliced rows with openpyxl and return their ids."""
+    def style_of(number_format: str | None = None, quoted: bool = False) -> int:
+        cell = WriteOnlyCell(sheet.sheet, value=None)
+        if number_format:
+            cell.number_format = number_format
+        if quoted:
+            cell.quotePrefix = True
+        return cell.style_id
+
+    return {"quoted": style_of(quoted=True), "integer": style_of(INTEGER), "number": style_of(DECIMAL),
+            "datetime": style_of(DATETIME)}
+
+
+def _late_highlight(status_column: str):
+    def apply(worksheet, cell_range: str) -> None:
+        worksheet.conditional_formatting.add(
+            cell_range, FormulaRule(formula=[f'${status_column}2="late"'], fill=LATE_FILL))
+        worksheet.conditional_formatting.add(
+            cell_range, FormulaRule(formula=[f'${status_column}2="open_overdue"'], fill=OVERDUE_FILL))
+    return apply
+
+
+def write_xlsx(model: ReportModel, target: Path, *, max_rows_per_sheet: int = EXCEL_MAX_ROWS) -> Path:
+    """Write the workbook to `target`. `max_rows_per_sheet` is lowered only by tests."""
+    target = Path(target)
+    formatter = Formatter(model.language, model.timezone)
+    gettext = formatter.gettext
+    workbook = Workbook(write_only=True)
+    _summary_sheet(workbook, model, formatter)
+    _form06_sheet(workbook, model, formatter)
+    _group_sheet(workbook, gettext("By procedure"), model.by_procedure, model.totals, gettext("Procedure"), formatter)
+    _group_sheet(workbook, gettext("By field"), model.by_field, model.totals, gettext("Field"), formatter)
+    _group_sheet(workbook, gettext("By unit"), model.by_unit, model.totals, gettext("Unit"), formatter)
+    _group_sheet(workbook, gettext("By month of receipt"), model.by_month, model.totals, gettext("Month"),
+                 formatter, month=True)
+    dossier_columns = _dossier_columns(model, formatter)
+    status_letter = get_column_letter(next(index for index, column in enumerate(dossier_columns, start=1)
+                                           if column.header == gettext("Status code")))
+    bulk = _bulk_sheets(workbook, gettext("Dossiers"), model.dossiers, dossier_columns, max_rows_per_sheet,
+                        _late_highlight(status_letter))
+    bulk += _bulk_sheets(workbook, gettext("Findings"), model.findings.lazy(), _finding_columns(formatter),
+                         max_rows_per_sheet)
+    if model.register is not None:
+        _register_sheet(workbook, model, formatter)
+    _data_quality_sheet(workbook, model, formatter)
+    _manifest_sheet(workbook, model, formatter)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+            saved = Path(scratch) / "openpyxl.xlsx"
+            workbook.save(saved)
+            splice(saved, target, bulk)
+    except OSError as error:
+        raise QmsError(f"{target}: cannot write the Excel file: {error.strerror or error}") from None
+    return target
+
+
+__all__ = ["write_xlsx", "FORMULA_TRIGGERS"]

@@ -1,0 +1,72 @@
+"""Reading calendar documents: the sample is valid; mistakes name the file, line and field."""
+
+from __future__ import annotations
+
+import pytest
+
+from qms.calendar import load_calendar_settings, sample_calendar_path
+from qms.errors import QmsError, ValidationFailed
+
+
+def test_sample_calendar_is_valid():
+    settings = load_calendar_settings(sample_calendar_path())
+    assert settings.code == "LICH-LV"
+    assert settings.timezone == "Asia/Ho_Chi_Minh"
+    assert [o.year for o in settings.overrides] == [2027]
+    assert settings.saturday_counts_for("UBND_XA") is True
+    assert settings.saturday_counts_for("ANY") is False
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "calendar.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+HEADER = "code: X\nissue: 1\neffective_from: 2025-01-01\ntitle: {vi: Lịch}\n"
+
+
+def test_unquoted_clock_time_is_refused_with_its_line(tmp_path):
+    path = write(tmp_path, HEADER + "office_hours:\n  mon:\n    - {start: \"13:30\", end: 17:00}\n")
+    with pytest.raises(ValidationFailed) as error:
+        load_calendar_settings(path)
+    [problem] = error.value.problems
+    assert problem.startswith(f"{path}:7: office_hours.mon.0.end")
+    assert "quotes" in problem
+
+
+def test_unknown_field_and_bad_override_year(tmp_path):
+    path = write(tmp_path, HEADER + "weekends: [sat]\noverrides:\n  - year: 2025\n    add:\n"
+                 "      - {date: 2024-12-31, name: {vi: Sai năm}}\n")
+    with pytest.raises(ValidationFailed) as error:
+        load_calendar_settings(path)
+    text = str(error.value)
+    assert f"{path}:5: weekends" in text
+    assert "dates outside 2025: 2024-12-31" in text
+
+
+def test_overlapping_sessions_and_unknown_zone(tmp_path):
+    path = write(tmp_path, HEADER + "timezone: Mars/Olympus\noffice_hours:\n  mon:\n"
+                 "    - {start: \"07:30\", end: \"12:00\"}\n    - {start: \"11:00\", end: \"17:00\"}\n")
+    with pytest.raises(ValidationFailed) as error:
+        load_calendar_settings(path)
+    text = str(error.value)
+    assert "unknown time zone 'Mars/Olympus'" in text
+
+
+def test_missing_file_and_broken_yaml(tmp_path):
+    with pytest.raises(QmsError, match="absent.yaml"):
+        load_calendar_settings(tmp_path / "absent.yaml")
+    path = write(tmp_path, HEADER + "office_hours: [\n")
+    with pytest.raises(QmsError, match=r"calendar.yaml:\d+"):
+        load_calendar_settings(path)
+
+
+def test_office_hours_are_whole_minutes_without_offsets(tmp_path):
+    path = write(tmp_path, HEADER + "office_hours:\n  mon:\n    - {start: \"07:30:30\", end: \"11:30\"}\n"
+                 "  tue:\n    - {start: \"07:30+07:00\", end: \"11:30\"}\n")
+    with pytest.raises(ValidationFailed) as error:
+        load_calendar_settings(path)
+    text = str(error.value)
+    assert f"{path}:7: office_hours.mon.0: Value error, office hours are whole minutes" in text
+    assert f"{path}:9: office_hours.tue.0" in text

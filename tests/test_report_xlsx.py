@@ -1,0 +1,154 @@
+"""The workbook, reopened with openpyxl: same figures, native chart, text that never turns into a formula."""
+
+import datetime as dt
+import json
+
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+
+from qms.model.check_output import CheckSummary
+from qms.report import build_report, write_xlsx
+from qms.report.sample_check import sample_workspace_config, write_check_output
+
+GENERATED = dt.datetime(2025, 4, 2, 3, 0, tzinfo=dt.timezone.utc)
+HOSTILE = ['=HYPERLINK("http://evil.example","bấm")', "+1 ngày", "-2", "@x thiếu bước", "\tabc", "\rCR đầu dòng",
+           "=1+1"]
+
+
+@pytest.fixture(scope="module")
+def check_dir(tmp_path_factory):
+    directory = write_check_output(tmp_path_factory.mktemp("check"), 300)
+    # Hostile text in every text column of findings, plus characters XML cannot hold.
+    findings = pl.read_parquet(directory / "findings.parquet")
+    extra = findings.head(len(HOSTILE)).with_columns(
+        message=pl.Series(HOSTILE), unit=pl.Series(HOSTILE[::-1]), step=pl.lit("\x01bell\x07"),
+        expected=pl.lit("<b>&amp;</b>"))
+    pl.concat([findings.slice(len(HOSTILE)), extra]).write_parquet(directory / "findings.parquet")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory, check_dir):
+    model = build_report(check_dir, config=sample_workspace_config(), generated_at=GENERATED)
+    path = write_xlsx(model, tmp_path_factory.mktemp("xlsx") / "report.xlsx")
+    summary = CheckSummary.model_validate_json((check_dir / "summary.json").read_text(encoding="utf-8"))
+    return model, load_workbook(path), summary
+
+
+def _rows(sheet):
+    return list(sheet.iter_rows(values_only=True))
+
+
+def test_sheets(workbook):
+    _model, book, _summary = workbook
+    assert book.sheetnames == ["Tổng hợp", "Mẫu 06", "Theo thủ tục", "Theo lĩnh vực", "Theo đơn vị",
+                               "Theo tháng tiếp nhận", "Hồ sơ", "Phát hiện", "Chất lượng dữ liệu", "Bản kê"]
+
+
+def test_summary_indicators_and_native_chart(workbook):
+    model, book, summary = workbook
+    sheet = book["Tổng hợp"]
+    values = {row[0]: row[1:] for row in _rows(sheet) if row[0]}
+    assert values["Tỷ lệ đúng hạn"][0] == summary.totals.on_time_rate  # the exact float, not a rounded copy
+    assert values["Tỷ lệ đúng hạn"][1] == 0.9
+    assert values["Số hồ sơ giải quyết quá hạn"][0] == summary.totals.resolved_late
+    assert values["Thời gian giải quyết trung bình (ngày làm việc)"][0] == summary.totals.average_processing_days
+    assert values["Mã báo cáo"][0] == model.report_id
+    assert len(sheet._charts) >= 1
+    assert sheet["B11"].number_format == "0.0%" or any(
+        cell.number_format == "0.0%" for row in sheet.iter_rows() for cell in row if cell.value == summary.totals.on_time_rate)
+
+
+def test_form06_official_layout(workbook):
+    _model, book, summary = workbook
+    sheet = book["Mẫu 06"]
+    merged = {str(item) for item in sheet.merged_cells.ranges}
+    assert {"A1:A3", "B1:B3", "C1:F1", "G1:J1", "K1:M1", "D2:E2"} <= merged
+    assert sheet["C1"].value == "Số hồ sơ nhận giải quyết"
+    assert sheet["D2"].value == "Trong kỳ" and sheet["D3"].value == "Trực tuyến"
+    assert sheet["F2"].value == "Từ kỳ trước"
+    assert [sheet.cell(4, column).value for column in (1, 13)] == ["(1)", "(13)"]
+    total = _rows(sheet)[-1]
+    assert total[1] == "Tổng số"
+    totals = summary.totals
+    assert list(total[2:]) == [totals.received_total, totals.received_online, totals.received_in_person_or_postal,
+                               totals.carried_over, totals.resolved_total, totals.resolved_early,
+                               totals.resolved_on_time, totals.resolved_late, totals.in_progress_total,
+                               totals.in_progress_within_time, totals.in_progress_overdue]
+
+
+def test_breakdowns_match_summary(workbook):
+    _model, book, summary = workbook
+    rows = _rows(book["Theo thủ tục"])[1:-1]
+    assert len(rows) == len(summary.by_procedure)
+    for row, group in zip(rows, summary.by_procedure):
+        assert row[1].startswith(group.key)
+        assert row[2] == group.received_total and row[13] == group.on_time_rate and row[15] == group.findings
+    months = _rows(book["Theo tháng tiếp nhận"])[1:-1]
+    assert [row[2] for row in months] == [group.received_total for group in summary.by_month]
+
+
+def test_every_dossier_with_filter_freeze_and_highlight(workbook):
+    model, book, summary = workbook
+    sheet = book["Hồ sơ"]
+    rows = _rows(sheet)
+    assert len(rows) - 1 == summary.totals.received_total
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:R{len(rows)}"
+    rules = [rule.formula[0] for cf in sheet.conditional_formatting for rule in cf.rules]
+    assert '$O2="late"' in rules and '$O2="open_overdue"' in rules
+    statuses = [row[14] for row in rows[1:]]
+    assert statuses.count("late") == summary.status_counts["late"]
+    first = model.dossiers.collect().row(0, named=True)
+    assert rows[1][0] == first["dossier_id"]
+    received_local = first["received_at"].astimezone(dt.timezone(dt.timedelta(hours=7))).replace(tzinfo=None)
+    assert abs(rows[1][6] - received_local) < dt.timedelta(seconds=1)
+    assert sheet.cell(2, 7).number_format == "dd/mm/yyyy hh:mm"
+
+
+def test_formula_looking_text_is_stored_as_text(workbook):
+    _model, book, _summary = workbook
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} became a formula: {cell.value!r}"
+    findings = book["Phát hiện"]
+    messages = {cell.value: cell for cell in findings["K"]}
+    units = {cell.value: cell for cell in findings["H"]}
+    for text in HOSTILE:
+        assert messages[text].data_type == "s" and messages[text].quotePrefix, text
+        assert units[text].data_type == "s" and units[text].quotePrefix, text
+    assert messages["Hồ sơ trả kết quả quá hạn"].quotePrefix is False
+    # Characters XML cannot carry are dropped; markup stays literal text.
+    assert "bell" in {cell.value for cell in findings["G"]}
+    assert "<b>&amp;</b>" in {cell.value for cell in findings["I"]}
+    hostile_unit_dossiers = [cell for cell in book["Hồ sơ"]["E"] if cell.value and cell.value.startswith("=")]
+    assert hostile_unit_dossiers and all(cell.quotePrefix and cell.data_type == "s" for cell in hostile_unit_dossiers)
+
+
+def test_manifest_sheet_carries_the_manifest(workbook):
+    model, book, _summary = workbook
+    rows = _rows(book["Bản kê"])
+    start = next(index for index, row in enumerate(rows) if row[0] == "manifest.json")
+    text = "\n".join(row[0] for row in rows[start + 1:])
+    assert json.loads(text) == model.manifest
+    assert any(row[0] == "dossiers.parquet" and row[1] == model.manifest["check_outputs"][1]["sha256"] for row in rows)
+
+
+def test_long_sheets_continue_on_another_sheet(tmp_path, check_dir):
+    model = build_report(check_dir, generated_at=GENERATED)
+    book = load_workbook(write_xlsx(model, tmp_path / "split.xlsx", max_rows_per_sheet=120))
+    parts = [name for name in book.sheetnames if name.startswith("Hồ sơ")]
+    assert parts == ["Hồ sơ", "Hồ sơ (2)", "Hồ sơ (3)"]
+    ids = [row[0] for name in parts for row in _rows(book[name])[1:]]
+    assert ids == model.dossiers.collect()["dossier_id"].to_list()
+    assert all(book[name]["A1"].value == "Mã hồ sơ" for name in parts)
+    assert book["Hồ sơ (3)"].auto_filter.ref == f"A1:R{300 - 2 * 119 + 1}"
+
+
+def test_english_workbook(tmp_path, check_dir):
+    model = build_report(check_dir, language="en", generated_at=GENERATED)
+    book = load_workbook(write_xlsx(model, tmp_path / "en.xlsx"))
+    assert book.sheetnames[:2] == ["Summary", "Form 06"] and "Dossiers" in book.sheetnames
+    assert book["Form 06"]["C1"].value == "Dossiers received for handling"
