@@ -156,3 +156,9 @@ def test_malformed_json_line(tmp_path):
         '{"dossier_id":"D2","procedure_code":"P","step":"received","at":"2025-01-01T00:00:00Z"\n'
     )
     _fails_with(["validate", path], f"{path}:2: not valid JSON")
+
+
+def test_unsupported_output_type_is_refused_before_reading(tmp_path):
+    _fails_with(["convert", SAMPLES / "motcua-export.csv", "--profile", "motcua", "--out", tmp_path / "events.xlsx"],
+                "write .parquet, .csv or .jsonl")
+    assert not (tmp_path / "events.xlsx").exists()

@@ -71,3 +71,19 @@ def test_convert_refuses_to_overwrite_its_input(tmp_path):
     canonical_events().write_parquet(path)
     result = _qms("log", "convert", path, "--out", path)
     assert result.exit_code == 1 and "overwrite the input" in result.output
+
+
+def test_convert_to_csv_and_jsonl_reads_back_as_the_same_events(tmp_path):
+    from polars.testing import assert_frame_equal
+
+    from qms.ingest import convert_log, read_log
+
+    via = {}
+    for suffix in ("parquet", "csv", "jsonl"):
+        out = tmp_path / f"events.{suffix}"
+        convert_log(SAMPLES / "motcua-export.csv", out, "motcua")
+        via[suffix] = read_log(out).events.select(
+            "dossier_id", "procedure_code", "step", "unit", "officer", "at", "received_at",
+            "appointment_at", "returned_at", "channel", "step_due_at", "new_appointment_at", "source_row")
+    assert_frame_equal(via["csv"], via["parquet"])
+    assert_frame_equal(via["jsonl"], via["parquet"])

@@ -176,3 +176,23 @@ def test_xes_streams_events_with_case_attributes(tmp_path):
     # row numbers are the events' lines in the file
     lines = path.read_text().splitlines()
     assert all(lines[row - 1].startswith("<event>") for row in events["source_row"])
+
+
+def test_xlsx_blank_rows_at_the_end_of_a_sheet_are_not_rows(tmp_path):
+    from openpyxl import Workbook
+
+    from qms.ingest import validate_log
+
+    book = Workbook()
+    first = book.active
+    second = book.create_sheet("Tiếp")
+    for sheet in (first, second):
+        sheet.append(MOTCUA_HEADER)
+        sheet.append(motcua_row(dossier=sheet.title))
+    first.append([None] * 10)
+    first.cell(row=6, column=10).number_format = "dd/mm/yyyy"  # formatted, empty
+    first.cell(row=6, column=1).value = ""
+    path = tmp_path / "padded.xlsx"
+    book.save(path)
+    report = validate_log(path, "motcua")
+    assert (report.rows_read, report.rows_rejected) == (2, 0)

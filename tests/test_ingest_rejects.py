@@ -158,3 +158,52 @@ def test_rejects_file_is_readable_in_excel_utf8_with_bom(tmp_path):
     rejects = tmp_path / "r.csv"
     validate_log(path, "motcua", rejects=rejects)
     assert rejects.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_row_by_row_path_gives_the_same_result_as_the_lookup_path(tmp_path, strict_profile, monkeypatch):
+    """Columns with very many distinct values skip the lookup table; both paths agree."""
+    from polars.testing import assert_frame_equal
+
+    from qms.ingest import mapping
+
+    rows = [
+        motcua_row(dossier="A", at="03/03/2025 08:00", status="Tiếp nhận hồ sơ"),
+        motcua_row(dossier="B", at="2025-03-03T08:00:00+07:00", status=" THẨM ĐỊNH HỒ SƠ", unit="phòng tư pháp"),
+        motcua_row(dossier="C", at="31/02/2025 08:00"),
+        motcua_row(dossier="D", status="Đang xử lý"),
+        motcua_row(dossier="E", channel="Fax", received="không rõ"),
+        motcua_row(dossier="F", unit="Phòng Bí ẩn", at="3/3/2025 8:00"),
+    ]
+    path = tmp_path / "export.csv"
+    write_csv_text(path, MOTCUA_HEADER, rows)
+
+    def run(tag):
+        rejects = tmp_path / f"rejects-{tag}.csv"
+        out = tmp_path / f"events-{tag}.parquet"
+        report = convert_log(path, out, strict_profile, rejects=rejects)
+        return report.rejected_by_reason, pl.read_parquet(out), pl.read_csv(rejects, infer_schema=False)
+
+    by_lookup = run("lookup")
+    monkeypatch.setattr(mapping, "LOOKUP_LIMIT", 0)
+    row_by_row = run("rows")
+    assert by_lookup[0] == row_by_row[0]
+    assert_frame_equal(by_lookup[1], row_by_row[1])
+    assert_frame_equal(by_lookup[2], row_by_row[2])
+
+
+def test_blank_rows_at_the_end_are_padding_but_blank_rows_between_are_rejected(tmp_path):
+    path = tmp_path / "export.csv"
+    write_csv_text(path, MOTCUA_HEADER, [motcua_row(dossier="A"), [""] * 10, motcua_row(dossier="B"), [""] * 10, [""] * 10])
+    report = validate_log(path, "motcua")
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (3, 2, 1)
+    assert report.rejected_by_reason == {"empty_row": 1}
+    assert "2 blank row(s) at the end of the file ignored" in report.notes
+
+
+def test_only_blank_rows_is_a_file_without_data(tmp_path):
+    from qms.errors import QmsError
+
+    path = tmp_path / "export.csv"
+    write_csv_text(path, MOTCUA_HEADER, [[""] * 10, [""] * 10])
+    with pytest.raises(QmsError, match="no data rows|không có dòng dữ liệu"):
+        validate_log(path, "motcua")

@@ -13,22 +13,25 @@ import click
 
 from ..i18n import _
 
+_LIBRARY_HELP = "Library folder whose procedure codes are known (default: the workspace's); enables the unknown_procedure_code finding."
 _PROFILE_HELP = "Profile: a shipped name (canonical, receipt, motcua) or a YAML file; default: detected for canonical logs."
 
 
-def _known_procedure_codes() -> set[str] | None:
-    """Codes of the procedures in the library, once the library exists (the unknown-
-    procedure-code finding is skipped without it)."""
+def _known_procedure_codes(library: str | None) -> set[str] | None:
+    """Procedure codes of the process-document library (`--library`, else the
+    current workspace's), for the unknown-procedure-code finding. Without either,
+    or before the library module exists, the finding is not checked: the bundled
+    sample library says nothing about a user's procedures."""
     if importlib.util.find_spec("qms.library") is None:
         return None
-    library = importlib.import_module("qms.library")
-    finder = getattr(library, "known_procedure_codes", None)
-    if finder is None:
-        return None
-    try:
-        return set(finder())
-    except Exception:  # no workspace or library yet: the finding is simply not checked
-        return None
+    if library is None:
+        if importlib.util.find_spec("qms.workspace") is None:
+            return None
+        workspace = importlib.import_module("qms.workspace")
+        if workspace.find_workspace() is None:
+            return None
+    loaded = importlib.import_module("qms.library").load_library(library)
+    return set(loaded.codes("procedure"))
 
 
 @contextlib.contextmanager
@@ -53,6 +56,9 @@ def _print_report(report, output_format: str) -> None:
         path=report.path, format=report.format, profile=report.profile))
     click.echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
         read=report.rows_read, accepted=report.rows_accepted, rejected=report.rows_rejected))
+    for note in report.notes:
+        if "ignored" in note or "skipped" in note:
+            click.echo(f"  ({note})")
     for reason, count in report.rejected_by_reason.items():
         click.echo(f"  {_('rejected')} {reason}: {count}")
     if report.rejects_path:
@@ -61,7 +67,7 @@ def _print_report(report, output_format: str) -> None:
     for kind, count in report.findings_by_kind.items():
         click.echo(f"  {kind}: {count}")
     if "unknown_procedure_code" not in report.findings_by_kind:
-        click.echo("  " + _("unknown_procedure_code: not checked (no procedure library)"))
+        click.echo("  " + _("unknown_procedure_code: not checked (give --library, or run inside a workspace)"))
     if report.output_path:
         click.echo(_("Events written to {path}").format(path=report.output_path))
 
@@ -82,15 +88,16 @@ def log() -> None:
 @click.argument("log_file", metavar="LOG", type=click.Path(dir_okay=False))
 @click.option("--profile", "-p", help=_PROFILE_HELP)
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Write rejected rows (row, reason, raw row) to this CSV or Parquet file.")
+@click.option("--library", type=click.Path(exists=True), help=_LIBRARY_HELP)
 @click.option("--findings", type=click.Path(dir_okay=False), help="Write the data-quality findings (one row per dossier and kind) to this CSV file.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(log_file, profile, rejects, findings, output_format):
+def validate(log_file, profile, rejects, library, findings, output_format):
     """Check every row of LOG against a profile; exit 1 if any row is rejected."""
     from ..ingest import validate_log
 
     with _progress(3) as step:
         report = validate_log(log_file, profile, rejects=rejects,
-                              known_procedure_codes=_known_procedure_codes(), progress=step)
+                              known_procedure_codes=_known_procedure_codes(library), progress=step)
     _print_report(report, output_format)
     _write_findings(report, findings)
     if report.rows_rejected:
@@ -102,15 +109,16 @@ def validate(log_file, profile, rejects, findings, output_format):
 @click.option("--profile", "-p", help=_PROFILE_HELP)
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Canonical events file (.parquet; .csv and .jsonl also work).")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Rejected rows file; default <out>.rejects.csv when any row is rejected.")
+@click.option("--library", type=click.Path(exists=True), help=_LIBRARY_HELP)
 @click.option("--findings", type=click.Path(dir_okay=False), help="Write the data-quality findings to this CSV file.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def convert(log_file, profile, out, rejects, findings, output_format):
+def convert(log_file, profile, out, rejects, library, findings, output_format):
     """Write LOG's accepted events as canonical Parquet; rejected rows go to a rejects file."""
     from ..ingest import convert_log
 
     with _progress(5) as step:
         report = convert_log(log_file, out, profile, rejects=rejects,
-                             known_procedure_codes=_known_procedure_codes(), progress=step)
+                             known_procedure_codes=_known_procedure_codes(library), progress=step)
     _print_report(report, output_format)
     _write_findings(report, findings)
 

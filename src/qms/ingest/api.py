@@ -20,9 +20,9 @@ from ..i18n import _
 from ..model.check_output import DataQuality
 from ..model.profile import LogProfile
 from .csv_reader import first_ragged_line
-from .mapping import REASON, Mapped, map_to_canonical
+from .mapping import REASON, Mapped, blank_row_expr, map_to_canonical
 from .profiles import detect_profile, load_profile
-from .quality import count_by_kind, quality_findings
+from .quality import count_by_kind, empty_findings, quality_findings
 from .readers import open_source
 from .schema import QUALITY_KINDS, REJECT_REASONS
 from .source import RawSource
@@ -137,7 +137,7 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
             raw.frame = pl.scan_parquet(staged_raw)
         mapped = _run_mapping(raw, profile)
         tell(_("parsing"))
-        total = _count_rows(raw)
+        total = _rows_before_trailing_blanks(raw)
         if total == 0:
             raise QmsError(_("{path}: the log has a header but no data rows").format(path=path))
         parts = _parse_in_chunks(raw, mapped, staging, total)
@@ -149,10 +149,25 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
 CHUNK_ROWS = 500_000
 
 
-def _count_rows(raw: RawSource) -> int:
-    counted: list[int] = []
-    _run_polars(raw, lambda: counted.append(int(raw.frame.select(pl.len()).collect().item())))
-    return counted[0]
+def _rows_before_trailing_blanks(raw: RawSource) -> int:
+    """Rows up to the last one with any content. Blank lines or sheet rows after it
+    are padding at the end of the file, not rows (and are said so in the notes);
+    a blank row between rows is a row, rejected as `empty_row`."""
+    found: list[tuple[int, int | None]] = []
+    blank = blank_row_expr(raw)
+
+    def count() -> None:
+        row = raw.frame.with_row_index("__position").select(
+            pl.len().alias("rows"), pl.col("__position").filter(~blank).max().alias("last")
+        ).collect(engine="streaming").row(0)
+        found.append(row)
+
+    _run_polars(raw, count)
+    rows, last = found[0]
+    kept = 0 if last is None else int(last) + 1
+    if kept < rows:
+        raw.notes.append(f"{rows - kept} blank row(s) at the end of the file ignored")
+    return kept
 
 
 def _parse_in_chunks(raw: RawSource, mapped: Mapped, staging: Path, total: int) -> list[Path]:
@@ -162,7 +177,8 @@ def _parse_in_chunks(raw: RawSource, mapped: Mapped, staging: Path, total: int) 
     parts = []
     for index, start in enumerate(range(0, total, CHUNK_ROWS)):
         part = staging / f"parsed-{index:05d}.parquet"
-        _run_polars(raw, lambda: mapped.frame.slice(start, CHUNK_ROWS).collect().write_parquet(part))
+        length = min(CHUNK_ROWS, total - start)
+        _run_polars(raw, lambda: mapped.frame.slice(start, length).collect().write_parquet(part))
         parts.append(part)
     return parts
 
@@ -235,6 +251,16 @@ def _report(session: _Session, findings: pl.DataFrame, checked: Iterable[str], *
     )
 
 
+_WRITABLE = (".parquet", ".pq", ".csv", ".jsonl", ".ndjson")
+
+
+def _check_writable(*targets: str | Path | None) -> None:
+    """Refuse an output type before reading a large log, not after."""
+    for target in targets:
+        if target is not None and Path(target).suffix.lower() not in _WRITABLE:
+            raise QmsError(_("{path}: write .parquet, .csv or .jsonl").format(path=target))
+
+
 def _write(frame: pl.LazyFrame, target: Path, raw: RawSource, *, bom: bool = False) -> None:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -252,9 +278,7 @@ def _write(frame: pl.LazyFrame, target: Path, raw: RawSource, *, bom: bool = Fal
 def _findings(session: _Session, events: pl.LazyFrame, known: Iterable[str] | None) -> tuple[pl.DataFrame, list[str]]:
     checked = [k for k in QUALITY_KINDS if k != "unknown_procedure_code" or known is not None]
     if session.counts.get(None, 0) == 0:
-        from .quality import _empty
-
-        return _empty(), checked
+        return empty_findings(), checked
     return quality_findings(events, session.profile.dossier_level_fields(), known), checked
 
 
@@ -268,6 +292,7 @@ def validate_log(
     """Read a log through a profile and account for every row; write nothing but
     the rejects file (when asked)."""
     path = Path(path)
+    _check_writable(rejects)
     chosen = resolve_profile(path, profile)
     with _session(path, chosen, progress) as session:
         rejects_path = None
@@ -295,6 +320,7 @@ def convert_log(
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
         raise QmsError(_("{path}: the output would overwrite the input").format(path=out))
+    _check_writable(out, rejects)
     chosen = resolve_profile(path, profile)
     tell = progress or (lambda s: None)
     with _session(path, chosen, progress) as session:

@@ -12,12 +12,12 @@ import polars as pl
 from .csv_reader import SAMPLE_BYTES, detect_delimiter, detect_encoding
 from .schema import REQUIRED_FIELDS, UTC_INSTANT, dtype_of
 from .source import detect_format
-from .xes_reader import _refuse_dtd
+from .xes_reader import refuse_dtd
 
 
 def probe_columns(path: Path) -> list[str]:
     if path.is_file() and detect_format(path) == "xes":
-        _refuse_dtd(path)  # a hostile file gets its clear refusal, not a vague "unknown columns"
+        refuse_dtd(path)  # a hostile file gets its clear refusal, not a vague "unknown columns"
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return []
@@ -40,7 +40,7 @@ def probe_columns(path: Path) -> list[str]:
         if kind == "xlsx":
             import fastexcel
 
-            sheet = fastexcel.read_excel(str(path)).load_sheet(0, n_rows=1)
+            sheet = fastexcel.read_excel(str(path)).load_sheet(0, n_rows=1, dtypes="string")
             available = sheet.available_columns
             return [str(c.name).strip() for c in (available() if callable(available) else available)]
         if kind == "xes":

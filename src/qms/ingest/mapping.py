@@ -135,6 +135,7 @@ def missing_columns(raw: RawSource, profile: LogProfile) -> list[str]:
     ]
 
 
+LOOKUP_LIMIT = 2_000_000  # distinct values above which a column is parsed row by row
 TEXT = "__t_"  # internal: a mapped source column as clean text (stripped, blanks null)
 
 
@@ -211,6 +212,12 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
         if (name in TIMESTAMP_FIELDS and not isinstance(schema[source.column], (pl.Datetime, pl.Date)))
         or (name not in TIMESTAMP_FIELDS and source.values)
     ]
+    if needs:
+        # a column with very many distinct values (timestamps to the second, say) is
+        # parsed row by row instead: its lookup table would cost more than it saves
+        estimates = frame.select([pl.col(TEXT + name).approx_n_unique().alias(name) for name in needs])
+        estimates = estimates.collect(engine="streaming").row(0, named=True)
+        needs = [name for name in needs if estimates[name] <= LOOKUP_LIMIT]
     distinct = (
         pl.collect_all([frame.select(pl.col(TEXT + name).drop_nulls().unique()) for name in needs], engine="streaming")
         if needs else []
@@ -239,7 +246,7 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
                     table["value"], table["at"], default=None, return_dtype=pl.Datetime("us", "UTC")
                 )
             else:
-                parsed[name] = timestamp_expr(column, dtype, profile.formats_for(name), profile.zone_for(name))
+                parsed[name] = timestamp_expr(column, dtype, profile.formats_for(name), profile.zone_for(name), text)
             if name == "at":
                 problems.append(("missing_timestamp", text.is_null(), _detail("missing_timestamp", column, None)))
             problems.append((
@@ -248,9 +255,12 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
             ))
             continue
         value = text
-        if name in tables:
-            table = tables[name]
-            mapped = text.replace_strict(table["value"], table["mapped"], default=None, return_dtype=pl.String)
+        if source.values:
+            if name in tables:
+                table = tables[name]
+                mapped = text.replace_strict(table["value"], table["mapped"], default=None, return_dtype=pl.String)
+            else:
+                mapped = _value_map(text, source.values)
             keep = profile.unmapped_policy(name) == "keep"
             value = pl.coalesce(mapped, text) if keep else mapped
             if not keep and name != "channel":
@@ -280,10 +290,7 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
 
     order = {reason: i for i, reason in enumerate(_reason_order())}
     problems.sort(key=lambda p: order.get(p[0], len(order)))
-    # blank: every cell empty (cheap test: null or zero length)
-    blank_row = (
-        pl.all_horizontal([_is_empty(c, schema[c]) for c in raw.columns]) if raw.columns else pl.lit(False)
-    )
+    blank_row = blank_row_expr(raw, schema)
     reason_expr = pl.when(blank_row).then(pl.lit("empty_row"))
     for reason, condition, _detail_expr in problems:
         reason_expr = reason_expr.when(condition).then(pl.lit(reason))
@@ -310,6 +317,14 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
         .drop([TEXT + name for name in present])
     )
     return Mapped(frame, fields, unmapped, list(raw.columns))
+
+
+def blank_row_expr(raw: RawSource, schema: dict | None = None) -> pl.Expr:
+    """Every cell of the row empty (cheap test: null or zero length)."""
+    schema = schema or raw.schema()
+    if not raw.columns:
+        return pl.lit(False)
+    return pl.all_horizontal([_is_empty(c, schema[c]) for c in raw.columns])
 
 
 def _is_empty(column: str, dtype: pl.DataType) -> pl.Expr:

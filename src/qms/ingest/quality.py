@@ -23,7 +23,7 @@ FINDING_SCHEMA = {
 EVENT_IDENTITY = ("dossier_id", "procedure_code", "step", "unit", "officer", "at")
 
 
-def _empty() -> pl.DataFrame:
+def empty_findings() -> pl.DataFrame:
     return pl.DataFrame(schema=FINDING_SCHEMA)
 
 
@@ -133,7 +133,7 @@ def quality_findings(
         parts.append(unknown_procedure_codes(events, known_procedure_codes))
     frames = [p.select(list(FINDING_SCHEMA)).cast(FINDING_SCHEMA) for p in parts if p is not None]
     if not frames:
-        return _empty()
+        return empty_findings()
     found = pl.concat(pl.collect_all(frames, engine="streaming"))
     order = {kind: i for i, kind in enumerate(QUALITY_KINDS)}
     return found.sort(pl.col("kind").replace_strict(order, return_dtype=pl.Int32), "dossier_id", "field", nulls_last=True)

@@ -34,7 +34,7 @@ def _local(tag) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
-def _refuse_dtd(path: Path) -> None:
+def refuse_dtd(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(1024 * 1024)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -48,7 +48,7 @@ def _refuse_dtd(path: Path) -> None:
 def read_xes(path: Path, staging: Path) -> RawSource:
     if path.stat().st_size == 0:
         raise QmsError(_("{path}: the file is empty").format(path=path))
-    _refuse_dtd(path)
+    refuse_dtd(path)
     parts: list[Path] = []
     batch: list[dict[str, str | int]] = []
     trace_attributes: dict[str, str] = {}
@@ -100,6 +100,10 @@ def read_xes(path: Path, staging: Path) -> RawSource:
             elif tag == "trace":
                 trace_attributes = {}
                 element.clear()
+                # drop the emptied traces already read, or the root keeps them all
+                parent_element = element.getparent()
+                while parent_element is not None and element.getprevious() is not None:
+                    del parent_element[0]
     except etree.XMLSyntaxError as error:
         raise QmsError(_("{path}:{line}: malformed XML: {error}").format(
             path=path, line=error.lineno or 1, error=error.msg)) from None

@@ -48,8 +48,8 @@ def read_xlsx(path: Path, profile: LogProfile, staging: Path) -> RawSource:
             )
         )
     required = [
-        source.column for field, source in profile.fields.items()
-        if source.column is not None and not _optional(profile, field)
+        source.column for source in profile.fields.values()
+        if source.column is not None and not source.optional
     ]
     parts: list[Path] = []
     header: list[str] | None = None
@@ -82,6 +82,13 @@ def read_xlsx(path: Path, profile: LogProfile, staging: Path) -> RawSource:
                 _("{path}: sheet {sheet!r} has other columns than the first log sheet").format(path=path, sheet=name)
             )
         sheet.columns = columns
+        # rows after the sheet's last non-empty row are formatting, not data
+        filled = sheet.select(pl.any_horizontal(pl.all().is_not_null() & (pl.all() != ""))).to_series()
+        last = filled.arg_true().max() if sheet.height else None
+        height = 0 if last is None else int(last) + 1
+        if height < sheet.height:
+            notes.append(f"sheet {name!r}: {sheet.height - height} blank row(s) at the end ignored")
+            sheet = sheet.head(height)
         sheet = sheet.with_columns(
             pl.int_range(2, sheet.height + 2, dtype=pl.Int64).alias(ROW),  # header is row 1
             pl.lit(name).alias(SHEET),
@@ -101,7 +108,3 @@ def read_xlsx(path: Path, profile: LogProfile, staging: Path) -> RawSource:
     if len(parts) == 1:
         frame = frame.drop(SHEET)
     return RawSource(path, "xlsx", frame, columns, row_label="row", notes=notes)
-
-
-def _optional(profile: LogProfile, field: str) -> bool:
-    return bool(getattr(profile.fields[field], "optional", False))
