@@ -83,3 +83,30 @@ def test_rule_settings_switch_rules_off_and_change_severity():
     _, findings = assert_same(log, docs, AS_OF)
     assert "appointment_missing" not in findings["rule"].to_list()
     assert findings.filter(pl.col("rule") == "open_overdue")["severity"].to_list() == ["major"]
+
+
+def test_engine_equals_reference_for_a_procedure_with_many_steps():
+    """More than 62 steps: the engine leaves its bitmask shortcuts for plain joins."""
+    from qms.model.procedure import Procedure
+
+    steps = [{"id": f"s{i:02d}", "name": {"vi": f"Bước {i}"}, "unit": "CM"} for i in range(70)]
+    steps[0]["id"] = "received"
+    steps[-1].update(id="returned", result=True)
+    steps[40]["approval"] = True
+    procedure = Procedure.model_validate(dict(
+        code="QT-LONG", issue=1, status="approved", effective_from=dt.date(2020, 1, 1), title={"vi": "Dài"},
+        field={"vi": "Khác"}, time_limit={"amount": 20}, steps=steps))
+    docs = CheckDocuments([procedure], [simple_ruleset()], make_calendar(), calendar_settings())
+    names = [s["id"] for s in steps]
+    rows = []
+    import random
+
+    rng = random.Random(3)
+    for number in range(40):
+        chosen = sorted(rng.sample(range(70), rng.randint(2, 12)))
+        if rng.random() < 0.3:
+            chosen.append(rng.choice(chosen))  # a repetition or a step out of order
+        for position, index in enumerate(chosen):
+            rows.append(dict(dossier_id=f"L{number:02d}", procedure_code="QT-LONG", step=names[index], unit="CM",
+                             officer="x", at=BASE + dt.timedelta(days=number % 5, hours=position * 5)))
+    assert_same(events_frame(rows), docs, AS_OF)
