@@ -61,8 +61,13 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime) -> t
     ev = _number_dossiers(frame.sort([D, "at"], maintain_order=True))
     if carries["returned_at"] and ev["returned_at"].null_count() < ev.height:
         # A dossier-level `returned_at` with no `returned` event stands for one.
-        moment = _first_per_dossier(ev, pl.col("returned_at").is_not_null(), ["returned_at"])["returned_at"]
-        has_event = _count_per_dossier(ev, pl.col("step") == "returned") > 0
+        counts = _sums_per_dossier(ev, {"events": pl.col("step") == "returned",
+                                        "moments": pl.col("returned_at").is_not_null()})
+        has_event = counts["events"] > 0
+        # dossier-level: normally on the first row already; searched further only if not
+        moment = ev.lazy().filter(FIRST).select("returned_at").collect()["returned_at"]
+        if (moment.is_null() & (counts["moments"] > 0)).any():
+            moment = _first_per_dossier(ev, pl.col("returned_at").is_not_null(), ["returned_at"])["returned_at"]
         needed = (moment.is_not_null() & (moment <= as_of) & ~has_event).fill_null(False)
         if needed.any():
             # procedure code and unit as on the dossier's first event
@@ -210,7 +215,7 @@ def procedure_issue_table(docs: CheckDocuments) -> pl.DataFrame:
     schema = {"procedure_code": pl.Utf8, "procedure_issue": pl.Int64, "field": pl.Utf8, "limit_amount": pl.Float64,
               "limit_unit": pl.Utf8, "allowed_s": pl.Int64, "calendar_clock": pl.Boolean, "cutoff": pl.Utf8,
               "has_approval_step": pl.Boolean, "approval_step": pl.Utf8}
-    return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame(rows, schema=schema).with_row_index("pid")
 
 
 def step_table(docs: CheckDocuments) -> pl.DataFrame:
@@ -391,11 +396,10 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     # 3. events with their procedure step; result, approval and finish ---------------
     ev = _broadcast(ev, dossiers, ["procedure_issue", "counting_start_at", "calendar_clock"])
     # one integer key per (procedure issue, step): the join needs no string hashing
-    issue_codes = dossiers.select("procedure_code", "procedure_issue").unique().drop_nulls().with_row_index("pid")
+    issue_codes = procedure_issue_table(docs).select("pid", "procedure_code", "procedure_issue")
     lookup = lookup.join(issue_codes, on=["procedure_code", "procedure_issue"], how="inner").with_columns(
         (pl.col("pid").cast(pl.Int64) * 65536 + pl.col("step").replace_strict(step_codes, return_dtype=pl.Int64))
         .alias("step_key")).drop("procedure_code", "procedure_issue", "step", "pid")
-    dossiers = dossiers.join(issue_codes, on=["procedure_code", "procedure_issue"], how="left", maintain_order="left")
     ev = _broadcast(ev, dossiers, ["pid"])
     step_key = pl.when(pl.col("sc") >= 0).then(pl.col("pid").cast(pl.Int64) * 65536 + pl.col("sc"))
     found = ev.select(step_key.alias("step_key")).join(lookup, on="step_key", how="left", maintain_order="left")
