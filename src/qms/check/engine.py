@@ -780,13 +780,14 @@ def _finish_findings(findings: pl.DataFrame, dossiers: pl.DataFrame, docs: Check
         .filter(pl.col("enabled"))
     )
     # `did` follows the order of dossier_id, so sorting by it sorts by dossier
-    keys = ["did", "rule", "step", "expected", "actual", "unit", "severity", "clause", "procedure_code", "message"]
+    # (severity, clause, code and message follow from dossier and rule: no need to sort by them)
+    keys = ["did", "rule", "step", "expected", "actual", "unit"]
     return out.sort(keys, nulls_last=False).select(
         "dossier_id", "rule", "severity", "clause", "procedure_code", "step", "unit", "expected", "actual", "message")
 
 
 def sort_findings(findings: pl.DataFrame) -> pl.DataFrame:
-    keys = ["dossier_id", "rule", "step", "expected", "actual", "unit", "severity", "clause", "procedure_code", "message"]
+    keys = ["dossier_id", "rule", "step", "expected", "actual", "unit"]
     return findings.sort(keys, nulls_last=False)
 
 
