@@ -36,6 +36,13 @@ METHOD_DESCRIPTIONS = {
 
 Progress = Callable[[str], None]
 
+# The columns the engine reads; a canonical file's others (officer, source_row, …)
+# are not loaded at all.
+ENGINE_COLUMNS = frozenset({
+    "dossier_id", "procedure_code", "step", "unit", "at", "received_at", "appointment_at", "returned_at",
+    "step_due_at", "channel",
+})
+
 
 @dataclass
 class _PendingInput:
@@ -131,7 +138,8 @@ def _read(events_or_path, profile, known_codes, progress) -> tuple[pl.DataFrame 
 
         if is_canonical_parquet(path):
             # qms's own canonical Parquet: already validated when it was written
-            frame = pl.read_parquet(path)
+            names = pl.scan_parquet(path).collect_schema().names()
+            frame = pl.read_parquet(path, columns=[c for c in names if c in ENGINE_COLUMNS])
             info = _PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
                                  profile="canonical", rows_read=frame.height)
             quality = DataQuality(rows_read=frame.height, rows_accepted=frame.height, rows_rejected=0)
@@ -161,7 +169,7 @@ def _read_canonical_csv(path: Path) -> pl.DataFrame | None:
     if not set(REQUIRED_FIELDS) <= set(header) or not set(header) <= known or len(set(header)) != len(header):
         return None
     try:
-        raw = pl.read_csv(path, infer_schema=False)
+        raw = pl.read_csv(path, infer_schema=False, columns=[c for c in header if c in ENGINE_COLUMNS])
     except pl.exceptions.PolarsError:
         return None
     instants = [c for c in raw.columns if c in TIMESTAMP_FIELDS]
