@@ -413,6 +413,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         .when(_is("withdrawn")).then(4)
         .otherwise(None).alias("finish_rank"),
     )
+    tick("  step: lookup join")
     counts = _sums_per_dossier(ev, {
         **{f"rank_{rank}": (pl.col("finish_rank") == rank).fill_null(False) for rank in (1, 2, 3, 4)},
         "terminal": pl.col("is_terminal") | _is("refused", "withdrawn", "stopped"),
@@ -429,6 +430,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         pl.col("bit").bitwise_or().alias("steps_seen"),
         pl.col("once_bit").bitwise_or().bitwise_count_ones().cast(pl.Int64).alias("distinct_once_only"),
     ).collect().hstack([_count_per_dossier(ev, once_only).alias("once_only_events")])
+    tick("  step: sums, bits")
     dossiers = dossiers.with_columns(
         _first_per_dossier(ev, pl.col("is_result"), ["at"])["at"].alias("return_at"),
         finish_rank.alias("dossier_finish_rank"),
@@ -458,7 +460,9 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         .alias("next_p"),
         _carry_forward(supplement.otherwise(None), 0).alias("paused_after"),
     )
+    tick("  clock: gap ends")
     gap = _working_seconds(docs.calendar, ev["p"], ev["next_p"], ev["calendar_clock"])
+    tick("  clock: calendar")
     ev = ev.with_columns(gap.alias("gap_s"))
     ev = ev.with_columns(
         pl.when(pl.col("paused_after") == 0).then(pl.col("gap_s")).otherwise(0).alias("active_s"),
@@ -468,10 +472,12 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     lead = _working_seconds(docs.calendar, dossiers["counting_start_at"], first_p, dossiers["calendar_clock"])
     dossiers = dossiers.with_columns(lead.alias("lead_s"))
     ev = _broadcast(ev, dossiers, ["lead_s"])
+    tick("  clock: lead")
     ev = ev.with_columns(
         (pl.col("lead_s") + _running_sum(pl.col("active_s")) - pl.col("active_s")).alias("clock_s"),
         (_running_sum(pl.col("pause_s")) - pl.col("pause_s")).alias("paused_before_s"),
     )
+    tick("  clock: running sums")
     sums = pl.DataFrame([_sum_per_dossier(ev, pl.col("active_s")).alias("active_total"),
                          _sum_per_dossier(ev, pl.col("pause_s")).alias("paused_open")])
     finish = ev.lazy().filter(pl.col("is_finish")).select(
