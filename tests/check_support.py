@@ -1,111 +1,23 @@
-"""Test helpers for the check: a tiny fixed calendar (used only until / unless the
-real `qms.calendar` is importable), small procedures and a log builder."""
+"""Test helpers for the check: the working calendar, small procedures and rule sets,
+a log builder and an approved copy of the sample library."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 
-import numpy as np
 import polars as pl
 
 from qms.model.calendar import CalendarSettings
 from qms.model.procedure import Procedure
 from qms.model.ruleset import RuleSet
 
-OFFSET = np.timedelta64(7, "h")  # Asia/Ho_Chi_Minh has no DST
-US_PER_MIN = 60_000_000
-
-
-class FixedCalendar:
-    """Mon–Fri 07:30–11:30 and 13:00–17:00 local (8 h), UTC+7, no holidays."""
-
-    holiday_source = "none (test calendar)"
-    years_without_holiday_data: list[int] = []
-
-    # cumulative working minutes since a Monday, as a function of local time
-    @staticmethod
-    def _F(t: np.ndarray) -> np.ndarray:
-        local = t.astype("datetime64[us]") + OFFSET
-        us = local.astype("int64")
-        day = np.floor_divide(us, 86_400_000_000)
-        minute = (us - day * 86_400_000_000) / US_PER_MIN
-        dprime = day + 3
-        weekday = np.mod(dprime, 7)
-        before = np.floor_divide(dprime, 7) * 5 + np.minimum(weekday, 5)
-        within = np.clip(minute - 450, 0, 240) + np.clip(minute - 780, 0, 240)
-        within = np.where(weekday < 5, within, 0.0)
-        out = before * 480.0 + within
-        return np.where(np.isnat(t), np.nan, out)
-
-    @staticmethod
-    def _G(x: np.ndarray, prefer_start: bool = False) -> np.ndarray:
-        nan = np.isnan(x)
-        x = np.where(nan, 0, x)
-        k = np.floor(x / 480.0)
-        rem = x - k * 480.0
-        at_start = (rem == 0) & (k > 0) & (not prefer_start)
-        k = np.where(at_start, k - 1, k)
-        rem = np.where(at_start, 480.0, rem)
-        dprime = np.floor_divide(k.astype("int64"), 5) * 7 + np.mod(k.astype("int64"), 5)
-        day = dprime - 3
-        minute = np.where(rem <= 240, 450 + rem, 780 + rem - 240)
-        us = day * 86_400_000_000 + np.round(minute * US_PER_MIN).astype("int64")
-        local = us.astype("datetime64[us]")
-        return np.where(nan, np.datetime64("NaT"), local - OFFSET)
-
-    def working_minutes_between_array(self, a, b):
-        return np.maximum(self._F(b) - self._F(a), 0.0)
-
-    def counting_start_array(self, received, cutoff=None, unit=None):
-        received = np.asarray(received, dtype="datetime64[us]")
-        x = self._F(received)
-        if cutoff is not None:
-            local = received + OFFSET
-            minute = (local - local.astype("datetime64[D]")).astype("int64") / US_PER_MIN
-            after = minute > cutoff.hour * 60 + cutoff.minute
-            x = np.where(after, np.floor(x / 480.0) * 480.0 + 480.0, x)
-        return self._G(x, prefer_start=True)
-
-    def add_array(self, start, amount, unit):
-        start = np.asarray(start, dtype="datetime64[us]")
-        unit = getattr(unit, "value", unit)
-        if unit == "calendar_days":
-            return start + np.timedelta64(int(round(amount * 86400 * 1e6)), "us")
-        minutes = amount * (480.0 if unit == "working_days" else 60.0)
-        return self._G(self._F(start) + minutes)
-
-    # scalar twins --------------------------------------------------------------
-    @staticmethod
-    def _arr(t):
-        return np.array([np.datetime64(t.astimezone(dt.timezone.utc).replace(tzinfo=None), "us")])
-
-    @staticmethod
-    def _back(v):
-        v = v[0]
-        if np.isnat(v):
-            return None
-        return v.astype("datetime64[us]").astype(dt.datetime).replace(tzinfo=dt.timezone.utc)
-
-    def working_minutes_between(self, a, b, pauses=()):
-        total = float(self.working_minutes_between_array(self._arr(a), self._arr(b))[0])
-        for p, q in pauses:
-            total -= float(self.working_minutes_between_array(self._arr(p), self._arr(q))[0])
-        return total
-
-    def counting_start(self, received_at, cutoff=None, unit=None):
-        return self._back(self.counting_start_array(self._arr(received_at), cutoff, unit))
-
-    def add(self, start, amount, unit):
-        return self._back(self.add_array(self._arr(start), amount, unit))
-
 
 @functools.lru_cache(maxsize=None)
 def make_calendar():
-    try:
-        from qms.calendar import WorkCalendar  # noqa: F401
-    except ImportError:
-        return FixedCalendar()
+    """The real working calendar (Vietnamese holidays, default office hours), built once."""
+    from qms.calendar import WorkCalendar
+
     return WorkCalendar.from_settings(calendar_settings())
 
 
