@@ -395,15 +395,20 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     tick("counting start, due")
     # 3. events with their procedure step; result, approval and finish ---------------
     ev = _broadcast(ev, dossiers, ["procedure_issue", "counting_start_at", "calendar_clock"])
-    # one integer key per (procedure issue, step): the join needs no string hashing
+    # A dense table with one row per (procedure issue, step code): each event finds
+    # its step's properties by position, without a join.
     issue_codes = procedure_issue_table(docs).select("pid", "procedure_code", "procedure_issue")
+    width = len(names)
     lookup = lookup.join(issue_codes, on=["procedure_code", "procedure_issue"], how="inner").with_columns(
-        (pl.col("pid").cast(pl.Int64) * 65536 + pl.col("step").replace_strict(step_codes, return_dtype=pl.Int64))
-        .alias("step_key")).drop("procedure_code", "procedure_issue", "step", "pid")
+        (pl.col("pid").cast(pl.Int64) * width + pl.col("step").replace_strict(step_codes, return_dtype=pl.Int64))
+        .alias("position")).drop("procedure_code", "procedure_issue", "step", "pid")
+    dense = pl.DataFrame({"position": pl.int_range(0, max(issue_codes.height, 1) * width, dtype=pl.Int64,
+                                                   eager=True)}).join(lookup, on="position", how="left",
+                                                                       maintain_order="left").drop("position")
     ev = _broadcast(ev, dossiers, ["pid"])
-    step_key = pl.when(pl.col("sc") >= 0).then(pl.col("pid").cast(pl.Int64) * 65536 + pl.col("sc"))
-    found = ev.select(step_key.alias("step_key")).join(lookup, on="step_key", how="left", maintain_order="left")
-    ev = ev.hstack(found.drop("step_key"))
+    position = ev.select(pl.when(pl.col("sc") >= 0).then(pl.col("pid").cast(pl.Int64) * width + pl.col("sc")))
+    position = position.to_series()
+    ev = ev.with_columns(dense[c].gather(position).alias(c) for c in dense.columns)
     ev = ev.with_columns(
         pl.col("is_terminal").fill_null(False),
         (_is("returned") | pl.col("result").fill_null(False)).alias("is_result"),
