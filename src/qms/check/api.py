@@ -97,14 +97,23 @@ def _documents(library, as_of: dt.datetime | None) -> CheckDocuments:
     from ..calendar import WorkCalendar
     from ..library import Library, load_library
 
+    from ..library import NoIssueInForce
+
     lib = library if isinstance(library, Library) else load_library(library)
-    settings = lib.calendar(at=as_of)
+    notes = []
+    try:
+        settings = lib.calendar(at=as_of)
+    except NoIssueInForce:
+        # a log older than every calendar issue: the current issue, said in the warnings
+        settings = lib.calendar()
+        notes.append(_("no calendar issue was in force on {day}; the current issue {code} {issue} was used").format(
+            day=as_of.date() if as_of else "?", code=settings.code, issue=settings.issue))
     calendar = WorkCalendar.from_settings(settings)
     procedures = lib.documents("procedure")
     rulesets = lib.documents("ruleset")
     hashes = {(d.kind, d.code, d.issue): lib.content_hash(d) for d in [*procedures, *rulesets, settings]}
     return CheckDocuments(procedures=procedures, rulesets=rulesets, calendar=calendar, calendar_settings=settings,
-                          hashes=hashes, holiday_source=calendar.holiday_source)
+                          hashes=hashes, holiday_source=calendar.holiday_source, notes=notes)
 
 
 def _as_instant(value, zone: str, end_of_day: bool) -> dt.datetime | None:
@@ -269,7 +278,7 @@ def _labels(docs: CheckDocuments) -> dict[str, dict[str, Text]]:
 
 
 def _warnings(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:
-    notes = []
+    notes = list(docs.notes)
     years = list(getattr(docs.calendar, "years_without_holiday_data", []) or [])
     if years:
         notes.append(_("no public-holiday data for {years}: weekends only were taken as days off").format(

@@ -42,6 +42,7 @@ class CheckDocuments:
     hashes: dict[tuple[str, str, int], str] = field(default_factory=dict)  # (kind, code, issue) -> sha256
     holiday_source: str = ""
     years_without_holiday_data: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said in the summary's warnings
 
     def __post_init__(self):
         unknown = sorted({rule_id for rs in self.rulesets for rule_id in rs.rules} - set(RULES_BY_ID))
