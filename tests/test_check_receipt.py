@@ -117,3 +117,57 @@ def test_working_time_method_counts_elapsed_days(shared_data_dir, raw):
     finished = by_time.dossiers.filter(pl.col("finished_at").is_not_null())
     over = finished.filter(pl.col("used_minutes") > pl.col("allowed_minutes"))
     assert set(over["dossier_id"]) == set(finished.filter(pl.col("status") == "late")["dossier_id"])
+
+
+def test_the_documented_library_checks_the_log_from_the_command_line(shared_data_dir, tmp_path, raw):
+    """The YAML of docs/check.md, approved, and `qms check --profile receipt`."""
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+
+    from qms.cli import main
+    from qms.library.approve import approve
+    from qms.resources import sample_library_dir
+
+    library = tmp_path / "lib"
+    (library / "procedures" / "WABO-RECEIPT").mkdir(parents=True)
+    (library / "rulesets" / "RS-WABO").mkdir(parents=True)
+    shutil.copytree(sample_library_dir() / "calendars", library / "calendars")
+    (library / "procedures" / "WABO-RECEIPT" / "issue-1.yaml").write_text("""\
+kind: procedure
+code: WABO-RECEIPT
+issue: 1
+status: draft
+effective_from: 2010-01-01
+title: {vi: Tiếp nhận hồ sơ cấp phép môi trường (WABO), en: WABO permit application receipt}
+field: {vi: Môi trường, en: Environment}
+time_limit: {amount: 56, unit: calendar_days}
+steps:
+  - {id: received, name: {vi: Xác nhận tiếp nhận, en: Confirmation of receipt}, unit: Group 1}
+  - {id: returned, name: {vi: Kết thúc giai đoạn tiếp nhận, en: End of receipt phase}, unit: Group 1, result: true}
+""", encoding="utf-8")
+    (library / "rulesets" / "RS-WABO" / "issue-1.yaml").write_text("""\
+kind: ruleset
+code: RS-WABO
+issue: 1
+status: draft
+effective_from: 2010-01-01
+title: {vi: Quy tắc kiểm tra nhật ký WABO}
+classification_method: appointment
+rules:
+  unexpected_step: {enabled: false}
+""", encoding="utf-8")
+    for code in ("WABO-RECEIPT", "RS-WABO"):
+        approve(code, 1, "Kiểm thử", path=library, on=dt.date(2010, 1, 1))
+    result = CliRunner().invoke(main, ["--lang", "en", "check", str(shared_data_dir / "receipt.csv"), "--profile",
+                                       "receipt", "--docs", str(library), "--out", str(tmp_path / "out"),
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    counts = {k: v for k, v in summary["status_counts"].items() if v}
+    # the Vietnamese sample calendar moves a due day off a Vietnamese holiday, which
+    # does not change how dossiers compare with the log's own deadline
+    assert counts == expected_statuses(raw)
+    assert any("no calendar issue was in force" in w for w in summary["warnings"])
+    assert summary["manifest"]["inputs"][0]["profile"] == "receipt"
