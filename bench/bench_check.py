@@ -1,0 +1,119 @@
+"""Benchmark of `qms check` against polars just reading and sorting the same log.
+
+    python bench/bench_check.py [--dossiers 1000000] [--data DIR] [--threads N]
+
+Generates (once, cached in --data) a synthetic canonical log of N dossiers with
+`qms generate` in CSV and in Parquet, then for each format times, each in a fresh
+process so that peak memory is its own:
+
+  (a) polars reading the file and sorting it by dossier and time (CSV: without
+      parsing the instants; their ISO 8601 texts already sort in time order);
+  (b) `qms check` on it (the Python API the command calls: reading through ingest,
+      the check, the summary) and, separately, writing the outputs;
+
+and prints b/a (target <= 2.5) and the peak resident memory (target < 4 GB).
+The machine is shared: note the load average printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(kind: str, path: str, docs: str | None) -> dict:
+    """Run inside a child process: one measurement, as JSON on stdout."""
+    sys.path.insert(0, str(SRC))
+    import polars as pl
+
+    started = time.perf_counter()
+    if kind == "read_sort":
+        if path.endswith(".csv"):
+            # the strictest baseline: no date parsing (ISO 8601 UTC texts sort in time order)
+            frame = pl.read_csv(path)
+        else:
+            frame = pl.read_parquet(path)
+        frame = frame.sort(["dossier_id", "at"])
+        rows = frame.height
+        seconds = time.perf_counter() - started
+        return {"seconds": seconds, "rows": rows, "peak_mb": _peak_mb()}
+    from qms.check.api import run_check, write_outputs
+
+    result = run_check(path, docs)
+    seconds = time.perf_counter() - started
+    out = tempfile.mkdtemp(prefix="qms-bench-out-")
+    started = time.perf_counter()
+    write_outputs(result, out)
+    write_seconds = time.perf_counter() - started
+    return {"seconds": seconds, "write_seconds": write_seconds, "dossiers": result.dossiers.height,
+            "findings": result.findings.height, "rows": result.summary.data_quality.rows_read,
+            "peak_mb": _peak_mb()}
+
+
+def child(kind: str, path: Path, docs: str | None, threads: int | None) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    if threads:
+        env["POLARS_MAX_THREADS"] = str(threads)
+    command = [sys.executable, __file__, "--child", kind, str(path)] + (["--docs", docs] if docs else [])
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{kind} on {path} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def generate(data: Path, dossiers: int, docs: str | None) -> dict[str, Path]:
+    sys.path.insert(0, str(SRC))
+    from qms.synth import generate as run_generate
+
+    data.mkdir(parents=True, exist_ok=True)
+    files = {"parquet": data / f"log-{dossiers}.parquet", "csv": data / f"log-{dossiers}.csv"}
+    for fmt, path in files.items():
+        if not path.exists():
+            started = time.perf_counter()
+            summary = run_generate(dossiers, 20251126, path, format=fmt, docs=docs)
+            print(f"generated {path.name}: {summary['events']:,} events of {summary['dossiers']:,} dossiers "
+                  f"in {time.perf_counter() - started:.1f} s", flush=True)
+    return files
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dossiers", type=int, default=1_000_000)
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "qms-bench-check")
+    parser.add_argument("--docs", help="Library folder (default: the workspace's, else the bundled sample)")
+    parser.add_argument("--threads", type=int, help="POLARS_MAX_THREADS for both measurements")
+    parser.add_argument("--formats", default="parquet,csv")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child[0], args.child[1], args.docs)))
+        return
+    files = generate(args.data, args.dossiers, args.docs)
+    print(f"load average before: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
+    for fmt in args.formats.split(","):
+        path = files[fmt]
+        a = child("read_sort", path, args.docs, args.threads)
+        b = child("check", path, args.docs, args.threads)
+        print(f"{fmt:8} {a['rows']:>10,} events  (a) read+sort {a['seconds']:6.2f} s  peak {a['peak_mb']:7.0f} MB   "
+              f"(b) check {b['seconds']:6.2f} s  peak {b['peak_mb']:7.0f} MB   ratio b/a {b['seconds'] / a['seconds']:5.2f}"
+              f"   (writing outputs {b['write_seconds']:.2f} s; {b['dossiers']:,} dossiers, {b['findings']:,} findings)",
+              flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,351 @@
+"""The Python API of the check: `run_check(...) -> CheckResult` and
+`write_outputs(result, out_dir)`. The CLI (`qms check`) calls exactly these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from .. import __version__
+from ..errors import QmsError
+from ..i18n import _
+from ..model.check_output import (
+    CalendarRef, CheckSummary, ClassificationMethod, DataQuality, DocumentRef, InputFile, Manifest,
+)
+from ..model.common import Text
+from .documents import DEFAULT_RULESET, CheckDocuments, _hash_model
+from .engine import check_events
+from .summary import summarise
+
+METHOD_DESCRIPTIONS = {
+    "appointment": Text(
+        vi="So thời điểm hoàn thành với ngày hẹn trả kết quả (trước ngày hẹn: trước hạn; trong ngày hẹn: đúng hạn; sau: quá hạn).",
+        en="Finish compared with the appointment date (before that day: early; on it: on time; after it: late).",
+    ),
+    "working_time": Text(
+        vi="So thời gian làm việc đã dùng (trừ thời gian tạm dừng) với thời hạn giải quyết luật định.",
+        en="Working time used (pauses excluded) compared with the legal time limit.",
+    ),
+}
+
+Progress = Callable[[str], None]
+
+# The columns the engine reads; a canonical file's others (officer, source_row, …)
+# are not loaded at all.
+ENGINE_COLUMNS = frozenset({
+    "dossier_id", "procedure_code", "step", "unit", "at", "received_at", "appointment_at", "returned_at",
+    "step_due_at", "channel",
+})
+
+
+@dataclass
+class _PendingInput:
+    path: str
+    sha256: object
+    bytes: int
+    profile: str | None
+    rows_read: int | None
+
+    def done(self) -> InputFile:
+        return InputFile(path=self.path, sha256=str(self.sha256), bytes=self.bytes, profile=self.profile,
+                         rows_read=self.rows_read)
+
+
+@dataclass
+class CheckResult:
+    dossiers: pl.DataFrame
+    findings: pl.DataFrame
+    summary: CheckSummary
+    data_quality_findings: pl.DataFrame | None = None
+    documents: CheckDocuments | None = field(default=None, repr=False)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _HashInBackground:
+    """The input's SHA-256, computed on a thread while the check runs (hashlib
+    releases the GIL), read when the manifest is written."""
+
+    def __init__(self, path: Path):
+        import concurrent.futures
+
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        self._future = self._pool.submit(sha256_of, path)
+
+    def __str__(self) -> str:
+        try:
+            return self._future.result()
+        finally:
+            self._pool.shutdown(wait=False)
+
+
+def _documents(library, as_of: dt.datetime | None) -> CheckDocuments:
+    if isinstance(library, CheckDocuments):
+        return library
+    from ..calendar import WorkCalendar
+    from ..library import Library, load_library
+
+    from ..library import NoIssueInForce
+
+    lib = library if isinstance(library, Library) else load_library(library)
+    notes = []
+    try:
+        settings = lib.calendar(at=as_of)
+    except NoIssueInForce:
+        # a log older than every calendar issue: the current issue, said in the warnings
+        settings = lib.calendar()
+        notes.append(_("no calendar issue was in force on {day}; the current issue {code} {issue} was used").format(
+            day=as_of.date() if as_of else "?", code=settings.code, issue=settings.issue))
+    calendar = WorkCalendar.from_settings(settings)
+    procedures = lib.documents("procedure")
+    rulesets = lib.documents("ruleset")
+    hashes = {(d.kind, d.code, d.issue): lib.content_hash(d) for d in [*procedures, *rulesets, settings]}
+    return CheckDocuments(procedures=procedures, rulesets=rulesets, calendar=calendar, calendar_settings=settings,
+                          hashes=hashes, holiday_source=calendar.holiday_source, notes=notes)
+
+
+def _as_instant(value, zone: str, end_of_day: bool) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value) if ("T" in value or " " in value) else dt.date.fromisoformat(value)
+        except ValueError:
+            raise QmsError(_("as-of {value!r} is neither a date (YYYY-MM-DD) nor an ISO 8601 instant").format(
+                value=value)) from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=ZoneInfo(zone))
+        return value.astimezone(dt.timezone.utc)
+    moment = dt.datetime.combine(value, dt.time.max if end_of_day else dt.time.min, tzinfo=ZoneInfo(zone))
+    return moment.astimezone(dt.timezone.utc)
+
+
+def _read(events_or_path, profile, known_codes, progress) -> tuple[pl.DataFrame | pl.LazyFrame, list[InputFile],
+                                                                  DataQuality | None, pl.DataFrame | None]:
+    if isinstance(events_or_path, (pl.DataFrame, pl.LazyFrame)):
+        return events_or_path, [], None, None
+    path = Path(events_or_path)
+    if not path.is_file():
+        raise QmsError(_("{path}: no such log file").format(path=path))
+    from ..ingest import read_log
+
+    if profile is None and path.suffix.lower() in (".parquet", ".pq"):
+        from ..ingest.canonical_probe import is_canonical_parquet
+
+        if is_canonical_parquet(path):
+            # qms's own canonical Parquet: already validated when it was written
+            names = pl.scan_parquet(path).collect_schema().names()
+            frame = pl.read_parquet(path, columns=[c for c in names if c in ENGINE_COLUMNS])
+            info = _PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
+                                 profile="canonical", rows_read=frame.height)
+            quality = DataQuality(rows_read=frame.height, rows_accepted=frame.height, rows_rejected=0)
+            return frame, [info], quality, None
+    if profile is None and path.suffix.lower() == ".csv":
+        fast = _read_canonical_csv(path)
+        if fast is not None:
+            info = _PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
+                                 profile="canonical", rows_read=fast.height)
+            quality = DataQuality(rows_read=fast.height, rows_accepted=fast.height, rows_rejected=0)
+            return fast, [info], quality, None
+    read = read_log(path, profile, known_procedure_codes=known_codes, progress=progress)
+    report = read.report
+    info = InputFile(path=str(path), sha256=sha256_of(path), bytes=path.stat().st_size, profile=report.profile,
+                     rows_read=report.rows_read)
+    return read.events, [info], report.data_quality(), report.findings
+
+
+def _read_canonical_csv(path: Path) -> pl.DataFrame | None:
+    """qms's own canonical CSV read directly (ISO 8601 UTC instants), or None when the
+    file is not exactly that (then ingest reads it, with its rejects and locations)."""
+    from ..ingest.schema import CANONICAL_FIELDS, CHANNELS, REQUIRED_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS
+
+    with path.open("rb") as handle:
+        header = handle.readline().decode("utf-8", errors="replace").lstrip("\ufeff").strip().split(",")
+    known = set(CANONICAL_FIELDS) | {SOURCE_ROW}
+    if not set(REQUIRED_FIELDS) <= set(header) or not set(header) <= known or len(set(header)) != len(header):
+        return None
+    try:
+        raw = pl.read_csv(path, infer_schema=False, columns=[c for c in header if c in ENGINE_COLUMNS])
+    except pl.exceptions.PolarsError:
+        return None
+    instants = [c for c in raw.columns if c in TIMESTAMP_FIELDS]
+    def instant(column: str, fmt: str) -> pl.Expr:
+        return pl.col(column).str.to_datetime(fmt, time_zone="UTC", time_unit="us", strict=False)
+
+    # whole seconds first (what qms writes; several times faster), fractions where needed
+    frame = raw.with_columns(instant(c, "%Y-%m-%dT%H:%M:%SZ") for c in instants)
+    fractional = [c for c in instants if frame[c].null_count() > raw[c].null_count()]
+    if fractional:
+        frame = frame.with_columns(
+            pl.coalesce(frame[c], raw.select(instant(c, "%Y-%m-%dT%H:%M:%S%.fZ"))[c]).alias(c) for c in fractional)
+    if SOURCE_ROW in frame.columns:
+        frame = frame.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64, strict=False))
+    unparsed = sum(raw[c].is_not_null().sum() - frame[c].is_not_null().sum() for c in instants)
+    missing = sum(frame[c].null_count() + (frame[c] == "").sum() if frame[c].dtype == pl.Utf8 else frame[c].null_count()
+                  for c in REQUIRED_FIELDS)
+    bad_channel = ("channel" in frame.columns
+                   and frame.filter(pl.col("channel").is_not_null() & ~pl.col("channel").is_in(CHANNELS)).height)
+    if unparsed or missing or bad_channel:
+        return None
+    return frame
+
+
+def run_check(
+    events_or_path,
+    library=None,
+    *,
+    as_of: dt.datetime | dt.date | str | None = None,
+    period: tuple[dt.date | str | None, dt.date | str | None] | None = None,
+    profile: str | None = None,
+    language: str | None = None,
+    progress: Progress | None = None,
+) -> CheckResult:
+    """Check a dossier log (a path, or canonical events as a polars frame).
+
+    `library`: a `qms.library.Library`, a folder, a `CheckDocuments`, or None for the
+    workspace's library (else the bundled sample). `as_of`: a date (its end, in the
+    calendar's zone) or an instant; default the end of `period`, else the latest
+    event. `period`: (from, to) dates, inclusive; dossiers finished before `from`
+    are left out and those received before it are counted as carried over.
+    """
+    from ..i18n import get_language
+
+    tell = progress or (lambda stage: None)
+    language = language or get_language()
+    period_from, period_to = (period or (None, None))
+    period_from = dt.date.fromisoformat(period_from) if isinstance(period_from, str) else period_from
+    period_to = dt.date.fromisoformat(period_to) if isinstance(period_to, str) else period_to
+    if period_from and period_to and period_to < period_from:
+        raise QmsError(_("the period ends ({to}) before it starts ({start})").format(to=period_to, start=period_from))
+
+    if not isinstance(library, CheckDocuments):
+        from ..library import Library, load_library
+
+        library = library if isinstance(library, Library) else load_library(library)
+    preliminary = _documents(library, None) if not isinstance(library, CheckDocuments) else library
+    zone = preliminary.timezone
+    tell(_("reading the log"))
+    events, inputs, quality, quality_findings = _read(events_or_path, profile, preliminary.known_codes(), progress)
+    lazy = events.lazy()
+    if as_of is None and period_to is not None:
+        as_of = period_to
+    as_of_instant = _as_instant(as_of, zone, end_of_day=True)
+    if as_of_instant is None:
+        latest = lazy.select(pl.col("at").max()).collect().item()
+        if latest is None:
+            raise QmsError(_("the log has no events"))
+        as_of_instant = latest.astimezone(dt.timezone.utc)
+    docs = preliminary if isinstance(library, CheckDocuments) else _documents(library, as_of_instant)
+    tell(_("checking"))
+    dossiers, findings = check_events(events, docs, as_of_instant, language)
+    if period_from is not None:
+        start = _as_instant(period_from, zone, end_of_day=False)
+        keep = dossiers.filter(pl.col("finished_at").is_null() | (pl.col("finished_at") >= start))
+        findings = findings.join(keep.select("dossier_id"), on="dossier_id", how="semi")
+        dossiers = keep
+    if quality is None:
+        rows = events.height if isinstance(events, pl.DataFrame) else lazy.select(pl.len()).collect().item()
+        quality = DataQuality(rows_read=rows, rows_accepted=rows, rows_rejected=0)
+    inputs = [item.done() if isinstance(item, _PendingInput) else item for item in inputs]
+    manifest = build_manifest(dossiers, docs, inputs, as_of_instant, period_from, period_to)
+    summary = summarise(
+        dossiers, findings, manifest, quality, tz=zone, working_day_hours=docs.calendar_settings.working_day_hours,
+        labels=_labels(docs), warnings=_warnings(dossiers, docs),
+    )
+    return CheckResult(dossiers=dossiers, findings=findings, summary=summary,
+                       data_quality_findings=quality_findings, documents=docs)
+
+
+def _labels(docs: CheckDocuments) -> dict[str, dict[str, Text]]:
+    latest = {}
+    for p in sorted(docs.procedures, key=lambda p: p.issue):
+        latest[p.code] = p
+    return {"procedure": {code: p.title for code, p in latest.items()},
+            "field": {p.field.vi: p.field for p in latest.values()}}
+
+
+def _warnings(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:
+    notes = list(docs.notes)
+    years = list(getattr(docs.calendar, "years_without_holiday_data", []) or [])
+    if years:
+        notes.append(_("no public-holiday data for {years}: weekends only were taken as days off").format(
+            years=", ".join(str(y) for y in years)))
+    defaulted = dossiers.filter(pl.col("ruleset_code") == DEFAULT_RULESET.code).height
+    if defaulted:
+        notes.append(_("{count} dossier(s) were received on days no rule set covers; qms defaults were used").format(
+            count=defaulted))
+    methods = sorted(set(dossiers["method"].drop_nulls().to_list()))
+    if len(methods) > 1:
+        notes.append(_("the rule sets in force use different methods: {methods}").format(methods=", ".join(methods)))
+    return notes
+
+
+def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[InputFile], as_of: dt.datetime,
+                   period_from: dt.date | None, period_to: dt.date | None) -> Manifest:
+    used_procedures = set(dossiers.select("procedure_code", "procedure_issue").drop_nulls().unique().iter_rows())
+    used_rulesets = set(dossiers.select("ruleset_code", "ruleset_issue").drop_nulls().unique().iter_rows())
+    refs = []
+    for doc in [*docs.procedures, *docs.rulesets]:
+        key = (doc.code, doc.issue)
+        if key in used_procedures and doc.kind == "procedure" or key in used_rulesets and doc.kind == "ruleset":
+            refs.append(DocumentRef(kind=doc.kind, code=doc.code, issue=doc.issue,
+                                    sha256=docs.hashes[(doc.kind, doc.code, doc.issue)],
+                                    effective_from=doc.effective_from, effective_to=doc.effective_to))
+    if any(code == DEFAULT_RULESET.code for code, _issue in used_rulesets):
+        d = DEFAULT_RULESET
+        refs.append(DocumentRef(kind="ruleset", code=d.code, issue=d.issue, sha256=_hash_model(d),
+                                effective_from=d.effective_from))
+    refs.sort(key=lambda r: (r.kind, r.code, r.issue))
+    settings = docs.calendar_settings
+    calendar = CalendarRef(
+        kind="calendar", code=settings.code, issue=settings.issue,
+        sha256=docs.hashes[(settings.kind, settings.code, settings.issue)],
+        effective_from=settings.effective_from, effective_to=settings.effective_to,
+        holiday_source=str(getattr(docs.calendar, "holiday_source", "") or docs.holiday_source or "?"),
+        years_without_holiday_data=list(getattr(docs.calendar, "years_without_holiday_data", []) or []),
+    )
+    methods = sorted(set(dossiers["method"].drop_nulls().to_list())) or [DEFAULT_RULESET.classification_method.value]
+    if len(methods) == 1:
+        method = ClassificationMethod(id=methods[0], description=METHOD_DESCRIPTIONS[methods[0]])
+    else:
+        method = ClassificationMethod(
+            id="+".join(methods),
+            description=Text(vi=" / ".join(METHOD_DESCRIPTIONS[m].vi for m in methods),
+                             en=" / ".join(METHOD_DESCRIPTIONS[m].en or "" for m in methods)),
+        )
+    return Manifest(
+        qms_version=__version__, generated_at=dt.datetime.now(dt.timezone.utc), as_of=as_of,
+        period_from=period_from, period_to=period_to, method=method, inputs=inputs, documents=refs,
+        calendar=calendar, timezone=docs.timezone,
+    )
+
+
+def write_outputs(result: CheckResult, out_dir: str | Path) -> dict[str, Path]:
+    """dossiers.parquet/.csv, findings.parquet/.csv and summary.json in `out_dir`."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise QmsError(_("cannot create the output folder {path}: {error}").format(path=out, error=error)) from None
+    written = {}
+    for name, table in (("dossiers", result.dossiers), ("findings", result.findings)):
+        written[f"{name}.parquet"] = out / f"{name}.parquet"
+        table.write_parquet(written[f"{name}.parquet"])
+        written[f"{name}.csv"] = out / f"{name}.csv"
+        table.write_csv(written[f"{name}.csv"])
+    written["summary.json"] = out / "summary.json"
+    written["summary.json"].write_text(result.summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    return written

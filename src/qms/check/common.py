@@ -1,0 +1,51 @@
+"""Definitions both implementations (engine and reference) share, so that they
+differ only in how they compute, never in what they mean."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+# Canonical statuses that are not procedure steps unless a procedure lists them.
+CANONICAL_STATUSES = frozenset({
+    "received", "supplement_requested", "supplement_received", "apology_issued",
+    "processed", "returned", "refused", "withdrawn", "stopped",
+})
+
+# Finish: processed, else result returned, else stopped/refused; withdrawn last.
+FINISH_RANK = {"processed": 1, "result": 2, "stopped": 3, "refused": 3, "withdrawn": 4}
+FINISH_KIND_NAMES = {1: "processed", 2: "returned", 3: "stopped_or_refused", 4: "withdrawn"}
+
+REASON_UNKNOWN_PROCEDURE = "unknown_procedure"
+REASON_NO_ISSUE = "no_issue_in_force"
+REASON_NO_RECEIPT = "no_receipt"
+REASON_WITHDRAWN = "withdrawn"
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+DATE_FORMAT = "%Y-%m-%d"
+
+OPTIONAL_TIME_COLUMNS = ("received_at", "appointment_at", "returned_at", "step_due_at", "new_appointment_at")
+OPTIONAL_TEXT_COLUMNS = ("channel", "procedure_code", "unit", "officer")
+ONLINE_CHANNELS = ("online_full", "online_partial")
+
+
+def minutes_text(seconds: int | None) -> str | None:
+    """Whole minutes, rounded half up, as text (findings' expected/actual)."""
+    return None if seconds is None else str((int(seconds) + 30) // 60)
+
+
+def local_text(moment: dt.datetime | None, zone: str, fmt: str = TIME_FORMAT) -> str | None:
+    return None if moment is None else moment.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def limit_seconds(amount: float, unit: str, working_day_hours: float) -> int:
+    """A duration of a procedure (or a step's share) in seconds of its clock."""
+    if unit == "working_days":
+        return int(round(amount * working_day_hours * 3600))
+    if unit == "working_hours":
+        return int(round(amount * 3600))
+    return int(round(amount * 86400))
+
+
+def day_seconds(calendar_clock: bool, working_day_hours: float) -> int:
+    return 86400 if calendar_clock else int(round(working_day_hours * 3600))

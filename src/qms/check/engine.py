@@ -1,0 +1,816 @@
+"""The vectorised check: the whole log at once, with polars expressions and numpy
+calendar arithmetic.
+
+There is no per-dossier Python loop. Python loops only over things that are few:
+procedure issues (to pick the issue in force and its time limit), rule-set issues,
+and distinct (cut-off, unit) pairs handed to the calendar. Events are sorted by
+dossier and numbered (`did`), so "within a dossier" is a contiguous run: per-dossier
+values are running sums read at run ends or first matches, broadcast back by position,
+with no hashing of dossier ids; steps are compared as integer codes.
+
+Semantics (shared with `reference.py`, documented in docs/check.md):
+
+* events later than `as_of` are ignored: the log is judged as it stood then;
+* the clock of a dossier runs from its counting start; each gap between two
+  consecutive events is paused when the last supplement event before it was a
+  request (`supplement_requested` ... `supplement_received`), active otherwise;
+  the last gap of an open dossier runs to `as_of`;
+* used time = active time up to the finish event; a step's time = active time
+  since the previous step event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+from ..model.ruleset import ClassificationMethodId
+from .common import (
+    CANONICAL_STATUSES, DATE_FORMAT, FINISH_KIND_NAMES, OPTIONAL_TEXT_COLUMNS, OPTIONAL_TIME_COLUMNS,
+    REASON_NO_ISSUE, REASON_NO_RECEIPT, REASON_UNKNOWN_PROCEDURE, REASON_WITHDRAWN, TIME_FORMAT, day_seconds,
+    limit_seconds,
+)
+from .documents import DEFAULT_RULESET, CheckDocuments
+from .rules import RULES
+
+UTC = pl.Datetime("us", "UTC")
+D = "dossier_id"
+
+
+# -- preparing the events ---------------------------------------------------------
+
+
+def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime) -> tuple[pl.DataFrame, dict]:
+    """Canonical events, optional columns filled, cut at `as_of`, sorted stably by
+    dossier and time, numbered by dossier (`did`, 0-based, so that per-dossier values
+    are broadcast to events by position); plus which optional columns the log carries."""
+    frame = events.collect() if isinstance(events, pl.LazyFrame) else events
+    names = frame.columns
+    carries = {name: name in names for name in (*OPTIONAL_TIME_COLUMNS, "channel")}
+    fill = [pl.lit(None, UTC).alias(c) for c in OPTIONAL_TIME_COLUMNS if c not in names]
+    fill += [pl.lit(None, pl.Utf8).alias(c) for c in OPTIONAL_TEXT_COLUMNS if c not in names]
+    keep = ["dossier_id", "procedure_code", "step", "unit", "at", *OPTIONAL_TIME_COLUMNS, "channel"]
+    as_of_lit = pl.lit(as_of).cast(UTC)
+    frame = frame.with_columns(fill).select(keep)
+    latest = frame["at"].max()
+    if frame["at"].null_count() or (latest is not None and latest > as_of):
+        frame = frame.filter(pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
+    # a stable sort: events at the same instant keep the log's order
+    ev = _number_dossiers(frame.sort([D, "at"], maintain_order=True))
+    if carries["returned_at"] and ev["returned_at"].null_count() < ev.height:
+        # A dossier-level `returned_at` with no `returned` event stands for one.
+        counts = _sums_per_dossier(ev, {"events": pl.col("step") == "returned",
+                                        "moments": pl.col("returned_at").is_not_null()})
+        has_event = counts["events"] > 0
+        # dossier-level: normally on the first row already; searched further only if not
+        moment = ev.lazy().filter(FIRST).select("returned_at").collect()["returned_at"]
+        if (moment.is_null() & (counts["moments"] > 0)).any():
+            moment = _first_per_dossier(ev, pl.col("returned_at").is_not_null(), ["returned_at"])["returned_at"]
+        needed = (moment.is_not_null() & (moment <= as_of) & ~has_event).fill_null(False)
+        if needed.any():
+            # procedure code and unit as on the dossier's first event
+            synthetic = ev.filter(FIRST).select(D, "procedure_code", "unit").filter(needed).with_columns(
+                pl.lit("returned").alias("step"), moment.filter(needed).alias("at"))
+            # appended last, so a synthetic return sorts after real events at the same instant
+            ev = pl.concat([ev.drop("did", "first", "last"), synthetic], how="diagonal_relaxed")
+            ev = _number_dossiers(ev.sort([D, "at"], maintain_order=True))
+    return ev, carries
+
+
+def _number_dossiers(ev: pl.DataFrame) -> pl.DataFrame:
+    ev = ev.with_columns(pl.col(D).rle_id().cast(pl.Int64).alias("did"))
+    return ev.with_columns(
+        (pl.col("did") != pl.col("did").shift(1)).fill_null(True).alias("first"),
+        (pl.col("did") != pl.col("did").shift(-1)).fill_null(True).alias("last"),
+        pl.col("did").set_sorted(),
+    )
+
+
+# -- per-dossier operations over events sorted by dossier -------------------------------
+# Events are sorted by dossier, so "within the dossier" is a contiguous run: shifts and
+# running sums need no hashing, only the `first`/`last` flags of each run.
+
+FIRST, LAST = pl.col("first"), pl.col("last")
+
+# Canonical statuses get fixed small codes in the `sc` column (step name as an integer),
+# so that the many status tests compare integers, not strings.
+STATUS_NAMES = tuple(sorted(CANONICAL_STATUSES))
+STATUS_CODE = {name: code for code, name in enumerate(STATUS_NAMES)}
+
+
+def _is(*names: str) -> pl.Expr:
+    codes = [STATUS_CODE[n] for n in names]
+    return pl.col("sc") == codes[0] if len(codes) == 1 else pl.col("sc").is_in(codes)
+
+
+def _is_status() -> pl.Expr:
+    return pl.col("sc").is_between(0, len(STATUS_NAMES) - 1)
+
+
+def _prev(expr: pl.Expr, first=FIRST) -> pl.Expr:
+    """The value on the previous event of the same dossier (null on its first)."""
+    return pl.when(first).then(None).otherwise(expr.shift(1))
+
+
+def _next(expr: pl.Expr, last=LAST) -> pl.Expr:
+    return pl.when(last).then(None).otherwise(expr.shift(-1))
+
+
+def _running_sum(expr: pl.Expr, first=FIRST) -> pl.Expr:
+    """Inclusive running sum within the dossier."""
+    total = expr.cum_sum()
+    return total - pl.when(first).then(total - expr).otherwise(None).forward_fill()
+
+
+def _carry_forward(expr: pl.Expr, default, first=FIRST) -> pl.Expr:
+    """The last non-null value so far within the dossier, `default` before any."""
+    return pl.when(first).then(expr.fill_null(default)).otherwise(expr).forward_fill()
+
+
+def _sum_per_dossier(ev: pl.DataFrame, values: pl.Expr) -> pl.Series:
+    """Per dossier (row i = dossier i), the sum of `values` over its events: a running
+    total read at each dossier's last event, less the one before."""
+    totals = ev.lazy().select(values.fill_null(0).cast(pl.Int64).cum_sum().alias("n"), LAST).filter(
+        pl.col("last")).collect()["n"]
+    return totals - totals.shift(1, fill_value=0)
+
+
+def _sums_per_dossier(ev: pl.DataFrame, values: dict[str, pl.Expr]) -> pl.DataFrame:
+    """Several per-dossier sums in one pass (row i = dossier i)."""
+    totals = ev.lazy().select(
+        *[v.fill_null(0).cast(pl.Int64).cum_sum().alias(k) for k, v in values.items()], LAST,
+    ).filter(pl.col("last")).drop("last").collect()
+    return totals.select(pl.col(k) - pl.col(k).shift(1, fill_value=0) for k in values)
+
+
+def _count_per_dossier(ev: pl.DataFrame, condition: pl.Expr) -> pl.Series:
+    """How many events of each dossier meet `condition` (row i = dossier i)."""
+    return _sum_per_dossier(ev, condition.fill_null(False))
+
+
+def _max_per_dossier(ev: pl.DataFrame, values: pl.Expr, bound: int = 1 << 20) -> pl.Series:
+    """Per dossier, the largest of small non-negative `values` (null where all are
+    null): the dossier number times `bound` keeps a running maximum inside its run."""
+    shifted = pl.col("did") * bound + (values + 1).fill_null(0)
+    top = ev.lazy().select(shifted.cum_max().alias("m"), "did", LAST).filter(pl.col("last")).collect()
+    out = top["m"] - top["did"] * bound - 1
+    return out.set(out < 0, None)
+
+
+def _first_per_dossier(ev: pl.DataFrame, condition: pl.Expr, columns: list[str]) -> pl.DataFrame:
+    """For each dossier (row i = dossier i), the columns of its first event meeting
+    `condition`, nulls where none does."""
+    n = int(ev["did"][-1]) + 1 if ev.height else 0
+    hits = (ev.lazy().filter(condition.fill_null(False)).select("did", *columns)
+            .filter((pl.col("did") != pl.col("did").shift(1)).fill_null(True)).collect())
+    positions = hits["did"]
+    return pl.DataFrame([
+        pl.repeat(None, n, dtype=hits.schema[c], eager=True).alias(c).scatter(positions, hits[c]) for c in columns
+    ], schema={c: hits.schema[c] for c in columns})
+
+
+def _broadcast(ev: pl.DataFrame, per_dossier: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Per-dossier columns (row i = dossier i) onto the events, by position."""
+    index = ev["did"]
+    return ev.with_columns([per_dossier[c].gather(index).alias(c) for c in columns])
+
+
+# -- the documents as small tables ---------------------------------------------------
+
+
+def _chain(pairs: list[tuple[pl.Expr, object]], dtype) -> pl.Expr:
+    """when(c1).then(v1).when(c2)... : the first matching condition wins."""
+    if not pairs:
+        return pl.lit(None, dtype)
+    expr = pl.when(pairs[0][0]).then(pl.lit(pairs[0][1], dtype))
+    for cond, value in pairs[1:]:
+        expr = expr.when(cond).then(pl.lit(value, dtype))
+    return expr.otherwise(pl.lit(None, dtype))
+
+
+def _in_force(day: pl.Expr, doc) -> pl.Expr:
+    cond = day >= pl.lit(doc.effective_from)
+    if doc.effective_to is not None:
+        cond = cond & (day <= pl.lit(doc.effective_to))
+    return cond
+
+
+def procedure_issue_table(docs: CheckDocuments) -> pl.DataFrame:
+    hours = docs.calendar_settings.working_day_hours
+    rows = []
+    for p in docs.usable_procedures():
+        unit = p.time_limit.unit.value
+        cutoff = p.receipt_cutoff or docs.calendar_settings.receipt_cutoff
+        rows.append({
+            "procedure_code": p.code, "procedure_issue": p.issue,
+            "field": p.field.vi, "limit_amount": float(p.time_limit.amount), "limit_unit": unit,
+            "allowed_s": limit_seconds(p.time_limit.amount, unit, hours),
+            "calendar_clock": unit == "calendar_days",
+            "cutoff": cutoff.strftime("%H:%M:%S") if cutoff else None,
+            "has_approval_step": any(step.approval for step in p.steps),
+            "approval_step": next((step.id for step in p.steps if step.approval), None),
+        })
+    schema = {"procedure_code": pl.Utf8, "procedure_issue": pl.Int64, "field": pl.Utf8, "limit_amount": pl.Float64,
+              "limit_unit": pl.Utf8, "allowed_s": pl.Int64, "calendar_clock": pl.Boolean, "cutoff": pl.Utf8,
+              "has_approval_step": pl.Boolean, "approval_step": pl.Utf8}
+    return pl.DataFrame(rows, schema=schema).with_row_index("pid")
+
+
+def step_table(docs: CheckDocuments) -> pl.DataFrame:
+    hours = docs.calendar_settings.working_day_hours
+    rows = []
+    for p in docs.usable_procedures():
+        terminal = set(p.terminal_outcomes)
+        for index, s in enumerate(p.steps):
+            rows.append({
+                "procedure_code": p.code, "procedure_issue": p.issue, "step": s.id, "idx": index,
+                "step_unit": s.unit, "optional": s.optional, "repeatable": s.repeatable,
+                "approval": s.approval, "result": s.result, "terminal": s.id in terminal,
+                "allotted_s": limit_seconds(s.allotted.amount, s.allotted.unit.value, hours) if s.allotted else None,
+            })
+    schema = {"procedure_code": pl.Utf8, "procedure_issue": pl.Int64, "step": pl.Utf8, "idx": pl.Int64,
+              "step_unit": pl.Utf8, "optional": pl.Boolean, "repeatable": pl.Boolean, "approval": pl.Boolean,
+              "result": pl.Boolean, "terminal": pl.Boolean, "allotted_s": pl.Int64}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def step_lookup(docs: CheckDocuments) -> pl.DataFrame:
+    """Procedure steps and terminal outcomes of every issue, keyed by (code, issue, step)."""
+    steps = step_table(docs).with_columns(pl.col("terminal").alias("is_terminal"))
+    outcomes = terminal_table(docs).join(steps.select("procedure_code", "procedure_issue", "step"),
+                                         on=["procedure_code", "procedure_issue", "step"], how="anti")
+    return pl.concat([steps, outcomes], how="diagonal_relaxed")
+
+
+def loop_table(docs: CheckDocuments) -> pl.DataFrame:
+    rows = [
+        {"procedure_code": p.code, "procedure_issue": p.issue, "prev_step": loop.from_step, "step": loop.to_step,
+         "is_loop": True}
+        for p in docs.usable_procedures() for loop in p.loops
+    ]
+    schema = {"procedure_code": pl.Utf8, "procedure_issue": pl.Int64, "prev_step": pl.Utf8, "step": pl.Utf8,
+              "is_loop": pl.Boolean}
+    return pl.DataFrame(rows, schema=schema).unique()
+
+
+def terminal_table(docs: CheckDocuments) -> pl.DataFrame:
+    rows = [{"procedure_code": p.code, "procedure_issue": p.issue, "step": outcome, "is_terminal": True}
+            for p in docs.usable_procedures() for outcome in p.terminal_outcomes]
+    schema = {"procedure_code": pl.Utf8, "procedure_issue": pl.Int64, "step": pl.Utf8, "is_terminal": pl.Boolean}
+    return pl.DataFrame(rows, schema=schema).unique()
+
+
+def ruleset_list(docs: CheckDocuments) -> list:
+    """Rule sets by position; the default (no issue in force) is position 0."""
+    return [DEFAULT_RULESET, *docs.usable_rulesets()]
+
+
+def rule_settings_table(docs: CheckDocuments, language: str) -> pl.DataFrame:
+    rows = []
+    for index, rs in enumerate(ruleset_list(docs)):
+        for rule in RULES:
+            setting = rs.rules.get(rule.id)
+            enabled = setting.enabled if setting else True
+            severity = (setting.severity if setting and setting.severity else rule.severity).value
+            rows.append({"rs": index, "rule": rule.id, "enabled": enabled, "severity": severity,
+                         "clause": rule.clause, "message": rule.title.in_language(language)})
+    schema = {"rs": pl.Int64, "rule": pl.Utf8, "enabled": pl.Boolean, "severity": pl.Utf8, "clause": pl.Utf8,
+              "message": pl.Utf8}
+    return pl.DataFrame(rows, schema=schema)
+
+
+# -- calendar over columns -------------------------------------------------------------
+
+
+def _np(series: pl.Series) -> np.ndarray:
+    return series.dt.replace_time_zone(None).to_numpy().astype("datetime64[us]")
+
+
+def _from_np(values: np.ndarray, name: str) -> pl.Series:
+    return pl.Series(name, values.astype("datetime64[us]")).dt.replace_time_zone("UTC")
+
+
+def _working_seconds(calendar, a: pl.Series, b: pl.Series, calendar_clock: pl.Series) -> pl.Series:
+    """Seconds of the dossier's clock between a and b (b < a counts as 0): working
+    time for working-day limits, elapsed time for calendar-day limits. Each gap is
+    rounded to whole seconds, so sums are exact. Null where either end is null."""
+    a_np, b_np = _np(a), _np(b)
+    b_np = np.maximum(a_np, b_np)  # NaT propagates
+    clock = calendar_clock.fill_null(False)
+    if not clock.any():
+        out = calendar.working_minutes_between_array(a_np, b_np) * 60.0
+    else:
+        elapsed = clock.to_numpy()
+        out = np.empty(len(a_np), dtype="float64")
+        work = ~elapsed
+        if work.any():
+            out[work] = calendar.working_minutes_between_array(a_np[work], b_np[work]) * 60.0
+        out[elapsed] = (b_np[elapsed] - a_np[elapsed]).astype("int64") / 1e6
+        out[np.isnat(a_np) | np.isnat(b_np)] = np.nan
+    return pl.Series("s", np.round(out), nan_to_null=True).cast(pl.Int64)
+
+
+# -- the check --------------------------------------------------------------------------
+
+
+def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str = "vi"):
+    """Judge every dossier of `events`. Returns (dossiers, findings) DataFrames with
+    the columns of `DOSSIER_COLUMNS` / `FINDING_COLUMNS` (plus a few extra)."""
+    tz = docs.timezone
+    hours = docs.calendar_settings.working_day_hours
+    as_of_lit = pl.lit(as_of).cast(UTC)
+    tick = _stopwatch()
+    ev, carries = prepare_events(events, as_of)
+    tick("prepare")
+
+    lookup = step_lookup(docs)
+    names = list(STATUS_NAMES) + sorted(set(lookup["step"].to_list()) - set(STATUS_NAMES))
+    step_codes = {name: code for code, name in enumerate(names)}
+    ev = ev.with_columns(pl.col("step").replace_strict(step_codes, default=-1, return_dtype=pl.Int64).alias("sc"))
+    # 1. dossier-level facts (row i of `dossiers` is dossier i) ------------------------
+    step = pl.col("step")
+    # Dossier-level columns repeat on every row in most logs: take the first row's
+    # values, and search further only for the dossiers whose first row lacks one.
+    looked_up = ["procedure_code", "unit", "channel", "received_at", "appointment_at"]
+    dossiers = ev.lazy().filter(FIRST).select(D, *looked_up, pl.col("at").alias("first_at"), "sc").collect()
+    apology_first = dossiers["sc"] == STATUS_CODE["apology_issued"]
+    for column in looked_up:
+        # the appointment is the receipt's, never an apology's new date
+        lacking = dossiers[column].is_null() | (apology_first if column == "appointment_at" else False)
+        if lacking.any():
+            condition = pl.col(column).is_not_null() & (~_is("apology_issued") if column == "appointment_at" else True)
+            dossiers = dossiers.with_columns(_first_per_dossier(ev, condition, [column])[column])
+    received_event = _first_per_dossier(ev, _is("received"), ["at"])["at"]
+    first_apology = _first_per_dossier(ev, _is("apology_issued"), ["at"])["at"]
+    counts = _sums_per_dossier(ev, {"supplement_requests": _is("supplement_requested"),
+                                    "reschedules": _is("apology_issued")})
+    dossiers = dossiers.with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("did"),
+        pl.coalesce(pl.col("received_at"), received_event).alias("received_at"),
+        pl.col("appointment_at").alias("logged_appointment_at"),
+        counts["supplement_requests"], counts["reschedules"],
+        first_apology.alias("first_apology_at"),
+    ).drop("appointment_at", "sc")
+    local_day = lambda c: pl.col(c).dt.convert_time_zone(tz).dt.date()  # noqa: E731
+    dossiers = dossiers.with_columns(
+        local_day("received_at").alias("receipt_day"),
+        pl.coalesce(local_day("received_at"), local_day("first_at")).alias("rule_day"),
+    )
+    issues = sorted(docs.usable_procedures(), key=lambda p: -p.issue)
+    code = pl.col("procedure_code")
+    rulesets = ruleset_list(docs)
+    ordered_rs = sorted(range(1, len(rulesets)), key=lambda i: (rulesets[i].effective_from, rulesets[i].issue),
+                        reverse=True)
+    dossiers = dossiers.with_columns(
+        _chain([((code == p.code) & _in_force(pl.col("rule_day"), p), p.issue) for p in issues],
+               pl.Int64).alias("procedure_issue"),
+        code.is_in(sorted(docs.known_codes())).fill_null(False).alias("known"),
+        _chain([(_in_force(pl.col("rule_day"), rulesets[i]), i) for i in ordered_rs], pl.Int64)
+        .fill_null(0).alias("rs"),
+    )
+    rs_params = pl.DataFrame({
+        "rs": list(range(len(rulesets))),
+        "ruleset_code": [r.code for r in rulesets],
+        "ruleset_issue": [r.issue for r in rulesets],
+        "method": [r.classification_method.value for r in rulesets],
+        "max_supplement_requests": [r.max_supplement_requests for r in rulesets],
+        "max_reschedules": [r.max_reschedules for r in rulesets],
+        "apology_lead_s": [int(round(r.apology_lead_working_days * hours * 3600)) for r in rulesets],
+        "supplement_counts_late": [r.count_repeated_supplement_as_late for r in rulesets],
+    }, schema_overrides={"rs": pl.Int64, "ruleset_issue": pl.Int64, "max_supplement_requests": pl.Int64,
+                         "max_reschedules": pl.Int64, "apology_lead_s": pl.Int64})
+    dossiers = (
+        dossiers.join(rs_params, on="rs", how="left", maintain_order="left")
+        .join(procedure_issue_table(docs), on=["procedure_code", "procedure_issue"], how="left", maintain_order="left")
+    )
+
+    # dossier-level columns are no longer needed on the events
+    ev = ev.drop("received_at", "appointment_at", "returned_at", "new_appointment_at", "channel")
+    tick("dossier facts")
+    # 2. counting start and legal due moment (loop over the few issues) --------------
+    dossiers = _add_counting_start_and_due(dossiers, docs)
+
+    tick("counting start, due")
+    # 3. events with their procedure step; result, approval and finish ---------------
+    ev = _broadcast(ev, dossiers, ["procedure_issue", "counting_start_at", "calendar_clock"])
+    # A dense table with one row per (procedure issue, step code): each event finds
+    # its step's properties by position, without a join.
+    issue_codes = procedure_issue_table(docs).select("pid", "procedure_code", "procedure_issue")
+    width = len(names)
+    lookup = lookup.join(issue_codes, on=["procedure_code", "procedure_issue"], how="inner").with_columns(
+        (pl.col("pid").cast(pl.Int64) * width + pl.col("step").replace_strict(step_codes, return_dtype=pl.Int64))
+        .alias("position")).drop("procedure_code", "procedure_issue", "step", "pid")
+    dense = pl.DataFrame({"position": pl.int_range(0, max(issue_codes.height, 1) * width, dtype=pl.Int64,
+                                                   eager=True)}).join(lookup, on="position", how="left",
+                                                                       maintain_order="left").drop("position")
+    ev = _broadcast(ev, dossiers, ["pid"])
+    position = ev.select(pl.when(pl.col("sc") >= 0).then(pl.col("pid").cast(pl.Int64) * width + pl.col("sc")))
+    position = position.to_series()
+    ev = ev.with_columns(dense[c].gather(position).alias(c) for c in dense.columns)
+    ev = ev.with_columns(
+        pl.col("is_terminal").fill_null(False),
+        (_is("returned") | pl.col("result").fill_null(False)).alias("is_result"),
+        pl.when(_is("processed")).then(1)
+        .when(_is("returned") | pl.col("result").fill_null(False)).then(2)
+        .when(_is("stopped", "refused")).then(3)
+        .when(_is("withdrawn")).then(4)
+        .otherwise(None).alias("finish_rank"),
+    )
+    tick("  step: lookup join")
+    counts = _sums_per_dossier(ev, {
+        **{f"rank_{rank}": (pl.col("finish_rank") == rank).fill_null(False) for rank in (1, 2, 3, 4)},
+        "terminal": pl.col("is_terminal") | _is("refused", "withdrawn", "stopped"),
+        "to_end": _is("processed") | pl.col("is_result"),
+    })
+    by_rank = [counts[f"rank_{rank}"] for rank in (1, 2, 3, 4)]
+    finish_rank = pl.when(by_rank[0] > 0).then(1).when(by_rank[1] > 0).then(2).when(by_rank[2] > 0).then(3) \
+        .when(by_rank[3] > 0).then(4).otherwise(None)
+    once_only = pl.col("idx").is_not_null() & ~pl.col("is_terminal") & ~pl.col("repeatable").fill_null(False)
+    bit = pl.when(pl.col("idx") < 62).then(pl.lit(2, pl.Int64).pow(pl.col("idx")))
+    steps_seen = ev.lazy().select(
+        "did", bit.alias("bit"), pl.when(once_only).then(bit).alias("once_bit"),
+    ).group_by("did", maintain_order=True).agg(
+        pl.col("bit").bitwise_or().alias("steps_seen"),
+        pl.col("once_bit").bitwise_or().bitwise_count_ones().cast(pl.Int64).alias("distinct_once_only"),
+    ).collect().hstack([_count_per_dossier(ev, once_only).alias("once_only_events")])
+    tick("  step: sums, bits")
+    dossiers = dossiers.with_columns(
+        _first_per_dossier(ev, pl.col("is_result"), ["at"])["at"].alias("return_at"),
+        finish_rank.alias("dossier_finish_rank"),
+        _first_per_dossier(ev, pl.col("approval"), ["at"])["at"].alias("approval_at"),
+        (counts["terminal"] > 0).alias("has_terminal"),
+        _max_per_dossier(ev, pl.col("idx")).alias("furthest_idx"),
+        steps_seen["steps_seen"],
+        # a dossier can repeat a step only if it has more such events than distinct ones
+        (steps_seen["once_only_events"] > steps_seen["distinct_once_only"].fill_null(0)).alias("may_repeat"),
+        (counts["to_end"] > 0).alias("went_to_end"),
+    )
+    ev = _broadcast(ev, dossiers, ["return_at", "dossier_finish_rank"])
+    is_rank = (pl.col("finish_rank") == pl.col("dossier_finish_rank")).fill_null(False)
+    ev = ev.with_columns(
+        (pl.col("return_at").is_not_null() & (pl.col("at") > pl.col("return_at"))).alias("after_return"),
+        (is_rank & (_running_sum(is_rank.cast(pl.Int64)) == 1)).alias("is_finish"),
+        pl.col("dossier_finish_rank").is_not_null().alias("finished"),
+    )
+
+    tick("step join, finish")
+    # 4. the clock: gaps between consecutive events, paused or active -----------------
+    start = pl.col("counting_start_at")
+    ev = ev.with_columns(pl.when(start.is_not_null()).then(pl.max_horizontal(pl.col("at"), start)).alias("p"))
+    supplement = pl.when(_is("supplement_requested")).then(1).when(_is("supplement_received")).then(0)
+    ev = ev.with_columns(
+        pl.coalesce(_next(pl.col("p")), pl.when(pl.col("finished")).then(pl.col("p")).otherwise(as_of_lit))
+        .alias("next_p"),
+        _carry_forward(supplement.otherwise(None), 0).alias("paused_after"),
+    )
+    tick("  clock: gap ends")
+    gap = _working_seconds(docs.calendar, ev["p"], ev["next_p"], ev["calendar_clock"])
+    tick("  clock: calendar")
+    ev = ev.with_columns(gap.alias("gap_s"))
+    ev = ev.with_columns(
+        pl.when(pl.col("paused_after") == 0).then(pl.col("gap_s")).otherwise(0).alias("active_s"),
+        pl.when(pl.col("paused_after") == 1).then(pl.col("gap_s")).otherwise(0).alias("pause_s"),
+    )
+    first_p = ev.lazy().filter(FIRST).select("p").collect()["p"]
+    lead = _working_seconds(docs.calendar, dossiers["counting_start_at"], first_p, dossiers["calendar_clock"])
+    dossiers = dossiers.with_columns(lead.alias("lead_s"))
+    ev = _broadcast(ev, dossiers, ["lead_s"])
+    tick("  clock: lead")
+    ev = ev.with_columns(
+        (pl.col("lead_s") + _running_sum(pl.col("active_s")) - pl.col("active_s")).alias("clock_s"),
+        (_running_sum(pl.col("pause_s")) - pl.col("pause_s")).alias("paused_before_s"),
+    )
+    tick("  clock: running sums")
+    sums = pl.DataFrame([_sum_per_dossier(ev, pl.col("active_s")).alias("active_total"),
+                         _sum_per_dossier(ev, pl.col("pause_s")).alias("paused_open")])
+    finish = ev.lazy().filter(pl.col("is_finish")).select(
+        "did", pl.col("at").alias("finished_at"), pl.col("finish_rank"), pl.col("clock_s").alias("clock_at_finish"),
+        pl.col("paused_before_s").alias("paused_at_finish")).collect()
+    dossiers = dossiers.hstack(sums).join(finish, on="did", how="left", maintain_order="left")
+    dossiers = dossiers.with_columns(
+        pl.when(pl.col("finished_at").is_not_null()).then(pl.col("clock_at_finish"))
+        .otherwise(pl.col("lead_s") + pl.col("active_total")).alias("used_s"),
+        pl.when(pl.col("counting_start_at").is_null()).then(None)
+        .when(pl.col("finished_at").is_not_null()).then(pl.col("paused_at_finish")).otherwise(pl.col("paused_open"))
+        .alias("paused_s"),
+    )
+    ev = ev.select(
+        "did", "first", "last", "procedure_code", "procedure_issue", "pid", "step", "sc", "unit", "at", "idx",
+        "is_terminal", "repeatable", "allotted_s", "step_unit", "clock_s", "step_due_at", "after_return", "return_at",
+    )
+    tick("clock")
+    dossiers = _classify(dossiers, as_of_lit, tz, hours)
+    tick("classify")
+    findings = _findings(ev, dossiers, docs, carries, tz, names, issue_codes, tick)
+    findings = _finish_findings(findings, dossiers, docs, language)
+    tick("findings")
+    return _dossier_output(dossiers), findings
+
+
+def _stopwatch():
+    """Stage timings on stderr when QMS_CHECK_TIMING is set (for profiling)."""
+    import os
+    import sys
+    import time
+
+    if not os.environ.get("QMS_CHECK_TIMING"):
+        return lambda label: None
+    last = [time.perf_counter()]
+
+    def tick(label: str) -> None:
+        now = time.perf_counter()
+        print(f"  {label}: {now - last[0]:.2f} s", file=sys.stderr)
+        last[0] = now
+
+    return tick
+
+
+def _add_counting_start_and_due(dossiers: pl.DataFrame, docs: CheckDocuments) -> pl.DataFrame:
+    n = dossiers.height
+    received = _np(dossiers["received_at"])
+    start = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    due = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    keys = dossiers.select(
+        pl.col("procedure_issue").is_not_null() & pl.col("received_at").is_not_null(),
+        "calendar_clock", "cutoff", "unit", "limit_amount", "limit_unit",
+    )
+    has = keys.to_series(0).to_numpy()
+    # counting start: elapsed-time (calendar-day) limits count from receipt itself
+    groups = keys.filter(pl.col(keys.columns[0])).select("calendar_clock", "cutoff", "unit").unique()
+    for clock, cutoff, unit in groups.iter_rows():
+        mask = (has & (keys["calendar_clock"] == clock).fill_null(False).to_numpy()
+                & (keys["cutoff"].eq_missing(cutoff)).to_numpy() & (keys["unit"].eq_missing(unit)).to_numpy())
+        if clock:
+            start[mask] = received[mask]
+        else:
+            cut = dt.time.fromisoformat(cutoff) if cutoff else None
+            start[mask] = docs.calendar.counting_start_array(received[mask], cutoff=cut, unit=unit)
+    for amount, limit_unit in keys.filter(pl.col(keys.columns[0])).select("limit_amount", "limit_unit").unique().iter_rows():
+        mask = has & (keys["limit_amount"] == amount).fill_null(False).to_numpy() & (
+            keys["limit_unit"] == limit_unit).fill_null(False).to_numpy()
+        due[mask] = docs.calendar.add_array(start[mask], amount, limit_unit)
+    return dossiers.with_columns(_from_np(start, "counting_start_at"), _from_np(due, "due_at"))
+
+
+def _classify(dossiers: pl.DataFrame, as_of_lit: pl.Expr, tz: str, hours: float) -> pl.DataFrame:
+    day_s = pl.when(pl.col("calendar_clock")).then(day_seconds(True, hours)).otherwise(day_seconds(False, hours))
+    appointment = pl.coalesce(pl.col("logged_appointment_at"), pl.col("due_at"))
+    dossiers = dossiers.with_columns(appointment.alias("appointment_at"), as_of_lit.alias("as_of_at"))
+    appt, fin = pl.col("appointment_at"), pl.col("finished_at")
+    used, allowed = pl.col("used_s"), pl.col("allowed_s")
+    local_date = lambda e: e.dt.convert_time_zone(tz).dt.date()  # noqa: E731
+    by_appointment = (
+        pl.when(fin > appt).then(pl.lit("late"))
+        .when(local_date(fin) == local_date(appt)).then(pl.lit("on_time"))
+        .otherwise(pl.lit("early"))
+    )
+    by_working_time = (
+        pl.when(used > allowed).then(pl.lit("late"))
+        .when(used > allowed - day_s).then(pl.lit("on_time"))
+        .otherwise(pl.lit("early"))
+    )
+    appointment_method = pl.col("method") == ClassificationMethodId.appointment.value
+    late_by_method = pl.when(appointment_method).then(fin > appt).otherwise(used > allowed)
+    finished_status = (
+        pl.when(pl.col("supplement_counts_late") & (pl.col("supplement_requests") > pl.col("max_supplement_requests")))
+        .then(pl.lit("late"))
+        .when(appointment_method).then(by_appointment)
+        .otherwise(by_working_time)
+    )
+    open_status = (
+        pl.when(pl.when(appointment_method).then(as_of_lit > appt).otherwise(used > allowed))
+        .then(pl.lit("open_overdue")).otherwise(pl.lit("open_within_time"))
+    )
+    reason = (
+        pl.when(~pl.col("known")).then(pl.lit(REASON_UNKNOWN_PROCEDURE))
+        .when(pl.col("procedure_issue").is_null()).then(pl.lit(REASON_NO_ISSUE))
+        .when(pl.col("received_at").is_null()).then(pl.lit(REASON_NO_RECEIPT))
+        .when(pl.col("finish_rank") == 4).then(pl.lit(REASON_WITHDRAWN))
+        .otherwise(pl.lit(None, pl.Utf8))
+    )
+    dossiers = dossiers.with_columns(reason.alias("not_assessable_reason"))
+    status = (
+        pl.when(pl.col("not_assessable_reason").is_not_null()).then(pl.lit("not_assessable"))
+        .when(fin.is_not_null()).then(finished_status)
+        .otherwise(open_status)
+    )
+    return dossiers.with_columns(
+        status.alias("status"),
+        late_by_method.fill_null(False).alias("late_by_method"),
+        pl.col("finish_rank").replace_strict(FINISH_KIND_NAMES, default=None, return_dtype=pl.Utf8).alias("finish_kind"),
+    )
+
+
+def _fmt_time(expr: pl.Expr, tz: str, fmt: str = TIME_FORMAT) -> pl.Expr:
+    return expr.dt.convert_time_zone(tz).dt.strftime(fmt)
+
+
+def _fmt_minutes(expr: pl.Expr) -> pl.Expr:
+    return ((expr + 30) // 60).cast(pl.Utf8)
+
+
+def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, carries: dict, tz: str,
+              step_names: list[str], pid_table: pl.DataFrame, tick=lambda label: None) -> pl.DataFrame:
+    """Every rule's candidate findings (before on/off and severity of the rule set)."""
+    parts: list[pl.DataFrame] = []
+    step = pl.col("step")
+
+    def add(frame: pl.DataFrame, rule: str, step_expr, unit_expr, expected, actual):
+        parts.append(frame.select(
+            pl.col("did"), pl.lit(rule).alias("rule"), step_expr.cast(pl.Utf8).alias("step"),
+            unit_expr.cast(pl.Utf8).alias("unit"), expected.cast(pl.Utf8).alias("expected"),
+            actual.cast(pl.Utf8).alias("actual"),
+        ))
+
+    none = pl.lit(None, pl.Utf8)
+    d = dossiers
+    # dossiers that cannot be judged against a procedure
+    add(d.filter(~pl.col("known")), "unknown_procedure", none, pl.col("unit"), none, pl.col("procedure_code"))
+    add(d.filter(pl.col("known") & pl.col("procedure_issue").is_null()), "no_issue_in_force", none, pl.col("unit"),
+        none, pl.col("rule_day").dt.strftime(DATE_FORMAT))
+
+    # Event-level rules run lazily over the events: each rule's filter reads only the
+    # columns it needs (projection pushdown), and texts are formatted for findings only.
+    lazy = ev.lazy()
+    judged = pl.col("procedure_issue").is_not_null()
+    is_step = pl.col("idx").is_not_null()
+    pending: list[tuple[pl.LazyFrame, str]] = []
+
+    def add_lazy(frame: pl.LazyFrame, rule: str, step_expr, unit_expr, expected, actual):
+        pending.append((frame.select(
+            pl.col("did"), pl.lit(rule).alias("rule"), step_expr.cast(pl.Utf8).alias("step"),
+            unit_expr.cast(pl.Utf8).alias("unit"), expected.cast(pl.Utf8).alias("expected"),
+            actual.cast(pl.Utf8).alias("actual"),
+        ), rule))
+
+    # steps the procedure does not have
+    add_lazy(lazy.filter(judged & ~is_step & ~_is_status() & ~pl.col("is_terminal")),
+             "unexpected_step", step, pl.col("unit"), none, step)
+
+    # Order: each step event against the previous step event of its dossier (a
+    # declared loop may go back). Codes are carried forward over the other events.
+    order_event = judged & is_step & ~pl.col("is_terminal")
+    step_code = pl.when(order_event).then(pl.col("sc"))
+    step_index = pl.when(order_event).then(pl.col("idx"))
+    timed_event = judged & is_step
+    step_clock = pl.when(timed_event).then(pl.col("clock_s"))
+    ev = ev.with_columns(
+        _carry_forward(_prev(step_code), -1).alias("prev_sc"),
+        _carry_forward(_prev(step_index), -1).alias("prev_idx"),
+        _carry_forward(_prev(step_clock), -1).alias("previous_clock"),
+    )
+    lazy = ev.lazy()
+    ordered = lazy
+    loops = loop_table(docs)
+    if loops.height:
+        codes = dict(zip(step_names, range(len(step_names))))
+        pids = {(c, i): pid for pid, c, i in pid_table.select("pid", "procedure_code", "procedure_issue").iter_rows()}
+        loop_keys = [pids[(c, i)] * (1 << 32) + codes[f] * 65536 + codes[t]
+                     for c, i, f, t, _ in loops.iter_rows() if (c, i) in pids]
+        loop_key = pl.col("pid").cast(pl.Int64) * (1 << 32) + pl.col("prev_sc") * 65536 + pl.col("sc")
+        ordered = ordered.with_columns((order_event & loop_key.is_in(loop_keys)).fill_null(False).alias("is_loop"))
+    else:
+        ordered = ordered.with_columns(pl.lit(False).alias("is_loop"))
+    names = pl.Series(step_names, dtype=pl.Utf8)
+    add_lazy(ordered.filter(order_event & (pl.col("prev_idx") >= 0) & (pl.col("idx") < pl.col("prev_idx"))
+                            & ~pl.col("is_loop")),
+             "step_out_of_order", step, pl.col("unit"), pl.col("prev_sc").replace_strict(
+                 dict(enumerate(step_names)), return_dtype=pl.Utf8), step)
+    # Repetition: one integer key per (dossier, loop segment, step); only keys seen
+    # more than once are counted.
+    segment = _running_sum(pl.col("is_loop").cast(pl.Int64))
+    key = pl.col("did") * (1 << 24) + segment * (1 << 12) + pl.col("idx")
+    candidates = d.filter(pl.col("may_repeat") | (pl.col("furthest_idx") >= 62))["did"]
+    repeats = (
+        ordered.filter(pl.col("did").is_in(candidates.implode()))
+        .with_columns(key.alias("key"))
+        .filter(order_event & ~pl.col("repeatable").fill_null(False))
+        .filter(pl.col("key").is_duplicated())
+        .with_columns(pl.col("key").cum_count().over("key").alias("occurrence"))
+        .filter(pl.col("occurrence") > 1)
+    )
+    add_lazy(repeats, "repeated_step", step, pl.col("unit"), pl.lit("1"), pl.col("occurrence").cast(pl.Utf8))
+
+    # working time each step took since the previous step event (pauses excluded)
+    timed = lazy.with_columns((pl.col("clock_s") - pl.col("previous_clock")).alias("step_s"))
+    add_lazy(timed.filter(timed_event & pl.col("allotted_s").is_not_null() & (pl.col("previous_clock") >= 0)
+                          & (pl.col("step_s") > pl.col("allotted_s"))),
+             "step_overrun", step, pl.col("step_unit"), _fmt_minutes(pl.col("allotted_s")),
+             _fmt_minutes(pl.col("step_s")))
+
+    if carries.get("step_due_at"):
+        add_lazy(lazy.filter(judged & (pl.col("at") > pl.col("step_due_at"))), "step_due_exceeded", step,
+                 pl.col("unit"), _fmt_time(pl.col("step_due_at"), tz), _fmt_time(pl.col("at"), tz))
+
+    add_lazy(lazy.filter(judged & pl.col("after_return")), "event_after_return", step, pl.col("unit"),
+             _fmt_time(pl.col("return_at"), tz), _fmt_time(pl.col("at"), tz))
+    for part in pl.collect_all([frame for frame, _rule in pending]):
+        parts.append(part)
+    tick("rules: time, due, after return")
+    # required steps never recorded, though the dossier went past them
+    required = step_table(docs).filter(~pl.col("optional") & ~pl.col("terminal") & ~pl.col("result"))
+    if required.height == 0 or required["idx"].max() < 62:
+        # Steps as bits of one integer per dossier: required & reached & not recorded.
+        bits = required.group_by("procedure_code", "procedure_issue").agg(
+            pl.lit(2, pl.Int64).pow(pl.col("idx")).sum().alias("required_bits"))
+        reached = pl.when(pl.col("went_to_end")).then(pl.lit(-1, pl.Int64)) \
+            .otherwise(pl.lit(2, pl.Int64).pow(pl.col("furthest_idx").fill_null(0)) - 1)
+        lacking = (
+            d.filter(pl.col("procedure_issue").is_not_null())
+            .select("did", "procedure_code", "procedure_issue", "went_to_end", "furthest_idx", "steps_seen")
+            .join(bits, on=["procedure_code", "procedure_issue"], how="inner")
+            .filter((pl.col("required_bits") & reached & pl.col("steps_seen").fill_null(0).xor(-1)) != 0)
+        )
+        missing = lacking.join(required, on=["procedure_code", "procedure_issue"], how="inner").filter(
+            (pl.col("went_to_end") | (pl.col("furthest_idx") > pl.col("idx")))
+            & ((pl.col("steps_seen").fill_null(0) // pl.lit(2, pl.Int64).pow(pl.col("idx")) % 2) == 0))
+    else:
+        expected_steps = d.filter(pl.col("procedure_issue").is_not_null()).select(
+            "did", "procedure_code", "procedure_issue", "furthest_idx", "went_to_end",
+        ).join(required, on=["procedure_code", "procedure_issue"], how="inner").filter(
+            pl.col("went_to_end") | (pl.col("furthest_idx") > pl.col("idx")))
+        present = ev.filter(judged & is_step).select("did", "idx").unique()
+        missing = expected_steps.join(present, on=["did", "idx"], how="anti")
+    add(missing, "missing_step", step, pl.col("step_unit"), step, none)
+
+    tick("rules: missing")
+    # dossier-level rules
+    issued = d.filter(pl.col("procedure_issue").is_not_null())
+    add(issued.filter((pl.col("finish_rank") == 1) & pl.col("return_at").is_null() & ~pl.col("has_terminal")),
+        "no_result_step", none, pl.col("unit"), none, pl.lit("processed"))
+    add(issued.filter(pl.col("has_approval_step") & pl.col("return_at").is_not_null()
+                      & ~(pl.col("approval_at") < pl.col("return_at")).fill_null(False)),
+        "returned_before_approval", pl.col("approval_step"), pl.col("unit"),
+        _fmt_time(pl.col("approval_at"), tz), _fmt_time(pl.col("return_at"), tz))
+    by_appointment = pl.col("method") == ClassificationMethodId.appointment.value
+    expected_limit = pl.when(by_appointment).then(_fmt_time(pl.col("appointment_at"), tz)) \
+        .otherwise(_fmt_minutes(pl.col("allowed_s")))
+    add(issued.filter((pl.col("status") == "late") & pl.col("late_by_method")), "finished_late", none, pl.col("unit"), expected_limit,
+        pl.when(by_appointment).then(_fmt_time(pl.col("finished_at"), tz)).otherwise(_fmt_minutes(pl.col("used_s"))))
+    add(issued.filter(pl.col("status") == "open_overdue"), "open_overdue", none, pl.col("unit"), expected_limit,
+        pl.when(by_appointment).then(_fmt_time(pl.col("as_of_at"), tz)).otherwise(_fmt_minutes(pl.col("used_s"))))
+    local = lambda c: pl.col(c).dt.convert_time_zone(tz).dt.date()  # noqa: E731
+    add(issued.filter(local("logged_appointment_at") > local("due_at")), "appointment_beyond_limit", none,
+        pl.col("unit"), _fmt_time(pl.col("due_at"), tz, DATE_FORMAT),
+        _fmt_time(pl.col("logged_appointment_at"), tz, DATE_FORMAT))
+    if carries.get("appointment_at"):
+        add(issued.filter(pl.col("logged_appointment_at").is_null() & pl.col("received_at").is_not_null()),
+            "appointment_missing", none, pl.col("unit"), none, none)
+    add(issued.filter(pl.col("reschedules") > pl.col("max_reschedules")), "appointment_rescheduled_more_than_once",
+        none, pl.col("unit"), pl.col("max_reschedules").cast(pl.Utf8), pl.col("reschedules").cast(pl.Utf8))
+    add(issued.filter(pl.col("supplement_requests") > pl.col("max_supplement_requests")),
+        "too_many_supplement_requests", none, pl.col("unit"), pl.col("max_supplement_requests").cast(pl.Utf8),
+        pl.col("supplement_requests").cast(pl.Utf8))
+
+    # late without a timely apology: any apology at least the lead time before the appointment
+    overdue = issued.filter(
+        pl.col("status").is_in(["late", "open_overdue"])
+        & (pl.coalesce(pl.col("finished_at"), pl.col("as_of_at")) > pl.col("appointment_at"))
+    )
+    apologies = ev.filter(judged & _is("apology_issued")).select("did", "at").join(
+        overdue.select("did", "appointment_at", "apology_lead_s"), on="did", how="inner")
+    lead = _working_seconds(docs.calendar, apologies["at"], apologies["appointment_at"],
+                            pl.Series([False] * apologies.height, dtype=pl.Boolean))
+    timely = apologies.with_columns(lead.alias("lead_s")).filter(
+        (pl.col("at") <= pl.col("appointment_at")) & (pl.col("lead_s") >= pl.col("apology_lead_s"))
+    ).select("did").unique()
+    add(overdue.join(timely, on="did", how="anti"), "late_without_apology", none, pl.col("unit"),
+        _fmt_time(pl.col("appointment_at"), tz), _fmt_time(pl.col("first_apology_at"), tz))
+
+    return pl.concat(parts, how="vertical")
+
+
+def _finish_findings(findings: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, language: str):
+    settings = rule_settings_table(docs, language)
+    index = findings["did"]
+    out = (
+        findings.with_columns(dossiers[c].gather(index).alias(c) for c in (D, "procedure_code", "rs"))
+        .join(settings, on=["rs", "rule"], how="left")
+        .filter(pl.col("enabled"))
+    )
+    # `did` follows the order of dossier_id, so sorting by it sorts by dossier
+    # (severity, clause, code and message follow from dossier and rule: no need to sort by them)
+    keys = ["did", "rule", "step", "expected", "actual", "unit"]
+    return out.sort(keys, nulls_last=False).select(
+        "dossier_id", "rule", "severity", "clause", "procedure_code", "step", "unit", "expected", "actual", "message")
+
+
+def sort_findings(findings: pl.DataFrame) -> pl.DataFrame:
+    keys = ["dossier_id", "rule", "step", "expected", "actual", "unit"]
+    return findings.sort(keys, nulls_last=False)
+
+
+def _dossier_output(dossiers: pl.DataFrame) -> pl.DataFrame:
+    from ..model.check_output import DOSSIER_COLUMNS
+
+    out = dossiers.with_columns(
+        (pl.col("paused_s") / 60).alias("paused_minutes"),
+        (pl.col("used_s") / 60).alias("used_minutes"),
+        (pl.col("allowed_s") / 60).alias("allowed_minutes"),
+        pl.col("procedure_issue").cast(pl.Int64),
+    )
+    extra = ["method", "ruleset_code", "ruleset_issue", "finish_kind", "supplement_requests", "reschedules",
+             "calendar_clock"]
+    return out.select(*DOSSIER_COLUMNS, *extra).sort(D)

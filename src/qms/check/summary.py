@@ -1,0 +1,207 @@
+"""Form 06 counts (Circular 01/2020/TT-VPCP) and indicators from the dossiers and
+findings tables, and the merge of summaries of separately checked partitions.
+
+Every count is a sum of per-dossier contributions, so summaries of disjoint sets of
+dossiers add up: `merge_summaries([check(a), check(b)]) == check(a + b)`. The
+average processing time is carried as a mean over the resolved, assessed dossiers
+and merged weighted by their number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from ..model.check_output import (
+    CheckSummary, DataQuality, DossierStatus, FindingsSummary, Form06Counts, GroupSummary, Manifest,
+)
+from ..model.common import Text
+from .common import ONLINE_CHANNELS
+
+COUNT_FIELDS = tuple(Form06Counts.model_fields)
+RESOLVED = ("early", "on_time", "late")
+UNKNOWN_KEY = "?"
+
+
+def contributions(dossiers: pl.DataFrame, findings: pl.DataFrame, tz: str, working_day_hours: float,
+                  period_from: dt.date | None) -> pl.DataFrame:
+    """One row per dossier: its grouping keys and its 0/1 contribution to every column."""
+    status = pl.col("status")
+    received_local = pl.col("received_at").dt.convert_time_zone(tz)
+    carried = (received_local.dt.date() < pl.lit(period_from)).fill_null(False) if period_from else pl.lit(False)
+    online = pl.col("channel").is_in(list(ONLINE_CHANNELS)).fill_null(False)
+    finished = pl.col("finished_at").is_not_null()
+    ids = dossiers["dossier_id"]
+    positions = ids.search_sorted(findings["dossier_id"]) if ids.is_sorted() and findings.height else None
+    if positions is not None and (positions < len(ids)).all() and ids.gather(positions).equals(
+            findings["dossier_id"], check_names=False):
+        # sorted dossiers: count findings by position, no join on the ids
+        import numpy as np
+
+        counts = np.bincount(positions.to_numpy(), minlength=len(ids))
+        dossiers = dossiers.with_columns(pl.Series("findings", counts, dtype=pl.Int64))
+    else:
+        per_dossier = findings.group_by("dossier_id").agg(pl.len().alias("findings"))
+        dossiers = dossiers.join(per_dossier, on="dossier_id", how="left")
+    day_minutes = pl.when(pl.col("calendar_clock").fill_null(False)).then(1440.0).otherwise(working_day_hours * 60)
+    as_int = lambda e: e.cast(pl.Int64)  # noqa: E731
+    return dossiers.select(
+        pl.col("procedure_code").fill_null(UNKNOWN_KEY).alias("procedure"),
+        pl.col("field").fill_null(UNKNOWN_KEY).alias("field"),
+        pl.col("unit").fill_null(UNKNOWN_KEY).alias("unit"),
+        received_local.dt.strftime("%Y-%m").fill_null(UNKNOWN_KEY).alias("month"),
+        pl.lit(1, pl.Int64).alias("received_total"),
+        as_int(~carried & online).alias("received_online"),
+        as_int(~carried & ~online).alias("received_in_person_or_postal"),
+        as_int(carried).alias("carried_over"),
+        as_int(finished).alias("resolved_total"),
+        as_int(status == "early").alias("resolved_early"),
+        as_int(status == "on_time").alias("resolved_on_time"),
+        as_int(status == "late").alias("resolved_late"),
+        as_int(~finished).alias("in_progress_total"),
+        as_int(status == "open_within_time").alias("in_progress_within_time"),
+        as_int(status == "open_overdue").alias("in_progress_overdue"),
+        as_int(status == "not_assessable").alias("not_assessable"),
+        pl.col("findings").fill_null(0).cast(pl.Int64),
+        pl.when(status.is_in(list(RESOLVED))).then(pl.col("used_minutes") / day_minutes).alias("processing_days"),
+    )
+
+
+def _groups(frame: pl.DataFrame, key: str | None, labels: dict[str, Text]) -> list[GroupSummary]:
+    sums = [pl.col(c).sum() for c in (*COUNT_FIELDS, "findings")]
+    extra = [pl.col("processing_days").mean().alias("average_days")]
+    if key is None:
+        table = frame.select(*sums, *extra).with_columns(pl.lit("*").alias("key"))
+    else:
+        table = frame.group_by(key).agg(*sums, *extra).rename({key: "key"}).sort("key")
+    out = []
+    for row in table.iter_rows(named=True):
+        counts = {c: int(row[c] or 0) for c in COUNT_FIELDS}
+        out.append(GroupSummary(key=row["key"], label=labels.get(row["key"]), findings=int(row["findings"] or 0),
+                                on_time_rate=_rate(counts), average_processing_days=_round(row["average_days"]),
+                                **counts))
+    return out
+
+
+def _rate(counts: dict) -> float | None:
+    judged = counts["resolved_early"] + counts["resolved_on_time"] + counts["resolved_late"]
+    return None if judged == 0 else round((counts["resolved_early"] + counts["resolved_on_time"]) / judged, 6)
+
+
+def _round(value):
+    return None if value is None else round(float(value), 4)
+
+
+def summarise(dossiers: pl.DataFrame, findings: pl.DataFrame, manifest: Manifest, data_quality: DataQuality,
+              *, tz: str, working_day_hours: float, labels: dict[str, dict[str, Text]] | None = None,
+              warnings: list[str] | None = None) -> CheckSummary:
+    labels = labels or {}
+    frame = contributions(dossiers, findings, tz, working_day_hours, manifest.period_from)
+    status_counts = {s: 0 for s in DossierStatus}
+    for value, count in dossiers.group_by("status").len().iter_rows():
+        status_counts[DossierStatus(value)] = int(count)
+    return CheckSummary(
+        manifest=manifest,
+        totals=_groups(frame, None, {})[0],
+        by_procedure=_groups(frame, "procedure", labels.get("procedure", {})),
+        by_field=_groups(frame, "field", labels.get("field", {})),
+        by_unit=_groups(frame, "unit", labels.get("unit", {})),
+        by_month=_groups(frame, "month", {}),
+        status_counts=status_counts,
+        findings=findings_summary(findings),
+        data_quality=data_quality,
+        warnings=list(warnings or []),
+    )
+
+
+def findings_summary(findings: pl.DataFrame) -> FindingsSummary:
+    def counts(column: str) -> dict[str, int]:
+        return {k: int(v) for k, v in findings.group_by(column).len().sort(column).iter_rows()}
+
+    return FindingsSummary(total=findings.height, by_rule=counts("rule"), by_clause=counts("clause"),
+                           by_severity=counts("severity"))
+
+
+# -- merging partitions -------------------------------------------------------------
+
+
+def _merge_groups(lists: list[list[GroupSummary]]) -> list[GroupSummary]:
+    merged: dict[str, dict] = {}
+    for groups in lists:
+        for g in groups:
+            into = merged.setdefault(g.key, {"key": g.key, "label": g.label, "findings": 0, "days": 0.0, "judged": 0,
+                                             **{c: 0 for c in COUNT_FIELDS}})
+            for c in COUNT_FIELDS:
+                into[c] += getattr(g, c)
+            into["findings"] += g.findings
+            judged = g.resolved_early + g.resolved_on_time + g.resolved_late
+            if g.average_processing_days is not None:
+                into["days"] += g.average_processing_days * judged
+                into["judged"] += judged
+            into["label"] = into["label"] or g.label
+    out = []
+    for key in sorted(merged):
+        m = merged[key]
+        counts = {c: m[c] for c in COUNT_FIELDS}
+        average = _round(m["days"] / m["judged"]) if m["judged"] else None
+        out.append(GroupSummary(key=key, label=m["label"], findings=m["findings"], on_time_rate=_rate(counts),
+                                average_processing_days=average, **counts))
+    return out
+
+
+def _add_dicts(dicts) -> dict:
+    total: dict = {}
+    for d in dicts:
+        for k, v in d.items():
+            total[k] = total.get(k, 0) + v
+    return dict(sorted(total.items(), key=lambda kv: str(kv[0])))
+
+
+def merge_summaries(summaries: list[CheckSummary]) -> CheckSummary:
+    """The summary of the union of disjoint sets of dossiers checked separately
+    (with the same documents, method and as-of)."""
+    if not summaries:
+        raise ValueError("nothing to merge")
+    first = summaries[0].manifest
+    inputs, seen_inputs = [], set()
+    documents, seen_docs = [], set()
+    for s in summaries:
+        for item in s.manifest.inputs:
+            if (item.path, item.sha256) not in seen_inputs:
+                seen_inputs.add((item.path, item.sha256))
+                inputs.append(item)
+        for doc in s.manifest.documents:
+            if (doc.kind, doc.code, doc.issue) not in seen_docs:
+                seen_docs.add((doc.kind, doc.code, doc.issue))
+                documents.append(doc)
+    manifest = first.model_copy(update={
+        "inputs": inputs,
+        "documents": sorted(documents, key=lambda d: (d.kind, d.code, d.issue)),
+        "as_of": max(s.manifest.as_of for s in summaries),
+    })
+    quality = DataQuality(
+        rows_read=sum(s.data_quality.rows_read for s in summaries),
+        rows_accepted=sum(s.data_quality.rows_accepted for s in summaries),
+        rows_rejected=sum(s.data_quality.rows_rejected for s in summaries),
+        rejected_by_reason=_add_dicts(s.data_quality.rejected_by_reason for s in summaries),
+        findings_by_kind=_add_dicts(s.data_quality.findings_by_kind for s in summaries),
+    )
+    warnings = list(dict.fromkeys(w for s in summaries for w in s.warnings))
+    return CheckSummary(
+        manifest=manifest,
+        totals=_merge_groups([[s.totals] for s in summaries])[0],
+        by_procedure=_merge_groups([s.by_procedure for s in summaries]),
+        by_field=_merge_groups([s.by_field for s in summaries]),
+        by_unit=_merge_groups([s.by_unit for s in summaries]),
+        by_month=_merge_groups([s.by_month for s in summaries]),
+        status_counts={k: int(v) for k, v in _add_dicts(s.status_counts for s in summaries).items()},
+        findings=FindingsSummary(
+            total=sum(s.findings.total for s in summaries),
+            by_rule=_add_dicts(s.findings.by_rule for s in summaries),
+            by_clause=_add_dicts(s.findings.by_clause for s in summaries),
+            by_severity=_add_dicts(s.findings.by_severity for s in summaries),
+        ),
+        data_quality=quality,
+        warnings=warnings,
+    )

@@ -1,0 +1,103 @@
+"""`qms check`: judge a dossier log against the library (thin over qms.check.api)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+import click
+
+from ..i18n import _
+
+STAGES = 4  # reading, checking, summarising, writing
+
+
+@contextlib.contextmanager
+def _progress():
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=STAGES, file=sys.stderr, label=_("Checking")) as bar:
+        def step(stage: str) -> None:
+            bar.label = stage
+            if bar.pos < STAGES - 1:
+                bar.update(1)
+
+        yield step
+        bar.update(STAGES - bar.pos)
+
+
+@click.command("check")
+@click.argument("log", type=click.Path(dir_okay=False))
+@click.option("--profile", help="Log profile (default: detected for qms's canonical CSV/Parquet).")
+@click.option("--docs", type=click.Path(file_okay=False),
+              help="Library folder (default: the workspace's, else the bundled sample).")
+@click.option("--as-of", "as_of", help="Judge the log as of this date (its end) or instant (default: the latest event, "
+                                      "or the end of --to).")
+@click.option("--from", "period_from", type=click.DateTime(["%Y-%m-%d"]), help="First day of the reporting period.")
+@click.option("--to", "period_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the reporting period.")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Folder for the outputs.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to print the summary.")
+def check(log, profile, docs, as_of, period_from, period_to, out, output_format):
+    """Check every dossier of LOG against the procedure and rules in force at its receipt."""
+    from ..check.api import run_check, write_outputs
+
+    if (period_from is None) != (period_to is None):
+        raise click.UsageError(_("--from and --to go together"))
+    period = (period_from.date(), period_to.date()) if period_from else None
+    with _progress() as progress:
+        result = run_check(log, docs, as_of=as_of, period=period, profile=profile, progress=progress)
+        if progress:
+            progress(_("writing"))
+        written = write_outputs(result, out)
+    if output_format == "json":
+        click.echo(result.summary.model_dump_json(indent=2))
+        return
+    click.echo(render_summary_text(result.summary))
+    click.echo(_("Outputs: {paths}").format(paths=", ".join(str(p) for p in written.values())))
+
+
+def render_summary_text(summary) -> str:
+    from ..i18n import get_language
+
+    language = get_language()
+    m = summary.manifest
+    t = summary.totals
+    lines = [
+        _("Checked {dossiers} dossiers as of {as_of} ({zone}); method: {method}").format(
+            dossiers=t.received_total, as_of=m.as_of.strftime("%Y-%m-%d %H:%M UTC"), zone=m.timezone, method=m.method.id),
+    ]
+    if m.period_from:
+        lines.append(_("Period: {start} to {end}").format(start=m.period_from, end=m.period_to))
+    lines.append(_("Resolved: {total} (early {early}, on time {on_time}, late {late}); in progress: {open} "
+                   "(within time {within}, overdue {overdue}); not assessable: {na}").format(
+        total=t.resolved_total, early=t.resolved_early, on_time=t.resolved_on_time, late=t.resolved_late,
+        open=t.in_progress_total, within=t.in_progress_within_time, overdue=t.in_progress_overdue,
+        na=t.not_assessable))
+    rate = "–" if t.on_time_rate is None else f"{t.on_time_rate * 100:.1f} %"
+    lines.append(_("On-time rate: {rate}").format(rate=rate))
+    header = (_("Procedure"), _("Received"), _("Early"), _("On time"), _("Late"), _("Open"), _("Overdue"),
+              _("On-time rate"), _("Avg. days"))
+    rows = [header]
+    for g in summary.by_procedure:
+        rows.append((g.key, str(g.received_total), str(g.resolved_early), str(g.resolved_on_time),
+                     str(g.resolved_late), str(g.in_progress_total), str(g.in_progress_overdue),
+                     "–" if g.on_time_rate is None else f"{g.on_time_rate * 100:.1f} %",
+                     "–" if g.average_processing_days is None else f"{g.average_processing_days:.1f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for r in rows:
+        lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    lines.append(_("Findings: {total}").format(total=summary.findings.total))
+    from ..check.rules import RULES_BY_ID
+
+    for rule_id, count in sorted(summary.findings.by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
+        rule = RULES_BY_ID.get(rule_id)
+        title = rule.title.in_language(language) if rule else rule_id
+        lines.append(f"  {count:>7}  {rule_id}  ({title})")
+    q = summary.data_quality
+    lines.append(_("Rows read {read}, accepted {accepted}, rejected {rejected}").format(
+        read=q.rows_read, accepted=q.rows_accepted, rejected=q.rows_rejected))
+    for warning in summary.warnings:
+        lines.append(_("Warning: {text}").format(text=warning))
+    return "\n".join(lines)

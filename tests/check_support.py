@@ -1,0 +1,105 @@
+"""Test helpers for the check: the working calendar, small procedures and rule sets,
+a log builder and an approved copy of the sample library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import polars as pl
+
+from qms.model.calendar import CalendarSettings
+from qms.model.procedure import Procedure
+from qms.model.ruleset import RuleSet
+
+
+@functools.lru_cache(maxsize=None)
+def make_calendar():
+    """The real working calendar (Vietnamese holidays, default office hours), built once."""
+    from qms.calendar import WorkCalendar
+
+    return WorkCalendar.from_settings(calendar_settings())
+
+
+def calendar_settings() -> CalendarSettings:
+    return CalendarSettings(code="LICH", issue=1, status="approved", effective_from=dt.date(2020, 1, 1),
+                            title={"vi": "Lịch làm việc"})
+
+
+def simple_procedure(code="QT-01", issue=1, effective_from=dt.date(2020, 1, 1), effective_to=None,
+                     limit_days=5, cutoff=None, **extra) -> Procedure:
+    steps = [
+        {"id": "received", "name": {"vi": "Tiếp nhận"}, "unit": "MC"},
+        {"id": "appraise", "name": {"vi": "Thẩm định"}, "unit": "CM", "allotted": {"amount": 2}},
+        {"id": "approve", "name": {"vi": "Phê duyệt"}, "unit": "LD", "allotted": {"amount": 1}, "approval": True},
+        {"id": "issue_result", "name": {"vi": "Phát hành"}, "unit": "VT", "allotted": {"amount": 1}},
+        {"id": "returned", "name": {"vi": "Trả kết quả"}, "unit": "MC", "result": True},
+    ]
+    data = dict(code=code, issue=issue, status="approved", effective_from=effective_from, effective_to=effective_to,
+                title={"vi": "Thủ tục thử", "en": "Test procedure"}, field={"vi": "Đất đai", "en": "Land"},
+                time_limit={"amount": limit_days}, receipt_cutoff=cutoff, steps=steps,
+                loops=[{"from_step": "appraise", "to_step": "received"}])
+    data.update(extra)
+    return Procedure.model_validate(data)
+
+
+def simple_ruleset(issue=1, effective_from=dt.date(2020, 1, 1), **extra) -> RuleSet:
+    data = dict(code="RS", issue=issue, status="approved", effective_from=effective_from,
+                title={"vi": "Bộ quy tắc"})
+    data.update(extra)
+    return RuleSet.model_validate(data)
+
+
+def events_frame(rows: list[dict]) -> pl.DataFrame:
+    """rows of dicts with at as naive local (UTC+7) datetimes or strings."""
+    def utc(v):
+        if v is None:
+            return None
+        if isinstance(v, str):
+            v = dt.datetime.fromisoformat(v)
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))
+        return v.astimezone(dt.timezone.utc)
+
+    cols = {"dossier_id": pl.Utf8, "procedure_code": pl.Utf8, "step": pl.Utf8, "unit": pl.Utf8, "officer": pl.Utf8,
+            "at": pl.Datetime("us", "UTC")}
+    extra_time = ["received_at", "appointment_at", "returned_at", "step_due_at", "new_appointment_at"]
+    present = [c for c in extra_time if any(c in r for r in rows)]
+    data = {c: [] for c in [*cols, *present]}
+    for r in rows:
+        for c in cols:
+            v = r.get(c)
+            data[c].append(utc(v) if c == "at" else v)
+        for c in present:
+            data[c].append(utc(r.get(c)))
+    schema = {**cols, **{c: pl.Datetime("us", "UTC") for c in present}}
+    frame = pl.DataFrame(data, schema=schema)
+    if any("channel" in r for r in rows):
+        frame = frame.with_columns(pl.Series("channel", [r.get("channel") for r in rows], dtype=pl.Utf8))
+    return frame
+
+
+def approved_sample_library(tmp_dir):
+    """The bundled sample library; an approved copy when a sample document still
+    lacks its content hash (the sample calendar did while the branches were merging)."""
+    import shutil
+
+    from qms.errors import ValidationFailed
+    from qms.library import load_library
+
+    try:
+        return load_library(None)
+    except ValidationFailed:
+        from qms.library.approve import approve
+        from qms.resources import sample_library_dir
+
+        copy = tmp_dir / "process_docs"
+        shutil.copytree(sample_library_dir(), copy)
+        for path in copy.rglob("*.yaml"):
+            text = path.read_text(encoding="utf-8")
+            if "status: approved" in text and "content_sha256" not in text:
+                path.write_text(text.replace("status: approved", "status: draft"), encoding="utf-8")
+                code = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("code:"))
+                issue = int(next(line.split(":", 1)[1] for line in text.splitlines() if line.startswith("issue:")))
+                approve(code, issue, "Kiểm thử", path=copy, on=dt.date(2023, 12, 1))
+        return load_library(copy)
