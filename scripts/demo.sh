@@ -25,7 +25,7 @@ step "Reading the log"
 "$qms" log validate "$out/log.csv" --rejects "$out/rejects.csv"
 
 step "Checking every dossier against the procedure issue in force at receipt"
-"$qms" check "$out/log.csv" --out "$out/check"
+"$qms" check "$out/log.csv" --from 2025-01-01 --to 2025-12-31 --out "$out/check"
 
 step "Reports"
 "$qms" report --from-check "$out/check" --pdf "$out/bao-cao.pdf" --xlsx "$out/bao-cao.xlsx"
@@ -34,8 +34,9 @@ step "Nonconformities raised from the check into the register (as the ISO secret
 export QMS_USER=iso.secretary
 "$qms" nc raise-from-check "$out/check" --period quarter --min-severity major
 echo "-- the same again raises nothing new:"
-"$qms" nc raise-from-check "$out/check" --period quarter --min-severity major | head -n 1
-"$qms" nc list --open-only
+"$qms" nc raise-from-check "$out/check" --period quarter --min-severity major > "$out/raise-again.txt"
+head -n 1 "$out/raise-again.txt"
+"$qms" nc list --open-only --unit MOTCUA
 "$qms" nc verify
 
 cat <<DONE
