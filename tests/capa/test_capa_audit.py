@@ -105,10 +105,13 @@ def test_sheet_has_drop_down_protection_and_editable_cells(planned, tmp_path):
 
 
 def _fill(path, values):
+    from qms.excel_text import make_inert
+
     workbook = load_workbook(path)
     sheet = workbook["Checklist"]
     for cell, value in values.items():
         sheet[cell] = value
+        make_inert(sheet[cell])  # as Excel stores text typed after an apostrophe ('=…)
     workbook.save(path)
 
 
@@ -117,7 +120,7 @@ def test_round_trip_records_results_and_raises_ncs_once(planned, workspace_confi
     export_sheet(planned, "DG-2026-01", out, language="vi")
     _fill(out, {"E8": "Phù hợp", "E9": "Không phù hợp nhẹ", "F9": "3/20 hồ sơ thiếu phiếu kiểm soát",
                 "E10": "major NC", "F10": "HS-0012, HS-0044 trả sau hẹn 5 ngày", "G10": "Hệ thống",
-                "E11": "Cơ hội cải tiến", "F11": "Nên dùng mẫu điện tử"})
+                "E11": "Cơ hội cải tiến", "F11": "Nên dùng mẫu điện tử", "G11": "=SUM(A1:A2) xem lại"})
     result = record_sheet(planned, workspace_config, "mai", "DG-2026-01", out)
     assert result["results"] == {"conforming": 1, "major_nc": 1, "minor_nc": 1, "ofi": 1}
     assert result["raised"] == ["NC-0001", "NC-0002"] and result["not_recorded"] == 0
@@ -134,7 +137,10 @@ def test_round_trip_records_results_and_raises_ncs_once(planned, workspace_confi
     assert summary["nonconformities"] == ["NC-0001", "NC-0002"]
     # The exported sheet carries the recorded results for a second pass.
     export_sheet(planned, "DG-2026-01", tmp_path / "again.xlsx", language="en")
-    assert load_workbook(tmp_path / "again.xlsx")["Checklist"]["E10"].value == "Major NC"
+    again_sheet = load_workbook(tmp_path / "again.xlsx")["Checklist"]
+    assert again_sheet["E10"].value == "Major NC"
+    note = again_sheet["G11"]  # an auditor's note that looks like a formula stays text
+    assert (note.value, note.data_type, note.quotePrefix) == ("=SUM(A1:A2) xem lại", "s", True)
     assert verify_register(planned)["ok"]
 
 

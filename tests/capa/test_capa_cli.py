@@ -186,3 +186,15 @@ def test_two_processes_advancing_one_nc_at_once(run, tmp_path, db_url):
     loser = next(output for code, output in outcomes if code == 1)
     assert "was changed by" in loser and "Traceback" not in loser
     assert "History intact: 2 entries" in run("nc", "verify")
+
+
+def test_export_keeps_formula_looking_text_as_text(run, tmp_path):
+    from openpyxl import load_workbook
+
+    hostile = '=HYPERLINK("http://example.invalid","bấm vào đây")'
+    run("nc", "raise", "--user", "lan", "--title", hostile, "--severity", "minor")
+    run("nc", "export", "--out", str(tmp_path / "register.xlsx"))
+    sheet = load_workbook(tmp_path / "register.xlsx")["nonconformities"]
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value == hostile]
+    assert cells, "the title was not exported"
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in cells)

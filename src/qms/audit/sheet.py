@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..capa.errors import TransitionRefused
 from ..db import Database
 from ..errors import QmsError, ValidationFailed
+from ..excel_text import make_inert
 from ..i18n import _, get_language
 from ..model.audit import NC_RESULTS, RESULT_LABELS, AuditResultValue, ItemResult
 from ..model.workspace import WorkspaceConfig
@@ -99,7 +100,7 @@ def export_sheet(db: Database, code: str, path: str | Path, *, language: str | N
                   "result": labels[AuditResultValue(previous.result)] if previous else None,
                   "evidence": previous.evidence if previous else None, "notes": previous.notes if previous else None}
         for name in COLUMNS:
-            cell = sheet.cell(row, COL[name], values[name])
+            cell = make_inert(sheet.cell(row, COL[name], values[name]))  # recorded notes may start with "="
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if name in EDITABLE:
                 cell.protection = Protection(locked=False)

@@ -66,25 +66,26 @@ def export_register(db: Database, path: str | Path) -> dict[str, Any]:
 def _write_xlsx(target: Path, data: dict[str, Any]) -> None:
     from openpyxl import Workbook
 
+    from ..excel_text import inert_row
+
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("nonconformities")
-    sheet.append([*SUMMARY_FIELDS, "evidence", "containment", "root_cause"])
-    for record in data["nonconformities"]:
-        sheet.append([record.get(f) for f in SUMMARY_FIELDS]
-                     + [record["evidence"]["count"], record["containment"], record["root_cause"]])
-    actions = workbook.create_sheet("actions")
-    actions.append(["nc", "number", "cycle", "description", "owner", "due_date", "done_at", "done_by"])
-    for record in data["nonconformities"]:
-        for action in record["actions"]:
-            actions.append([record["code"], action["number"], action["cycle"], action["description"],
-                            action["owner"], action["due_date"], action["done_at"], action["done_by"]])
-    evidence = workbook.create_sheet("evidence")
-    evidence.append(["nc", "kind", "ref", "detail"])
-    for record in data["nonconformities"]:
-        for item in record["evidence_items"]:
-            evidence.append([record["code"], item["kind"], item["ref"], item["detail"]])
-    trail = workbook.create_sheet("history")
-    trail.append(["seq", "at", "actor", "entity", "entity_id", "action", "prev_hash", "hash"])
-    for entry in data["history"]:
-        trail.append([entry[k] for k in ("seq", "at", "actor", "entity", "entity_id", "action", "prev_hash", "hash")])
+
+    def sheet_of(title: str, header: list[str], rows) -> None:
+        sheet = workbook.create_sheet(title)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(inert_row(sheet, row))  # NC text and log evidence may start with "="
+
+    records = data["nonconformities"]
+    sheet_of("nonconformities", [*SUMMARY_FIELDS, "evidence", "containment", "root_cause"],
+             ([record.get(f) for f in SUMMARY_FIELDS]
+              + [record["evidence"]["count"], record["containment"], record["root_cause"]] for record in records))
+    action_fields = ("number", "cycle", "description", "owner", "due_date", "done_at", "done_by")
+    sheet_of("actions", ["nc", *action_fields],
+             ([record["code"], *(action[f] for f in action_fields)] for record in records for action in record["actions"]))
+    sheet_of("evidence", ["nc", "kind", "ref", "detail"],
+             ([record["code"], item["kind"], item["ref"], item["detail"]]
+              for record in records for item in record["evidence_items"]))
+    history_fields = ("seq", "at", "actor", "entity", "entity_id", "action", "prev_hash", "hash")
+    sheet_of("history", list(history_fields), ([entry[k] for k in history_fields] for entry in data["history"]))
     workbook.save(target)

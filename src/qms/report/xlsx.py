@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from ..errors import QmsError
+from ..excel_text import FORMULA_TRIGGER_CHARACTERS as _TRIGGER_CHARACTERS
 from . import labels
 from .formatting import Formatter
 from .model import FORM06_COLUMNS, ReportModel, TableRow
@@ -35,7 +36,6 @@ THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 LATE_FILL = PatternFill("solid", fgColor="F8CBAD")
 OVERDUE_FILL = PatternFill("solid", fgColor="FFE699")
-_TRIGGER_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _Sheet:

@@ -61,8 +61,10 @@ class BulkSheet:
 
 
 def _text_cell(name: str, letter: str, styles: dict[str, int]) -> pl.Expr:
-    value = pl.col(name).cast(pl.Utf8)
-    escaped = (value.str.replace_all(_ILLEGAL_XML, "").str.slice(0, MAX_CELL_CHARS)
+    # The formula test looks at the text as written, after illegal characters are gone:
+    # "\x1f=1+1" is stored as "=1+1" and must be quoted like it.
+    value = pl.col(name).cast(pl.Utf8).str.replace_all(_ILLEGAL_XML, "").str.slice(0, MAX_CELL_CHARS)
+    escaped = (value
                .str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True)
                .str.replace_all(">", "&gt;", literal=True).str.replace_all("\r", "&#13;", literal=True))
     plain = f' s="{styles["text"]}"' if styles.get("text") else ""

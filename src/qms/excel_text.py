@@ -1,0 +1,33 @@
+"""Text written to Excel that Excel must never evaluate.
+
+Log text, auditors' notes and NC descriptions can begin with "=", "+", "-", "@",
+a tab or a carriage return; Excel (and LibreOffice) would run such a cell as a
+formula (CSV/formula injection). Every workbook qms writes passes its text cells
+through here: the cell is stored as a string with the quote-prefix style, so it
+shows exactly what was written and stays text when edited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FORMULA_TRIGGER_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGER_CHARACTERS)
+
+
+def make_inert(cell):
+    """Mark an openpyxl cell (normal or write-only) holding formula-looking text as plain text."""
+    if looks_like_formula(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def inert_row(sheet, values: list[Any]) -> list[Any]:
+    """A row for a write-only sheet's `append`, formula-looking strings made inert."""
+    from openpyxl.cell import WriteOnlyCell
+
+    return [make_inert(WriteOnlyCell(sheet, value=value)) if looks_like_formula(value) else value for value in values]
