@@ -1,6 +1,5 @@
 """`qms report` end to end through click, as a user runs it."""
 
-import importlib.util
 import json
 
 import pytest
@@ -58,15 +57,6 @@ def test_user_mistakes_exit_cleanly(tmp_path, check_dir):
     assert neither.exit_code == 2
     no_output = runner.invoke(main, ["report", "--from-check", str(check_dir)])
     assert no_output.exit_code == 2
-
-
-@pytest.mark.skipif(importlib.util.find_spec("qms.check") is not None, reason="the check engine is installed")
-def test_log_without_check_engine_is_a_clear_error(tmp_path):
-    log = tmp_path / "log.csv"
-    log.write_text("dossier_id\n1\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["report", str(log), "--pdf", str(tmp_path / "x.pdf")])
-    assert result.exit_code == 1
-    assert "qms.check" in result.output and "--from-check" in result.output
 
 
 def test_workspace_configuration_is_found_without_config_option(tmp_path, check_dir, monkeypatch):

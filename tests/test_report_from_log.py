@@ -1,10 +1,6 @@
 """`qms report LOG` runs the check engine and gives exactly the report of
-`qms check LOG --out DIR` followed by `qms report --from-check DIR`.
+`qms check LOG --out DIR` followed by `qms report --from-check DIR`."""
 
-Runs once the check engine, the generator and the library are in the tree
-(skipped on a branch that has only the report work)."""
-
-import importlib.util
 import json
 
 import pytest
@@ -12,28 +8,14 @@ from click.testing import CliRunner
 
 from qms.cli import main
 
-NEEDED = ("qms.check.api", "qms.synth", "qms.library")
-
-
-def _present(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:  # a parent package is missing
-        return False
-
-
-pytestmark = [
-    pytest.mark.skipif(not all(_present(name) for name in NEEDED), reason="needs qms.check, qms.synth and qms.library"),
-    pytest.mark.slow,
-]
+pytestmark = pytest.mark.slow
 
 
 def test_report_of_a_log_equals_report_of_its_check(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     generated = runner.invoke(main, ["generate", "-n", "200", "--seed", "5", "--out", "log.csv"])
-    if generated.exit_code != 0:
-        pytest.skip(f"qms generate failed here (not the report's concern): {generated.output}")
+    assert generated.exit_code == 0, generated.output
     direct = runner.invoke(main, ["report", "log.csv", "--pdf", "direct.pdf", "--xlsx", "direct.xlsx",
                                   "--format", "json"])
     assert direct.exit_code == 0, direct.output

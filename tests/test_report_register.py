@@ -62,18 +62,7 @@ def test_register_sheet_in_the_workbook(tmp_path, model):
     assert action.data_type == "s"
 
 
-def _present(module: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not (_present("qms.capa.summary") and _present("qms.workspace")),
-                    reason="needs the nonconformity register (qms.capa) and workspaces")
 def test_cli_reads_the_register_of_the_workspace(tmp_path, monkeypatch):
     from click.testing import CliRunner
 

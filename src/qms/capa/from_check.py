@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ..db import Database
 from ..db.tables import Evidence, Nonconformity
 from ..errors import QmsError, ValidationFailed
-from ..i18n import _
+from ..i18n import _, get_language
 from ..model.check_output import FINDING_COLUMNS
 from ..model.workspace import WorkspaceConfig
 from . import register, roles
@@ -207,13 +207,12 @@ def _fields(group: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def _rule_name(rule: str) -> str:
-    """'Result returned late (finished_late)' in the current language, when the rule
-    has a label in the catalogue of rule names; else the rule id alone."""
-    try:
-        from ..report.labels import RULE
-    except ImportError:
-        return rule
-    return f"{_(RULE[rule])} ({rule})" if rule in RULE else rule
+    """'Giải quyết quá hạn (finished_late)' in the current language, from the rule
+    catalogue; the rule id alone for a rule the catalogue does not know."""
+    from ..check.rules import RULES_BY_ID
+
+    known = RULES_BY_ID.get(rule)
+    return f"{known.title.in_language(get_language())} ({rule})" if known else rule
 
 
 def _title(group: dict[str, Any]) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import json
 import warnings
 from pathlib import Path
@@ -15,6 +13,7 @@ from ..calendar import WorkCalendar, parse_duration
 from ..calendar.durations import Duration
 from ..errors import QmsError
 from ..i18n import _, get_language
+from ..library import load_library
 
 _FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
                        show_default=True, help="Output as text or JSON.")
@@ -29,13 +28,10 @@ def calendar() -> None:
 
 def _load(calendar_file: Path | None, at: dt.date | dt.datetime | None = None) -> WorkCalendar:
     """The calendar given, else the library's calendar in force at `at` (the
-    workspace's library, or the bundled sample), else the bundled sample file."""
+    workspace's library, or the bundled sample)."""
     if calendar_file:
         return WorkCalendar.from_file(calendar_file)
-    if importlib.util.find_spec("qms.library") is None:
-        return WorkCalendar.sample()
-    library = importlib.import_module("qms.library").load_library()
-    return WorkCalendar.from_settings(library.calendar(at))
+    return WorkCalendar.from_settings(load_library().calendar(at))
 
 
 def _moment(text: str, what: str) -> dt.datetime:
@@ -80,11 +76,7 @@ def _describe_limit(limit: Duration) -> str:
 def _procedure_rules(code: str, received_at: dt.datetime) -> tuple[Duration, dt.time | None, int]:
     """Time limit, cut-off and issue number of the procedure issue in force on the
     day of receipt, from the library (the workspace's, else the bundled sample)."""
-    if importlib.util.find_spec("qms.library") is None:
-        raise QmsError(_("--procedure is not available yet: the procedure library is not installed; "
-                         "give --limit (and --cutoff) instead"))
-    library = importlib.import_module("qms.library").load_library()
-    procedure = library.procedure(code, received_at)
+    procedure = load_library().procedure(code, received_at)
     limit = procedure.time_limit
     return Duration(float(limit.amount), getattr(limit.unit, "value", limit.unit)), procedure.receipt_cutoff, procedure.issue
 

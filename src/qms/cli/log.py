@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -12,6 +10,8 @@ from pathlib import Path
 import click
 
 from ..i18n import _
+from ..library import load_library
+from ..workspace import find_workspace
 
 _LIBRARY_HELP = "Library folder whose procedure codes are known (default: the workspace's); enables the unknown_procedure_code finding."
 _PROFILE_HELP = "Profile: a shipped name (canonical, receipt, motcua) or a YAML file; default: detected for canonical logs."
@@ -19,19 +19,12 @@ _PROFILE_HELP = "Profile: a shipped name (canonical, receipt, motcua) or a YAML 
 
 def _known_procedure_codes(library: str | None) -> set[str] | None:
     """Procedure codes of the process-document library (`--library`, else the
-    current workspace's), for the unknown-procedure-code finding. Without either,
-    or before the library module exists, the finding is not checked: the bundled
-    sample library says nothing about a user's procedures."""
-    if importlib.util.find_spec("qms.library") is None:
+    current workspace's), for the unknown-procedure-code finding. Without either
+    the finding is not checked: the bundled sample library says nothing about a
+    user's procedures."""
+    if library is None and find_workspace() is None:
         return None
-    if library is None:
-        if importlib.util.find_spec("qms.workspace") is None:
-            return None
-        workspace = importlib.import_module("qms.workspace")
-        if workspace.find_workspace() is None:
-            return None
-    loaded = importlib.import_module("qms.library").load_library(library)
-    return set(loaded.codes("procedure"))
+    return set(load_library(library).codes("procedure"))
 
 
 @contextlib.contextmanager

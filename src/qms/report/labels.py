@@ -27,26 +27,9 @@ CHANNEL = {
     "postal": "Public postal service",
 }
 
-RULE = {
-    "unknown_procedure": "Unknown procedure",
-    "no_issue_in_force": "No procedure issue in force",
-    "missing_step": "Missing step",
-    "unexpected_step": "Unexpected step",
-    "step_out_of_order": "Step out of order",
-    "repeated_step": "Repeated step",
-    "no_result_step": "No result step",
-    "step_overrun": "Step took longer than its share",
-    "step_due_exceeded": "Step due time exceeded",
-    "finished_late": "Result returned late",
-    "appointment_beyond_limit": "Appointment beyond the legal limit",
-    "appointment_missing": "Appointment date missing",
-    "late_without_apology": "Late without an apology letter",
-    "appointment_rescheduled_more_than_once": "Appointment rescheduled more than once",
-    "too_many_supplement_requests": "More than one supplement request",
-    "returned_before_approval": "Result returned before approval",
-    "event_after_return": "Event after the result was returned",
-    "open_overdue": "Open and overdue",
-    # ingest data-quality kinds
+# Names of the check rules come from the rule catalogue (qms.check.rules), the one
+# source of their titles; these are the data-quality kinds found while reading a log.
+DATA_QUALITY = {
     "event_before_receipt": "Event before receipt",
     "duplicate_event": "Duplicate event",
     "conflicting_dossier_fields": "Conflicting dossier fields",
@@ -92,6 +75,16 @@ def label(table: dict[str, str], key: str | None, catalog: NullTranslations) -> 
 
 
 def all_msgids() -> list[str]:
-    return [text for table in (STATUS, SEVERITY, CHANNEL, RULE, CLAUSE, REJECT_REASON, DOCUMENT_KIND, NC_STATE, NC_SOURCE) for text in table.values()]
+    return [text for table in (STATUS, SEVERITY, CHANNEL, DATA_QUALITY, CLAUSE, REJECT_REASON, DOCUMENT_KIND, NC_STATE, NC_SOURCE) for text in table.values()]
 
 DOCUMENT_KIND = {"procedure": "Procedure document", "ruleset": "Rule set", "calendar": "Calendar document", "checklist": "Checklist document"}
+
+
+def rule_names(language: str, catalog: NullTranslations) -> dict[str, str]:
+    """Rule id -> title in `language`: check rules from their catalogue, data-quality
+    kinds from the gettext catalog."""
+    from ..check.rules import RULES
+
+    names = {rule.id: rule.title.in_language(language) for rule in RULES}
+    names.update({key: catalog.gettext(text) for key, text in DATA_QUALITY.items()})
+    return names

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+from babel.support import NullTranslations
 from pydantic import ValidationError
 
 from .. import __version__
@@ -431,6 +432,7 @@ def build_report(
     if status == "approved" and (config is None or not config.signatories.approved_by):
         raise QmsError("an approved report needs signatories.approved_by in the workspace configuration (qms.yaml)")
     catalog = translations(language)
+    rule_names = labels.rule_names(language, catalog)  # already in `language`
     gettext = catalog.gettext
     summary = load_summary(check_dir / "summary.json")
     previous = load_summary(Path(previous_summary)) if previous_summary else None
@@ -496,7 +498,7 @@ def build_report(
         by_month=rows(summary.by_month, month=True),
         findings_total=summary.findings.total,
         findings_by_severity=_counts(summary.findings.by_severity, labels.SEVERITY, catalog),
-        findings_by_rule=_counts(summary.findings.by_rule, labels.RULE, catalog),
+        findings_by_rule=_counts(summary.findings.by_rule, rule_names, NullTranslations()),
         findings_by_clause=_counts(summary.findings.by_clause, labels.CLAUSE, catalog, by_count=False),
         late_dossiers_total=late.height,
         late_dossiers_shown=[{**row, "unit_name": unit_names.get(row["unit"], row["unit"])}
@@ -509,7 +511,7 @@ def build_report(
             "not_assessable": summary.totals.not_assessable,
         },
         rejected_by_reason=_counts(quality.rejected_by_reason, labels.REJECT_REASON, catalog),
-        data_quality_findings=_counts(quality.findings_by_kind, labels.RULE, catalog),
+        data_quality_findings=_counts(quality.findings_by_kind, rule_names, NullTranslations()),
         method_id=manifest.method.id,
         method_description=manifest.method.description.in_language(language),
         calendar=manifest.calendar.model_dump(),

@@ -345,7 +345,7 @@ def _dossier_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
 def _finding_columns(formatter: Formatter) -> list[Column]:
     gettext = formatter.gettext
     catalog = formatter.catalog
-    rule_names = {key: catalog.gettext(text) for key, text in labels.RULE.items()}
+    rule_names = labels.rule_names(formatter.language, catalog)
     severity_names = {key: catalog.gettext(text) for key, text in labels.SEVERITY.items()}
     return [
         Column(gettext("Dossier id"), pl.col("dossier_id"), "text", 20),
