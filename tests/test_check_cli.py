@@ -41,6 +41,19 @@ def test_text_summary_and_outputs(setup, tmp_path):
         assert (tmp_path / "out" / name).is_file()
 
 
+def test_vietnamese_summary_uses_vietnamese_number_formats(setup, tmp_path, monkeypatch):
+    from qms import i18n
+
+    monkeypatch.setattr(i18n, "_current_language", i18n._current_language)  # the root sets it process-wide
+    folder, docs, _log = setup
+    result = CliRunner().invoke(main, ["--lang", "vi", "check", str(folder / "log.parquet"), "--docs", docs,
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    summary = CheckSummary.model_validate_json((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    rate = f"{summary.totals.on_time_rate * 100:.1f}".replace(".", ",")
+    assert f"Tỷ lệ trước và đúng hạn: {rate} %" in result.output  # "95,9 %", not "95.9 %"
+
+
 def test_json_summary_is_the_check_summary(setup, tmp_path):
     folder, docs, log = setup
     result = run(str(folder / "log.parquet"), "--docs", docs, "--out", str(tmp_path), "--format", "json")

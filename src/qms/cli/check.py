@@ -59,45 +59,46 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format)
 
 
 def render_summary_text(summary) -> str:
+    from ..check.rules import RULES_BY_ID
     from ..i18n import get_language
+    from ..report.formatting import Formatter
 
     language = get_language()
+    number = Formatter(language)  # Babel: "1.980" and "95,9 %" in Vietnamese
+    count, percent = number.integer, number.percent
     m = summary.manifest
     t = summary.totals
     lines = [
         _("Checked {dossiers} dossiers as of {as_of} ({zone}); method: {method}").format(
-            dossiers=t.received_total, as_of=m.as_of.strftime("%Y-%m-%d %H:%M UTC"), zone=m.timezone, method=m.method.id),
+            dossiers=count(t.received_total), as_of=m.as_of.strftime("%Y-%m-%d %H:%M UTC"), zone=m.timezone,
+            method=m.method.id),
     ]
     if m.period_from:
         lines.append(_("Period: {start} to {end}").format(start=m.period_from, end=m.period_to))
     lines.append(_("Resolved: {total} (early {early}, on time {on_time}, late {late}); in progress: {open} "
                    "(within time {within}, overdue {overdue}); not assessable: {na}").format(
-        total=t.resolved_total, early=t.resolved_early, on_time=t.resolved_on_time, late=t.resolved_late,
-        open=t.in_progress_total, within=t.in_progress_within_time, overdue=t.in_progress_overdue,
-        na=t.not_assessable))
-    rate = "–" if t.on_time_rate is None else f"{t.on_time_rate * 100:.1f} %"
-    lines.append(_("On-time rate: {rate}").format(rate=rate))
+        total=count(t.resolved_total), early=count(t.resolved_early), on_time=count(t.resolved_on_time),
+        late=count(t.resolved_late), open=count(t.in_progress_total), within=count(t.in_progress_within_time),
+        overdue=count(t.in_progress_overdue), na=count(t.not_assessable)))
+    lines.append(_("On-time rate: {rate}").format(rate=percent(t.on_time_rate)))
     header = (_("Procedure"), _("Received"), _("Early"), _("On time"), _("Late"), _("Open"), _("Overdue"),
               _("On-time rate"), _("Avg. days"))
     rows = [header]
     for g in summary.by_procedure:
-        rows.append((g.key, str(g.received_total), str(g.resolved_early), str(g.resolved_on_time),
-                     str(g.resolved_late), str(g.in_progress_total), str(g.in_progress_overdue),
-                     "–" if g.on_time_rate is None else f"{g.on_time_rate * 100:.1f} %",
-                     "–" if g.average_processing_days is None else f"{g.average_processing_days:.1f}"))
+        rows.append((g.key, count(g.received_total), count(g.resolved_early), count(g.resolved_on_time),
+                     count(g.resolved_late), count(g.in_progress_total), count(g.in_progress_overdue),
+                     percent(g.on_time_rate), number.decimal(g.average_processing_days)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for r in rows:
         lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
-    lines.append(_("Findings: {total}").format(total=summary.findings.total))
-    from ..check.rules import RULES_BY_ID
-
-    for rule_id, count in sorted(summary.findings.by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
+    lines.append(_("Findings: {total}").format(total=count(summary.findings.total)))
+    for rule_id, rule_count in sorted(summary.findings.by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
         rule = RULES_BY_ID.get(rule_id)
         title = rule.title.in_language(language) if rule else rule_id
-        lines.append(f"  {count:>7}  {rule_id}  ({title})")
+        lines.append(f"  {count(rule_count):>7}  {rule_id}  ({title})")
     q = summary.data_quality
     lines.append(_("Rows read {read}, accepted {accepted}, rejected {rejected}").format(
-        read=q.rows_read, accepted=q.rows_accepted, rejected=q.rows_rejected))
+        read=count(q.rows_read), accepted=count(q.rows_accepted), rejected=count(q.rows_rejected)))
     for warning in summary.warnings:
         lines.append(_("Warning: {text}").format(text=warning))
     return "\n".join(lines)
