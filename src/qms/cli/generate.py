@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from ..i18n import _
+from ..i18n import _, get_language
+from ..report.formatting import Formatter
 
 
 @contextlib.contextmanager
@@ -51,8 +52,9 @@ def generate(dossiers, seed, out, file_format, truth, period_from, period_to, do
     if summary_format == "json":
         click.echo(json.dumps({k: v for k, v in summary.items() if k != "units"}, ensure_ascii=False, indent=2))
         return
+    count = Formatter(get_language()).integer  # "16.200" in Vietnamese
     click.echo(_("Wrote {events} events of {dossiers} dossiers to {path}").format(
-        events=f"{summary['events']:,}", dossiers=f"{summary['dossiers']:,}", path=summary["log_path"]))
+        events=count(summary["events"]), dossiers=count(summary["dossiers"]), path=summary["log_path"]))
     click.echo(_("Receipts from {start} to {end}; as of {as_of}").format(
         start=summary["period_from"], end=summary["period_to"], as_of=summary["as_of"]))
     defective = sum(summary["defects"].values())

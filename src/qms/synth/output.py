@@ -11,7 +11,8 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import QmsError
-from ..i18n import _
+from ..i18n import _, get_language
+from ..report.formatting import Formatter
 
 FORMATS = ("csv", "parquet", "xlsx", "jsonl")
 XLSX_MAX_ROWS = 1_048_575  # one sheet: 1,048,576 rows less the header
@@ -34,10 +35,11 @@ def format_of(path: Path, chosen: str | None) -> str:
 
 def check_writable(frame_height: int, fmt: str) -> None:
     if fmt == "xlsx" and frame_height > XLSX_MAX_ROWS:
+        count = Formatter(get_language()).integer
         raise QmsError(_(
             "{rows} events do not fit in one XLSX sheet (at most {limit} rows); "
             "write CSV or Parquet instead, or generate fewer dossiers"
-        ).format(rows=f"{frame_height:,}", limit=f"{XLSX_MAX_ROWS:,}"))
+        ).format(rows=count(frame_height), limit=count(XLSX_MAX_ROWS)))
 
 
 def write_events(events: pl.DataFrame, path: Path, fmt: str) -> None:
