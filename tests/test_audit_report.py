@@ -183,3 +183,39 @@ def test_cli_writes_both_reports(recorded, config, tmp_path, monkeypatch):
     unknown = runner.invoke(main, ["audit", "report", "DG-9999", "--xlsx", str(tmp_path / "b.xlsx"),
                                    "--config", str(cfg), "--database", url])
     assert unknown.exit_code == 1 and "DG-9999" in unknown.output
+
+
+def test_a_note_typed_with_a_leading_equals_sign_survives_the_sheet_and_reaches_the_report(tmp_path, config):
+    """In the fill-in workbook such a note is saved as a formula with no usable cached
+    value; the import keeps the text as typed, and the report stores it as text."""
+    from qms.audit import export_sheet, record_sheet
+
+    db = open_database(f"sqlite:///{tmp_path / 'qms.db'}")
+    save_programme(db, config, "lan", load_programme_file(_programme_fixture.__wrapped__(tmp_path)))
+    plan_audit(db, config, "lan", "DG-2026-01", audit_date=dt.date(2026, 3, 17), lead_auditor="mai", auditors=[],
+               auditees=["binh"], checklist=_checklist_fixture.__wrapped__())
+    sheet_file = tmp_path / "sheet.xlsx"
+    export_sheet(db, "DG-2026-01", sheet_file, language="vi")
+    workbook = load_workbook(sheet_file)
+    sheet = workbook["Checklist"]
+    for row, result in ((8, "Phù hợp"), (9, "Phù hợp"), (10, "Không phù hợp nặng"), (11, "Không áp dụng")):
+        sheet[f"E{row}"] = result
+    sheet["F10"] = "HS-0012 trả sau hẹn"
+    sheet["G10"] = FORMULA_NOTE  # openpyxl, like a spreadsheet, saves it as a formula
+    workbook.save(sheet_file)
+    record_sheet(db, config, "mai", "DG-2026-01", sheet_file)
+    model = build_audit_report(db, "DG-2026-01", config)
+    assert next(row for row in model.results if row.item_id == "OPS-2").notes == FORMULA_NOTE
+    assert (model.totals.applicable, model.totals.answered, model.totals.coverage) == (3, 3, 1.0)
+    audit_report(db, "DG-2026-01", xlsx=tmp_path / "r.xlsx", config=config, language="en")
+    cell = next(row[6] for row in load_workbook(tmp_path / "r.xlsx")["Findings"].iter_rows(min_row=2))
+    assert (cell.value, cell.data_type) == (FORMULA_NOTE, "s")
+    db.dispose()
+
+
+def test_main_clause_titles_are_translated():
+    from qms.i18n import translations
+    from qms.report.audit_model import MAIN_CLAUSES
+
+    catalog = translations("vi")
+    assert all(catalog.gettext(title) != title for title in MAIN_CLAUSES.values())

@@ -141,6 +141,19 @@ def _counts(clause: str, title: str, rows: list[ResultRow]) -> ClauseCounts:
                         unanswered=[row.item_id for row in rows if row.result is None])
 
 
+def _clause_title(clause: str, gettext) -> str:
+    """The short title of a clause, or "part of 7.5: Documented information" for a
+    sub-clause the label table does not name; "" when no parent is known either."""
+    if clause in labels.CLAUSE:
+        return gettext(labels.CLAUSE[clause])
+    parts = clause.split(".")
+    for length in range(len(parts) - 1, 0, -1):
+        parent = ".".join(parts[:length])
+        if parent in labels.CLAUSE:
+            return gettext("part of {clause}: {title}").format(clause=parent, title=gettext(labels.CLAUSE[parent]))
+    return ""
+
+
 def _person(config: WorkspaceConfig | None, user_id: str | None) -> PersonRow | None:
     if not user_id:
         return None
@@ -166,8 +179,8 @@ def build_audit_model(audit_data: dict, ncs: list[dict], config: WorkspaceConfig
         for number, row in enumerate(audit_data["results"], start=1)
     ]
     clauses = sorted({row.clause for row in results}, key=_clause_key)
-    by_clause = [_counts(clause, labels.label(labels.CLAUSE, clause, catalog) if clause in labels.CLAUSE else "",
-                         [row for row in results if row.clause == clause]) for clause in clauses]
+    by_clause = [_counts(clause, _clause_title(clause, gettext), [row for row in results if row.clause == clause])
+                 for clause in clauses]
     by_main_clause = [_counts(number, gettext(title), [row for row in results if _main_clause(row.clause) == number])
                       for number, title in MAIN_CLAUSES.items()]
     # Items outside 4–10 (a typo in a checklist) still count in the totals and by clause.

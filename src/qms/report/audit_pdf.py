@@ -24,7 +24,7 @@ def _charts(model: AuditReportModel, formatter: Formatter) -> dict[str, Markup]:
     gettext = formatter.gettext
     largest = max((row.findings for row in model.by_clause), default=0)
     findings = charts.horizontal_bars(
-        [(f"{row.clause} {row.title}".strip(), row.findings) for row in model.by_clause],
+        [(f"{row.clause} {row.title}".strip(), row.findings) for row in model.by_clause if row.findings],
         title=gettext("Findings by ISO 9001:2015 clause"),
         maximum=4 * max(1, math.ceil(largest / 4)),  # whole numbers on the four grid lines
         value_label=lambda value: formatter.integer(round(value or 0)))
