@@ -219,3 +219,23 @@ def test_main_clause_titles_are_translated():
 
     catalog = translations("vi")
     assert all(catalog.gettext(title) != title for title in MAIN_CLAUSES.values())
+
+
+def test_control_characters_are_dropped_and_what_remains_is_still_never_a_formula(tmp_path):
+    """A note pasted with a control character before "=" (openpyxl refuses control
+    characters; once dropped, the text starts with "=" and must be quoted)."""
+    from qms.report.audit_model import build_audit_model
+    from qms.report.audit_xlsx import write_audit_xlsx
+
+    data = {"audit": {"code": "DG-X", "title": "T", "status": "recorded", "audit_date": "2026-03-17",
+                      "units": ["TP"], "lead_auditor": "mai", "auditors": ["mai"], "auditees": ["binh"],
+                      "checklist_code": "CL", "checklist_issue": 1, "checklist_items": {"count": 1, "sha256": "0"}},
+            "results": [{"item_id": "A-1", "clause": "8.5.1", "question": "Q?", "result": "ofi",
+                         "evidence": "\x1f+cmd|' /C calc'!A0", "notes": "\x00=HYPERLINK(\"x\")", "nc": None}],
+            "nonconformities": []}
+    model = build_audit_model(data, [], None, language="en")
+    assert model.organisation == "(organisation not configured)" and model.totals.coverage == 1.0
+    write_audit_xlsx(model, tmp_path / "a.xlsx")
+    row = next(load_workbook(tmp_path / "a.xlsx")["Results"].iter_rows(min_row=2))
+    assert (row[5].value, row[5].data_type, bool(row[5].quotePrefix)) == ("+cmd|' /C calc'!A0", "s", True)
+    assert (row[6].value, row[6].data_type, bool(row[6].quotePrefix)) == ('=HYPERLINK("x")', "s", True)

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -47,6 +48,8 @@ class _Sheet:
 
     def cell(self, value, *, bold: bool = False, header: bool = False, number_format: str | None = None,
              wrap: bool = False, border: bool = False) -> WriteOnlyCell:
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)  # openpyxl refuses control characters
         cell = WriteOnlyCell(self.sheet, value=value)
         if isinstance(value, str) and value.startswith(_TRIGGER_CHARACTERS):
             cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula

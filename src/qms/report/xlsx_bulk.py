@@ -61,8 +61,8 @@ class BulkSheet:
 
 
 def _text_cell(name: str, letter: str, styles: dict[str, int]) -> pl.Expr:
-    value = pl.col(name).cast(pl.Utf8)
-    escaped = (value.str.replace_all(_ILLEGAL_XML, "").str.slice(0, MAX_CELL_CHARS)
+    value = pl.col(name).cast(pl.Utf8).str.replace_all(_ILLEGAL_XML, "")  # before the formula test: "\x1f=" is "="
+    escaped = (value.str.slice(0, MAX_CELL_CHARS)
                .str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True)
                .str.replace_all(">", "&gt;", literal=True).str.replace_all("\r", "&#13;", literal=True))
     plain = f' s="{styles["text"]}"' if styles.get("text") else ""
