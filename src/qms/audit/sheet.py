@@ -127,6 +127,9 @@ def read_sheet(db: Database, code: str, path: str | Path) -> list[ItemResult]:
     file = Path(path)
     try:
         workbook = load_workbook(file, data_only=True)
+        # The same cells as typed: free text an auditor began with "=" is saved as a
+        # formula, and its cached value (none, or "#NAME?") would lose the text.
+        as_typed = load_workbook(file)
     except FileNotFoundError:
         raise QmsError(_("File not found: {path}").format(path=file)) from None
     except Exception as error:  # openpyxl raises several kinds for a file that is not a workbook
@@ -138,7 +141,15 @@ def read_sheet(db: Database, code: str, path: str | Path) -> list[ItemResult]:
         raise ValidationFailed([f"{file}: " + _("no sheet '{sheet}' (sheets: {sheets})").format(
             sheet=SHEET, sheets=", ".join(workbook.sheetnames))], _("The audit sheet cannot be read"))
     sheet = workbook[SHEET]
+    typed_sheet = as_typed[SHEET]
     accepted = _accepted_results()
+
+    def free_text(row: int, column: int) -> str:
+        typed = typed_sheet.cell(row, column).value
+        if isinstance(typed, str) and typed.startswith("="):
+            return typed.strip()
+        return _text(sheet.cell(row, column).value)
+
     problems: list[str] = []
 
     def problem(cell: str, message: str) -> None:
@@ -171,8 +182,8 @@ def read_sheet(db: Database, code: str, path: str | Path) -> list[ItemResult]:
                 problem(f"{LETTER['clause']}{row}", _("clause changed from {expected} to '{found}'").format(
                     expected=items[item_id]["clause"], found=clause))
         seen.setdefault(item_id, row)
-        evidence = _text(sheet.cell(row, COL["evidence"]).value)
-        notes = _text(sheet.cell(row, COL["notes"]).value)
+        evidence = free_text(row, COL["evidence"])
+        notes = free_text(row, COL["notes"])
         if result_text:
             value = accepted.get(result_text.casefold())
             if value is None:

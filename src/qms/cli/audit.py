@@ -182,3 +182,32 @@ def show_command(audit_id, config_path, database_url, output_format) -> None:
         click.echo(f"  {row['item_id']:<10} {row['clause']:<8} {row['result'] or '-':<15} {row['nc'] or ''}")
 
 
+
+@audit.command("report")
+@click.argument("audit_id")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False), help="Write the PDF report here.")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False), help="Write the Excel report here.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=None, help="Report language (default: vi).")
+@database_options
+@format_option
+def report_command(audit_id, pdf_path, xlsx_path, lang, config_path, database_url, output_format) -> None:
+    """The audit report: results by clause, findings, NCs raised, coverage (PDF and/or Excel)."""
+    from ..i18n import get_language, set_language
+    from ..report.audit_report import audit_report
+
+    if not pdf_path and not xlsx_path:
+        raise click.UsageError(_("Give --pdf FILE, --xlsx FILE or both"))
+    if lang:
+        set_language(lang)  # messages follow the report's language
+    config, db = open_db(config_path, database_url)
+    done = audit_report(db, audit_id, pdf=pdf_path, xlsx=xlsx_path, config=config, language=lang or get_language())
+    if output_format == "json":
+        print_json(done)
+        return
+    click.echo(_("{code}: {answered}/{applicable} applicable item(s) answered, {findings} finding(s), "
+                 "nonconformities: {ncs}").format(code=audit_id, answered=done["answered"],
+                                                  applicable=done["applicable"], findings=done["findings"],
+                                                  ncs=", ".join(done["nonconformities"]) or "–"))
+    for path in (done["pdf"], done["xlsx"]):
+        if path:
+            click.echo(path)

@@ -23,7 +23,8 @@ STYLESHEET = "report.css"
 DOCUMENT_KIND = labels.DOCUMENT_KIND
 
 
-def _environment(language: str, formatter: Formatter) -> Environment:
+def template_environment(formatter: Formatter) -> Environment:
+    """The jinja2 environment of the report templates, translating through `formatter`'s catalog."""
     environment = Environment(
         loader=FileSystemLoader(str(report_templates_dir())),
         autoescape=select_autoescape(["html", "j2"]),
@@ -67,7 +68,7 @@ def _charts(model: ReportModel, formatter: Formatter) -> dict[str, Markup]:
 
 def render_html(model: ReportModel) -> str:
     formatter = Formatter(model.language, model.timezone)
-    environment = _environment(model.language, formatter)
+    environment = template_environment(formatter)
     css = (report_templates_dir() / STYLESHEET).read_text(encoding="utf-8")
     return environment.get_template(TEMPLATE).render(
         r=model, f=formatter, css=Markup(css), charts=_charts(model, formatter), form06_columns=FORM06_COLUMNS,
@@ -78,21 +79,27 @@ def render_html(model: ReportModel) -> str:
 
 def write_pdf(model: ReportModel, target: Path) -> Path:
     """Render the report to `target` as PDF/A-3b with manifest.json and findings.csv attached."""
+    gettext = Formatter(model.language).gettext
+    return html_to_pdf(render_html(model), target, [
+        (model.manifest_json.encode("utf-8"), "manifest.json",
+         gettext("Manifest: inputs, document issues, calendar, as-of"), "Source"),
+        (model.findings_csv(), "findings.csv", gettext("Every finding of the check"), "Data"),
+    ])
+
+
+def html_to_pdf(html: str, target: Path, attachments: list[tuple[bytes, str, str, str]] = ()) -> Path:
+    """Write rendered HTML to `target` as PDF/A-3b; attachments are (content, file name,
+    description, PDF/A relationship). Shared by every report of this package."""
     from weasyprint import HTML, Attachment
 
     target = Path(target)
-    gettext = Formatter(model.language).gettext
-    html = render_html(model)
-    attachments = [
-        Attachment(file_obj=io.BytesIO(model.manifest_json.encode("utf-8")), name="manifest.json",
-                   description=gettext("Manifest: inputs, document issues, calendar, as-of"), relationship="Source"),
-        Attachment(file_obj=io.BytesIO(model.findings_csv()), name="findings.csv",
-                   description=gettext("Every finding of the check"), relationship="Data"),
-    ]
+    embedded = [Attachment(file_obj=io.BytesIO(content), name=name, description=description,
+                           relationship=relationship)
+                for content, name, description, relationship in attachments]
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         HTML(string=html, base_url=str(report_templates_dir())).write_pdf(
-            target, pdf_variant="pdf/a-3b", attachments=attachments)
+            target, pdf_variant="pdf/a-3b", attachments=embedded)
     except OSError as error:
         raise QmsError(f"{target}: cannot write the PDF: {error.strerror or error}") from None
     return target

@@ -15,13 +15,14 @@ from pathlib import Path
 import polars as pl
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from ..errors import QmsError
-from ..excel_text import FORMULA_TRIGGER_CHARACTERS as _TRIGGER_CHARACTERS
+from ..excel_text import make_inert
 from . import labels
 from .formatting import Formatter
 from .model import FORM06_COLUMNS, ReportModel, TableRow
@@ -47,10 +48,9 @@ class _Sheet:
 
     def cell(self, value, *, bold: bool = False, header: bool = False, number_format: str | None = None,
              wrap: bool = False, border: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
-        if isinstance(value, str) and value.startswith(_TRIGGER_CHARACTERS):
-            cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
-            cell.quotePrefix = True
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)  # openpyxl refuses control characters
+        cell = make_inert(WriteOnlyCell(self.sheet, value=value))  # openpyxl would store "=…" as a formula
         if bold or header:
             cell.font = Font(bold=True)
         if header:
