@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
 
-from .errors import QmsError, ValidationFailed
+from .errors import QmsError
 from .i18n import _
 from .model.workspace import WorkspaceConfig
 
@@ -60,17 +59,9 @@ def load_workspace(root: Path | None = None) -> Workspace | None:
     config_path = root / CONFIG_NAME
     if not config_path.is_file():
         raise QmsError(_("{path} is not a qms workspace (no {name})").format(path=root, name=CONFIG_NAME))
-    from .library.yaml_source import YamlProblem, read_yaml
-    from .library.loader import located_validation_errors
+    from .library.model_file import load_model_file
 
-    try:
-        source = read_yaml(config_path)
-    except YamlProblem as problem:
-        raise ValidationFailed([str(p) for p in problem.located]) from None
-    try:
-        config = WorkspaceConfig.model_validate(source.data)
-    except ValidationError as error:
-        raise ValidationFailed([str(p) for p in located_validation_errors(error, source, WorkspaceConfig)]) from None
+    config = load_model_file(config_path, WorkspaceConfig)
     return Workspace(root=root, config=config)
 
 
