@@ -9,8 +9,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from .errors import QmsError
 from .i18n import _
 from .model.workspace import WorkspaceConfig
@@ -145,8 +143,7 @@ def init_workspace(directory: Path, *, force: bool = False) -> Workspace:
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copytree(sample_library_dir(), docs_dir, dirs_exist_ok=True)
     config_path.write_text(default_config(), encoding="utf-8")
-    # Parse what was written, so a broken template can never be handed out.
-    yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    # Load what was written, so a broken template can never be handed out.
     workspace = load_workspace(directory)
     assert workspace is not None
     return workspace
