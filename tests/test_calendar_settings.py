@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from qms.calendar import load_calendar_settings, sample_calendar_path
@@ -26,12 +28,21 @@ def write(tmp_path, text: str):
 HEADER = "code: X\nissue: 1\neffective_from: 2025-01-01\ntitle: {vi: Lịch}\n"
 
 
-def test_unquoted_clock_time_is_refused_with_its_line(tmp_path):
+def test_unquoted_clock_time_is_read_as_the_time(tmp_path):
+    # YAML 1.1 would read an unquoted 17:00 as the number 1020; calendar files are
+    # read like every library document, with YAML 1.2 numbers, so it stays 17:00.
     path = write(tmp_path, HEADER + "office_hours:\n  mon:\n    - {start: \"13:30\", end: 17:00}\n")
+    settings = load_calendar_settings(path)
+    [session] = settings.office_hours["mon"]
+    assert (session.start, session.end) == (dt.time(13, 30), dt.time(17, 0))
+
+
+def test_bad_clock_time_is_refused_with_its_line(tmp_path):
+    path = write(tmp_path, HEADER + "office_hours:\n  mon:\n    - {start: \"13:30\", end: 1020}\n")
     with pytest.raises(ValidationFailed) as error:
         load_calendar_settings(path)
     [problem] = error.value.problems
-    assert problem.startswith(f"{path}:7: office_hours.mon.0.end")
+    assert problem.startswith(f"{path}:7: office_hours.mon[0].end")
     assert "quotes" in problem
 
 
@@ -68,5 +79,5 @@ def test_office_hours_are_whole_minutes_without_offsets(tmp_path):
     with pytest.raises(ValidationFailed) as error:
         load_calendar_settings(path)
     text = str(error.value)
-    assert f"{path}:7: office_hours.mon.0: Value error, office hours are whole minutes" in text
-    assert f"{path}:9: office_hours.tue.0" in text
+    assert f"{path}:7: office_hours.mon[0]: office hours are whole minutes" in text
+    assert f"{path}:9: office_hours.tue[0]" in text

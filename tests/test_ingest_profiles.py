@@ -46,7 +46,7 @@ def test_profile_errors_name_file_line_and_field(tmp_path):
     assert f"{path}:2: timezone: unknown time zone 'Asia/Hanoi_Typo'" in problems
     assert f"{path}:5: fields.step: give exactly one of `column` or `constant`" in problems
     # the field-level checks run once the fields themselves are valid
-    path.write_text(path.read_text().replace("constant: x", "column: s2").replace("Asia/Hanoi_Typo", "UTC"))
+    path.write_text(path.read_text().replace("column: s, constant: x", "column: s2").replace("Asia/Hanoi_Typo", "UTC"))
     with pytest.raises(ValidationFailed) as caught:
         load_profile_file(path)
     problems = "\n".join(caught.value.problems)

@@ -46,7 +46,7 @@ def test_config_file_and_approval(tmp_path, check_dir):
     result = CliRunner().invoke(main, ["report", "--from-check", str(check_dir), "--xlsx", str(tmp_path / "b.xlsx"),
                                        "--config", str(config)])
     assert result.exit_code == 1
-    assert f"{config}: organisation.nmae" in result.output and "Traceback" not in result.output
+    assert f"{config}:3: organisation.nmae" in result.output and "Traceback" not in result.output
 
 
 def test_user_mistakes_exit_cleanly(tmp_path, check_dir):

@@ -9,10 +9,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
-from .errors import QmsError, ValidationFailed
+from .errors import QmsError
 from .i18n import _
 from .model.workspace import WorkspaceConfig
 
@@ -60,17 +57,9 @@ def load_workspace(root: Path | None = None) -> Workspace | None:
     config_path = root / CONFIG_NAME
     if not config_path.is_file():
         raise QmsError(_("{path} is not a qms workspace (no {name})").format(path=root, name=CONFIG_NAME))
-    from .library.yaml_source import YamlProblem, read_yaml
-    from .library.loader import located_validation_errors
+    from .library.model_file import load_model_file
 
-    try:
-        source = read_yaml(config_path)
-    except YamlProblem as problem:
-        raise ValidationFailed([str(p) for p in problem.located]) from None
-    try:
-        config = WorkspaceConfig.model_validate(source.data)
-    except ValidationError as error:
-        raise ValidationFailed([str(p) for p in located_validation_errors(error, source, WorkspaceConfig)]) from None
+    config = load_model_file(config_path, WorkspaceConfig)
     return Workspace(root=root, config=config)
 
 
@@ -154,8 +143,7 @@ def init_workspace(directory: Path, *, force: bool = False) -> Workspace:
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copytree(sample_library_dir(), docs_dir, dirs_exist_ok=True)
     config_path.write_text(default_config(), encoding="utf-8")
-    # Parse what was written, so a broken template can never be handed out.
-    yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    # Load what was written, so a broken template can never be handed out.
     workspace = load_workspace(directory)
     assert workspace is not None
     return workspace

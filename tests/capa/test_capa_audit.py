@@ -39,7 +39,7 @@ def test_programme_file_errors_name_line_and_field(tmp_path):
     with pytest.raises(ValidationFailed) as failed:
         load_programme_file(bad)
     message = str(failed.value)
-    assert "p.yaml:7: audits.0.month" in message and "p.yaml:10: audits.1.units" in message
+    assert "p.yaml:7: audits[0].month" in message and "p.yaml:10: audits[1].units" in message
 
 
 def test_programme_create_update_and_show(db, workspace_config, programme_yaml):

@@ -12,8 +12,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -22,8 +20,9 @@ from ..capa.errors import NotFound, TransitionRefused
 from ..capa.register import now_utc
 from ..db import Database
 from ..db.tables import Audit, AuditProgramme
-from ..errors import QmsError, ValidationFailed
+from ..errors import ValidationFailed
 from ..i18n import _
+from ..library.model_file import load_model_file
 from ..model.audit import AuditProgrammeSpec, ProgrammedAudit
 from ..model.workspace import WorkspaceConfig
 
@@ -32,39 +31,8 @@ PROGRAMME_FIELDS = ("title", "processes", "units", "clauses", "planned_month")
 
 def load_programme_file(path: str | Path) -> AuditProgrammeSpec:
     """Parse and validate a programme YAML file; errors name file, line and field."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise QmsError(_("Cannot read {path}: {reason}").format(path=file, reason=error.strerror)) from None
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise QmsError(f"{file}: {error}") from None
-    try:
-        return AuditProgrammeSpec.model_validate(data)
-    except ValidationError as error:
-        raise ValidationFailed(
-            [f"{file}:{_line_of(node, e['loc'])}: {'.'.join(str(p) for p in e['loc']) or '-'}: {e['msg']}"
-             for e in error.errors()],
-            _("The audit programme {path} is invalid").format(path=file)) from None
-
-
-def _line_of(node, location) -> int:
-    """1-based line of the deepest YAML node on `location` that exists."""
-    line = node.start_mark.line + 1 if node is not None else 1
-    for key in location:
-        if isinstance(node, yaml.MappingNode):
-            match = next((value for k, value in node.value if k.value == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            match = node.value[key]
-        else:
-            match = None
-        if match is None:
-            break
-        node, line = match, match.start_mark.line + 1
-    return line
+    return load_model_file(path, AuditProgrammeSpec,
+                           summary=_("The audit programme {path} is invalid").format(path=path))
 
 
 def audit_snapshot(audit: Audit) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ..errors import QmsError, ValidationFailed
+from ..errors import QmsError
 from ..i18n import _
 from ..model.workspace import WorkspaceConfig
 
@@ -37,20 +37,9 @@ def load_context(config_path: str | None) -> tuple[WorkspaceConfig | None, Path]
 
 def _read_config_file(file: Path) -> WorkspaceConfig:
     """A configuration under another name than qms.yaml (errors as file:line: field)."""
-    from pydantic import ValidationError
+    from ..library.model_file import load_model_file
 
-    from ..library.loader import located_validation_errors
-    from ..library.yaml_source import YamlProblem, read_yaml
-
-    try:
-        source = read_yaml(file)
-    except YamlProblem as problem:
-        raise ValidationFailed([str(p) for p in problem.located]) from None
-    try:
-        return WorkspaceConfig.model_validate(source.data)
-    except ValidationError as error:
-        raise ValidationFailed([str(p) for p in located_validation_errors(error, source, WorkspaceConfig)],
-                               _("The workspace configuration is invalid")) from None
+    return load_model_file(file, WorkspaceConfig, summary=_("The workspace configuration is invalid"))
 
 
 def load_config(config_path: str | None) -> WorkspaceConfig | None:

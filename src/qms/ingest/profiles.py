@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import QmsError
 from ..i18n import _
 from ..model.profile import LogProfile
-from .yaml_lines import validate_document
+from ..library.model_file import load_model_file
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "profiles"
 
@@ -19,7 +19,7 @@ def shipped_profiles() -> dict[str, Path]:
 
 
 def load_profile_file(path: Path) -> LogProfile:
-    return validate_document(LogProfile, Path(path))  # type: ignore[return-value]
+    return load_model_file(path, LogProfile, summary=_("{path}: invalid profile").format(path=path))
 
 
 def load_profile(name_or_path: str | Path | LogProfile) -> LogProfile:

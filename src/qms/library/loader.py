@@ -16,9 +16,7 @@ in three layers, and all problems of all layers are collected:
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
-import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +31,7 @@ from ..model.common import DocumentIssue, DocumentStatus
 from ..model.procedure import Procedure, procedure_problems
 from ..model.ruleset import RuleSet, ruleset_problems
 from .hashing import content_hash
+from .model_file import located_validation_errors
 from .yaml_source import Located, Path_, SourceDocument, YamlProblem, format_path, read_yaml
 
 KIND_MODELS: dict[str, type[DocumentIssue]] = {
@@ -169,85 +168,6 @@ def _recover_items(annotation: Any, raw: Any) -> list | None:
             if isinstance(entry, dict) and isinstance(entry.get("id"), str):
                 items.append(item_model.model_construct(id=entry["id"]))
     return items
-
-
-# Model-level validators of the shared envelope report with an empty location;
-# these are the fields their messages are about.
-_MODEL_LEVEL_FIELDS = {"effective_to is before effective_from": ("effective_to",)}
-
-
-def located_validation_errors(error: ValidationError, source: SourceDocument, model: type[BaseModel]) -> list[Located]:
-    """pydantic's errors as located messages, in file order."""
-    located = []
-    for item in error.errors(include_url=False):
-        location = _data_location(item["loc"], source)
-        kind = item["type"]
-        if kind == "missing":
-            message = _("required field is missing")
-        elif kind == "extra_forbidden":
-            allowed = _allowed_fields(model, location[:-1])
-            close = difflib.get_close_matches(str(location[-1]), allowed, n=1) if allowed else []
-            if close:
-                message = _("unknown field; did you mean {name!r}?").format(name=close[0])
-            else:
-                message = _("unknown field (a typo?)")
-        elif kind == "value_error":
-            message = str(item.get("ctx", {}).get("error", item["msg"]))
-            for text, field in _MODEL_LEVEL_FIELDS.items():
-                if not location and text in message:
-                    location = field
-        else:
-            message = item["msg"]
-            value = item.get("input")
-            if isinstance(value, (str, int, float, bool, dt.date, dt.time)) or value is None:
-                message += " " + _("(got {value!r})").format(value=value)
-        located.append(Located(source.path, source.line_of(location), format_path(location), message))
-    return sorted(located, key=lambda p: p.line)
-
-
-def _data_location(loc: tuple, source: SourceDocument) -> Path_:
-    """pydantic's loc minus the union/validator tags it inserts, matched to the data."""
-    location: list[str | int] = []
-    for index, part in enumerate(loc):
-        if tuple(location) + (part,) in source.lines:
-            location.append(part)
-        elif tuple(location) + (str(part),) in source.lines:  # a YAML key that is not a string
-            location.append(str(part))
-        elif index == len(loc) - 1:
-            location.append(part)
-    return tuple(location)
-
-
-def _allowed_fields(model: type[BaseModel], location: Path_) -> list[str]:
-    """Field names of the (nested) model found at `location`, for 'did you mean'."""
-    current: Any = model
-    for part in location:
-        current = _unwrap(current, part)
-        if current is None:
-            return []
-    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
-
-
-def _unwrap(annotation: Any, part: str | int) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        field = annotation.model_fields.get(str(part))
-        return _first_model_or_container(field.annotation) if field else None
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is list and args:
-        return _first_model_or_container(args[0])
-    if origin is dict and len(args) == 2:
-        return _first_model_or_container(args[1])
-    return None
-
-
-def _first_model_or_container(annotation: Any) -> Any:
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            if arg is not type(None):
-                return _first_model_or_container(arg)
-    return annotation
 
 
 def scan_library(root: Path, known_units: tuple[set[str], Path] | None = None) -> tuple[list[LoadedDocument], list[Located]]:

@@ -14,11 +14,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
 from ..errors import QmsError
 from ..i18n import gettext as _
+from ..library.model_file import load_model_file
 from ..model.workspace import WorkspaceConfig
 from .model import ReportModel, build_report
 from .pdf import write_pdf
@@ -45,22 +43,8 @@ class ReportResult:
 
 
 def load_workspace_config(path: Path) -> WorkspaceConfig:
-    """Read qms.yaml; errors name the file and the field."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise QmsError(f"{path}: cannot read: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise QmsError(f"{path}{where}: not valid YAML: {getattr(error, 'problem', error)}") from None
-    try:
-        return WorkspaceConfig.model_validate(data or {})
-    except ValidationError as error:
-        problems = [f"{path}: {'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
-                    for issue in error.errors()]
-        raise QmsError("\n".join(problems)) from None
+    """Read qms.yaml; errors name the file, line and field."""
+    return load_model_file(path, WorkspaceConfig, summary=_("The workspace configuration is invalid"))
 
 
 def report_from_check(
