@@ -287,7 +287,7 @@ def _warnings(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:
     if defaulted:
         notes.append(_("{count} dossier(s) were received on days no rule set covers; qms defaults were used").format(
             count=defaulted))
-    methods = sorted(set(dossiers["method"].drop_nulls().to_list()))
+    methods = sorted(dossiers["method"].drop_nulls().unique().to_list())
     if len(methods) > 1:
         notes.append(_("the rule sets in force use different methods: {methods}").format(methods=", ".join(methods)))
     return notes
@@ -317,7 +317,7 @@ def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[In
         holiday_source=str(getattr(docs.calendar, "holiday_source", "") or docs.holiday_source or "?"),
         years_without_holiday_data=list(getattr(docs.calendar, "years_without_holiday_data", []) or []),
     )
-    methods = sorted(set(dossiers["method"].drop_nulls().to_list())) or [DEFAULT_RULESET.classification_method.value]
+    methods = sorted(dossiers["method"].drop_nulls().unique().to_list()) or [DEFAULT_RULESET.classification_method.value]
     if len(methods) == 1:
         method = ClassificationMethod(id=methods[0], description=METHOD_DESCRIPTIONS[methods[0]])
     else:
