@@ -250,15 +250,19 @@ def run_check(
         as_of_instant = latest.astimezone(dt.timezone.utc)
     docs = preliminary if isinstance(library, CheckDocuments) else _documents(library, as_of_instant)
     tell(_("checking"))
-    dossiers, findings = check_events(events, docs, as_of_instant, language)
+    if quality is None:
+        rows = events.height if isinstance(events, pl.DataFrame) else lazy.select(pl.len()).collect().item()
+        quality = DataQuality(rows_read=rows, rows_accepted=rows, rows_rejected=0)
+    # The engine takes the only reference to a log read here, so that the unsorted
+    # copy is freed as soon as it is sorted (a caller's own frame stays the caller's).
+    handed = [events] if inputs else events
+    del events, lazy
+    dossiers, findings = check_events(handed, docs, as_of_instant, language)
     if period_from is not None:
         start = _as_instant(period_from, zone, end_of_day=False)
         keep = dossiers.filter(pl.col("finished_at").is_null() | (pl.col("finished_at") >= start))
         findings = findings.join(keep.select("dossier_id"), on="dossier_id", how="semi")
         dossiers = keep
-    if quality is None:
-        rows = events.height if isinstance(events, pl.DataFrame) else lazy.select(pl.len()).collect().item()
-        quality = DataQuality(rows_read=rows, rows_accepted=rows, rows_rejected=0)
     inputs = [item.done() if isinstance(item, _PendingInput) else item for item in inputs]
     manifest = build_manifest(dossiers, docs, inputs, as_of_instant, period_from, period_to)
     summary = summarise(

@@ -46,14 +46,19 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime) -> t
     """Canonical events, optional columns filled, cut at `as_of`, sorted stably by
     dossier and time, numbered by dossier (`did`, 0-based, so that per-dossier values
     are broadcast to events by position); plus which optional columns the log carries."""
+    if isinstance(events, list):
+        # handed over by the caller (`[frame]`): no reference is left outside this
+        # function, so the unsorted frame is freed once sorted
+        events = events.pop()
     frame = events.collect() if isinstance(events, pl.LazyFrame) else events
+    del events
     names = frame.columns
     carries = {name: name in names for name in (*OPTIONAL_TIME_COLUMNS, "channel")}
     fill = [pl.lit(None, UTC).alias(c) for c in OPTIONAL_TIME_COLUMNS if c not in names]
     fill += [pl.lit(None, pl.Utf8).alias(c) for c in OPTIONAL_TEXT_COLUMNS if c not in names]
     keep = ["dossier_id", "procedure_code", "step", "unit", "at", *OPTIONAL_TIME_COLUMNS, "channel"]
     as_of_lit = pl.lit(as_of).cast(UTC)
-    frame = frame.with_columns(fill).select(keep)
+    frame = frame.lazy().with_columns(fill).select(keep).collect()
     latest = frame["at"].max()
     if frame["at"].null_count() or (latest is not None and latest > as_of):
         frame = frame.filter(pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
@@ -169,6 +174,22 @@ def _first_per_dossier(ev: pl.DataFrame, condition: pl.Expr, columns: list[str])
     return pl.DataFrame([
         pl.repeat(None, n, dtype=hits.schema[c], eager=True).alias(c).scatter(positions, hits[c]) for c in columns
     ], schema={c: hits.schema[c] for c in columns})
+
+
+def _firsts_per_dossier(ev: pl.DataFrame, wanted: dict[str, tuple[pl.Expr, str]]) -> pl.DataFrame:
+    """Several `_first_per_dossier` searches run as one batch of queries (in parallel):
+    `wanted` maps an output name to (condition, column of the first matching event)."""
+    n = int(ev["did"][-1]) + 1 if ev.height else 0
+    queries = [
+        ev.lazy().filter(condition.fill_null(False)).select("did", pl.col(column).alias(name))
+        .filter((pl.col("did") != pl.col("did").shift(1)).fill_null(True))
+        for name, (condition, column) in wanted.items()
+    ]
+    columns = []
+    for name, hits in zip(wanted, pl.collect_all(queries)):
+        dtype = hits.schema[name]
+        columns.append(pl.repeat(None, n, dtype=dtype, eager=True).alias(name).scatter(hits["did"], hits[name]))
+    return pl.DataFrame(columns)
 
 
 def _broadcast(ev: pl.DataFrame, per_dossier: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -316,7 +337,8 @@ def _working_seconds(calendar, a: pl.Series, b: pl.Series, calendar_clock: pl.Se
 
 
 def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str = "vi"):
-    """Judge every dossier of `events`. Returns (dossiers, findings) DataFrames with
+    """Judge every dossier of `events` (a frame, or `[frame]` to hand it over so that
+    its memory is freed once sorted). Returns (dossiers, findings) DataFrames with
     the columns of `DOSSIER_COLUMNS` / `FINDING_COLUMNS` (plus a few extra)."""
     tz = docs.timezone
     hours = docs.calendar_settings.working_day_hours
@@ -342,8 +364,8 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         if lacking.any():
             condition = pl.col(column).is_not_null() & (~_is("apology_issued") if column == "appointment_at" else True)
             dossiers = dossiers.with_columns(_first_per_dossier(ev, condition, [column])[column])
-    received_event = _first_per_dossier(ev, _is("received"), ["at"])["at"]
-    first_apology = _first_per_dossier(ev, _is("apology_issued"), ["at"])["at"]
+    firsts = _firsts_per_dossier(ev, {"received": (_is("received"), "at"), "apology": (_is("apology_issued"), "at")})
+    received_event, first_apology = firsts["received"], firsts["apology"]
     counts = _sums_per_dossier(ev, {"supplement_requests": _is("supplement_requested"),
                                     "reschedules": _is("apology_issued")})
     dossiers = dossiers.with_columns(
@@ -387,7 +409,8 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     )
 
     # dossier-level columns are no longer needed on the events
-    ev = ev.drop("received_at", "appointment_at", "returned_at", "new_appointment_at", "channel")
+    ev = ev.drop("received_at", "appointment_at", "returned_at", "new_appointment_at", "channel", D,
+                 "procedure_code")
     tick("dossier facts")
     # 2. counting start and legal due moment (loop over the few issues) --------------
     dossiers = _add_counting_start_and_due(dossiers, docs)
@@ -406,10 +429,12 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
                                                    eager=True)}).join(lookup, on="position", how="left",
                                                                        maintain_order="left").drop("position")
     ev = _broadcast(ev, dossiers, ["pid"])
-    position = ev.select(pl.when(pl.col("sc") >= 0).then(pl.col("pid").cast(pl.Int64) * width + pl.col("sc")))
-    position = position.to_series()
-    ev = ev.with_columns(dense[c].gather(position).alias(c) for c in dense.columns)
-    ev = ev.with_columns(
+    # Only the properties the events need, gathered as expressions of one query (in
+    # parallel); the step's unit (a text) is looked up later for the few overruns only.
+    position = pl.when(pl.col("sc") >= 0).then(pl.col("pid").cast(pl.Int64) * width + pl.col("sc"))
+    wanted = ["idx", "repeatable", "approval", "result", "allotted_s", "is_terminal"]
+    ev = ev.lazy().with_columns(position.alias("position")).with_columns(
+        pl.lit(dense[c]).gather(pl.col("position")).alias(c) for c in wanted).with_columns(
         pl.col("is_terminal").fill_null(False),
         (_is("returned") | pl.col("result").fill_null(False)).alias("is_result"),
         pl.when(_is("processed")).then(1)
@@ -417,31 +442,37 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         .when(_is("stopped", "refused")).then(3)
         .when(_is("withdrawn")).then(4)
         .otherwise(None).alias("finish_rank"),
-    )
+    ).collect()
+    step_units = dense["step_unit"]
     tick("  step: lookup join")
-    counts = _sums_per_dossier(ev, {
+    once_only = pl.col("idx").is_not_null() & ~pl.col("is_terminal") & ~pl.col("repeatable").fill_null(False)
+    bit = pl.when(pl.col("idx") < 62).then(pl.lit(2, pl.Int64).pow(pl.col("idx")))
+    # every per-dossier count and bit set of the steps in one aggregation (did is sorted)
+    counted = {
         **{f"rank_{rank}": (pl.col("finish_rank") == rank).fill_null(False) for rank in (1, 2, 3, 4)},
         "terminal": pl.col("is_terminal") | _is("refused", "withdrawn", "stopped"),
         "to_end": _is("processed") | pl.col("is_result"),
-    })
+        "once_only_events": once_only,
+    }
+    counts = ev.lazy().group_by("did", maintain_order=True).agg(
+        *[e.fill_null(False).sum().cast(pl.Int64).alias(k) for k, e in counted.items()],
+        bit.bitwise_or().alias("steps_seen"),
+        pl.when(once_only).then(bit).bitwise_or().bitwise_count_ones().cast(pl.Int64).alias("distinct_once_only"),
+        pl.col("idx").max().alias("furthest_idx"),
+    ).collect()
+    steps_seen = counts
     by_rank = [counts[f"rank_{rank}"] for rank in (1, 2, 3, 4)]
     finish_rank = pl.when(by_rank[0] > 0).then(1).when(by_rank[1] > 0).then(2).when(by_rank[2] > 0).then(3) \
         .when(by_rank[3] > 0).then(4).otherwise(None)
-    once_only = pl.col("idx").is_not_null() & ~pl.col("is_terminal") & ~pl.col("repeatable").fill_null(False)
-    bit = pl.when(pl.col("idx") < 62).then(pl.lit(2, pl.Int64).pow(pl.col("idx")))
-    steps_seen = ev.lazy().select(
-        "did", bit.alias("bit"), pl.when(once_only).then(bit).alias("once_bit"),
-    ).group_by("did", maintain_order=True).agg(
-        pl.col("bit").bitwise_or().alias("steps_seen"),
-        pl.col("once_bit").bitwise_or().bitwise_count_ones().cast(pl.Int64).alias("distinct_once_only"),
-    ).collect().hstack([_count_per_dossier(ev, once_only).alias("once_only_events")])
     tick("  step: sums, bits")
+    firsts = _firsts_per_dossier(ev, {"return_at": (pl.col("is_result"), "at"),
+                                      "approval_at": (pl.col("approval"), "at")})
     dossiers = dossiers.with_columns(
-        _first_per_dossier(ev, pl.col("is_result"), ["at"])["at"].alias("return_at"),
+        firsts["return_at"],
         finish_rank.alias("dossier_finish_rank"),
-        _first_per_dossier(ev, pl.col("approval"), ["at"])["at"].alias("approval_at"),
+        firsts["approval_at"],
         (counts["terminal"] > 0).alias("has_terminal"),
-        _max_per_dossier(ev, pl.col("idx")).alias("furthest_idx"),
+        counts["furthest_idx"],
         steps_seen["steps_seen"],
         # a dossier can repeat a step only if it has more such events than distinct ones
         (steps_seen["once_only_events"] > steps_seen["distinct_once_only"].fill_null(0)).alias("may_repeat"),
@@ -497,13 +528,13 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         .alias("paused_s"),
     )
     ev = ev.select(
-        "did", "first", "last", "procedure_code", "procedure_issue", "pid", "step", "sc", "unit", "at", "idx",
-        "is_terminal", "repeatable", "allotted_s", "step_unit", "clock_s", "step_due_at", "after_return", "return_at",
+        "did", "first", "last", "procedure_issue", "pid", "step", "sc", "unit", "at", "idx",
+        "is_terminal", "repeatable", "allotted_s", "position", "clock_s", "step_due_at", "after_return", "return_at",
     )
     tick("clock")
     dossiers = _classify(dossiers, as_of_lit, tz, hours)
     tick("classify")
-    findings = _findings(ev, dossiers, docs, carries, tz, names, issue_codes, tick)
+    findings = _findings(ev, dossiers, docs, carries, tz, names, issue_codes, step_units, tick)
     findings = _finish_findings(findings, dossiers, docs, language)
     tick("findings")
     return _dossier_output(dossiers), findings
@@ -612,7 +643,8 @@ def _fmt_minutes(expr: pl.Expr) -> pl.Expr:
 
 
 def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, carries: dict, tz: str,
-              step_names: list[str], pid_table: pl.DataFrame, tick=lambda label: None) -> pl.DataFrame:
+              step_names: list[str], pid_table: pl.DataFrame, step_units: pl.Series,
+              tick=lambda label: None) -> pl.DataFrame:
     """Every rule's candidate findings (before on/off and severity of the rule set)."""
     parts: list[pl.DataFrame] = []
     step = pl.col("step")
@@ -697,7 +729,7 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     timed = lazy.with_columns((pl.col("clock_s") - pl.col("previous_clock")).alias("step_s"))
     add_lazy(timed.filter(timed_event & pl.col("allotted_s").is_not_null() & (pl.col("previous_clock") >= 0)
                           & (pl.col("step_s") > pl.col("allotted_s"))),
-             "step_overrun", step, pl.col("step_unit"), _fmt_minutes(pl.col("allotted_s")),
+             "step_overrun", step, pl.lit(step_units).gather(pl.col("position")), _fmt_minutes(pl.col("allotted_s")),
              _fmt_minutes(pl.col("step_s")))
 
     if carries.get("step_due_at"):
