@@ -58,7 +58,7 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime) -> t
     fill += [pl.lit(None, pl.Utf8).alias(c) for c in OPTIONAL_TEXT_COLUMNS if c not in names]
     keep = ["dossier_id", "procedure_code", "step", "unit", "at", *OPTIONAL_TIME_COLUMNS, "channel"]
     as_of_lit = pl.lit(as_of).cast(UTC)
-    frame = frame.lazy().with_columns(fill).select(keep).collect()
+    frame = frame.with_columns(fill).select(keep)
     latest = frame["at"].max()
     if frame["at"].null_count() or (latest is not None and latest > as_of):
         frame = frame.filter(pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
@@ -194,8 +194,8 @@ def _firsts_per_dossier(ev: pl.DataFrame, wanted: dict[str, tuple[pl.Expr, str]]
 
 def _broadcast(ev: pl.DataFrame, per_dossier: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """Per-dossier columns (row i = dossier i) onto the events, by position."""
-    # one query, so that the columns are gathered in parallel
-    return ev.lazy().with_columns(pl.lit(per_dossier[c]).gather(pl.col("did")).alias(c) for c in columns).collect()
+    # one eager with_columns: gathered in parallel, the other columns are not copied
+    return ev.with_columns(pl.lit(per_dossier[c]).gather(pl.col("did")).alias(c) for c in columns)
 
 
 # -- the documents as small tables ---------------------------------------------------
@@ -437,11 +437,10 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         pl.when(pl.col("idx") < 62).then(pl.lit(2, pl.Int64).pow(pl.col("idx"))).otherwise(0).alias("bit"),
         once.alias("once_only"),
     ).with_columns(pl.when(pl.col("once_only")).then(pl.col("bit")).otherwise(0).alias("once_bit"))
-    # Only the properties the events need, gathered as expressions of one query (in
-    # parallel); the step's unit (a text) is looked up later for the few overruns only.
+    # Only the properties the events need, gathered in one with_columns (in parallel); the step's unit (a text) is looked up later for the few overruns only.
     position = pl.when(pl.col("sc") >= 0).then(pl.col("pid").cast(pl.Int64) * width + pl.col("sc"))
     wanted = ["idx", "repeatable", "approval", "result", "allotted_s", "is_terminal", "bit", "once_bit", "once_only"]
-    ev = ev.lazy().with_columns(position.alias("position")).with_columns(
+    ev = ev.with_columns(position.alias("position")).with_columns(
         pl.lit(dense[c]).gather(pl.col("position")).alias(c) for c in wanted).with_columns(
         pl.col("is_terminal").fill_null(False),
         pl.col("bit").fill_null(0), pl.col("once_bit").fill_null(0), pl.col("once_only").fill_null(False),
@@ -451,7 +450,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         .when(_is("stopped", "refused")).then(3)
         .when(_is("withdrawn")).then(4)
         .otherwise(None).alias("finish_rank"),
-    ).collect()
+    )
     step_units = dense["step_unit"]
     tick("  step: lookup join")
     once_only = pl.col("once_only")
@@ -465,6 +464,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         "once_only_events": once_only,
     }
     counts = _sums_per_dossier(ev, counted)
+    tick("  step: sums")
     runs = ev.select("bit", "once_bit", pl.col("idx").fill_null(-1).alias("idx"), "first")
     starts = np.flatnonzero(runs["first"].to_numpy())
     furthest = pl.Series("furthest_idx", np.maximum.reduceat(runs["idx"].to_numpy(), starts) if len(starts) else [],
@@ -508,13 +508,13 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     # 4. the clock: gaps between consecutive events, paused or active -----------------
     start = pl.col("counting_start_at")
     supplement = pl.when(_is("supplement_requested")).then(1).when(_is("supplement_received")).then(0)
-    ev = ev.lazy().with_columns(
+    ev = ev.with_columns(
         pl.when(start.is_not_null()).then(pl.max_horizontal(pl.col("at"), start)).alias("p")
     ).with_columns(
         pl.coalesce(_next(pl.col("p")), pl.when(pl.col("finished")).then(pl.col("p")).otherwise(as_of_lit))
         .alias("next_p"),
         _carry_forward(supplement.otherwise(None), 0).alias("paused_after"),
-    ).collect()
+    )
     tick("  clock: gap ends")
     gap = _working_seconds(docs.calendar, ev["p"], ev["next_p"], ev["calendar_clock"])
     tick("  clock: calendar")
@@ -527,10 +527,10 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     lead = _working_seconds(docs.calendar, dossiers["counting_start_at"], first_p, dossiers["calendar_clock"])
     dossiers = dossiers.with_columns(lead.alias("lead_s"))
     tick("  clock: lead")
-    ev = ev.lazy().with_columns(
+    ev = ev.with_columns(
         (pl.lit(lead).gather(pl.col("did")) + _running_sum(pl.col("active_s")) - pl.col("active_s")).alias("clock_s"),
         (_running_sum(pl.col("pause_s")) - pl.col("pause_s")).alias("paused_before_s"),
-    ).collect()
+    )
     tick("  clock: running sums")
     sums = _sums_per_dossier(ev, {"active_total": pl.col("active_s"), "paused_open": pl.col("pause_s")})
     finish = ev.lazy().filter(pl.col("is_finish")).select(
