@@ -33,6 +33,7 @@ from .common import (
     limit_seconds,
 )
 from .documents import DEFAULT_RULESET, CheckDocuments
+from .local_time import LocalDates
 from .rules import RULES
 
 UTC = pl.Datetime("us", "UTC")
@@ -377,7 +378,9 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         first_apology.alias("first_apology_at"),
     ).drop("appointment_at", "sc")
     tick("  facts: firsts, counts")
-    local_day = lambda c: pl.col(c).dt.convert_time_zone(tz).dt.date()  # noqa: E731
+    local_dates = LocalDates(tz)
+    day = local_dates.exprs(dossiers, ["received_at", "first_at"])
+    local_day = lambda c: day[c]  # noqa: E731
     dossiers = dossiers.with_columns(
         local_day("received_at").alias("receipt_day"),
         pl.coalesce(local_day("received_at"), local_day("first_at")).alias("rule_day"),
@@ -549,9 +552,9 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         "is_terminal", "repeatable", "allotted_s", "position", "clock_s", "step_due_at", "after_return", "return_at",
     )
     tick("clock")
-    dossiers = _classify(dossiers, as_of_lit, tz, hours)
+    dossiers = _classify(dossiers, as_of_lit, tz, hours, local_dates)
     tick("classify")
-    findings = _findings(ev, dossiers, docs, carries, tz, names, issue_codes, step_units, tick)
+    findings = _findings(ev, dossiers, docs, carries, tz, names, issue_codes, step_units, local_dates, tick)
     findings = _finish_findings(findings, dossiers, docs, language)
     tick("findings")
     return _dossier_output(dossiers), findings
@@ -603,16 +606,17 @@ def _add_counting_start_and_due(dossiers: pl.DataFrame, docs: CheckDocuments) ->
     return dossiers.with_columns(_from_np(start, "counting_start_at"), _from_np(due, "due_at"))
 
 
-def _classify(dossiers: pl.DataFrame, as_of_lit: pl.Expr, tz: str, hours: float) -> pl.DataFrame:
+def _classify(dossiers: pl.DataFrame, as_of_lit: pl.Expr, tz: str, hours: float,
+              local_dates: LocalDates) -> pl.DataFrame:
     day_s = pl.when(pl.col("calendar_clock")).then(day_seconds(True, hours)).otherwise(day_seconds(False, hours))
     appointment = pl.coalesce(pl.col("logged_appointment_at"), pl.col("due_at"))
     dossiers = dossiers.with_columns(appointment.alias("appointment_at"), as_of_lit.alias("as_of_at"))
     appt, fin = pl.col("appointment_at"), pl.col("finished_at")
     used, allowed = pl.col("used_s"), pl.col("allowed_s")
-    local_date = lambda e: e.dt.convert_time_zone(tz).dt.date()  # noqa: E731
+    day = local_dates.exprs(dossiers, ["finished_at", "appointment_at"])
     by_appointment = (
         pl.when(fin > appt).then(pl.lit("late"))
-        .when(local_date(fin) == local_date(appt)).then(pl.lit("on_time"))
+        .when(day["finished_at"] == day["appointment_at"]).then(pl.lit("on_time"))
         .otherwise(pl.lit("early"))
     )
     by_working_time = (
@@ -661,7 +665,7 @@ def _fmt_minutes(expr: pl.Expr) -> pl.Expr:
 
 
 def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, carries: dict, tz: str,
-              step_names: list[str], pid_table: pl.DataFrame, step_units: pl.Series,
+              step_names: list[str], pid_table: pl.DataFrame, step_units: pl.Series, local_dates: LocalDates,
               tick=lambda label: None) -> pl.DataFrame:
     """Every rule's candidate findings (before on/off and severity of the rule set)."""
     parts: list[pl.DataFrame] = []
@@ -801,8 +805,8 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
         pl.when(by_appointment).then(_fmt_time(pl.col("finished_at"), tz)).otherwise(_fmt_minutes(pl.col("used_s"))))
     add(issued.filter(pl.col("status") == "open_overdue"), "open_overdue", none, pl.col("unit"), expected_limit,
         pl.when(by_appointment).then(_fmt_time(pl.col("as_of_at"), tz)).otherwise(_fmt_minutes(pl.col("used_s"))))
-    local = lambda c: pl.col(c).dt.convert_time_zone(tz).dt.date()  # noqa: E731
-    add(issued.filter(local("logged_appointment_at") > local("due_at")), "appointment_beyond_limit", none,
+    day = local_dates.exprs(issued, ["logged_appointment_at", "due_at"])
+    add(issued.filter(day["logged_appointment_at"] > day["due_at"]), "appointment_beyond_limit", none,
         pl.col("unit"), _fmt_time(pl.col("due_at"), tz, DATE_FORMAT),
         _fmt_time(pl.col("logged_appointment_at"), tz, DATE_FORMAT))
     if carries.get("appointment_at"):
