@@ -135,34 +135,12 @@ def _carry_forward(expr: pl.Expr, default, first=FIRST) -> pl.Expr:
     return pl.when(first).then(expr.fill_null(default)).otherwise(expr).forward_fill()
 
 
-def _sum_per_dossier(ev: pl.DataFrame, values: pl.Expr) -> pl.Series:
-    """Per dossier (row i = dossier i), the sum of `values` over its events: a running
-    total read at each dossier's last event, less the one before."""
-    totals = ev.lazy().select(values.fill_null(0).cast(pl.Int64).cum_sum().alias("n"), LAST).filter(
-        pl.col("last")).collect()["n"]
-    return totals - totals.shift(1, fill_value=0)
-
-
 def _sums_per_dossier(ev: pl.DataFrame, values: dict[str, pl.Expr]) -> pl.DataFrame:
     """Several per-dossier sums in one pass (row i = dossier i)."""
     totals = ev.lazy().select(
         *[v.fill_null(0).cast(pl.Int64).cum_sum().alias(k) for k, v in values.items()], LAST,
     ).filter(pl.col("last")).drop("last").collect()
     return totals.select(pl.col(k) - pl.col(k).shift(1, fill_value=0) for k in values)
-
-
-def _count_per_dossier(ev: pl.DataFrame, condition: pl.Expr) -> pl.Series:
-    """How many events of each dossier meet `condition` (row i = dossier i)."""
-    return _sum_per_dossier(ev, condition.fill_null(False))
-
-
-def _max_per_dossier(ev: pl.DataFrame, values: pl.Expr, bound: int = 1 << 20) -> pl.Series:
-    """Per dossier, the largest of small non-negative `values` (null where all are
-    null): the dossier number times `bound` keeps a running maximum inside its run."""
-    shifted = pl.col("did") * bound + (values + 1).fill_null(0)
-    top = ev.lazy().select(shifted.cum_max().alias("m"), "did", LAST).filter(pl.col("last")).collect()
-    out = top["m"] - top["did"] * bound - 1
-    return out.set(out < 0, None)
 
 
 def _first_per_dossier(ev: pl.DataFrame, condition: pl.Expr, columns: list[str]) -> pl.DataFrame:
