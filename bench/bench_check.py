@@ -1,13 +1,15 @@
 """Benchmark of `qms check` against polars just reading and sorting the same log.
 
-    python bench/bench_check.py [--dossiers 1000000] [--data DIR] [--threads N]
+    python bench/bench_check.py [--dossiers 1670000] [--data DIR] [--threads N]
 
 Generates (once, cached in --data) a synthetic canonical log of N dossiers with
-`qms generate` in CSV and in Parquet, then for each format times, each in a fresh
-process so that peak memory is its own:
+`qms generate` in CSV and in Parquet (default 1.67 million dossiers = 9.0 million
+events, the size issue 5 names), then for each format times, each in a fresh process
+so that peak memory is its own:
 
-  (a) polars reading the file and sorting it by dossier and time (CSV: without
-      parsing the instants; their ISO 8601 texts already sort in time order);
+  (a) polars reading the whole file (every column, as a user's `pl.read_*` would) and
+      sorting it by (dossier_id, at) (CSV: without parsing the instants, the strictest
+      baseline; their ISO 8601 texts already sort in time order);
   (b) `qms check` on it (the Python API the command calls: reading through ingest,
       the check, the summary) and, separately, writing the outputs;
 
@@ -28,6 +30,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# Issue 5 asks for "1 million dossiers (about 9 million events)". The generator with
+# the sample library writes about 5.4 events per dossier, so 1.67 million dossiers
+# give the ~9 million events the target is about (--dossiers 1000000 for 1 M dossiers).
+DEFAULT_DOSSIERS = 1_670_000
 SRC = HERE.parent / "src"
 
 
@@ -92,7 +98,7 @@ def generate(data: Path, dossiers: int, docs: str | None) -> dict[str, Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dossiers", type=int, default=1_000_000)
+    parser.add_argument("--dossiers", type=int, default=DEFAULT_DOSSIERS)
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "qms-bench-check")
     parser.add_argument("--docs", help="Library folder (default: the workspace's, else the bundled sample)")
     parser.add_argument("--threads", type=int, help="POLARS_MAX_THREADS for both measurements")

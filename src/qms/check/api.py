@@ -250,15 +250,19 @@ def run_check(
         as_of_instant = latest.astimezone(dt.timezone.utc)
     docs = preliminary if isinstance(library, CheckDocuments) else _documents(library, as_of_instant)
     tell(_("checking"))
-    dossiers, findings = check_events(events, docs, as_of_instant, language)
+    if quality is None:
+        rows = events.height if isinstance(events, pl.DataFrame) else lazy.select(pl.len()).collect().item()
+        quality = DataQuality(rows_read=rows, rows_accepted=rows, rows_rejected=0)
+    # The engine takes the only reference to a log read here, so that the unsorted
+    # copy is freed as soon as it is sorted (a caller's own frame stays the caller's).
+    handed = [events] if inputs else events
+    del events, lazy
+    dossiers, findings = check_events(handed, docs, as_of_instant, language)
     if period_from is not None:
         start = _as_instant(period_from, zone, end_of_day=False)
         keep = dossiers.filter(pl.col("finished_at").is_null() | (pl.col("finished_at") >= start))
         findings = findings.join(keep.select("dossier_id"), on="dossier_id", how="semi")
         dossiers = keep
-    if quality is None:
-        rows = events.height if isinstance(events, pl.DataFrame) else lazy.select(pl.len()).collect().item()
-        quality = DataQuality(rows_read=rows, rows_accepted=rows, rows_rejected=0)
     inputs = [item.done() if isinstance(item, _PendingInput) else item for item in inputs]
     manifest = build_manifest(dossiers, docs, inputs, as_of_instant, period_from, period_to)
     summary = summarise(
@@ -287,7 +291,7 @@ def _warnings(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:
     if defaulted:
         notes.append(_("{count} dossier(s) were received on days no rule set covers; qms defaults were used").format(
             count=defaulted))
-    methods = sorted(set(dossiers["method"].drop_nulls().to_list()))
+    methods = sorted(dossiers["method"].drop_nulls().unique().to_list())
     if len(methods) > 1:
         notes.append(_("the rule sets in force use different methods: {methods}").format(methods=", ".join(methods)))
     return notes
@@ -317,7 +321,7 @@ def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[In
         holiday_source=str(getattr(docs.calendar, "holiday_source", "") or docs.holiday_source or "?"),
         years_without_holiday_data=list(getattr(docs.calendar, "years_without_holiday_data", []) or []),
     )
-    methods = sorted(set(dossiers["method"].drop_nulls().to_list())) or [DEFAULT_RULESET.classification_method.value]
+    methods = sorted(dossiers["method"].drop_nulls().unique().to_list()) or [DEFAULT_RULESET.classification_method.value]
     if len(methods) == 1:
         method = ClassificationMethod(id=methods[0], description=METHOD_DESCRIPTIONS[methods[0]])
     else:
