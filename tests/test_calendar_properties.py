@@ -154,3 +154,15 @@ def test_vectorised_equals_scalar(rows, name):
             b, f = begins.view(np.int64)[index], finishes.view(np.int64)[index]
             spans.append((moment(b), None if f == NAT else moment(f)))
         assert value == calendar.working_minutes_between(moment(starts[index]), moment(ends[index]), spans)
+
+
+def test_fraction_of_a_day_never_passes_the_next_day():
+    """Found by hypothesis: 11.938 working days = 11 days + 7.5 nominal hours, a whole
+    7.5-hour office day and a bit, landed after 12 working days."""
+    calendar = CALENDARS["sample"]
+    start = dt.datetime(2023, 11, 1, tzinfo=dt.timezone.utc)
+    assert calendar.add(start, 11.938, "working_days") <= calendar.add(start, 12, "working_days")
+    starts = np.array([np.datetime64("2023-11-01T00:00", "us")] * 2)
+    assert list(calendar.add_array(starts, np.array([11.938, 12.0]), "working_days")) == [
+        np.datetime64(calendar.add(start, amount, "working_days").astimezone(dt.timezone.utc).replace(tzinfo=None), "us")
+        for amount in (11.938, 12.0)]

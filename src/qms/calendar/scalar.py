@@ -132,7 +132,12 @@ def add_working_days(planner: DayPlanner, start: int, whole_days: int, extra_us:
                     day = later
                     break
         moment = _clamp_into_sessions(planner.plan(day).sessions, local_to_us(day, clock, planner.zone))
-    return add_working_us(planner, moment, extra_us)
+    if extra_us <= 0:
+        return moment
+    # A fraction of a day is counted in nominal hours (working_day_hours), which can
+    # be longer than a real office day: it never reaches past the same clock time one
+    # working day later, so that more time never gives an earlier appointment.
+    return min(add_working_us(planner, moment, extra_us), add_working_days(planner, start, whole_days + 1, 0))
 
 
 def _clamp_into_sessions(sessions: tuple[tuple[int, int], ...], instant: int) -> int:

@@ -277,7 +277,9 @@ class DayTables:
         moment = landed if whole_days.min(initial=1) > 0 else np.where(whole_days > 0, landed, moment)
         if extra is None:
             return moment
-        return self.add_working(moment, extra)
+        # as the scalar twin: a fraction of a day stops at the next working day's same clock time
+        next_day = self.add_working_days(start, whole_days + 1, None)
+        return np.where(extra > 0, np.minimum(self.add_working(moment, extra), next_day), moment)
 
     def add_calendar_days(self, start: np.ndarray, amount: np.ndarray) -> np.ndarray:
         day = self.day_of(start)
