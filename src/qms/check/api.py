@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from ..model.check_output import (
     CalendarRef, CheckSummary, ClassificationMethod, DataQuality, DocumentRef, InputFile, Manifest,
 )
 from ..model.common import Text
+from ..ingest.log_input import PendingInput, read_log_input
 from .documents import DEFAULT_RULESET, CheckDocuments, _hash_model
 from .engine import check_events
 from .summary import summarise
@@ -45,50 +45,12 @@ ENGINE_COLUMNS = frozenset({
 
 
 @dataclass
-class _PendingInput:
-    path: str
-    sha256: object
-    bytes: int
-    profile: str | None
-    rows_read: int | None
-
-    def done(self) -> InputFile:
-        return InputFile(path=self.path, sha256=str(self.sha256), bytes=self.bytes, profile=self.profile,
-                         rows_read=self.rows_read)
-
-
-@dataclass
 class CheckResult:
     dossiers: pl.DataFrame
     findings: pl.DataFrame
     summary: CheckSummary
     data_quality_findings: pl.DataFrame | None = None
     documents: CheckDocuments | None = field(default=None, repr=False)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-class _HashInBackground:
-    """The input's SHA-256, computed on a thread while the check runs (hashlib
-    releases the GIL), read when the manifest is written."""
-
-    def __init__(self, path: Path):
-        import concurrent.futures
-
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-        self._future = self._pool.submit(sha256_of, path)
-
-    def __str__(self) -> str:
-        try:
-            return self._future.result()
-        finally:
-            self._pool.shutdown(wait=False)
 
 
 def _documents(library, as_of: dt.datetime | None) -> CheckDocuments:
@@ -133,76 +95,6 @@ def _as_instant(value, zone: str, end_of_day: bool) -> dt.datetime | None:
     return moment.astimezone(dt.timezone.utc)
 
 
-def _read(events_or_path, profile, known_codes, progress) -> tuple[pl.DataFrame | pl.LazyFrame, list[InputFile],
-                                                                  DataQuality | None, pl.DataFrame | None]:
-    if isinstance(events_or_path, (pl.DataFrame, pl.LazyFrame)):
-        return events_or_path, [], None, None
-    path = Path(events_or_path)
-    if not path.is_file():
-        raise QmsError(_("{path}: no such log file").format(path=path))
-    from ..ingest import read_log
-
-    if profile is None and path.suffix.lower() in (".parquet", ".pq"):
-        from ..ingest.canonical_probe import is_canonical_parquet
-
-        if is_canonical_parquet(path):
-            # qms's own canonical Parquet: already validated when it was written
-            names = pl.scan_parquet(path).collect_schema().names()
-            frame = pl.read_parquet(path, columns=[c for c in names if c in ENGINE_COLUMNS])
-            info = _PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
-                                 profile="canonical", rows_read=frame.height)
-            quality = DataQuality(rows_read=frame.height, rows_accepted=frame.height, rows_rejected=0)
-            return frame, [info], quality, None
-    if profile is None and path.suffix.lower() == ".csv":
-        fast = _read_canonical_csv(path)
-        if fast is not None:
-            info = _PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
-                                 profile="canonical", rows_read=fast.height)
-            quality = DataQuality(rows_read=fast.height, rows_accepted=fast.height, rows_rejected=0)
-            return fast, [info], quality, None
-    read = read_log(path, profile, known_procedure_codes=known_codes, progress=progress)
-    report = read.report
-    info = InputFile(path=str(path), sha256=sha256_of(path), bytes=path.stat().st_size, profile=report.profile,
-                     rows_read=report.rows_read)
-    return read.events, [info], report.data_quality(), report.findings
-
-
-def _read_canonical_csv(path: Path) -> pl.DataFrame | None:
-    """qms's own canonical CSV read directly (ISO 8601 UTC instants), or None when the
-    file is not exactly that (then ingest reads it, with its rejects and locations)."""
-    from ..ingest.schema import CANONICAL_FIELDS, CHANNELS, REQUIRED_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS
-
-    with path.open("rb") as handle:
-        header = handle.readline().decode("utf-8", errors="replace").lstrip("\ufeff").strip().split(",")
-    known = set(CANONICAL_FIELDS) | {SOURCE_ROW}
-    if not set(REQUIRED_FIELDS) <= set(header) or not set(header) <= known or len(set(header)) != len(header):
-        return None
-    try:
-        raw = pl.read_csv(path, infer_schema=False, columns=[c for c in header if c in ENGINE_COLUMNS])
-    except pl.exceptions.PolarsError:
-        return None
-    instants = [c for c in raw.columns if c in TIMESTAMP_FIELDS]
-    def instant(column: str, fmt: str) -> pl.Expr:
-        return pl.col(column).str.to_datetime(fmt, time_zone="UTC", time_unit="us", strict=False)
-
-    # whole seconds first (what qms writes; several times faster), fractions where needed
-    frame = raw.with_columns(instant(c, "%Y-%m-%dT%H:%M:%SZ") for c in instants)
-    fractional = [c for c in instants if frame[c].null_count() > raw[c].null_count()]
-    if fractional:
-        frame = frame.with_columns(
-            pl.coalesce(frame[c], raw.select(instant(c, "%Y-%m-%dT%H:%M:%S%.fZ"))[c]).alias(c) for c in fractional)
-    if SOURCE_ROW in frame.columns:
-        frame = frame.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64, strict=False))
-    unparsed = sum(raw[c].is_not_null().sum() - frame[c].is_not_null().sum() for c in instants)
-    missing = sum(frame[c].null_count() + (frame[c] == "").sum() if frame[c].dtype == pl.Utf8 else frame[c].null_count()
-                  for c in REQUIRED_FIELDS)
-    bad_channel = ("channel" in frame.columns
-                   and frame.filter(pl.col("channel").is_not_null() & ~pl.col("channel").is_in(CHANNELS)).height)
-    if unparsed or missing or bad_channel:
-        return None
-    return frame
-
-
 def run_check(
     events_or_path,
     library=None,
@@ -238,7 +130,8 @@ def run_check(
     preliminary = _documents(library, None) if not isinstance(library, CheckDocuments) else library
     zone = preliminary.timezone
     tell(_("reading the log"))
-    events, inputs, quality, quality_findings = _read(events_or_path, profile, preliminary.known_codes(), progress)
+    events, inputs, quality, quality_findings = read_log_input(events_or_path, profile, preliminary.known_codes(),
+                                                               progress, columns=ENGINE_COLUMNS)
     lazy = events.lazy()
     if as_of is None and period_to is not None:
         as_of = period_to
@@ -263,7 +156,7 @@ def run_check(
         keep = dossiers.filter(pl.col("finished_at").is_null() | (pl.col("finished_at") >= start))
         findings = findings.join(keep.select("dossier_id"), on="dossier_id", how="semi")
         dossiers = keep
-    inputs = [item.done() if isinstance(item, _PendingInput) else item for item in inputs]
+    inputs = [item.done() if isinstance(item, PendingInput) else item for item in inputs]
     manifest = build_manifest(dossiers, docs, inputs, as_of_instant, period_from, period_to)
     summary = summarise(
         dossiers, findings, manifest, quality, tz=zone, working_day_hours=docs.calendar_settings.working_day_hours,

@@ -1,0 +1,128 @@
+"""A dossier log as the check takes it in: events, the input's manifest entry and
+its data quality. Reading files is ingest's job, so the check engine stays free of I/O."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import QmsError
+from ..i18n import _
+from ..model.check_output import DataQuality, InputFile
+from .api import read_log
+from .canonical_probe import is_canonical_parquet
+from .schema import CANONICAL_FIELDS, CHANNELS, REQUIRED_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS
+
+
+@dataclass
+class PendingInput:
+    """An input's manifest entry whose SHA-256 is still being computed."""
+
+    path: str
+    sha256: object
+    bytes: int
+    profile: str | None
+    rows_read: int | None
+
+    def done(self) -> InputFile:
+        return InputFile(path=self.path, sha256=str(self.sha256), bytes=self.bytes, profile=self.profile,
+                         rows_read=self.rows_read)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _HashInBackground:
+    """The input's SHA-256, computed on a thread while the check runs (hashlib
+    releases the GIL), read when the manifest is written."""
+
+    def __init__(self, path: Path):
+        import concurrent.futures
+
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        self._future = self._pool.submit(sha256_of, path)
+
+    def __str__(self) -> str:
+        try:
+            return self._future.result()
+        finally:
+            self._pool.shutdown(wait=False)
+
+
+def read_log_input(events_or_path, profile, known_codes, progress, *, columns=None
+                   ) -> tuple[pl.DataFrame | pl.LazyFrame, list[InputFile | PendingInput], DataQuality | None,
+                              pl.DataFrame | None]:
+    """A log for the check: the events, the input's manifest entry, its data quality
+    and data-quality findings. Canonical events given as a frame pass through; qms's
+    own canonical Parquet or CSV is read directly (only `columns`, hashed on a
+    thread meanwhile); anything else goes through `read_log` with its profile."""
+    if isinstance(events_or_path, (pl.DataFrame, pl.LazyFrame)):
+        return events_or_path, [], None, None
+    path = Path(events_or_path)
+    if not path.is_file():
+        raise QmsError(_("{path}: no such log file").format(path=path))
+    if profile is None and path.suffix.lower() in (".parquet", ".pq"):
+        if is_canonical_parquet(path):
+            # qms's own canonical Parquet: already validated when it was written
+            names = pl.scan_parquet(path).collect_schema().names()
+            frame = pl.read_parquet(path, columns=[c for c in names if columns is None or c in columns])
+            info = PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
+                                profile="canonical", rows_read=frame.height)
+            quality = DataQuality(rows_read=frame.height, rows_accepted=frame.height, rows_rejected=0)
+            return frame, [info], quality, None
+    if profile is None and path.suffix.lower() == ".csv":
+        fast = _read_canonical_csv(path, columns)
+        if fast is not None:
+            info = PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
+                                profile="canonical", rows_read=fast.height)
+            quality = DataQuality(rows_read=fast.height, rows_accepted=fast.height, rows_rejected=0)
+            return fast, [info], quality, None
+    read = read_log(path, profile, known_procedure_codes=known_codes, progress=progress)
+    report = read.report
+    info = InputFile(path=str(path), sha256=sha256_of(path), bytes=path.stat().st_size, profile=report.profile,
+                     rows_read=report.rows_read)
+    return read.events, [info], report.data_quality(), report.findings
+
+
+def _read_canonical_csv(path: Path, columns) -> pl.DataFrame | None:
+    """qms's own canonical CSV read directly (ISO 8601 UTC instants), or None when the
+    file is not exactly that (then ingest reads it, with its rejects and locations)."""
+    with path.open("rb") as handle:
+        header = handle.readline().decode("utf-8", errors="replace").lstrip("\ufeff").strip().split(",")
+    known = set(CANONICAL_FIELDS) | {SOURCE_ROW}
+    if not set(REQUIRED_FIELDS) <= set(header) or not set(header) <= known or len(set(header)) != len(header):
+        return None
+    try:
+        raw = pl.read_csv(path, infer_schema=False, columns=[c for c in header if columns is None or c in columns])
+    except pl.exceptions.PolarsError:
+        return None
+    instants = [c for c in raw.columns if c in TIMESTAMP_FIELDS]
+    def instant(column: str, fmt: str) -> pl.Expr:
+        return pl.col(column).str.to_datetime(fmt, time_zone="UTC", time_unit="us", strict=False)
+
+    # whole seconds first (what qms writes; several times faster), fractions where needed
+    frame = raw.with_columns(instant(c, "%Y-%m-%dT%H:%M:%SZ") for c in instants)
+    fractional = [c for c in instants if frame[c].null_count() > raw[c].null_count()]
+    if fractional:
+        frame = frame.with_columns(
+            pl.coalesce(frame[c], raw.select(instant(c, "%Y-%m-%dT%H:%M:%S%.fZ"))[c]).alias(c) for c in fractional)
+    if SOURCE_ROW in frame.columns:
+        frame = frame.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64, strict=False))
+    unparsed = sum(raw[c].is_not_null().sum() - frame[c].is_not_null().sum() for c in instants)
+    missing = sum(frame[c].null_count() + (frame[c] == "").sum() if frame[c].dtype == pl.Utf8 else frame[c].null_count()
+                  for c in REQUIRED_FIELDS)
+    bad_channel = ("channel" in frame.columns
+                   and frame.filter(pl.col("channel").is_not_null() & ~pl.col("channel").is_in(CHANNELS)).height)
+    if unparsed or missing or bad_channel:
+        return None
+    return frame
+
+
