@@ -79,27 +79,8 @@ def events_frame(rows: list[dict]) -> pl.DataFrame:
     return frame
 
 
-def approved_sample_library(tmp_dir):
-    """The bundled sample library; an approved copy when a sample document still
-    lacks its content hash (the sample calendar did while the branches were merging)."""
-    import shutil
-
-    from qms.errors import ValidationFailed
+def approved_sample_library():
+    """The bundled sample library (every issue approved, with its hash)."""
     from qms.library import load_library
 
-    try:
-        return load_library(None)
-    except ValidationFailed:
-        from qms.library.approve import approve
-        from qms.resources import sample_library_dir
-
-        copy = tmp_dir / "process_docs"
-        shutil.copytree(sample_library_dir(), copy)
-        for path in copy.rglob("*.yaml"):
-            text = path.read_text(encoding="utf-8")
-            if "status: approved" in text and "content_sha256" not in text:
-                path.write_text(text.replace("status: approved", "status: draft"), encoding="utf-8")
-                code = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("code:"))
-                issue = int(next(line.split(":", 1)[1] for line in text.splitlines() if line.startswith("issue:")))
-                approve(code, issue, "Kiểm thử", path=copy, on=dt.date(2023, 12, 1))
-        return load_library(copy)
+    return load_library(None)

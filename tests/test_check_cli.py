@@ -19,7 +19,7 @@ from qms.synth.output import write_events
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli")
-    library = approved_sample_library(folder)
+    library = approved_sample_library()
     log = generate_log(library, 300, seed=5, defect_rate=0.3)
     write_events(log.events, folder / "log.parquet", "parquet")
     write_events(log.events, folder / "log.csv", "csv")

@@ -18,8 +18,8 @@ from qms.synth import generate_log
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory):
-    return approved_sample_library(tmp_path_factory.mktemp("lib"))
+def library():
+    return approved_sample_library()
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,11 @@ the documented semantics (docs/generate.md), and every defect kind shows up."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import polars as pl
 import pytest
 
 from qms.calendar import WorkCalendar
-from qms.errors import ValidationFailed
 from qms.library import load_library
 from qms.synth import generate_log
 from qms.synth.scenarios import DEFECT_KINDS, KIND_BY_NAME
@@ -19,24 +17,9 @@ from test_synth_semantics import reference_findings
 
 
 @pytest.fixture(scope="session")
-def sample_library(tmp_path_factory):
-    """The bundled sample library (approved copy if a sample document still lacks its hash)."""
-    try:
-        return load_library(None)
-    except ValidationFailed:
-        from qms.library.approve import approve
-        from qms.resources import sample_library_dir
-
-        copy = tmp_path_factory.mktemp("library") / "process_docs"
-        shutil.copytree(sample_library_dir(), copy)
-        for path in copy.rglob("*.yaml"):
-            text = path.read_text(encoding="utf-8")
-            if "status: approved" in text and "content_sha256" not in text:
-                path.write_text(text.replace("status: approved", "status: draft"), encoding="utf-8")
-                code = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("code:"))
-                issue = int(next(line.split(":", 1)[1] for line in text.splitlines() if line.startswith("issue:")))
-                approve(code, issue, "Kiểm thử", path=copy, on=dt.date(2023, 12, 1))
-        return load_library(copy)
+def sample_library():
+    """The bundled sample library (every issue approved, with its hash)."""
+    return load_library(None)
 
 
 @pytest.fixture(scope="session")
