@@ -77,6 +77,35 @@ def test_engine_equals_reference_on_random_logs(dossiers, method, lead, cutoff):
     assert_same(build_log(dossiers), docs, AS_OF)
 
 
+def interleaved(log: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """The same events with the dossiers interleaved at random (each dossier's own
+    events keep their order) and ids that do not follow the order of the log."""
+    import random
+
+    rng = random.Random(seed)
+    rows = log.with_row_index("row")
+    queues = {d: list(g["row"]) for (d,), g in rows.group_by("dossier_id", maintain_order=True)}
+    draws = [d for d, queue in queues.items() for _ in queue]
+    rng.shuffle(draws)
+    order = [queues[d].pop(0) for d in draws]
+    renamed = {f"D{n:03d}": f"D{(7 * n) % 100:03d}" for n in range(100)}
+    return log[order].with_columns(pl.col("dossier_id").replace(renamed))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(dossier, min_size=2, max_size=12), st.integers(0, 1000))
+def test_engine_equals_reference_whatever_the_order_of_the_log(dossiers, seed):
+    """Grouped logs keep their groups, interleaved ones are sorted: the tables are the same."""
+    docs = documents()
+    log = interleaved(build_log(dossiers), seed)
+    assert_same(log, docs, AS_OF)
+    # grouped again, dossiers in the interleaved log's order of first appearance
+    first_seen = log.select(pl.col("dossier_id").unique(maintain_order=True)).with_row_index("first_seen")
+    grouped = log.with_row_index("row").join(first_seen, on="dossier_id").sort("first_seen", "row").drop(
+        "row", "first_seen")
+    assert_same(grouped, docs, AS_OF)
+
+
 def test_rule_settings_switch_rules_off_and_change_severity():
     docs = documents(rules={"appointment_missing": {"enabled": False}, "open_overdue": {"severity": "major"}})
     log = build_log([("QT-01", [("received", 0, "MC"), ("appraise", 60, "CM")], None, False, None)])

@@ -265,7 +265,8 @@ class WorkCalendar:
         cache; the day tables grow (and the whole run restarts) when they fall short.
         """
         size = len(required[0])
-        dtype, empty = {"instant": (np.int64, NAT), "minutes": (np.float64, np.nan), "flag": (bool, False)}[result]
+        dtype, empty = {"instant": (np.int64, NAT), "count": (np.int64, NAT), "minutes": (np.float64, np.nan),
+                        "flag": (bool, False)}[result]
         spans = [span for values in [*required, *optional] if (span := valid_span(values)) is not None]
         if not spans:
             return np.full(size, empty, dtype=dtype)
@@ -430,6 +431,15 @@ class WorkCalendar:
                 operation, [begins[rows], finishes[rows]], optional=[array[rows] for array in spans], result="minutes"
             ),
         )
+
+    def working_clock_array(self, instants) -> np.ndarray:
+        """Working microseconds counted up to each instant from an origin before all
+        of them (NaT where an instant is NaT). The working time between two instants
+        is the difference of their values, for values of the same call only (the
+        origin moves when the tables grow). One lookup per instant: a caller measuring
+        many consecutive gaps needs one value per instant, not two per gap."""
+        values = as_instants(instants)
+        return self._run(lambda tables, t: tables.counted_until(t), [values], result="count")
 
     # ---- inspection -------------------------------------------------------------------
 

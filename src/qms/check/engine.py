@@ -37,6 +37,8 @@ from .local_time import LocalDates
 from .rules import RULES
 
 UTC = pl.Datetime("us", "UTC")
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+NAT_US = np.iinfo(np.int64).min
 D = "dossier_id"
 
 
@@ -63,8 +65,8 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime) -> t
     latest = frame["at"].max()
     if frame["at"].null_count() or (latest is not None and latest > as_of):
         frame = frame.filter(pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
-    # a stable sort: events at the same instant keep the log's order
-    ev = _number_dossiers(frame.sort([D, "at"], maintain_order=True))
+    ev = _group_by_dossier(frame)
+    del frame
     if carries["returned_at"] and ev["returned_at"].null_count() < ev.height:
         # A dossier-level `returned_at` with no `returned` event stands for one.
         counts = _sums_per_dossier(ev, {"events": pl.col("step") == "returned",
@@ -77,21 +79,53 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime) -> t
         needed = (moment.is_not_null() & (moment <= as_of) & ~has_event).fill_null(False)
         if needed.any():
             # procedure code and unit as on the dossier's first event
-            synthetic = ev.filter(FIRST).select(D, "procedure_code", "unit").filter(needed).with_columns(
+            synthetic = ev.filter(FIRST).select("did", D, "procedure_code", "unit").filter(needed).with_columns(
                 pl.lit("returned").alias("step"), moment.filter(needed).alias("at"))
             # appended last, so a synthetic return sorts after real events at the same instant
-            ev = pl.concat([ev.drop("did", "first", "last"), synthetic], how="diagonal_relaxed")
-            ev = _number_dossiers(ev.sort([D, "at"], maintain_order=True))
+            ev = pl.concat([ev.drop("first", "last"), synthetic], how="diagonal_relaxed")
+            ev = _mark_runs(ev.sort(["did", "at"], maintain_order=True))
     return ev, carries
 
 
-def _number_dossiers(ev: pl.DataFrame) -> pl.DataFrame:
-    ev = ev.with_columns(pl.col(D).rle_id().cast(pl.Int64).alias("did"))
+def _group_by_dossier(frame: pl.DataFrame) -> pl.DataFrame:
+    """The events grouped by dossier, each dossier's events in time order (events at
+    the same instant keep the log's order), numbered by dossier (`did`, 0-based).
+
+    Logs mostly arrive grouped already (an export lists each dossier's history, and
+    qms writes its canonical files so): then the groups are kept in the log's order
+    and only a dossier whose events are out of time order costs a sort. A log whose
+    dossiers are interleaved is sorted by (dossier_id, at). Either way `did` numbers
+    groups, not ids: outputs are put in id order at the end (`id_order`)."""
+    run = frame[D].rle_id()
+    first_ids = frame[D].filter((run != run.shift(1)).fill_null(True))
+    by_id = first_ids.gather(first_ids.arg_sort())
+    if by_id.len() > 1 and by_id.eq_missing(by_id.shift(1)).any():
+        # a dossier in more than one run: the log interleaves dossiers
+        return _mark_runs(frame.sort([D, "at"], maintain_order=True).with_columns(
+            pl.col(D).rle_id().cast(pl.Int64).alias("did")))
+    ev = frame.with_columns(run.cast(pl.Int64).alias("did"))
+    backwards = ((pl.col("at") < pl.col("at").shift(1)) & (pl.col("did") == pl.col("did").shift(1))).any()
+    if ev.select(backwards).item():
+        ev = ev.sort(["did", "at"], maintain_order=True)
+    return _mark_runs(ev)
+
+
+def _mark_runs(ev: pl.DataFrame) -> pl.DataFrame:
+    """`first` and `last` event of each dossier's run (`did` ascending)."""
     return ev.with_columns(
         (pl.col("did") != pl.col("did").shift(1)).fill_null(True).alias("first"),
         (pl.col("did") != pl.col("did").shift(-1)).fill_null(True).alias("last"),
         pl.col("did").set_sorted(),
     )
+
+
+def id_order(dossiers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """(order, rank): `order` lists the dossiers (row i = did i) by dossier_id, and
+    `rank[did]` is the dossier's place in that order."""
+    order = dossiers[D].arg_sort()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order.to_numpy()] = np.arange(len(order), dtype=np.int64)
+    return order, pl.Series("rank", rank)
 
 
 # -- per-dossier operations over events sorted by dossier -------------------------------
@@ -312,6 +346,104 @@ def _working_seconds(calendar, a: pl.Series, b: pl.Series, calendar_clock: pl.Se
     return pl.Series("s", np.round(out), nan_to_null=True).cast(pl.Int64)
 
 
+def _clock(calendar, ev: pl.DataFrame, dossiers: pl.DataFrame, as_of: dt.datetime
+           ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each dossier's clock, in numpy over the runs of events.
+
+    A dossier's clock starts at its counting start; each gap between consecutive
+    events is paused when the last supplement event before it was a request, active
+    otherwise; the last gap runs to `as_of` for an open dossier and is empty for a
+    finished one. Each gap is rounded to whole seconds (as `_working_seconds`), so
+    sums are exact. The calendar reads each event once: working time counted from
+    an origin (or the instant itself, for calendar-day limits), a gap being the next
+    reading less this one.
+
+    Returns per event `clock_s` (lead plus active time before the event) and
+    `paused_before_s`; per dossier `lead_s` (counting start to first event),
+    `active_total` and `paused_open`. All null for a dossier with no counting start."""
+    first = np.flatnonzero(ev["first"].to_numpy())
+    last = np.flatnonzero(ev["last"].to_numpy())
+    lengths = np.diff(np.append(first, ev.height))
+    has_start = dossiers["counting_start_at"].is_not_null().to_numpy()
+    elapsed = dossiers["calendar_clock"].fill_null(False).to_numpy()
+    start = dossiers["counting_start_at"].dt.replace_time_zone(None).to_physical().fill_null(NAT_US).to_numpy()
+    moment = ev["at"].dt.replace_time_zone(None).to_physical().to_numpy().copy()
+    np.maximum(moment, np.repeat(start, lengths), out=moment)
+    first_moment = moment[first]
+
+    working = np.repeat(has_start & ~elapsed, lengths)
+    as_of_us = (as_of.astimezone(dt.timezone.utc) - EPOCH) // dt.timedelta(microseconds=1)
+    reading, as_of_working = moment, 0
+    if working.any():
+        instants = np.append(moment if working.all() else moment[working], as_of_us).view("datetime64[us]")
+        counted = calendar.working_clock_array(instants)
+        as_of_working = counted[-1]
+        if working.all():
+            reading = counted[:-1]
+        else:
+            reading = moment.copy()
+            reading[working] = counted[:-1]
+        del counted, instants
+    del working
+    gap = np.empty_like(reading)
+    gap[:-1] = reading[1:]
+    # a finished dossier's clock stops at its last event; an open one's runs to as_of
+    finished = ev["finished"].to_numpy()[last]
+    gap[last] = np.where(finished, reading[last], np.where(elapsed, as_of_us, as_of_working))
+    np.subtract(gap, reading, out=gap)
+    np.maximum(gap, 0, out=gap)
+    del reading
+    seconds = gap.astype(np.float64)
+    del gap
+    seconds /= 1e6
+    np.rint(seconds, out=seconds)
+    active = seconds.astype(np.int64)
+    del seconds
+
+    # paused after an event: 1 from a supplement request, 0 from its receipt (and at
+    # the first event), carried forward over the others
+    sc = ev["sc"].to_numpy()
+    state = np.where(sc == STATUS_CODE["supplement_requested"], 1,
+                     np.where(sc == STATUS_CODE["supplement_received"], 0, -1))
+    state[first] = np.maximum(state[first], 0)
+    carried = np.where(state >= 0, np.arange(len(state)), 0)
+    np.maximum.accumulate(carried, out=carried)
+    paused = state[carried] == 1
+    del state, carried
+    pause = np.where(paused, active, 0)
+    active[paused] = 0
+    del paused
+
+    def before_each(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per event: the sum of its dossier's values before it; per dossier: the total."""
+        running = np.cumsum(values)
+        base = running[first] - values[first]
+        total = running[last] - base
+        running -= values
+        running -= np.repeat(base, lengths)
+        return running, total
+
+    active_before, active_total = before_each(active)
+    pause_before, paused_open = before_each(pause)
+    del active, pause
+    lead = _working_seconds(calendar, dossiers["counting_start_at"],
+                            pl.Series("p", first_moment).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+                            dossiers["calendar_clock"])
+    active_before += np.repeat(lead.fill_null(0).to_numpy(), lengths)
+    no_start = pl.Series(~has_start)
+    no_start_event = pl.Series(np.repeat(~has_start, lengths))
+    per_event = pl.DataFrame([
+        pl.Series("clock_s", active_before).set(no_start_event, None),
+        pl.Series("paused_before_s", pause_before).set(no_start_event, None),
+    ])
+    per_dossier = pl.DataFrame([
+        lead.alias("lead_s"),
+        pl.Series("active_total", active_total).set(no_start, None),
+        pl.Series("paused_open", paused_open).set(no_start, None),
+    ])
+    return per_event, per_dossier
+
+
 # -- the check --------------------------------------------------------------------------
 
 
@@ -401,7 +533,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
 
     tick("counting start, due")
     # 3. events with their procedure step; result, approval and finish ---------------
-    ev = _broadcast(ev, dossiers, ["procedure_issue", "counting_start_at", "calendar_clock", "pid"])
+    ev = _broadcast(ev, dossiers, ["procedure_issue", "pid"])
     # A dense table with one row per (procedure issue, step code): each event finds
     # its step's properties by position, without a join.
     issue_codes = procedure_issue_table(docs).select("pid", "procedure_code", "procedure_issue")
@@ -501,37 +633,15 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
 
     tick("step join, finish")
     # 4. the clock: gaps between consecutive events, paused or active -----------------
-    start = pl.col("counting_start_at")
-    supplement = pl.when(_is("supplement_requested")).then(1).when(_is("supplement_received")).then(0)
-    ev = ev.with_columns(
-        pl.when(start.is_not_null()).then(pl.max_horizontal(pl.col("at"), start)).alias("p")
-    ).with_columns(
-        pl.coalesce(_next(pl.col("p")), pl.when(pl.col("finished")).then(pl.col("p")).otherwise(as_of_lit))
-        .alias("next_p"),
-        _carry_forward(supplement.otherwise(None), 0).alias("paused_after"),
-    )
-    tick("  clock: gap ends")
-    gap = _working_seconds(docs.calendar, ev["p"], ev["next_p"], ev["calendar_clock"])
-    tick("  clock: calendar")
-    ev = ev.with_columns(
-        pl.when(pl.col("paused_after") == 0).then(gap).otherwise(0).alias("active_s"),
-        pl.when(pl.col("paused_after") == 1).then(gap).otherwise(0).alias("pause_s"),
-    ).drop("next_p", "paused_after")
-    del gap
-    first_p = ev.lazy().filter(FIRST).select("p").collect()["p"]
-    lead = _working_seconds(docs.calendar, dossiers["counting_start_at"], first_p, dossiers["calendar_clock"])
-    dossiers = dossiers.with_columns(lead.alias("lead_s"))
-    tick("  clock: lead")
-    ev = ev.with_columns(
-        (pl.lit(lead).gather(pl.col("did")) + _running_sum(pl.col("active_s")) - pl.col("active_s")).alias("clock_s"),
-        (_running_sum(pl.col("pause_s")) - pl.col("pause_s")).alias("paused_before_s"),
-    )
-    tick("  clock: running sums")
-    sums = _sums_per_dossier(ev, {"active_total": pl.col("active_s"), "paused_open": pl.col("pause_s")})
+    per_event, per_dossier = _clock(docs.calendar, ev, dossiers, as_of)
+    ev = ev.hstack(per_event)
+    dossiers = dossiers.hstack(per_dossier)
+    del per_event, per_dossier
+    tick("  clock: gaps, sums")
     finish = ev.lazy().filter(pl.col("is_finish")).select(
         "did", pl.col("at").alias("finished_at"), pl.col("finish_rank"), pl.col("clock_s").alias("clock_at_finish"),
         pl.col("paused_before_s").alias("paused_at_finish")).collect()
-    dossiers = dossiers.hstack(sums).join(finish, on="did", how="left", maintain_order="left")
+    dossiers = dossiers.join(finish, on="did", how="left", maintain_order="left")
     dossiers = dossiers.with_columns(
         pl.when(pl.col("finished_at").is_not_null()).then(pl.col("clock_at_finish"))
         .otherwise(pl.col("lead_s") + pl.col("active_total")).alias("used_s"),
@@ -547,9 +657,10 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     dossiers = _classify(dossiers, as_of_lit, tz, hours, local_dates)
     tick("classify")
     findings = _findings(ev, dossiers, docs, carries, tz, names, issue_codes, step_units, local_dates, tick)
-    findings = _finish_findings(findings, dossiers, docs, language)
+    order, rank = id_order(dossiers)
+    findings = _finish_findings(findings, dossiers, rank, docs, language)
     tick("findings")
-    return _dossier_output(dossiers), findings
+    return _dossier_output(dossiers, order), findings
 
 
 def _stopwatch():
@@ -828,17 +939,19 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     return pl.concat(parts, how="vertical")
 
 
-def _finish_findings(findings: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, language: str):
+def _finish_findings(findings: pl.DataFrame, dossiers: pl.DataFrame, rank: pl.Series, docs: CheckDocuments,
+                     language: str):
     settings = rule_settings_table(docs, language)
     index = findings["did"]
     out = (
         findings.with_columns(dossiers[c].gather(index).alias(c) for c in (D, "procedure_code", "rs"))
+        .with_columns(rank.gather(index).alias("rank"))
         .join(settings, on=["rs", "rule"], how="left")
         .filter(pl.col("enabled"))
     )
-    # `did` follows the order of dossier_id, so sorting by it sorts by dossier
-    # (severity, clause, code and message follow from dossier and rule: no need to sort by them)
-    keys = ["did", "rule", "step", "expected", "actual", "unit"]
+    # the dossier's rank sorts by dossier_id, comparing integers (severity, clause,
+    # code and message follow from dossier and rule: no need to sort by them)
+    keys = ["rank", "rule", "step", "expected", "actual", "unit"]
     return out.sort(keys, nulls_last=False).select(
         "dossier_id", "rule", "severity", "clause", "procedure_code", "step", "unit", "expected", "actual", "message")
 
@@ -848,7 +961,7 @@ def sort_findings(findings: pl.DataFrame) -> pl.DataFrame:
     return findings.sort(keys, nulls_last=False)
 
 
-def _dossier_output(dossiers: pl.DataFrame) -> pl.DataFrame:
+def _dossier_output(dossiers: pl.DataFrame, order: pl.Series) -> pl.DataFrame:
     from ..model.check_output import DOSSIER_COLUMNS
 
     out = dossiers.with_columns(
@@ -859,4 +972,4 @@ def _dossier_output(dossiers: pl.DataFrame) -> pl.DataFrame:
     )
     extra = ["method", "ruleset_code", "ruleset_issue", "finish_kind", "supplement_requests", "reschedules",
              "calendar_clock"]
-    return out.select(*DOSSIER_COLUMNS, *extra).sort(D)
+    return out.select(*DOSSIER_COLUMNS, *extra).select(pl.all().gather(order))
