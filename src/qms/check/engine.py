@@ -177,10 +177,13 @@ def _sums_per_dossier(ev: pl.DataFrame, values: dict[str, pl.Expr]) -> pl.DataFr
     return totals.select(pl.col(k) - pl.col(k).shift(1, fill_value=0) for k in values)
 
 
-def _first_per_dossier(ev: pl.DataFrame, condition: pl.Expr, columns: list[str]) -> pl.DataFrame:
+def _first_per_dossier(ev: pl.DataFrame, condition: pl.Expr, columns: list[str],
+                       among: pl.Series | None = None) -> pl.DataFrame:
     """For each dossier (row i = dossier i), the columns of its first event meeting
-    `condition`, nulls where none does."""
+    `condition`, nulls where none does; only the dossiers flagged in `among`, if given."""
     n = int(ev["did"][-1]) + 1 if ev.height else 0
+    if among is not None:
+        condition = condition & pl.lit(among).gather(pl.col("did"))
     hits = (ev.lazy().filter(condition.fill_null(False)).select("did", *columns)
             .filter((pl.col("did") != pl.col("did").shift(1)).fill_null(True)).collect())
     positions = hits["did"]
@@ -461,7 +464,9 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     lookup = step_lookup(docs)
     names = list(STATUS_NAMES) + sorted(set(lookup["step"].to_list()) - set(STATUS_NAMES))
     step_codes = {name: code for code, name in enumerate(names)}
-    ev = ev.with_columns(pl.col("step").replace_strict(step_codes, default=-1, return_dtype=pl.Int64).alias("sc"))
+    # an Enum cast: steps outside the library's names become null, then -1
+    ev = ev.with_columns(pl.col("step").cast(pl.Enum(names), strict=False).to_physical().cast(pl.Int64)
+                         .fill_null(-1).alias("sc"))
     # 1. dossier-level facts (row i of `dossiers` is dossier i) ------------------------
     step = pl.col("step")
     # Dossier-level columns repeat on every row in most logs: take the first row's
@@ -474,7 +479,8 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         lacking = dossiers[column].is_null() | (apology_first if column == "appointment_at" else False)
         if lacking.any():
             condition = pl.col(column).is_not_null() & (~_is("apology_issued") if column == "appointment_at" else True)
-            dossiers = dossiers.with_columns(_first_per_dossier(ev, condition, [column])[column])
+            found = _first_per_dossier(ev, condition, [column], among=lacking)[column]
+            dossiers = dossiers.with_columns(pl.when(lacking).then(found).otherwise(pl.col(column)).alias(column))
     tick("  facts: first row")
     firsts = _firsts_per_dossier(ev, {"received": (_is("received"), "at"), "apology": (_is("apology_issued"), "at")})
     received_event, first_apology = firsts["received"], firsts["apology"]
@@ -541,36 +547,38 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     lookup = lookup.join(issue_codes, on=["procedure_code", "procedure_issue"], how="inner").with_columns(
         (pl.col("pid").cast(pl.Int64) * width + pl.col("step").replace_strict(step_codes, return_dtype=pl.Int64))
         .alias("position")).drop("procedure_code", "procedure_issue", "step", "pid")
-    dense = pl.DataFrame({"position": pl.int_range(0, max(issue_codes.height, 1) * width, dtype=pl.Int64,
-                                                   eager=True)}).join(lookup, on="position", how="left",
-                                                                       maintain_order="left").drop("position")
-    # per (issue, step): the step as one bit, and whether it may occur only once
+    # one block of `width` rows per procedure issue, and a last block for events of
+    # dossiers with no issue (their statuses still finish them)
+    blocks = issue_codes.height + 1
+    dense = pl.DataFrame({"position": pl.int_range(0, blocks * width, dtype=pl.Int64, eager=True)}).join(
+        lookup, on="position", how="left", maintain_order="left").with_columns(
+        (pl.col("position") % width).alias("sc")).drop("position")
+    # per (issue, step): whether it may occur only once, is a result, and how it finishes the dossier
     once = pl.col("idx").is_not_null() & ~pl.col("is_terminal").fill_null(False) & ~pl.col("repeatable").fill_null(False)
-    flag = lambda name, bit: pl.col(name).fill_null(False).cast(pl.Int64) * (1 << bit)  # noqa: E731
+    is_result = _is("returned") | pl.col("result").fill_null(False)
+    finish_rank = (pl.when(_is("processed")).then(1).when(is_result).then(2).when(_is("stopped", "refused")).then(3)
+                   .when(_is("withdrawn")).then(4).otherwise(0))
+    flag = lambda expr, bit: expr.fill_null(False).cast(pl.Int64) * (1 << bit)  # noqa: E731
     # The step's properties packed in one integer (idx + 1 in the low 16 bits, then
-    # flags), so that each event needs two gathers (this and allotted_s), not nine.
+    # flags and the finish rank), so that each event needs two gathers (this and
+    # allotted_s), not eleven, and decodes them with bitwise ands.
     dense = dense.with_columns(
-        pl.when(pl.col("is_terminal").is_not_null()).then(
-            pl.col("idx").fill_null(-1) + 1 + flag("repeatable", 16) + flag("approval", 17) + flag("result", 18)
-            + flag("is_terminal", 19) + once.cast(pl.Int64) * (1 << 20)
-        ).alias("packed"))
-    # Only the properties the events need, gathered in one with_columns (in parallel); the step's unit (a text) is looked up later for the few overruns only.
-    position = pl.when(pl.col("sc") >= 0).then(pl.col("pid").cast(pl.Int64) * width + pl.col("sc"))
+        (pl.col("idx").fill_null(-1) + 1 + flag(pl.col("repeatable"), 16) + flag(pl.col("approval"), 17)
+         + flag(pl.col("result"), 18) + flag(pl.col("is_terminal"), 19) + flag(once, 20) + flag(is_result, 21)
+         + finish_rank.cast(pl.Int64) * (1 << 22)).alias("packed"))
+    position = pl.when(pl.col("sc") >= 0).then(pl.col("pid").fill_null(blocks - 1).cast(pl.Int64) * width
+                                               + pl.col("sc"))
     packed = pl.col("packed").fill_null(0)
-    has = lambda bit: (packed // (1 << bit)) % 2 == 1  # noqa: E731
+    has = lambda bit: (packed & (1 << bit)) != 0  # noqa: E731
+    low = packed & 0xFFFF
+    rank = (packed & (7 << 22)) // (1 << 22)
     ev = ev.with_columns(position.alias("position")).with_columns(
         pl.lit(dense[c]).gather(pl.col("position")).alias(c) for c in ("packed", "allotted_s")).with_columns(
-        pl.when(packed % 65536 > 0).then(packed % 65536 - 1).alias("idx"),
+        pl.when(low > 0).then(low - 1).alias("idx"),
         has(16).alias("repeatable"), has(17).alias("approval"), has(18).alias("result"), has(19).alias("is_terminal"),
-        has(20).alias("once_only"),
-    ).drop("packed").with_columns(
-        (_is("returned") | pl.col("result").fill_null(False)).alias("is_result"),
-        pl.when(_is("processed")).then(1)
-        .when(_is("returned") | pl.col("result").fill_null(False)).then(2)
-        .when(_is("stopped", "refused")).then(3)
-        .when(_is("withdrawn")).then(4)
-        .otherwise(None).alias("finish_rank"),
-    )
+        has(20).alias("once_only"), has(21).alias("is_result"),
+        pl.when(rank > 0).then(rank).alias("finish_rank"),
+    ).drop("packed")
     step_units = dense["step_unit"]
     tick("  step: lookup join")
     # Per dossier, over its run of events, with numpy's reduceat (a group_by over 9 M

@@ -18,6 +18,7 @@ from ..model.check_output import (
 )
 from ..model.common import Text
 from .common import ONLINE_CHANNELS
+from .local_time import LocalDates
 
 COUNT_FIELDS = tuple(Form06Counts.model_fields)
 RESOLVED = ("early", "on_time", "late")
@@ -28,8 +29,8 @@ def contributions(dossiers: pl.DataFrame, findings: pl.DataFrame, tz: str, worki
                   period_from: dt.date | None) -> pl.DataFrame:
     """One row per dossier: its grouping keys and its 0/1 contribution to every column."""
     status = pl.col("status")
-    received_local = pl.col("received_at").dt.convert_time_zone(tz)
-    carried = (received_local.dt.date() < pl.lit(period_from)).fill_null(False) if period_from else pl.lit(False)
+    received_day = LocalDates(tz).exprs(dossiers, ["received_at"])["received_at"]
+    carried = (received_day < pl.lit(period_from)).fill_null(False) if period_from else pl.lit(False)
     online = pl.col("channel").is_in(list(ONLINE_CHANNELS)).fill_null(False)
     finished = pl.col("finished_at").is_not_null()
     ids = dossiers["dossier_id"]
@@ -50,7 +51,8 @@ def contributions(dossiers: pl.DataFrame, findings: pl.DataFrame, tz: str, worki
         pl.col("procedure_code").fill_null(UNKNOWN_KEY).alias("procedure"),
         pl.col("field").fill_null(UNKNOWN_KEY).alias("field"),
         pl.col("unit").fill_null(UNKNOWN_KEY).alias("unit"),
-        received_local.dt.strftime("%Y-%m").fill_null(UNKNOWN_KEY).alias("month"),
+        # month as yyyymm (formatted once per group, not once per dossier)
+        (received_day.dt.year() * 100 + received_day.dt.month()).alias("month"),
         pl.lit(1, pl.Int64).alias("received_total"),
         as_int(~carried & online).alias("received_online"),
         as_int(~carried & ~online).alias("received_in_person_or_postal"),
@@ -68,13 +70,27 @@ def contributions(dossiers: pl.DataFrame, findings: pl.DataFrame, tz: str, worki
     )
 
 
-def _groups(frame: pl.DataFrame, key: str | None, labels: dict[str, Text]) -> list[GroupSummary]:
-    sums = [pl.col(c).sum() for c in (*COUNT_FIELDS, "findings")]
-    extra = [pl.col("processing_days").mean().alias("average_days")]
-    if key is None:
-        table = frame.select(*sums, *extra).with_columns(pl.lit("*").alias("key"))
-    else:
-        table = frame.group_by(key).agg(*sums, *extra).rename({key: "key"}).sort("key")
+GROUP_KEYS = ("procedure", "field", "unit", "month")
+
+
+def _group_tables(frame: pl.DataFrame) -> dict[str | None, pl.DataFrame]:
+    """The totals (key None) and the sums by each of GROUP_KEYS, computed in parallel."""
+    aggregates = [*(pl.col(c).sum() for c in (*COUNT_FIELDS, "findings")),
+                  pl.col("processing_days").mean().alias("average_days")]
+    lazy = frame.lazy()
+    queries = [lazy.select(*aggregates).with_columns(pl.lit("*").alias("key"))]
+    for key in GROUP_KEYS:
+        grouped = lazy.group_by(key).agg(*aggregates).rename({key: "key"})
+        if key == "month":
+            month = pl.col("key")
+            grouped = grouped.with_columns(
+                pl.format("{}-{}", month // 100, (month % 100).cast(pl.Utf8).str.zfill(2)).fill_null(UNKNOWN_KEY)
+                .alias("key"))
+        queries.append(grouped.sort("key"))
+    return dict(zip([None, *GROUP_KEYS], pl.collect_all(queries)))
+
+
+def _groups(table: pl.DataFrame, labels: dict[str, Text]) -> list[GroupSummary]:
     out = []
     for row in table.iter_rows(named=True):
         counts = {c: int(row[c] or 0) for c in COUNT_FIELDS}
@@ -97,17 +113,17 @@ def summarise(dossiers: pl.DataFrame, findings: pl.DataFrame, manifest: Manifest
               *, tz: str, working_day_hours: float, labels: dict[str, dict[str, Text]] | None = None,
               warnings: list[str] | None = None) -> CheckSummary:
     labels = labels or {}
-    frame = contributions(dossiers, findings, tz, working_day_hours, manifest.period_from)
+    tables = _group_tables(contributions(dossiers, findings, tz, working_day_hours, manifest.period_from))
     status_counts = {s: 0 for s in DossierStatus}
     for value, count in dossiers.group_by("status").len().iter_rows():
         status_counts[DossierStatus(value)] = int(count)
     return CheckSummary(
         manifest=manifest,
-        totals=_groups(frame, None, {})[0],
-        by_procedure=_groups(frame, "procedure", labels.get("procedure", {})),
-        by_field=_groups(frame, "field", labels.get("field", {})),
-        by_unit=_groups(frame, "unit", labels.get("unit", {})),
-        by_month=_groups(frame, "month", {}),
+        totals=_groups(tables[None], {})[0],
+        by_procedure=_groups(tables["procedure"], labels.get("procedure", {})),
+        by_field=_groups(tables["field"], labels.get("field", {})),
+        by_unit=_groups(tables["unit"], labels.get("unit", {})),
+        by_month=_groups(tables["month"], {}),
         status_counts=status_counts,
         findings=findings_summary(findings),
         data_quality=data_quality,
