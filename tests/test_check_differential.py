@@ -106,6 +106,12 @@ def test_engine_equals_reference_whatever_the_order_of_the_log(dossiers, seed):
     assert_same(grouped, docs, AS_OF)
 
 
+def test_a_log_judged_before_its_first_event_has_no_dossiers():
+    log = build_log([("QT-01", [("received", 0, "MC"), ("appraise", 60, "CM")], None, False, None)])
+    dossiers, findings = assert_same(log, documents(), dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    assert dossiers.height == 0 and findings.height == 0
+
+
 def test_rule_settings_switch_rules_off_and_change_severity():
     docs = documents(rules={"appointment_missing": {"enabled": False}, "open_overdue": {"severity": "major"}})
     log = build_log([("QT-01", [("received", 0, "MC"), ("appraise", 60, "CM")], None, False, None)])

@@ -53,7 +53,9 @@ class CheckResult:
     documents: CheckDocuments | None = field(default=None, repr=False)
 
 
-def _documents(library, as_of: dt.datetime | None) -> CheckDocuments:
+def _documents(library, as_of: dt.datetime | None, reuse: CheckDocuments | None = None) -> CheckDocuments:
+    """The documents for a check as of `as_of`; `reuse` is returned when its calendar
+    issue is the one in force then (the rest does not depend on `as_of`)."""
     if isinstance(library, CheckDocuments):
         return library
     from ..calendar import WorkCalendar
@@ -70,6 +72,8 @@ def _documents(library, as_of: dt.datetime | None) -> CheckDocuments:
         settings = lib.calendar()
         notes.append(_("no calendar issue was in force on {day}; the current issue {code} {issue} was used").format(
             day=as_of.date() if as_of else "?", code=settings.code, issue=settings.issue))
+    if reuse is not None and not notes and not reuse.notes and reuse.calendar_settings == settings:
+        return reuse
     calendar = WorkCalendar.from_settings(settings)
     procedures = lib.documents("procedure")
     rulesets = lib.documents("ruleset")
@@ -141,7 +145,7 @@ def run_check(
         if latest is None:
             raise QmsError(_("the log has no events"))
         as_of_instant = latest.astimezone(dt.timezone.utc)
-    docs = preliminary if isinstance(library, CheckDocuments) else _documents(library, as_of_instant)
+    docs = preliminary if isinstance(library, CheckDocuments) else _documents(library, as_of_instant, preliminary)
     tell(_("checking"))
     if quality is None:
         rows = events.height if isinstance(events, pl.DataFrame) else lazy.select(pl.len()).collect().item()

@@ -45,10 +45,12 @@ D = "dossier_id"
 # -- preparing the events ---------------------------------------------------------
 
 
-def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime) -> tuple[pl.DataFrame, dict]:
-    """Canonical events, optional columns filled, cut at `as_of`, sorted stably by
-    dossier and time, numbered by dossier (`did`, 0-based, so that per-dossier values
-    are broadcast to events by position); plus which optional columns the log carries."""
+def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime
+                   ) -> tuple[pl.DataFrame, dict, pl.Series | None]:
+    """Canonical events, optional columns filled, cut at `as_of`, grouped by dossier
+    and in time order within each (stably), numbered by dossier (`did`, 0-based, so
+    that per-dossier values are broadcast to events by position); plus which optional
+    columns the log carries, and the dossiers' order by id (None: `did` order)."""
     if isinstance(events, list):
         # handed over by the caller (`[frame]`): no reference is left outside this
         # function, so the unsorted frame is freed once sorted
@@ -65,17 +67,19 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime) -> t
     latest = frame["at"].max()
     if frame["at"].null_count() or (latest is not None and latest > as_of):
         frame = frame.filter(pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
-    ev = _group_by_dossier(frame)
+    ev, order = _group_by_dossier(frame)
     del frame
     if carries["returned_at"] and ev["returned_at"].null_count() < ev.height:
         # A dossier-level `returned_at` with no `returned` event stands for one.
-        counts = _sums_per_dossier(ev, {"events": pl.col("step") == "returned",
-                                        "moments": pl.col("returned_at").is_not_null()})
-        has_event = counts["events"] > 0
+        dossier_count = int(ev["did"][-1]) + 1
+        returned = ev.lazy().filter(pl.col("step") == "returned").select("did").collect()["did"].to_numpy()
+        has_event = pl.Series(np.bincount(returned, minlength=dossier_count) > 0)
         # dossier-level: normally on the first row already; searched further only if not
         moment = ev.lazy().filter(FIRST).select("returned_at").collect()["returned_at"]
-        if (moment.is_null() & (counts["moments"] > 0)).any():
-            moment = _first_per_dossier(ev, pl.col("returned_at").is_not_null(), ["returned_at"])["returned_at"]
+        lacking = moment.is_null()
+        if lacking.any():
+            later = _first_per_dossier(ev, pl.col("returned_at").is_not_null(), ["returned_at"], among=lacking)
+            moment = moment.fill_null(later["returned_at"])
         needed = (moment.is_not_null() & (moment <= as_of) & ~has_event).fill_null(False)
         if needed.any():
             # procedure code and unit as on the dossier's first event
@@ -84,10 +88,10 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime) -> t
             # appended last, so a synthetic return sorts after real events at the same instant
             ev = pl.concat([ev.drop("first", "last"), synthetic], how="diagonal_relaxed")
             ev = _mark_runs(ev.sort(["did", "at"], maintain_order=True))
-    return ev, carries
+    return ev, carries, order
 
 
-def _group_by_dossier(frame: pl.DataFrame) -> pl.DataFrame:
+def _group_by_dossier(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | None]:
     """The events grouped by dossier, each dossier's events in time order (events at
     the same instant keep the log's order), numbered by dossier (`did`, 0-based).
 
@@ -95,19 +99,21 @@ def _group_by_dossier(frame: pl.DataFrame) -> pl.DataFrame:
     qms writes its canonical files so): then the groups are kept in the log's order
     and only a dossier whose events are out of time order costs a sort. A log whose
     dossiers are interleaved is sorted by (dossier_id, at). Either way `did` numbers
-    groups, not ids: outputs are put in id order at the end (`id_order`)."""
+    groups, not ids: the groups' order by id is returned (None when it is `did`'s)
+    to put the outputs in id order at the end."""
     run = frame[D].rle_id()
     first_ids = frame[D].filter((run != run.shift(1)).fill_null(True))
-    by_id = first_ids.gather(first_ids.arg_sort())
+    order = first_ids.arg_sort()
+    by_id = first_ids.gather(order)
     if by_id.len() > 1 and by_id.eq_missing(by_id.shift(1)).any():
         # a dossier in more than one run: the log interleaves dossiers
         return _mark_runs(frame.sort([D, "at"], maintain_order=True).with_columns(
-            pl.col(D).rle_id().cast(pl.Int64).alias("did")))
+            pl.col(D).rle_id().cast(pl.Int64).alias("did"))), None
     ev = frame.with_columns(run.cast(pl.Int64).alias("did"))
     backwards = ((pl.col("at") < pl.col("at").shift(1)) & (pl.col("did") == pl.col("did").shift(1))).any()
     if ev.select(backwards).item():
         ev = ev.sort(["did", "at"], maintain_order=True)
-    return _mark_runs(ev)
+    return _mark_runs(ev), order
 
 
 def _mark_runs(ev: pl.DataFrame) -> pl.DataFrame:
@@ -119,10 +125,11 @@ def _mark_runs(ev: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def id_order(dossiers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """(order, rank): `order` lists the dossiers (row i = did i) by dossier_id, and
-    `rank[did]` is the dossier's place in that order."""
-    order = dossiers[D].arg_sort()
+def id_rank(order: pl.Series | None, count: int) -> tuple[pl.Series, pl.Series]:
+    """(order, rank): `order` lists the dossiers (did) by dossier_id (None: in did
+    order), and `rank[did]` is the dossier's place in that order."""
+    if order is None:
+        order = pl.int_range(count, dtype=pl.UInt32, eager=True)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order.to_numpy()] = np.arange(len(order), dtype=np.int64)
     return order, pl.Series("rank", rank)
@@ -363,19 +370,77 @@ def _clock(calendar, ev: pl.DataFrame, dossiers: pl.DataFrame, as_of: dt.datetim
 
     Returns per event `clock_s` (lead plus active time before the event) and
     `paused_before_s`; per dossier `lead_s` (counting start to first event),
-    `active_total` and `paused_open`. All null for a dossier with no counting start."""
+    `active_total` and `paused_open`. All null for a dossier with no counting start.
+    Dossiers are independent, so the work is split in two halves run on two threads
+    (numpy releases the GIL; this stage would otherwise leave a core idle)."""
+    if ev.height == 0:
+        return (pl.DataFrame(schema={"clock_s": pl.Int64, "paused_before_s": pl.Int64}),
+                pl.DataFrame(schema={"lead_s": pl.Int64, "active_total": pl.Int64, "paused_open": pl.Int64}))
     first = np.flatnonzero(ev["first"].to_numpy())
-    last = np.flatnonzero(ev["last"].to_numpy())
     lengths = np.diff(np.append(first, ev.height))
     has_start = dossiers["counting_start_at"].is_not_null().to_numpy()
     elapsed = dossiers["calendar_clock"].fill_null(False).to_numpy()
     start = dossiers["counting_start_at"].dt.replace_time_zone(None).to_physical().fill_null(NAT_US).to_numpy()
-    moment = ev["at"].dt.replace_time_zone(None).to_physical().to_numpy().copy()
-    np.maximum(moment, np.repeat(start, lengths), out=moment)
-    first_moment = moment[first]
-
-    working = np.repeat(has_start & ~elapsed, lengths)
+    at = ev["at"].dt.replace_time_zone(None).to_physical().to_numpy()
+    sc = ev["sc"].to_numpy()
+    finished = ev["finished"].to_numpy()[np.flatnonzero(ev["last"].to_numpy())]
     as_of_us = (as_of.astimezone(dt.timezone.utc) - EPOCH) // dt.timedelta(microseconds=1)
+    # the calendar's tables built once, for the whole span, before the threads read them
+    latest = max(int(at.max()), int(start[has_start].max(initial=NAT_US)))
+    calendar.working_clock_array(np.array([at.min(), latest, as_of_us]).view("datetime64[us]"))
+    parts = _halves(lengths) if len(lengths) > 1 else [(0, len(lengths))]
+
+    def part(bounds: tuple[int, int]) -> tuple[np.ndarray, ...]:
+        d0, d1 = bounds
+        e0, e1 = int(first[d0]), int(first[d1]) if d1 < len(first) else ev.height
+        return _clock_runs(calendar, at[e0:e1], sc[e0:e1], lengths[d0:d1], start[d0:d1], has_start[d0:d1],
+                           elapsed[d0:d1], finished[d0:d1], as_of_us)
+
+    if len(parts) > 1:
+        import concurrent.futures
+
+        with concurrent.futures.ThreadPoolExecutor(len(parts)) as pool:
+            results = list(pool.map(part, parts))
+    else:
+        results = [part(parts[0])]
+    first_moment, active_before, active_total, pause_before, paused_open = (
+        np.concatenate(values) if len(results) > 1 else values[0] for values in zip(*results))
+    del results
+    lead = _working_seconds(calendar, dossiers["counting_start_at"],
+                            pl.Series("p", first_moment).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+                            dossiers["calendar_clock"])
+    active_before += np.repeat(lead.fill_null(0).to_numpy(), lengths)
+    no_start = pl.Series(~has_start)
+    no_start_event = pl.Series(np.repeat(~has_start, lengths))
+    per_event = pl.DataFrame([
+        pl.Series("clock_s", active_before).set(no_start_event, None),
+        pl.Series("paused_before_s", pause_before).set(no_start_event, None),
+    ])
+    per_dossier = pl.DataFrame([
+        lead.alias("lead_s"),
+        pl.Series("active_total", active_total).set(no_start, None),
+        pl.Series("paused_open", paused_open).set(no_start, None),
+    ])
+    return per_event, per_dossier
+
+
+def _halves(lengths: np.ndarray) -> list[tuple[int, int]]:
+    """Two ranges of dossiers with about half of the events each."""
+    middle = int(np.searchsorted(np.cumsum(lengths), lengths.sum() // 2)) + 1
+    middle = min(max(middle, 1), len(lengths) - 1)
+    return [(0, middle), (middle, len(lengths))]
+
+
+def _clock_runs(calendar, at, sc, lengths, start, has_start, elapsed, finished, as_of_us) -> tuple[np.ndarray, ...]:
+    """`_clock` for a block of whole dossiers: (first clocked moment per dossier,
+    active time before each event, active total per dossier, paused time before each
+    event, paused total per dossier), without the lead and the nulls."""
+    first = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=first[1:])
+    last = first + lengths - 1
+    moment = np.maximum(at, np.repeat(start, lengths))  # a dossier's clock starts at its counting start
+    first_moment = moment[first]
+    working = np.repeat(has_start & ~elapsed, lengths)
     reading, as_of_working = moment, 0
     if working.any():
         instants = np.append(moment if working.all() else moment[working], as_of_us).view("datetime64[us]")
@@ -391,7 +456,6 @@ def _clock(calendar, ev: pl.DataFrame, dossiers: pl.DataFrame, as_of: dt.datetim
     gap = np.empty_like(reading)
     gap[:-1] = reading[1:]
     # a finished dossier's clock stops at its last event; an open one's runs to as_of
-    finished = ev["finished"].to_numpy()[last]
     gap[last] = np.where(finished, reading[last], np.where(elapsed, as_of_us, as_of_working))
     np.subtract(gap, reading, out=gap)
     np.maximum(gap, 0, out=gap)
@@ -405,7 +469,6 @@ def _clock(calendar, ev: pl.DataFrame, dossiers: pl.DataFrame, as_of: dt.datetim
 
     # paused after an event: 1 from a supplement request, 0 from its receipt (and at
     # the first event), carried forward over the others
-    sc = ev["sc"].to_numpy()
     state = np.where(sc == STATUS_CODE["supplement_requested"], 1,
                      np.where(sc == STATUS_CODE["supplement_received"], 0, -1))
     state[first] = np.maximum(state[first], 0)
@@ -428,23 +491,7 @@ def _clock(calendar, ev: pl.DataFrame, dossiers: pl.DataFrame, as_of: dt.datetim
 
     active_before, active_total = before_each(active)
     pause_before, paused_open = before_each(pause)
-    del active, pause
-    lead = _working_seconds(calendar, dossiers["counting_start_at"],
-                            pl.Series("p", first_moment).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
-                            dossiers["calendar_clock"])
-    active_before += np.repeat(lead.fill_null(0).to_numpy(), lengths)
-    no_start = pl.Series(~has_start)
-    no_start_event = pl.Series(np.repeat(~has_start, lengths))
-    per_event = pl.DataFrame([
-        pl.Series("clock_s", active_before).set(no_start_event, None),
-        pl.Series("paused_before_s", pause_before).set(no_start_event, None),
-    ])
-    per_dossier = pl.DataFrame([
-        lead.alias("lead_s"),
-        pl.Series("active_total", active_total).set(no_start, None),
-        pl.Series("paused_open", paused_open).set(no_start, None),
-    ])
-    return per_event, per_dossier
+    return first_moment, active_before, active_total, pause_before, paused_open
 
 
 # -- the check --------------------------------------------------------------------------
@@ -458,7 +505,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     hours = docs.calendar_settings.working_day_hours
     as_of_lit = pl.lit(as_of).cast(UTC)
     tick = _stopwatch()
-    ev, carries = prepare_events(events, as_of)
+    ev, carries, id_order = prepare_events(events, as_of)
     tick("prepare")
 
     lookup = step_lookup(docs)
@@ -565,7 +612,12 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     dense = dense.with_columns(
         (pl.col("idx").fill_null(-1) + 1 + flag(pl.col("repeatable"), 16) + flag(pl.col("approval"), 17)
          + flag(pl.col("result"), 18) + flag(pl.col("is_terminal"), 19) + flag(once, 20) + flag(is_result, 21)
-         + finish_rank.cast(pl.Int64) * (1 << 22)).alias("packed"))
+         + finish_rank.cast(pl.Int64) * (1 << 22)
+         + flag(pl.col("is_terminal") | _is("refused", "withdrawn", "stopped"), 25)
+         + flag(_is("processed") | is_result, 26)).alias("packed"),
+        # each step as one bit (steps beyond 61 have none: the bit sets are then not used)
+        pl.when(pl.col("idx").is_between(0, 61)).then(pl.lit(2, pl.Int64).pow(pl.col("idx")))
+        .otherwise(0).cast(pl.Int64).alias("bit"))
     position = pl.when(pl.col("sc") >= 0).then(pl.col("pid").fill_null(blocks - 1).cast(pl.Int64) * width
                                                + pl.col("sc"))
     packed = pl.col("packed").fill_null(0)
@@ -573,49 +625,43 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     low = packed & 0xFFFF
     rank = (packed & (7 << 22)) // (1 << 22)
     ev = ev.with_columns(position.alias("position")).with_columns(
-        pl.lit(dense[c]).gather(pl.col("position")).alias(c) for c in ("packed", "allotted_s")).with_columns(
+        pl.lit(dense[c]).gather(pl.col("position")).alias(c) for c in ("packed", "allotted_s", "bit")).with_columns(
         pl.when(low > 0).then(low - 1).alias("idx"),
         has(16).alias("repeatable"), has(17).alias("approval"), has(18).alias("result"), has(19).alias("is_terminal"),
         has(20).alias("once_only"), has(21).alias("is_result"),
         pl.when(rank > 0).then(rank).alias("finish_rank"),
-    ).drop("packed")
+    )
     step_units = dense["step_unit"]
     tick("  step: lookup join")
     # Per dossier, over its run of events, with numpy's reduceat (a group_by over 9 M
     # events is several times slower, running sums read at the run ends 3x): the
     # finish (the lowest rank present), whether it has a terminal outcome or went to the
     # end, its once-only step events, the bit set of its steps and the furthest step.
-    runs = ev.select(
-        pl.col("finish_rank").fill_null(9).cast(pl.Int8).alias("rank"),
-        (pl.col("is_terminal") | _is("refused", "withdrawn", "stopped")).fill_null(False).alias("terminal"),
-        (_is("processed") | pl.col("is_result")).fill_null(False).alias("to_end"),
-        pl.col("once_only").cast(pl.Int32).alias("once_only"),
-        pl.col("idx").fill_null(-1).alias("idx"), "first",
-    )
-    starts = np.flatnonzero(runs["first"].to_numpy())
-    # each step as one bit (steps beyond 61 have none: the bit sets are then not used)
-    idx = runs["idx"].to_numpy()
-    bit = np.where((idx >= 0) & (idx < 62), np.left_shift(1, np.clip(idx, 0, 61), dtype=np.int64), 0)
-    runs = runs.with_columns(pl.Series("bit", bit), pl.Series("once_bit", bit * runs["once_only"].to_numpy()))
-    del idx, bit
+    starts = np.flatnonzero(ev["first"].to_numpy())
+    packed_np = ev["packed"].fill_null(0).to_numpy()
+    bit = ev["bit"].fill_null(0).to_numpy()
 
-    def per_run(ufunc, column: str, dtype) -> pl.Series:
-        values = runs[column].to_numpy()
-        return pl.Series(column, ufunc.reduceat(values, starts) if len(starts) else [], dtype=dtype)
+    def per_run(ufunc, values: np.ndarray) -> np.ndarray:
+        return ufunc.reduceat(values, starts) if len(starts) else values[:0]
 
-    rank = per_run(np.minimum, "rank", pl.Int8)
-    furthest = per_run(np.maximum, "idx", pl.Int64)
+    flags = per_run(np.bitwise_or, packed_np)
+    rank_code = ((packed_np >> 22) & 7).astype(np.int8)
+    rank_code[rank_code == 0] = 9
+    rank = per_run(np.minimum, rank_code)
+    furthest = per_run(np.maximum, packed_np & 0xFFFF) - 1  # idx + 1 is kept in the low 16 bits
+    once_only = ((packed_np >> 20) & 1).astype(bool)
     counts = pl.DataFrame([
-        per_run(np.logical_or, "terminal", pl.Boolean).alias("has_terminal"),
-        per_run(np.logical_or, "to_end", pl.Boolean).alias("went_to_end"),
-        per_run(np.add, "once_only", pl.Int64).alias("once_only_events"),
-        per_run(np.bitwise_or, "bit", pl.Int64).alias("steps_seen"),
-        per_run(np.bitwise_or, "once_bit", pl.Int64).bitwise_count_ones().cast(pl.Int64).alias("distinct_once_only"),
-        furthest.set(furthest < 0, None).alias("furthest_idx"),
+        pl.Series("has_terminal", (flags & (1 << 25)) != 0),
+        pl.Series("went_to_end", (flags & (1 << 26)) != 0),
+        pl.Series("once_only_events", per_run(np.add, once_only.astype(np.int64))),
+        pl.Series("steps_seen", per_run(np.bitwise_or, bit)),
+        pl.Series("distinct_once_only", per_run(np.bitwise_or, np.where(once_only, bit, 0))).bitwise_count_ones()
+        .cast(pl.Int64),
+        pl.Series("furthest_idx", furthest).set(pl.Series(furthest < 0), None),
     ])
-    finish_rank = rank.set(rank == 9, None).cast(ev.schema["finish_rank"])
-    del runs
-    ev = ev.drop("once_only")
+    del packed_np, bit, rank_code, once_only
+    finish_rank = pl.Series("rank", rank).set(pl.Series(rank == 9), None).cast(ev.schema["finish_rank"])
+    ev = ev.drop("once_only", "packed", "bit")
     steps_seen = counts
     tick("  step: sums, bits")
     firsts = _firsts_per_dossier(ev, {"return_at": (pl.col("is_result"), "at"),
@@ -665,7 +711,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     dossiers = _classify(dossiers, as_of_lit, tz, hours, local_dates)
     tick("classify")
     findings = _findings(ev, dossiers, docs, carries, tz, names, issue_codes, step_units, local_dates, tick)
-    order, rank = id_order(dossiers)
+    order, rank = id_rank(id_order, dossiers.height)
     findings = _finish_findings(findings, dossiers, rank, docs, language)
     tick("findings")
     return _dossier_output(dossiers, order), findings
