@@ -1,6 +1,7 @@
 """Benchmark of `qms check` against polars just reading and sorting the same log.
 
-    python bench/bench_check.py [--dossiers 1670000] [--data DIR] [--threads N]
+    python bench/bench_check.py [--dossiers 1670000] [--data DIR] [--threads N] [--repeat 3]
+                                [--formats parquet,csv,parquet-by-time]
 
 Generates (once, cached in --data) a synthetic canonical log of N dossiers with
 `qms generate` in CSV and in Parquet (default 1.67 million dossiers = 9.0 million
@@ -14,7 +15,10 @@ so that peak memory is its own:
       the check, the summary) and, separately, writing the outputs;
 
 and prints b/a (target <= 2.5) and the peak resident memory (target < 4 GB).
-The machine is shared: note the load average printed with the figures.
+Each side is measured --repeat times, alternately, and the medians are compared:
+on a shared 2-core machine one run of either side varies by 20-30 %. Note the load
+average printed with the figures. `parquet-by-time` is the Parquet log with its
+events in time order (dossiers interleaved), which the check has to sort.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,16 +43,22 @@ SRC = HERE.parent / "src"
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike getrusage's ru_maxrss, it
+    does not carry over the parent's peak through fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(kind: str, path: str, docs: str | None) -> dict:
-    """Run inside a child process: one measurement, as JSON on stdout."""
+    """Run inside a child process: one measurement, as JSON on stdout. Each side's
+    time includes importing what it uses (polars; qms, which imports polars)."""
     sys.path.insert(0, str(SRC))
-    import polars as pl
-
     started = time.perf_counter()
     if kind == "read_sort":
+        import polars as pl
+
         if path.endswith(".csv"):
             # the strictest baseline: no date parsing (ISO 8601 UTC texts sort in time order)
             frame = pl.read_csv(path)
@@ -93,7 +104,20 @@ def generate(data: Path, dossiers: int, docs: str | None) -> dict[str, Path]:
             summary = run_generate(dossiers, 20251126, path, format=fmt, docs=docs)
             print(f"generated {path.name}: {summary['events']:,} events of {summary['dossiers']:,} dossiers "
                   f"in {time.perf_counter() - started:.1f} s", flush=True)
+    # The generator writes each dossier's events together, as exports and XES traces
+    # do, and the check keeps such groups instead of sorting. The same events in time
+    # order (dossiers interleaved) measure the check when it must sort.
+    by_time = data / f"log-{dossiers}-by-time.parquet"
+    if not by_time.exists():
+        import polars as pl
+
+        pl.read_parquet(files["parquet"]).sort("at", maintain_order=True).write_parquet(by_time)
+    files["parquet-by-time"] = by_time
     return files
+
+
+def _times(runs: list[dict]) -> str:
+    return " ".join(f"{r['seconds']:.2f}" for r in runs)
 
 
 def main() -> None:
@@ -103,6 +127,8 @@ def main() -> None:
     parser.add_argument("--docs", help="Library folder (default: the workspace's, else the bundled sample)")
     parser.add_argument("--threads", type=int, help="POLARS_MAX_THREADS for both measurements")
     parser.add_argument("--formats", default="parquet,csv")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="measurements of each side, alternated; medians are reported (default 3)")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -112,12 +138,20 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
     for fmt in args.formats.split(","):
         path = files[fmt]
-        a = child("read_sort", path, args.docs, args.threads)
-        b = child("check", path, args.docs, args.threads)
-        print(f"{fmt:8} {a['rows']:>10,} events  (a) read+sort {a['seconds']:6.2f} s  peak {a['peak_mb']:7.0f} MB   "
+        runs_a, runs_b = [], []
+        for _ in range(args.repeat):  # alternated, so that a slow spell of the machine hits both
+            runs_a.append(child("read_sort", path, args.docs, args.threads))
+            runs_b.append(child("check", path, args.docs, args.threads))
+        a = {k: statistics.median(r[k] for r in runs_a) for k in ("seconds", "peak_mb")}
+        b = {k: statistics.median(r[k] for r in runs_b) for k in ("seconds", "write_seconds")}
+        b["peak_mb"] = max(r["peak_mb"] for r in runs_b)
+        last = runs_b[-1]
+        print(f"{fmt:8} {runs_a[0]['rows']:>10,} events  (a) read+sort {a['seconds']:6.2f} s  peak {a['peak_mb']:7.0f} MB   "
               f"(b) check {b['seconds']:6.2f} s  peak {b['peak_mb']:7.0f} MB   ratio b/a {b['seconds'] / a['seconds']:5.2f}"
-              f"   (writing outputs {b['write_seconds']:.2f} s; {b['dossiers']:,} dossiers, {b['findings']:,} findings)",
+              f"   (writing outputs {b['write_seconds']:.2f} s; {last['dossiers']:,} dossiers, {last['findings']:,} findings)",
               flush=True)
+        print(f"         runs (a): {_times(runs_a)} s   (b): {_times(runs_b)} s   "
+              "(medians; peak of (b) is the largest)", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

@@ -102,10 +102,12 @@ def _group_by_dossier(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | No
     groups, not ids: the groups' order by id is returned (None when it is `did`'s)
     to put the outputs in id order at the end."""
     run = frame[D].rle_id()
-    first_ids = frame[D].filter((run != run.shift(1)).fill_null(True))
-    order = first_ids.arg_sort()
-    by_id = first_ids.gather(order)
-    if by_id.len() > 1 and by_id.eq_missing(by_id.shift(1)).any():
+    # fewer than two events per run: most likely interleaved, not worth testing
+    runs = int(run[-1]) + 1 if run.len() else 0
+    first_ids = frame[D].filter((run != run.shift(1)).fill_null(True)) if 2 * runs <= run.len() else None
+    order = first_ids.arg_sort() if first_ids is not None else None
+    by_id = first_ids.gather(order) if first_ids is not None else None
+    if by_id is None or by_id.len() > 1 and by_id.eq_missing(by_id.shift(1)).any():
         # a dossier in more than one run: the log interleaves dossiers
         return _mark_runs(frame.sort([D, "at"], maintain_order=True).with_columns(
             pl.col(D).rle_id().cast(pl.Int64).alias("did"))), None
