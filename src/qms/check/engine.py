@@ -67,7 +67,7 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime
     latest = frame["at"].max()
     if frame["at"].null_count() or (latest is not None and latest > as_of):
         frame = frame.filter(pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
-    ev, order = _group_by_dossier(frame)
+    ev, order = _group_by_dossier(frame)  # `did` is UInt32, polars' index type: gathers by it need no conversion
     del frame
     if carries["returned_at"] and ev["returned_at"].null_count() < ev.height:
         # A dossier-level `returned_at` with no `returned` event stands for one.
@@ -110,8 +110,8 @@ def _group_by_dossier(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | No
     if by_id is None or by_id.len() > 1 and by_id.eq_missing(by_id.shift(1)).any():
         # a dossier in more than one run: the log interleaves dossiers
         return _mark_runs(frame.sort([D, "at"], maintain_order=True).with_columns(
-            pl.col(D).rle_id().cast(pl.Int64).alias("did"))), None
-    ev = frame.with_columns(run.cast(pl.Int64).alias("did"))
+            pl.col(D).rle_id().alias("did"))), None
+    ev = frame.with_columns(run.alias("did"))
     backwards = ((pl.col("at") < pl.col("at").shift(1)) & (pl.col("did") == pl.col("did").shift(1))).any()
     if ev.select(backwards).item():
         ev = ev.sort(["did", "at"], maintain_order=True)
@@ -158,6 +158,19 @@ def _is_status() -> pl.Expr:
     return pl.col("sc").is_between(0, len(STATUS_NAMES) - 1)
 
 
+# An event's step properties, packed in one integer per (procedure issue, step)
+# (see `check_events`): idx + 1 in bits 0-15, then flags, and the finish rank.
+PACKED_IDX_BITS = 0xFFFF
+BIT_REPEATABLE, BIT_APPROVAL, BIT_RESULT, BIT_TERMINAL, BIT_ONCE_ONLY, BIT_IS_RESULT = 16, 17, 18, 19, 20, 21
+RANK_SHIFT = 22  # 3 bits: 1 processed, 2 result, 3 stopped or refused, 4 withdrawn; 0 none
+BIT_ENDS, BIT_TO_END = 25, 26  # a terminal outcome or refusal; processed or a result
+
+
+def _packed_flag(bit: int) -> pl.Expr:
+    """A flag of the event's packed step properties (False for a step not in its procedure)."""
+    return (pl.col("packed").fill_null(0) & (1 << bit)) != 0
+
+
 def _prev(expr: pl.Expr, first=FIRST) -> pl.Expr:
     """The value on the previous event of the same dossier (null on its first)."""
     return pl.when(first).then(None).otherwise(expr.shift(1))
@@ -192,7 +205,8 @@ def _first_per_dossier(ev: pl.DataFrame, condition: pl.Expr, columns: list[str],
     `condition`, nulls where none does; only the dossiers flagged in `among`, if given."""
     n = int(ev["did"][-1]) + 1 if ev.height else 0
     if among is not None:
-        condition = condition & pl.lit(among).gather(pl.col("did"))
+        # gathered as bytes: a gather of booleans (a bitmap) is several times slower
+        condition = condition & (pl.lit(among.cast(pl.UInt8)).gather(pl.col("did")) == 1)
     hits = (ev.lazy().filter(condition.fill_null(False)).select("did", *columns)
             .filter((pl.col("did") != pl.col("did").shift(1)).fill_null(True)).collect())
     positions = hits["did"]
@@ -358,7 +372,7 @@ def _working_seconds(calendar, a: pl.Series, b: pl.Series, calendar_clock: pl.Se
     return pl.Series("s", np.round(out), nan_to_null=True).cast(pl.Int64)
 
 
-def _clock(calendar, ev: pl.DataFrame, dossiers: pl.DataFrame, as_of: dt.datetime
+def _clock(calendar, ev: pl.DataFrame, dossiers: pl.DataFrame, finished: np.ndarray, as_of: dt.datetime
            ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Each dossier's clock, in numpy over the runs of events.
 
@@ -385,7 +399,6 @@ def _clock(calendar, ev: pl.DataFrame, dossiers: pl.DataFrame, as_of: dt.datetim
     start = dossiers["counting_start_at"].dt.replace_time_zone(None).to_physical().fill_null(NAT_US).to_numpy()
     at = ev["at"].dt.replace_time_zone(None).to_physical().to_numpy()
     sc = ev["sc"].to_numpy()
-    finished = ev["finished"].to_numpy()[np.flatnonzero(ev["last"].to_numpy())]
     as_of_us = (as_of.astimezone(dt.timezone.utc) - EPOCH) // dt.timedelta(microseconds=1)
     # the calendar's tables built once, for the whole span, before the threads read them
     latest = max(int(at.max()), int(start[has_start].max(initial=NAT_US)))
@@ -536,7 +549,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     counts = _sums_per_dossier(ev, {"supplement_requests": _is("supplement_requested"),
                                     "reschedules": _is("apology_issued")})
     dossiers = dossiers.with_columns(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("did"),
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("did"),
         pl.coalesce(pl.col("received_at"), received_event).alias("received_at"),
         pl.col("appointment_at").alias("logged_appointment_at"),
         counts["supplement_requests"], counts["reschedules"],
@@ -612,27 +625,23 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     # flags and the finish rank), so that each event needs two gathers (this and
     # allotted_s), not eleven, and decodes them with bitwise ands.
     dense = dense.with_columns(
-        (pl.col("idx").fill_null(-1) + 1 + flag(pl.col("repeatable"), 16) + flag(pl.col("approval"), 17)
-         + flag(pl.col("result"), 18) + flag(pl.col("is_terminal"), 19) + flag(once, 20) + flag(is_result, 21)
-         + finish_rank.cast(pl.Int64) * (1 << 22)
-         + flag(pl.col("is_terminal") | _is("refused", "withdrawn", "stopped"), 25)
-         + flag(_is("processed") | is_result, 26)).alias("packed"),
+        (pl.col("idx").fill_null(-1) + 1 + flag(pl.col("repeatable"), BIT_REPEATABLE)
+         + flag(pl.col("approval"), BIT_APPROVAL) + flag(pl.col("result"), BIT_RESULT)
+         + flag(pl.col("is_terminal"), BIT_TERMINAL) + flag(once, BIT_ONCE_ONLY) + flag(is_result, BIT_IS_RESULT)
+         + finish_rank.cast(pl.Int64) * (1 << RANK_SHIFT)
+         + flag(pl.col("is_terminal") | _is("refused", "withdrawn", "stopped"), BIT_ENDS)
+         + flag(_is("processed") | is_result, BIT_TO_END)).alias("packed"),
         # each step as one bit (steps beyond 61 have none: the bit sets are then not used)
         pl.when(pl.col("idx").is_between(0, 61)).then(pl.lit(2, pl.Int64).pow(pl.col("idx")))
         .otherwise(0).cast(pl.Int64).alias("bit"))
-    position = pl.when(pl.col("sc") >= 0).then(pl.col("pid").fill_null(blocks - 1).cast(pl.Int64) * width
-                                               + pl.col("sc"))
-    packed = pl.col("packed").fill_null(0)
-    has = lambda bit: (packed & (1 << bit)) != 0  # noqa: E731
-    low = packed & 0xFFFF
-    rank = (packed & (7 << 22)) // (1 << 22)
+    # positions as UInt32, polars' own index type: gathers by Int64 convert and bound-check them first
+    position = pl.when(pl.col("sc") >= 0).then(
+        (pl.col("pid").fill_null(blocks - 1).cast(pl.Int64) * width + pl.col("sc")).cast(pl.UInt32))
+    # only `idx` is decoded into a column; the flags are read from `packed` where used
+    low = pl.col("packed").fill_null(0) & PACKED_IDX_BITS
     ev = ev.with_columns(position.alias("position")).with_columns(
         pl.lit(dense[c]).gather(pl.col("position")).alias(c) for c in ("packed", "allotted_s", "bit")).with_columns(
-        pl.when(low > 0).then(low - 1).alias("idx"),
-        has(16).alias("repeatable"), has(17).alias("approval"), has(18).alias("result"), has(19).alias("is_terminal"),
-        has(20).alias("once_only"), has(21).alias("is_result"),
-        pl.when(rank > 0).then(rank).alias("finish_rank"),
-    )
+        pl.when(low > 0).then(low - 1).alias("idx"))
     step_units = dense["step_unit"]
     tick("  step: lookup join")
     # Per dossier, over its run of events, with numpy's reduceat (a group_by over 9 M
@@ -647,27 +656,33 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         return ufunc.reduceat(values, starts) if len(starts) else values[:0]
 
     flags = per_run(np.bitwise_or, packed_np)
-    rank_code = ((packed_np >> 22) & 7).astype(np.int8)
+    rank_code = ((packed_np >> RANK_SHIFT) & 7).astype(np.int8)
     rank_code[rank_code == 0] = 9
     rank = per_run(np.minimum, rank_code)
-    furthest = per_run(np.maximum, packed_np & 0xFFFF) - 1  # idx + 1 is kept in the low 16 bits
-    once_only = ((packed_np >> 20) & 1).astype(bool)
+    furthest = per_run(np.maximum, packed_np & PACKED_IDX_BITS) - 1  # idx + 1 is kept in the low 16 bits
+    once_only = ((packed_np >> BIT_ONCE_ONLY) & 1).astype(bool)
     counts = pl.DataFrame([
-        pl.Series("has_terminal", (flags & (1 << 25)) != 0),
-        pl.Series("went_to_end", (flags & (1 << 26)) != 0),
+        pl.Series("has_terminal", (flags & (1 << BIT_ENDS)) != 0),
+        pl.Series("went_to_end", (flags & (1 << BIT_TO_END)) != 0),
         pl.Series("once_only_events", per_run(np.add, once_only.astype(np.int64))),
         pl.Series("steps_seen", per_run(np.bitwise_or, bit)),
         pl.Series("distinct_once_only", per_run(np.bitwise_or, np.where(once_only, bit, 0))).bitwise_count_ones()
         .cast(pl.Int64),
         pl.Series("furthest_idx", furthest).set(pl.Series(furthest < 0), None),
     ])
-    del packed_np, bit, rank_code, once_only
-    finish_rank = pl.Series("rank", rank).set(pl.Series(rank == 9), None).cast(ev.schema["finish_rank"])
-    ev = ev.drop("once_only", "packed", "bit")
+    # the finish: each finished dossier's first event of its lowest rank
+    lengths = np.diff(np.append(starts, ev.height))
+    candidates = np.flatnonzero((rank_code == np.repeat(rank, lengths)) & (rank_code != 9))
+    dossier_of = np.repeat(np.arange(len(starts)), lengths)[candidates]
+    finish_at = candidates[np.append(True, dossier_of[1:] != dossier_of[:-1])] if len(candidates) else candidates
+    del packed_np, bit, once_only, candidates, dossier_of
+    finished = rank != 9
+    finish_rank = pl.Series("rank", rank, dtype=pl.Int64).set(pl.Series(~finished), None)
+    ev = ev.drop("bit")
     steps_seen = counts
     tick("  step: sums, bits")
-    firsts = _firsts_per_dossier(ev, {"return_at": (pl.col("is_result"), "at"),
-                                      "approval_at": (pl.col("approval"), "at")})
+    firsts = _firsts_per_dossier(ev, {"return_at": (_packed_flag(BIT_IS_RESULT), "at"),
+                                      "approval_at": (_packed_flag(BIT_APPROVAL), "at")})
     dossiers = dossiers.with_columns(
         firsts["return_at"],
         finish_rank.alias("dossier_finish_rank"),
@@ -679,24 +694,23 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         (steps_seen["once_only_events"] > steps_seen["distinct_once_only"].fill_null(0)).alias("may_repeat"),
         counts["went_to_end"],
     )
-    ev = _broadcast(ev, dossiers, ["return_at", "dossier_finish_rank"])
-    is_rank = (pl.col("finish_rank") == pl.col("dossier_finish_rank")).fill_null(False)
-    ev = ev.with_columns(
-        (pl.col("return_at").is_not_null() & (pl.col("at") > pl.col("return_at"))).alias("after_return"),
-        (is_rank & (_running_sum(is_rank.cast(pl.Int64)) == 1)).alias("is_finish"),
-        pl.col("dossier_finish_rank").is_not_null().alias("finished"),
-    )
+    ev = _broadcast(ev, dossiers, ["return_at"])
 
     tick("step join, finish")
     # 4. the clock: gaps between consecutive events, paused or active -----------------
-    per_event, per_dossier = _clock(docs.calendar, ev, dossiers, as_of)
+    per_event, per_dossier = _clock(docs.calendar, ev, dossiers, finished, as_of)
     ev = ev.hstack(per_event)
     dossiers = dossiers.hstack(per_dossier)
     del per_event, per_dossier
     tick("  clock: gaps, sums")
-    finish = ev.lazy().filter(pl.col("is_finish")).select(
-        "did", pl.col("at").alias("finished_at"), pl.col("finish_rank"), pl.col("clock_s").alias("clock_at_finish"),
-        pl.col("paused_before_s").alias("paused_at_finish")).collect()
+    finish = pl.DataFrame([
+        ev["did"].gather(finish_at),
+        ev["at"].gather(finish_at).alias("finished_at"),
+        pl.Series("finish_rank", rank_code[finish_at], dtype=pl.Int64),
+        ev["clock_s"].gather(finish_at).alias("clock_at_finish"),
+        ev["paused_before_s"].gather(finish_at).alias("paused_at_finish"),
+    ])
+    del rank_code
     dossiers = dossiers.join(finish, on="did", how="left", maintain_order="left")
     dossiers = dossiers.with_columns(
         pl.when(pl.col("finished_at").is_not_null()).then(pl.col("clock_at_finish"))
@@ -707,7 +721,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     )
     ev = ev.select(
         "did", "first", "last", "procedure_issue", "pid", "step", "sc", "unit", "at", "idx",
-        "is_terminal", "repeatable", "allotted_s", "position", "clock_s", "step_due_at", "after_return", "return_at",
+        "packed", "allotted_s", "position", "clock_s", "step_due_at", "return_at",
     )
     tick("clock")
     dossiers = _classify(dossiers, as_of_lit, tz, hours, local_dates)
@@ -859,12 +873,13 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
         ), rule))
 
     # steps the procedure does not have
-    add_lazy(lazy.filter(judged & ~is_step & ~_is_status() & ~pl.col("is_terminal")),
+    is_terminal = _packed_flag(BIT_TERMINAL)
+    add_lazy(lazy.filter(judged & ~is_step & ~_is_status() & ~is_terminal),
              "unexpected_step", step, pl.col("unit"), none, step)
 
     # Order: each step event against the previous step event of its dossier (a
     # declared loop may go back). Codes are carried forward over the other events.
-    order_event = judged & is_step & ~pl.col("is_terminal")
+    order_event = judged & is_step & ~is_terminal
     step_code = pl.when(order_event).then(pl.col("sc"))
     step_index = pl.when(order_event).then(pl.col("idx"))
     timed_event = judged & is_step
@@ -894,12 +909,12 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     # Repetition: one integer key per (dossier, loop segment, step); only keys seen
     # more than once are counted.
     segment = _running_sum(pl.col("is_loop").cast(pl.Int64))
-    key = pl.col("did") * (1 << 24) + segment * (1 << 12) + pl.col("idx")
+    key = pl.col("did").cast(pl.Int64) * (1 << 24) + segment * (1 << 12) + pl.col("idx")
     candidates = d.filter(pl.col("may_repeat") | (pl.col("furthest_idx") >= 62))["did"]
     repeats = (
         ordered.filter(pl.col("did").is_in(candidates.implode()))
         .with_columns(key.alias("key"))
-        .filter(order_event & ~pl.col("repeatable").fill_null(False))
+        .filter(order_event & ~_packed_flag(BIT_REPEATABLE))
         .filter(pl.col("key").is_duplicated())
         .with_columns(pl.col("key").cum_count().over("key").alias("occurrence"))
         .filter(pl.col("occurrence") > 1)
@@ -917,7 +932,8 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
         add_lazy(lazy.filter(judged & (pl.col("at") > pl.col("step_due_at"))), "step_due_exceeded", step,
                  pl.col("unit"), _fmt_time(pl.col("step_due_at"), tz), _fmt_time(pl.col("at"), tz))
 
-    add_lazy(lazy.filter(judged & pl.col("after_return")), "event_after_return", step, pl.col("unit"),
+    after_return = pl.col("return_at").is_not_null() & (pl.col("at") > pl.col("return_at"))
+    add_lazy(lazy.filter(judged & after_return), "event_after_return", step, pl.col("unit"),
              _fmt_time(pl.col("return_at"), tz), _fmt_time(pl.col("at"), tz))
     for part in pl.collect_all([frame for frame, _rule in pending]):
         parts.append(part)
