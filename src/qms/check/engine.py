@@ -45,11 +45,12 @@ D = "dossier_id"
 # -- preparing the events ---------------------------------------------------------
 
 
-def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime
+def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime, step_names: list[str]
                    ) -> tuple[pl.DataFrame, dict, pl.Series | None]:
     """Canonical events, optional columns filled, cut at `as_of`, grouped by dossier
     and in time order within each (stably), numbered by dossier (`did`, 0-based, so
-    that per-dossier values are broadcast to events by position); plus which optional
+    that per-dossier values are broadcast to events by position), each step's name
+    as its code in `step_names` (`sc`, -1 for a name not there); plus which optional
     columns the log carries, and the dossiers' order by id (None: `did` order)."""
     if isinstance(events, list):
         # handed over by the caller (`[frame]`): no reference is left outside this
@@ -63,7 +64,10 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime
     fill += [pl.lit(None, pl.Utf8).alias(c) for c in OPTIONAL_TEXT_COLUMNS if c not in names]
     keep = ["dossier_id", "procedure_code", "step", "unit", "at", *OPTIONAL_TIME_COLUMNS, "channel"]
     as_of_lit = pl.lit(as_of).cast(UTC)
-    frame = frame.with_columns(fill).select(keep)
+    # step names to codes first, while the strings are fresh from the reader (the same
+    # cast takes two to four times longer once the check's columns fill the memory)
+    frame = frame.with_columns(fill).select(keep).with_columns(
+        pl.col("step").cast(pl.Enum(step_names), strict=False).to_physical().cast(pl.Int64).fill_null(-1).alias("sc"))
     latest = frame["at"].max()
     if frame["at"].null_count() or (latest is not None and latest > as_of):
         frame = frame.filter(pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
@@ -72,7 +76,7 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime
     if carries["returned_at"] and ev["returned_at"].null_count() < ev.height:
         # A dossier-level `returned_at` with no `returned` event stands for one.
         dossier_count = int(ev["did"][-1]) + 1
-        returned = ev.lazy().filter(pl.col("step") == "returned").select("did").collect()["did"].to_numpy()
+        returned = ev.lazy().filter(_is("returned")).select("did").collect()["did"].to_numpy()
         has_event = pl.Series(np.bincount(returned, minlength=dossier_count) > 0)
         # dossier-level: normally on the first row already; searched further only if not
         moment = ev.lazy().filter(FIRST).select("returned_at").collect()["returned_at"]
@@ -84,7 +88,8 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime
         if needed.any():
             # procedure code and unit as on the dossier's first event
             synthetic = ev.filter(FIRST).select("did", D, "procedure_code", "unit").filter(needed).with_columns(
-                pl.lit("returned").alias("step"), moment.filter(needed).alias("at"))
+                pl.lit("returned").alias("step"), pl.lit(STATUS_CODE["returned"], pl.Int64).alias("sc"),
+                moment.filter(needed).alias("at"))
             # appended last, so a synthetic return sorts after real events at the same instant
             ev = pl.concat([ev.drop("first", "last"), synthetic], how="diagonal_relaxed")
             ev = _mark_runs(ev.sort(["did", "at"], maintain_order=True))
@@ -520,15 +525,11 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     hours = docs.calendar_settings.working_day_hours
     as_of_lit = pl.lit(as_of).cast(UTC)
     tick = _stopwatch()
-    ev, carries, id_order = prepare_events(events, as_of)
-    tick("prepare")
-
     lookup = step_lookup(docs)
     names = list(STATUS_NAMES) + sorted(set(lookup["step"].to_list()) - set(STATUS_NAMES))
     step_codes = {name: code for code, name in enumerate(names)}
-    # an Enum cast: steps outside the library's names become null, then -1
-    ev = ev.with_columns(pl.col("step").cast(pl.Enum(names), strict=False).to_physical().cast(pl.Int64)
-                         .fill_null(-1).alias("sc"))
+    ev, carries, id_order = prepare_events(events, as_of, names)
+    tick("prepare")
     # 1. dossier-level facts (row i of `dossiers` is dossier i) ------------------------
     step = pl.col("step")
     # Dossier-level columns repeat on every row in most logs: take the first row's
