@@ -67,7 +67,7 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime, step
     # step names to codes first, while the strings are fresh from the reader (the same
     # cast takes two to four times longer once the check's columns fill the memory)
     frame = frame.with_columns(fill).select(keep).with_columns(
-        pl.col("step").cast(pl.Enum(step_names), strict=False).to_physical().cast(pl.Int64).fill_null(-1).alias("sc"))
+        pl.col("step").cast(pl.Enum(step_names), strict=False).to_physical().cast(pl.Int16).fill_null(-1).alias("sc"))
     latest = frame["at"].max()
     if frame["at"].null_count() or (latest is not None and latest > as_of):
         frame = frame.filter(pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
@@ -88,7 +88,7 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime, step
         if needed.any():
             # procedure code and unit as on the dossier's first event
             synthetic = ev.filter(FIRST).select("did", D, "procedure_code", "unit").filter(needed).with_columns(
-                pl.lit("returned").alias("step"), pl.lit(STATUS_CODE["returned"], pl.Int64).alias("sc"),
+                pl.lit("returned").alias("step"), pl.lit(STATUS_CODE["returned"], pl.Int16).alias("sc"),
                 moment.filter(needed).alias("at"))
             # appended last, so a synthetic return sorts after real events at the same instant
             ev = pl.concat([ev.drop("first", "last"), synthetic], how="diagonal_relaxed")
@@ -602,7 +602,8 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
 
     tick("counting start, due")
     # 3. events with their procedure step; result, approval and finish ---------------
-    ev = _broadcast(ev, dossiers, ["procedure_issue", "pid"])
+    # `pid` (the procedure issue's row) is null exactly where no issue was in force
+    ev = _broadcast(ev, dossiers, ["pid"])
     # A dense table with one row per (procedure issue, step code): each event finds
     # its step's properties by position, without a join.
     issue_codes = procedure_issue_table(docs).select("pid", "procedure_code", "procedure_issue")
@@ -721,7 +722,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         .alias("paused_s"),
     )
     ev = ev.select(
-        "did", "first", "last", "procedure_issue", "pid", "step", "sc", "unit", "at", "idx",
+        "did", "first", "last", "pid", "step", "sc", "unit", "at", "idx",
         "packed", "allotted_s", "position", "clock_s", "step_due_at", "return_at",
     )
     tick("clock")
@@ -862,7 +863,7 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     # Event-level rules run lazily over the events: each rule's filter reads only the
     # columns it needs (projection pushdown), and texts are formatted for findings only.
     lazy = ev.lazy()
-    judged = pl.col("procedure_issue").is_not_null()
+    judged = pl.col("pid").is_not_null()  # an issue was in force
     is_step = pl.col("idx").is_not_null()
     pending: list[tuple[pl.LazyFrame, str]] = []
 
@@ -898,7 +899,8 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
         pids = {(c, i): pid for pid, c, i in pid_table.select("pid", "procedure_code", "procedure_issue").iter_rows()}
         loop_keys = [pids[(c, i)] * (1 << 32) + codes[f] * 65536 + codes[t]
                      for c, i, f, t, _ in loops.iter_rows() if (c, i) in pids]
-        loop_key = pl.col("pid").cast(pl.Int64) * (1 << 32) + pl.col("prev_sc") * 65536 + pl.col("sc")
+        loop_key = (pl.col("pid").cast(pl.Int64) * (1 << 32) + pl.col("prev_sc").cast(pl.Int64) * 65536
+                    + pl.col("sc").cast(pl.Int64))
         ordered = ordered.with_columns((order_event & loop_key.is_in(loop_keys)).fill_null(False).alias("is_loop"))
     else:
         ordered = ordered.with_columns(pl.lit(False).alias("is_loop"))
