@@ -588,10 +588,15 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         "supplement_counts_late": [r.count_repeated_supplement_as_late for r in rulesets],
     }, schema_overrides={"rs": pl.Int64, "ruleset_issue": pl.Int64, "max_supplement_requests": pl.Int64,
                          "max_reschedules": pl.Int64, "apology_lead_s": pl.Int64})
-    dossiers = (
-        dossiers.join(rs_params, on="rs", how="left", maintain_order="left")
-        .join(procedure_issue_table(docs), on=["procedure_code", "procedure_issue"], how="left", maintain_order="left")
-    )
+    # the documents' columns joined to the key columns only, then put beside the
+    # others (a join of the whole frame would copy every column)
+    keys = dossiers.select("rs", "procedure_code", "procedure_issue")
+    by_ruleset = keys.select("rs").join(rs_params, on="rs", how="left", maintain_order="left").drop("rs")
+    by_issue = keys.select("procedure_code", "procedure_issue").join(
+        procedure_issue_table(docs), on=["procedure_code", "procedure_issue"], how="left", maintain_order="left",
+    ).drop("procedure_code", "procedure_issue")
+    dossiers = dossiers.hstack(by_ruleset).hstack(by_issue)
+    del keys, by_ruleset, by_issue
 
     # dossier-level columns are no longer needed on the events
     ev = ev.drop("received_at", "appointment_at", "returned_at", "new_appointment_at", "channel", D,
@@ -713,7 +718,10 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         ev["paused_before_s"].gather(finish_at).alias("paused_at_finish"),
     ])
     del rank_code
-    dossiers = dossiers.join(finish, on="did", how="left", maintain_order="left")
+    # one row per finished dossier, in did order: scattered into full-length columns
+    dossiers = dossiers.with_columns(
+        pl.repeat(None, dossiers.height, dtype=finish.schema[c], eager=True).scatter(finish["did"], finish[c]).alias(c)
+        for c in finish.columns if c != "did")
     dossiers = dossiers.with_columns(
         pl.when(pl.col("finished_at").is_not_null()).then(pl.col("clock_at_finish"))
         .otherwise(pl.col("lead_s") + pl.col("active_total")).alias("used_s"),
@@ -842,41 +850,35 @@ def _fmt_minutes(expr: pl.Expr) -> pl.Expr:
 def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, carries: dict, tz: str,
               step_names: list[str], pid_table: pl.DataFrame, step_units: pl.Series, local_dates: LocalDates,
               tick=lambda label: None) -> pl.DataFrame:
-    """Every rule's candidate findings (before on/off and severity of the rule set)."""
-    parts: list[pl.DataFrame] = []
+    """Every rule's candidate findings (before on/off and severity of the rule set).
+
+    Each rule is a lazy query over the events or the dossiers, and all of them are
+    collected together (in parallel): a rule's filter reads only the columns it
+    needs (projection pushdown), and texts are formatted for findings only."""
+    pending: list[pl.LazyFrame] = []
     step = pl.col("step")
 
-    def add(frame: pl.DataFrame, rule: str, step_expr, unit_expr, expected, actual):
-        parts.append(frame.select(
+    def add(frame: pl.LazyFrame | pl.DataFrame, rule: str, step_expr, unit_expr, expected, actual):
+        pending.append(frame.lazy().select(
             pl.col("did"), pl.lit(rule).alias("rule"), step_expr.cast(pl.Utf8).alias("step"),
             unit_expr.cast(pl.Utf8).alias("unit"), expected.cast(pl.Utf8).alias("expected"),
             actual.cast(pl.Utf8).alias("actual"),
         ))
 
     none = pl.lit(None, pl.Utf8)
-    d = dossiers
+    d = dossiers.lazy()
     # dossiers that cannot be judged against a procedure
     add(d.filter(~pl.col("known")), "unknown_procedure", none, pl.col("unit"), none, pl.col("procedure_code"))
     add(d.filter(pl.col("known") & pl.col("procedure_issue").is_null()), "no_issue_in_force", none, pl.col("unit"),
         none, pl.col("rule_day").dt.strftime(DATE_FORMAT))
 
-    # Event-level rules run lazily over the events: each rule's filter reads only the
-    # columns it needs (projection pushdown), and texts are formatted for findings only.
     lazy = ev.lazy()
     judged = pl.col("pid").is_not_null()  # an issue was in force
     is_step = pl.col("idx").is_not_null()
-    pending: list[tuple[pl.LazyFrame, str]] = []
-
-    def add_lazy(frame: pl.LazyFrame, rule: str, step_expr, unit_expr, expected, actual):
-        pending.append((frame.select(
-            pl.col("did"), pl.lit(rule).alias("rule"), step_expr.cast(pl.Utf8).alias("step"),
-            unit_expr.cast(pl.Utf8).alias("unit"), expected.cast(pl.Utf8).alias("expected"),
-            actual.cast(pl.Utf8).alias("actual"),
-        ), rule))
 
     # steps the procedure does not have
     is_terminal = _packed_flag(BIT_TERMINAL)
-    add_lazy(lazy.filter(judged & ~is_step & ~_is_status() & ~is_terminal),
+    add(lazy.filter(judged & ~is_step & ~_is_status() & ~is_terminal),
              "unexpected_step", step, pl.col("unit"), none, step)
 
     # Order: each step event against the previous step event of its dossier (a
@@ -905,7 +907,7 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     else:
         ordered = ordered.with_columns(pl.lit(False).alias("is_loop"))
     names = pl.Series(step_names, dtype=pl.Utf8)
-    add_lazy(ordered.filter(order_event & (pl.col("prev_idx") >= 0) & (pl.col("idx") < pl.col("prev_idx"))
+    add(ordered.filter(order_event & (pl.col("prev_idx") >= 0) & (pl.col("idx") < pl.col("prev_idx"))
                             & ~pl.col("is_loop")),
              "step_out_of_order", step, pl.col("unit"), pl.col("prev_sc").replace_strict(
                  dict(enumerate(step_names)), return_dtype=pl.Utf8), step)
@@ -913,7 +915,7 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     # more than once are counted.
     segment = _running_sum(pl.col("is_loop").cast(pl.Int64))
     key = pl.col("did").cast(pl.Int64) * (1 << 24) + segment * (1 << 12) + pl.col("idx")
-    candidates = d.filter(pl.col("may_repeat") | (pl.col("furthest_idx") >= 62))["did"]
+    candidates = d.filter(pl.col("may_repeat") | (pl.col("furthest_idx") >= 62)).select("did").collect()["did"]
     repeats = (
         ordered.filter(pl.col("did").is_in(candidates.implode()))
         .with_columns(key.alias("key"))
@@ -922,25 +924,22 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
         .with_columns(pl.col("key").cum_count().over("key").alias("occurrence"))
         .filter(pl.col("occurrence") > 1)
     )
-    add_lazy(repeats, "repeated_step", step, pl.col("unit"), pl.lit("1"), pl.col("occurrence").cast(pl.Utf8))
+    add(repeats, "repeated_step", step, pl.col("unit"), pl.lit("1"), pl.col("occurrence").cast(pl.Utf8))
 
     # working time each step took since the previous step event (pauses excluded)
     timed = lazy.with_columns((pl.col("clock_s") - pl.col("previous_clock")).alias("step_s"))
-    add_lazy(timed.filter(timed_event & pl.col("allotted_s").is_not_null() & (pl.col("previous_clock") >= 0)
+    add(timed.filter(timed_event & pl.col("allotted_s").is_not_null() & (pl.col("previous_clock") >= 0)
                           & (pl.col("step_s") > pl.col("allotted_s"))),
              "step_overrun", step, pl.lit(step_units).gather(pl.col("position")), _fmt_minutes(pl.col("allotted_s")),
              _fmt_minutes(pl.col("step_s")))
 
     if carries.get("step_due_at"):
-        add_lazy(lazy.filter(judged & (pl.col("at") > pl.col("step_due_at"))), "step_due_exceeded", step,
+        add(lazy.filter(judged & (pl.col("at") > pl.col("step_due_at"))), "step_due_exceeded", step,
                  pl.col("unit"), _fmt_time(pl.col("step_due_at"), tz), _fmt_time(pl.col("at"), tz))
 
     after_return = pl.col("return_at").is_not_null() & (pl.col("at") > pl.col("return_at"))
-    add_lazy(lazy.filter(judged & after_return), "event_after_return", step, pl.col("unit"),
+    add(lazy.filter(judged & after_return), "event_after_return", step, pl.col("unit"),
              _fmt_time(pl.col("return_at"), tz), _fmt_time(pl.col("at"), tz))
-    for part in pl.collect_all([frame for frame, _rule in pending]):
-        parts.append(part)
-    tick("rules: time, due, after return")
     # required steps never recorded, though the dossier went past them
     required = step_table(docs).filter(~pl.col("optional") & ~pl.col("terminal") & ~pl.col("result"))
     if required.height == 0 or required["idx"].max() < 62:
@@ -952,22 +951,21 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
         lacking = (
             d.filter(pl.col("procedure_issue").is_not_null())
             .select("did", "procedure_code", "procedure_issue", "went_to_end", "furthest_idx", "steps_seen")
-            .join(bits, on=["procedure_code", "procedure_issue"], how="inner")
+            .join(bits.lazy(), on=["procedure_code", "procedure_issue"], how="inner")
             .filter((pl.col("required_bits") & reached & pl.col("steps_seen").fill_null(0).xor(-1)) != 0)
         )
-        missing = lacking.join(required, on=["procedure_code", "procedure_issue"], how="inner").filter(
+        missing = lacking.join(required.lazy(), on=["procedure_code", "procedure_issue"], how="inner").filter(
             (pl.col("went_to_end") | (pl.col("furthest_idx") > pl.col("idx")))
             & ((pl.col("steps_seen").fill_null(0) // pl.lit(2, pl.Int64).pow(pl.col("idx")) % 2) == 0))
     else:
         expected_steps = d.filter(pl.col("procedure_issue").is_not_null()).select(
             "did", "procedure_code", "procedure_issue", "furthest_idx", "went_to_end",
-        ).join(required, on=["procedure_code", "procedure_issue"], how="inner").filter(
+        ).join(required.lazy(), on=["procedure_code", "procedure_issue"], how="inner").filter(
             pl.col("went_to_end") | (pl.col("furthest_idx") > pl.col("idx")))
-        present = ev.filter(judged & is_step).select("did", "idx").unique()
+        present = ev.lazy().filter(judged & is_step).select("did", "idx").unique()
         missing = expected_steps.join(present, on=["did", "idx"], how="anti")
     add(missing, "missing_step", step, pl.col("step_unit"), step, none)
 
-    tick("rules: missing")
     # dossier-level rules
     issued = d.filter(pl.col("procedure_issue").is_not_null())
     add(issued.filter((pl.col("finish_rank") == 1) & pl.col("return_at").is_null() & ~pl.col("has_terminal")),
@@ -983,7 +981,7 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
         pl.when(by_appointment).then(_fmt_time(pl.col("finished_at"), tz)).otherwise(_fmt_minutes(pl.col("used_s"))))
     add(issued.filter(pl.col("status") == "open_overdue"), "open_overdue", none, pl.col("unit"), expected_limit,
         pl.when(by_appointment).then(_fmt_time(pl.col("as_of_at"), tz)).otherwise(_fmt_minutes(pl.col("used_s"))))
-    day = local_dates.exprs(issued, ["logged_appointment_at", "due_at"])
+    day = local_dates.exprs(dossiers, ["logged_appointment_at", "due_at"])
     add(issued.filter(day["logged_appointment_at"] > day["due_at"]), "appointment_beyond_limit", none,
         pl.col("unit"), _fmt_time(pl.col("due_at"), tz, DATE_FORMAT),
         _fmt_time(pl.col("logged_appointment_at"), tz, DATE_FORMAT))
@@ -1000,7 +998,7 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     overdue = issued.filter(
         pl.col("status").is_in(["late", "open_overdue"])
         & (pl.coalesce(pl.col("finished_at"), pl.col("as_of_at")) > pl.col("appointment_at"))
-    )
+    ).select("did", "unit", "appointment_at", "apology_lead_s", "first_apology_at").collect()
     apologies = ev.filter(judged & _is("apology_issued")).select("did", "at").join(
         overdue.select("did", "appointment_at", "apology_lead_s"), on="did", how="inner")
     lead = _working_seconds(docs.calendar, apologies["at"], apologies["appointment_at"],
@@ -1011,6 +1009,8 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     add(overdue.join(timely, on="did", how="anti"), "late_without_apology", none, pl.col("unit"),
         _fmt_time(pl.col("appointment_at"), tz), _fmt_time(pl.col("first_apology_at"), tz))
 
+    parts = pl.collect_all(pending)
+    tick("rules")
     return pl.concat(parts, how="vertical")
 
 
