@@ -565,18 +565,25 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         pl.coalesce(local_day("received_at"), local_day("first_at")).alias("rule_day"),
     )
     tick("  facts: local days")
-    issues = sorted(docs.usable_procedures(), key=lambda p: -p.issue)
-    code = pl.col("procedure_code")
+    # The procedure issue in force: `pid` is its row in `procedure_issue_table` (the
+    # usable issues in order), the newest issue in force winning; codes compared as
+    # small integers (one Enum cast instead of a text comparison per issue).
+    procedures = docs.usable_procedures()
+    codes = sorted(docs.known_codes())
+    code_number = {c: n for n, c in enumerate(codes)}
+    newest_first = sorted(range(len(procedures)), key=lambda i: -procedures[i].issue)
+    dossiers = dossiers.with_columns(
+        pl.col("procedure_code").cast(pl.Enum(codes), strict=False).to_physical().alias("code_number"))
     rulesets = ruleset_list(docs)
     ordered_rs = sorted(range(1, len(rulesets)), key=lambda i: (rulesets[i].effective_from, rulesets[i].issue),
                         reverse=True)
     dossiers = dossiers.with_columns(
-        _chain([((code == p.code) & _in_force(pl.col("rule_day"), p), p.issue) for p in issues],
-               pl.Int64).alias("procedure_issue"),
-        code.is_in(sorted(docs.known_codes())).fill_null(False).alias("known"),
+        _chain([((pl.col("code_number") == code_number[procedures[i].code])
+                 & _in_force(pl.col("rule_day"), procedures[i]), i) for i in newest_first], pl.UInt32).alias("pid"),
+        pl.col("code_number").is_not_null().alias("known"),
         _chain([(_in_force(pl.col("rule_day"), rulesets[i]), i) for i in ordered_rs], pl.Int64)
         .fill_null(0).alias("rs"),
-    )
+    ).drop("code_number")
     rs_params = pl.DataFrame({
         "rs": list(range(len(rulesets))),
         "ruleset_code": [r.code for r in rulesets],
@@ -588,15 +595,12 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         "supplement_counts_late": [r.count_repeated_supplement_as_late for r in rulesets],
     }, schema_overrides={"rs": pl.Int64, "ruleset_issue": pl.Int64, "max_supplement_requests": pl.Int64,
                          "max_reschedules": pl.Int64, "apology_lead_s": pl.Int64})
-    # the documents' columns joined to the key columns only, then put beside the
-    # others (a join of the whole frame would copy every column)
-    keys = dossiers.select("rs", "procedure_code", "procedure_issue")
-    by_ruleset = keys.select("rs").join(rs_params, on="rs", how="left", maintain_order="left").drop("rs")
-    by_issue = keys.select("procedure_code", "procedure_issue").join(
-        procedure_issue_table(docs), on=["procedure_code", "procedure_issue"], how="left", maintain_order="left",
-    ).drop("procedure_code", "procedure_issue")
-    dossiers = dossiers.hstack(by_ruleset).hstack(by_issue)
-    del keys, by_ruleset, by_issue
+    # the documents' columns by position (rs, pid) in their small tables
+    issue_table = procedure_issue_table(docs).drop("pid", "procedure_code")
+    dossiers = dossiers.with_columns(
+        *(pl.lit(rs_params[c]).gather(pl.col("rs")).alias(c) for c in rs_params.columns if c != "rs"),
+        *(pl.lit(issue_table[c]).gather(pl.col("pid")).alias(c) for c in issue_table.columns),
+    )
 
     # dossier-level columns are no longer needed on the events
     ev = ev.drop("received_at", "appointment_at", "returned_at", "new_appointment_at", "channel", D,
@@ -763,29 +767,30 @@ def _stopwatch():
 
 
 def _add_counting_start_and_due(dossiers: pl.DataFrame, docs: CheckDocuments) -> pl.DataFrame:
+    """Counting start (cut-off aware; calendar-day limits count from receipt itself)
+    and legal due moment of every dossier judged against an issue, one calendar call
+    per group of dossiers sharing cut-off and unit, then limit (groups found by one
+    hashing pass, not a text comparison per group)."""
     n = dossiers.height
     received = _np(dossiers["received_at"])
     start = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     due = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
-    keys = dossiers.select(
-        pl.col("procedure_issue").is_not_null() & pl.col("received_at").is_not_null(),
+    judged = dossiers.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
         "calendar_clock", "cutoff", "unit", "limit_amount", "limit_unit",
-    )
-    has = keys.to_series(0).to_numpy()
-    # counting start: elapsed-time (calendar-day) limits count from receipt itself
-    groups = keys.filter(pl.col(keys.columns[0])).select("calendar_clock", "cutoff", "unit").unique()
-    for clock, cutoff, unit in groups.iter_rows():
-        mask = (has & (keys["calendar_clock"] == clock).fill_null(False).to_numpy()
-                & (keys["cutoff"].eq_missing(cutoff)).to_numpy() & (keys["unit"].eq_missing(unit)).to_numpy())
+    ).filter(dossiers["procedure_issue"].is_not_null() & dossiers["received_at"].is_not_null())
+    for (clock, cutoff, unit), group in judged.partition_by(
+            "calendar_clock", "cutoff", "unit", as_dict=True, include_key=False).items():
+        rows = group["row"].to_numpy()
         if clock:
-            start[mask] = received[mask]
+            start[rows] = received[rows]
         else:
             cut = dt.time.fromisoformat(cutoff) if cutoff else None
-            start[mask] = docs.calendar.counting_start_array(received[mask], cutoff=cut, unit=unit)
-    for amount, limit_unit in keys.filter(pl.col(keys.columns[0])).select("limit_amount", "limit_unit").unique().iter_rows():
-        mask = has & (keys["limit_amount"] == amount).fill_null(False).to_numpy() & (
-            keys["limit_unit"] == limit_unit).fill_null(False).to_numpy()
-        due[mask] = docs.calendar.add_array(start[mask], amount, limit_unit)
+            start[rows] = docs.calendar.counting_start_array(received[rows], cutoff=cut, unit=unit)
+    for (amount, limit_unit), group in judged.partition_by(
+            "limit_amount", "limit_unit", as_dict=True, include_key=False).items():
+        rows = group["row"].to_numpy()
+        due[rows] = docs.calendar.add_array(start[rows], amount, limit_unit)
     return dossiers.with_columns(_from_np(start, "counting_start_at"), _from_np(due, "due_at"))
 
 
