@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import os
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,6 +265,8 @@ class WorkCalendar:
         (instants), NaN (minutes) or False (flags); NaT in an `optional` array is the
         operation's business (e.g. no such pause). Chunks keep the temporaries in
         cache; the day tables grow (and the whole run restarts) when they fall short.
+        Called from the main thread, the chunks run on a small thread pool (numpy
+        releases the GIL): large arrays use every core.
         """
         size = len(required[0])
         dtype, empty = {"instant": (np.int64, NAT), "count": (np.int64, NAT), "minutes": (np.float64, np.nan),
@@ -275,9 +279,17 @@ class WorkCalendar:
         while True:
             try:
                 output = np.empty(size, dtype=dtype)
-                for begin in range(0, size, _CHUNK):
-                    rows = slice(begin, begin + _CHUNK)
+
+                def run(rows: slice) -> None:
                     output[rows] = _run_chunk(operation, tables, rows, required, optional, numbers, empty)
+
+                chunks = [slice(begin, begin + _CHUNK) for begin in range(0, size, _CHUNK)]
+                pool = _chunk_pool() if len(chunks) > 1 and threading.current_thread() is threading.main_thread() else None
+                if pool is None:
+                    for rows in chunks:
+                        run(rows)
+                else:
+                    list(pool.map(run, chunks))  # re-raises a chunk's OutOfRange here
                 break
             except OutOfRange as problem:
                 first, last = tables.first_day.year, tables.last_day.year
@@ -471,6 +483,22 @@ def _is_regular_weekday(settings: CalendarSettings, day: dt.date) -> bool:
     from .day_plans import WEEKDAYS
 
     return bool(settings.office_hours.get(WEEKDAYS[day.weekday()]))
+
+
+_POOL = None
+
+
+def _chunk_pool():
+    """Threads for the chunks of large array operations (None on one core)."""
+    global _POOL
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2:
+        return None
+    if _POOL is None:
+        import concurrent.futures
+
+        _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qms-calendar")
+    return _POOL
 
 
 def _hours_us(amount: float) -> int:

@@ -768,29 +768,35 @@ def _stopwatch():
 
 def _add_counting_start_and_due(dossiers: pl.DataFrame, docs: CheckDocuments) -> pl.DataFrame:
     """Counting start (cut-off aware; calendar-day limits count from receipt itself)
-    and legal due moment of every dossier judged against an issue, one calendar call
-    per group of dossiers sharing cut-off and unit, then limit (groups found by one
-    hashing pass, not a text comparison per group)."""
+    and legal due moment of every dossier judged against an issue: one calendar call
+    per distinct (clock, cut-off), then per distinct limit, over the issues sharing
+    it (rows picked by issue number, `pid`, not by comparing texts)."""
     n = dossiers.height
     received = _np(dossiers["received_at"])
     start = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     due = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
-    judged = dossiers.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
-        "calendar_clock", "cutoff", "unit", "limit_amount", "limit_unit",
-    ).filter(dossiers["procedure_issue"].is_not_null() & dossiers["received_at"].is_not_null())
-    for (clock, cutoff, unit), group in judged.partition_by(
-            "calendar_clock", "cutoff", "unit", as_dict=True, include_key=False).items():
-        rows = group["row"].to_numpy()
+    pid = dossiers["pid"].cast(pl.Int64).fill_null(-1).to_numpy()
+    judged = (pid >= 0) & ~np.isnat(received)
+    issues = procedure_issue_table(docs)
+
+    def rows_of(pids: list[int]) -> np.ndarray:
+        return judged & np.isin(pid, pids)
+
+    by_start = issues.group_by("calendar_clock", "cutoff").agg("pid").iter_rows()
+    for clock, cutoff, pids in by_start:
+        rows = rows_of(pids)
+        if not rows.any():
+            continue
         if clock:
             start[rows] = received[rows]
         else:
             cut = dt.time.fromisoformat(cutoff) if cutoff else None
-            start[rows] = docs.calendar.counting_start_array(received[rows], cutoff=cut, unit=unit)
-    for (amount, limit_unit), group in judged.partition_by(
-            "limit_amount", "limit_unit", as_dict=True, include_key=False).items():
-        rows = group["row"].to_numpy()
-        due[rows] = docs.calendar.add_array(start[rows], amount, limit_unit)
+            start[rows] = docs.calendar.counting_start_array(received[rows], cutoff=cut,
+                                                             unit=dossiers["unit"].filter(pl.Series(rows)))
+    for amount, limit_unit, pids in issues.group_by("limit_amount", "limit_unit").agg("pid").iter_rows():
+        rows = rows_of(pids)
+        if rows.any():
+            due[rows] = docs.calendar.add_array(start[rows], amount, limit_unit)
     return dossiers.with_columns(_from_np(start, "counting_start_at"), _from_np(due, "due_at"))
 
 
