@@ -176,24 +176,16 @@ def _packed_flag(bit: int) -> pl.Expr:
     return (pl.col("packed").fill_null(0) & (1 << bit)) != 0
 
 
-def _prev(expr: pl.Expr, first=FIRST) -> pl.Expr:
-    """The value on the previous event of the same dossier (null on its first)."""
-    return pl.when(first).then(None).otherwise(expr.shift(1))
-
-
-def _next(expr: pl.Expr, last=LAST) -> pl.Expr:
-    return pl.when(last).then(None).otherwise(expr.shift(-1))
-
-
 def _running_sum(expr: pl.Expr, first=FIRST) -> pl.Expr:
     """Inclusive running sum within the dossier."""
     total = expr.cum_sum()
     return total - pl.when(first).then(total - expr).otherwise(None).forward_fill()
 
 
-def _carry_forward(expr: pl.Expr, default, first=FIRST) -> pl.Expr:
-    """The last non-null value so far within the dossier, `default` before any."""
-    return pl.when(first).then(expr.fill_null(default)).otherwise(expr).forward_fill()
+def _last_before(expr: pl.Expr, default) -> pl.Expr:
+    """The last non-null value of `expr` on an earlier event of the same dossier,
+    `default` if none (the default at each first event stops the fill there)."""
+    return pl.when(FIRST).then(pl.lit(default)).otherwise(expr.shift(1)).forward_fill()
 
 
 def _sums_per_dossier(ev: pl.DataFrame, values: dict[str, pl.Expr]) -> pl.DataFrame:
@@ -489,10 +481,13 @@ def _clock_runs(calendar, at, sc, lengths, start, has_start, elapsed, finished, 
 
     # paused after an event: 1 from a supplement request, 0 from its receipt (and at
     # the first event), carried forward over the others
-    state = np.where(sc == STATUS_CODE["supplement_requested"], 1,
-                     np.where(sc == STATUS_CODE["supplement_received"], 0, -1))
+    # by step code + 1 (code -1: a step not in the library): 1 request, 0 receipt, -1 neither
+    state_of = np.full(max(int(sc.max(initial=0)), *STATUS_CODE.values()) + 2, -1, dtype=np.int8)
+    state_of[STATUS_CODE["supplement_requested"] + 1] = 1
+    state_of[STATUS_CODE["supplement_received"] + 1] = 0
+    state = state_of[sc.astype(np.int32) + 1]
     state[first] = np.maximum(state[first], 0)
-    carried = np.where(state >= 0, np.arange(len(state)), 0)
+    carried = np.where(state >= 0, np.arange(len(state), dtype=np.int32), 0)
     np.maximum.accumulate(carried, out=carried)
     paused = state[carried] == 1
     del state, carried
@@ -900,9 +895,9 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
     timed_event = judged & is_step
     step_clock = pl.when(timed_event).then(pl.col("clock_s"))
     ev = ev.with_columns(
-        _carry_forward(_prev(step_code), -1).alias("prev_sc"),
-        _carry_forward(_prev(step_index), -1).alias("prev_idx"),
-        _carry_forward(_prev(step_clock), -1).alias("previous_clock"),
+        _last_before(step_code, -1).alias("prev_sc"),
+        _last_before(step_index, -1).alias("prev_idx"),
+        _last_before(step_clock, -1).alias("previous_clock"),
     )
     lazy = ev.lazy()
     ordered = lazy
