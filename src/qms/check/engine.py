@@ -737,7 +737,8 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     tick("classify")
     findings = _findings(ev, dossiers, docs, carries, tz, names, issue_codes, step_units, local_dates, tick)
     order, rank = id_rank(id_order, dossiers.height)
-    findings = _finish_findings(findings, dossiers, rank, docs, language)
+    findings, per_dossier = _finish_findings(findings, dossiers, rank, docs, language)
+    dossiers = dossiers.with_columns(pl.Series("findings", per_dossier, dtype=pl.Int64))
     tick("findings")
     return _dossier_output(dossiers, order), findings
 
@@ -1021,7 +1022,9 @@ def _findings(ev: pl.DataFrame, dossiers: pl.DataFrame, docs: CheckDocuments, ca
 
 
 def _finish_findings(findings: pl.DataFrame, dossiers: pl.DataFrame, rank: pl.Series, docs: CheckDocuments,
-                     language: str):
+                     language: str) -> tuple[pl.DataFrame, np.ndarray]:
+    """The findings with the rule set's on/off, severity and texts, sorted by
+    dossier; and the number of findings of each dossier (by did)."""
     settings = rule_settings_table(docs, language)
     index = findings["did"]
     out = (
@@ -1033,8 +1036,10 @@ def _finish_findings(findings: pl.DataFrame, dossiers: pl.DataFrame, rank: pl.Se
     # the dossier's rank sorts by dossier_id, comparing integers (severity, clause,
     # code and message follow from dossier and rule: no need to sort by them)
     keys = ["rank", "rule", "step", "expected", "actual", "unit"]
+    per_dossier = np.bincount(out["did"].to_numpy(), minlength=dossiers.height)
     return out.sort(keys, nulls_last=False).select(
-        "dossier_id", "rule", "severity", "clause", "procedure_code", "step", "unit", "expected", "actual", "message")
+        "dossier_id", "rule", "severity", "clause", "procedure_code", "step", "unit", "expected", "actual", "message",
+    ), per_dossier
 
 
 def sort_findings(findings: pl.DataFrame) -> pl.DataFrame:
@@ -1052,5 +1057,5 @@ def _dossier_output(dossiers: pl.DataFrame, order: pl.Series) -> pl.DataFrame:
         pl.col("procedure_issue").cast(pl.Int64),
     )
     extra = ["method", "ruleset_code", "ruleset_issue", "finish_kind", "supplement_requests", "reschedules",
-             "calendar_clock"]
+             "calendar_clock", "findings"]
     return out.select(*DOSSIER_COLUMNS, *extra).select(pl.all().gather(order))

@@ -354,4 +354,7 @@ def reference_tables(events, docs: CheckDocuments, as_of: dt.datetime, language:
     dossiers = pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
     finding_schema = {c: pl.Utf8 for c in FINDING_COLUMNS}
     table = pl.DataFrame(findings, schema=finding_schema) if findings else pl.DataFrame(schema=finding_schema)
+    per_dossier = table.group_by("dossier_id").agg(pl.len().cast(pl.Int64).alias("findings"))
+    dossiers = dossiers.join(per_dossier, on="dossier_id", how="left", maintain_order="left").with_columns(
+        pl.col("findings").fill_null(0))
     return dossiers, sort_findings(table)

@@ -33,18 +33,8 @@ def contributions(dossiers: pl.DataFrame, findings: pl.DataFrame, tz: str, worki
     carried = (received_day < pl.lit(period_from)).fill_null(False) if period_from else pl.lit(False)
     online = pl.col("channel").is_in(list(ONLINE_CHANNELS)).fill_null(False)
     finished = pl.col("finished_at").is_not_null()
-    ids = dossiers["dossier_id"]
-    positions = ids.search_sorted(findings["dossier_id"]) if ids.is_sorted() and findings.height else None
-    if positions is not None and (positions < len(ids)).all() and ids.gather(positions).equals(
-            findings["dossier_id"], check_names=False):
-        # sorted dossiers: count findings by position, no join on the ids
-        import numpy as np
-
-        counts = np.bincount(positions.to_numpy(), minlength=len(ids))
-        dossiers = dossiers.with_columns(pl.Series("findings", counts, dtype=pl.Int64))
-    else:
-        per_dossier = findings.group_by("dossier_id").agg(pl.len().alias("findings"))
-        dossiers = dossiers.join(per_dossier, on="dossier_id", how="left")
+    if "findings" not in dossiers.columns:  # the check's own tables carry the count
+        dossiers = dossiers.with_columns(_findings_per_dossier(dossiers, findings))
     day_minutes = pl.when(pl.col("calendar_clock").fill_null(False)).then(1440.0).otherwise(working_day_hours * 60)
     as_int = lambda e: e.cast(pl.Int64)  # noqa: E731
     return dossiers.select(
@@ -71,6 +61,21 @@ def contributions(dossiers: pl.DataFrame, findings: pl.DataFrame, tz: str, worki
 
 
 GROUP_KEYS = ("procedure", "field", "unit", "month")
+
+
+def _findings_per_dossier(dossiers: pl.DataFrame, findings: pl.DataFrame) -> pl.Series:
+    """How many findings each dossier has (dossiers' order)."""
+    ids = dossiers["dossier_id"]
+    positions = ids.search_sorted(findings["dossier_id"]) if ids.is_sorted() and findings.height else None
+    if positions is not None and (positions < len(ids)).all() and ids.gather(positions).equals(
+            findings["dossier_id"], check_names=False):
+        # sorted dossiers: count findings by position, no join on the ids
+        import numpy as np
+
+        return pl.Series("findings", np.bincount(positions.to_numpy(), minlength=len(ids)), dtype=pl.Int64)
+    per_dossier = findings.group_by("dossier_id").agg(pl.len().alias("findings"))
+    return dossiers.select("dossier_id").join(per_dossier, on="dossier_id", how="left",
+                                              maintain_order="left")["findings"].fill_null(0)
 
 
 def _group_tables(frame: pl.DataFrame) -> dict[str | None, pl.DataFrame]:
