@@ -68,6 +68,10 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime, step
     # cast takes two to four times longer once the check's columns fill the memory)
     frame = frame.with_columns(fill).select(keep).with_columns(
         pl.col("step").cast(pl.Enum(step_names), strict=False).to_physical().cast(pl.Int16).fill_null(-1).alias("sc"))
+    # One chunk per column, once: a Parquet file is read as one chunk per row group,
+    # and every later select or drop next to the check's own single-chunk columns
+    # would copy the columns into aligned chunks again (0.4-0.7 s each at 9 M events).
+    frame = frame.rechunk()
     latest = frame["at"].max()
     if frame["at"].null_count() or (latest is not None and latest > as_of):
         frame = frame.filter(pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
