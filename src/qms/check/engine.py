@@ -808,28 +808,30 @@ def _classify(dossiers: pl.DataFrame, as_of_lit: pl.Expr, tz: str, hours: float,
     appt, fin = pl.col("appointment_at"), pl.col("finished_at")
     used, allowed = pl.col("used_s"), pl.col("allowed_s")
     day = local_dates.exprs(dossiers, ["finished_at", "appointment_at"])
+    # statuses as small integers through the chains, made texts once at the end
+    early, on_time, late, within, overdue, not_assessable = range(6)
+    names = {early: "early", on_time: "on_time", late: "late", within: "open_within_time",
+             overdue: "open_overdue", not_assessable: "not_assessable"}
     by_appointment = (
-        pl.when(fin > appt).then(pl.lit("late"))
-        .when(day["finished_at"] == day["appointment_at"]).then(pl.lit("on_time"))
-        .otherwise(pl.lit("early"))
+        pl.when(fin > appt).then(late)
+        .when(day["finished_at"] == day["appointment_at"]).then(on_time)
+        .otherwise(early)
     )
     by_working_time = (
-        pl.when(used > allowed).then(pl.lit("late"))
-        .when(used > allowed - day_s).then(pl.lit("on_time"))
-        .otherwise(pl.lit("early"))
+        pl.when(used > allowed).then(late)
+        .when(used > allowed - day_s).then(on_time)
+        .otherwise(early)
     )
     appointment_method = pl.col("method") == ClassificationMethodId.appointment.value
     late_by_method = pl.when(appointment_method).then(fin > appt).otherwise(used > allowed)
     finished_status = (
         pl.when(pl.col("supplement_counts_late") & (pl.col("supplement_requests") > pl.col("max_supplement_requests")))
-        .then(pl.lit("late"))
+        .then(late)
         .when(appointment_method).then(by_appointment)
         .otherwise(by_working_time)
     )
-    open_status = (
-        pl.when(pl.when(appointment_method).then(as_of_lit > appt).otherwise(used > allowed))
-        .then(pl.lit("open_overdue")).otherwise(pl.lit("open_within_time"))
-    )
+    open_status = pl.when(pl.when(appointment_method).then(as_of_lit > appt).otherwise(used > allowed)) \
+        .then(overdue).otherwise(within)
     reason = (
         pl.when(~pl.col("known")).then(pl.lit(REASON_UNKNOWN_PROCEDURE))
         .when(pl.col("procedure_issue").is_null()).then(pl.lit(REASON_NO_ISSUE))
@@ -839,12 +841,12 @@ def _classify(dossiers: pl.DataFrame, as_of_lit: pl.Expr, tz: str, hours: float,
     )
     dossiers = dossiers.with_columns(reason.alias("not_assessable_reason"))
     status = (
-        pl.when(pl.col("not_assessable_reason").is_not_null()).then(pl.lit("not_assessable"))
+        pl.when(pl.col("not_assessable_reason").is_not_null()).then(not_assessable)
         .when(fin.is_not_null()).then(finished_status)
         .otherwise(open_status)
     )
     return dossiers.with_columns(
-        status.alias("status"),
+        status.replace_strict(names, return_dtype=pl.Utf8).alias("status"),
         late_by_method.fill_null(False).alias("late_by_method"),
         pl.col("finish_rank").replace_strict(FINISH_KIND_NAMES, default=None, return_dtype=pl.Utf8).alias("finish_kind"),
     )
