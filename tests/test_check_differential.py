@@ -61,7 +61,8 @@ def build_log(dossiers) -> pl.DataFrame:
 def assert_same(events, docs, as_of):
     engine_dossiers, engine_findings = check_events(events, docs, as_of)
     ref_dossiers, ref_findings = reference_tables(events, docs, as_of)
-    assert_frame_equal(engine_dossiers, ref_dossiers.select(engine_dossiers.columns), check_dtypes=True)
+    assert_frame_equal(engine_dossiers, ref_dossiers.select(engine_dossiers.columns), check_dtypes=True,
+                       check_exact=True)
     assert_frame_equal(engine_findings, ref_findings.select(engine_findings.columns))
     return engine_dossiers, engine_findings
 
@@ -104,6 +105,15 @@ def test_engine_equals_reference_whatever_the_order_of_the_log(dossiers, seed):
     grouped = log.with_row_index("row").join(first_seen, on="dossier_id").sort("first_seen", "row").drop(
         "row", "first_seen")
     assert_same(grouped, docs, AS_OF)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(dossier, min_size=1, max_size=8))
+def test_engine_equals_reference_as_of_the_end_of_a_day(dossiers):
+    """`--as-of DATE` means the day's last microsecond: open dossiers' last gaps are
+    fractions of a second, rounded as the reference rounds them."""
+    end_of_day = dt.datetime(2024, 3, 19, 16, 59, 59, 999999, tzinfo=dt.timezone.utc)  # 23:59:59.999999 at +07
+    assert_same(build_log(dossiers), documents(method="working_time"), end_of_day)
 
 
 def test_a_log_judged_before_its_first_event_has_no_dossiers():

@@ -68,7 +68,7 @@ def test_engine_equals_reference_on_a_generated_log(generated, library, result):
     sample = generated.events.filter(pl.col("dossier_id").hash(7) % 4 == 0)
     engine_dossiers, engine_findings = check_events(sample, docs, as_of)
     ref_dossiers, ref_findings = reference_tables(sample, docs, as_of)
-    assert_frame_equal(engine_dossiers, ref_dossiers.select(engine_dossiers.columns))
+    assert_frame_equal(engine_dossiers, ref_dossiers.select(engine_dossiers.columns), check_exact=True)
     assert_frame_equal(engine_findings, ref_findings.select(engine_findings.columns))
 
 

@@ -404,39 +404,40 @@ def _clock(calendar, ev: pl.DataFrame, dossiers: pl.DataFrame, finished: np.ndar
     # the calendar's tables built once, for the whole span, before the threads read them
     latest = max(int(at.max()), int(start[has_start].max(initial=NAT_US)))
     calendar.working_clock_array(np.array([at.min(), latest, as_of_us]).view("datetime64[us]"))
-    parts = _halves(lengths) if len(lengths) > 1 else [(0, len(lengths))]
+    # the time from the counting start to the first event (or none, if the start is later)
+    first_moment = np.maximum(at[first], start)
+    lead = _working_seconds(calendar, dossiers["counting_start_at"],
+                            pl.Series("p", first_moment).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+                            dossiers["calendar_clock"])
+    lead_s = lead.fill_null(0).to_numpy()
+    clock_s, paused_before = np.empty(ev.height, np.int64), np.empty(ev.height, np.int64)
+    active_total, paused_open = np.empty(len(first), np.int64), np.empty(len(first), np.int64)
 
-    def part(bounds: tuple[int, int]) -> tuple[np.ndarray, ...]:
+    def part(bounds: tuple[int, int]) -> None:
         d0, d1 = bounds
         e0, e1 = int(first[d0]), int(first[d1]) if d1 < len(first) else ev.height
-        return _clock_runs(calendar, at[e0:e1], sc[e0:e1], lengths[d0:d1], start[d0:d1], has_start[d0:d1],
-                           elapsed[d0:d1], finished[d0:d1], as_of_us)
+        _clock_runs(calendar, at[e0:e1], sc[e0:e1], lengths[d0:d1], start[d0:d1], has_start[d0:d1],
+                    elapsed[d0:d1], finished[d0:d1], lead_s[d0:d1], as_of_us,
+                    out=(clock_s[e0:e1], paused_before[e0:e1], active_total[d0:d1], paused_open[d0:d1]))
 
+    parts = _halves(lengths) if len(lengths) > 1 else [(0, len(lengths))]
     if len(parts) > 1:
         import concurrent.futures
 
         with concurrent.futures.ThreadPoolExecutor(len(parts)) as pool:
-            results = list(pool.map(part, parts))
+            list(pool.map(part, parts))
     else:
-        results = [part(parts[0])]
-    first_moment, active_before, active_total, pause_before, paused_open = (
-        np.concatenate(values) if len(results) > 1 else values[0] for values in zip(*results))
-    del results
-    lead = _working_seconds(calendar, dossiers["counting_start_at"],
-                            pl.Series("p", first_moment).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
-                            dossiers["calendar_clock"])
-    active_before += np.repeat(lead.fill_null(0).to_numpy(), lengths)
-    no_start = pl.Series(~has_start)
-    no_start_event = pl.Series(np.repeat(~has_start, lengths))
-    per_event = pl.DataFrame([
-        pl.Series("clock_s", active_before).set(no_start_event, None),
-        pl.Series("paused_before_s", pause_before).set(no_start_event, None),
-    ])
-    per_dossier = pl.DataFrame([
-        lead.alias("lead_s"),
-        pl.Series("active_total", active_total).set(no_start, None),
-        pl.Series("paused_open", paused_open).set(no_start, None),
-    ])
+        part(parts[0])
+    columns = {"clock_s": clock_s, "paused_before_s": paused_before}
+    totals = {"active_total": active_total, "paused_open": paused_open}
+    if has_start.all():  # the usual case: no nulls to set
+        per_event = pl.DataFrame(columns)
+        per_dossier = pl.DataFrame([lead.alias("lead_s"), *(pl.Series(k, v) for k, v in totals.items())])
+    else:
+        no_start, no_start_event = pl.Series(~has_start), pl.Series(np.repeat(~has_start, lengths))
+        per_event = pl.DataFrame([pl.Series(k, v).set(no_start_event, None) for k, v in columns.items()])
+        per_dossier = pl.DataFrame([lead.alias("lead_s"),
+                                    *(pl.Series(k, v).set(no_start, None) for k, v in totals.items())])
     return per_event, per_dossier
 
 
@@ -447,15 +448,14 @@ def _halves(lengths: np.ndarray) -> list[tuple[int, int]]:
     return [(0, middle), (middle, len(lengths))]
 
 
-def _clock_runs(calendar, at, sc, lengths, start, has_start, elapsed, finished, as_of_us) -> tuple[np.ndarray, ...]:
-    """`_clock` for a block of whole dossiers: (first clocked moment per dossier,
-    active time before each event, active total per dossier, paused time before each
-    event, paused total per dossier), without the lead and the nulls."""
+def _clock_runs(calendar, at, sc, lengths, start, has_start, elapsed, finished, lead_s, as_of_us, out) -> None:
+    """`_clock` for a block of whole dossiers, into `out`: (clock before each event
+    (lead and active time), paused time before each event, active total and paused
+    total per dossier), without the nulls."""
     first = np.zeros(len(lengths), dtype=np.int64)
     np.cumsum(lengths[:-1], out=first[1:])
     last = first + lengths - 1
     moment = np.maximum(at, np.repeat(start, lengths))  # a dossier's clock starts at its counting start
-    first_moment = moment[first]
     working = np.repeat(has_start & ~elapsed, lengths)
     reading, as_of_working = moment, 0
     if working.any():
@@ -476,12 +476,15 @@ def _clock_runs(calendar, at, sc, lengths, start, has_start, elapsed, finished, 
     np.subtract(gap, reading, out=gap)
     np.maximum(gap, 0, out=gap)
     del reading
-    seconds = gap.astype(np.float64)
+    if (gap % 1_000_000).any():  # fractions of a second: rounded half to even, as the calendar's minutes are
+        seconds = gap.astype(np.float64)
+        seconds /= 1e6
+        np.rint(seconds, out=seconds)
+        active = seconds.astype(np.int64)
+        del seconds
+    else:  # whole seconds (qms's files and most logs): exact in integers
+        active = np.floor_divide(gap, 1_000_000, out=gap)
     del gap
-    seconds /= 1e6
-    np.rint(seconds, out=seconds)
-    active = seconds.astype(np.int64)
-    del seconds
 
     # paused after an event: 1 from a supplement request, 0 from its receipt (and at
     # the first event), carried forward over the others
@@ -499,18 +502,18 @@ def _clock_runs(calendar, at, sc, lengths, start, has_start, elapsed, finished, 
     active[paused] = 0
     del paused
 
-    def before_each(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per event: the sum of its dossier's values before it; per dossier: the total."""
-        running = np.cumsum(values)
+    def before_each(values: np.ndarray, running: np.ndarray, total: np.ndarray, offset) -> None:
+        """Into `running`: per event, `offset` plus the sum of its dossier's values
+        before it; into `total`: per dossier, the sum of its values."""
+        np.cumsum(values, out=running)
         base = running[first] - values[first]
-        total = running[last] - base
+        total[:] = running[last] - base
         running -= values
-        running -= np.repeat(base, lengths)
-        return running, total
+        running -= np.repeat(base - offset, lengths)
 
-    active_before, active_total = before_each(active)
-    pause_before, paused_open = before_each(pause)
-    return first_moment, active_before, active_total, pause_before, paused_open
+    clock_s, paused_before, active_total, paused_open = out
+    before_each(active, clock_s, active_total, lead_s)
+    before_each(pause, paused_before, paused_open, 0)
 
 
 # -- the check --------------------------------------------------------------------------
