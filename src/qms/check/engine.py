@@ -3,10 +3,13 @@ calendar arithmetic.
 
 There is no per-dossier Python loop. Python loops only over things that are few:
 procedure issues (to pick the issue in force and its time limit), rule-set issues,
-and distinct (cut-off, unit) pairs handed to the calendar. Events are sorted by
-dossier and numbered (`did`), so "within a dossier" is a contiguous run: per-dossier
-values are running sums read at run ends or first matches, broadcast back by position,
-with no hashing of dossier ids; steps are compared as integer codes.
+and distinct (cut-off, limit) groups handed to the calendar. Events are grouped by
+dossier (a log that lists each dossier's events together keeps its order; one that
+interleaves them is sorted) and numbered (`did`), so "within a dossier" is a
+contiguous run: per-dossier values are running sums or reductions over the runs and
+first matches, broadcast back by position, with no hashing of dossier ids; steps are
+compared as integer codes and their properties read from one packed integer. The
+clock is numpy: one calendar reading per event, on two threads.
 
 Semantics (shared with `reference.py`, documented in docs/check.md):
 
@@ -95,7 +98,7 @@ def prepare_events(events: pl.DataFrame | pl.LazyFrame, as_of: dt.datetime, step
                 pl.lit("returned").alias("step"), pl.lit(STATUS_CODE["returned"], pl.Int16).alias("sc"),
                 moment.filter(needed).alias("at"))
             # appended last, so a synthetic return sorts after real events at the same instant
-            ev = pl.concat([ev.drop("first", "last"), synthetic], how="diagonal_relaxed")
+            ev = pl.concat([ev.drop("first"), synthetic], how="diagonal_relaxed")
             ev = _mark_runs(ev.sort(["did", "at"], maintain_order=True))
     return ev, carries, order
 
@@ -128,10 +131,9 @@ def _group_by_dossier(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series | No
 
 
 def _mark_runs(ev: pl.DataFrame) -> pl.DataFrame:
-    """`first` and `last` event of each dossier's run (`did` ascending)."""
+    """`first`: the first event of each dossier's run (`did` ascending)."""
     return ev.with_columns(
         (pl.col("did") != pl.col("did").shift(1)).fill_null(True).alias("first"),
-        (pl.col("did") != pl.col("did").shift(-1)).fill_null(True).alias("last"),
         pl.col("did").set_sorted(),
     )
 
@@ -150,7 +152,7 @@ def id_rank(order: pl.Series | None, count: int) -> tuple[pl.Series, pl.Series]:
 # Events are sorted by dossier, so "within the dossier" is a contiguous run: shifts and
 # running sums need no hashing, only the `first`/`last` flags of each run.
 
-FIRST, LAST = pl.col("first"), pl.col("last")
+FIRST = pl.col("first")
 
 # Canonical statuses get fixed small codes in the `sc` column (step name as an integer),
 # so that the many status tests compare integers, not strings.
@@ -190,14 +192,6 @@ def _last_before(expr: pl.Expr, default) -> pl.Expr:
     """The last non-null value of `expr` on an earlier event of the same dossier,
     `default` if none (the default at each first event stops the fill there)."""
     return pl.when(FIRST).then(pl.lit(default)).otherwise(expr.shift(1)).forward_fill()
-
-
-def _sums_per_dossier(ev: pl.DataFrame, values: dict[str, pl.Expr]) -> pl.DataFrame:
-    """Several per-dossier sums in one pass (row i = dossier i)."""
-    totals = ev.lazy().select(
-        *[v.fill_null(0).cast(pl.Int64).cum_sum().alias(k) for k, v in values.items()], LAST,
-    ).filter(pl.col("last")).drop("last").collect()
-    return totals.select(pl.col(k) - pl.col(k).shift(1, fill_value=0) for k in values)
 
 
 def _first_per_dossier(ev: pl.DataFrame, condition: pl.Expr, columns: list[str],
@@ -549,13 +543,10 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     tick("  facts: first row")
     firsts = _firsts_per_dossier(ev, {"received": (_is("received"), "at"), "apology": (_is("apology_issued"), "at")})
     received_event, first_apology = firsts["received"], firsts["apology"]
-    counts = _sums_per_dossier(ev, {"supplement_requests": _is("supplement_requested"),
-                                    "reschedules": _is("apology_issued")})
     dossiers = dossiers.with_columns(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("did"),
         pl.coalesce(pl.col("received_at"), received_event).alias("received_at"),
         pl.col("appointment_at").alias("logged_appointment_at"),
-        counts["supplement_requests"], counts["reschedules"],
         first_apology.alias("first_apology_at"),
     ).drop("appointment_at", "sc")
     tick("  facts: firsts, counts")
@@ -668,6 +659,12 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     def per_run(ufunc, values: np.ndarray) -> np.ndarray:
         return ufunc.reduceat(values, starts) if len(starts) else values[:0]
 
+    sc_np = ev["sc"].to_numpy()
+    for name, status in (("supplement_requests", "supplement_requested"), ("reschedules", "apology_issued")):
+        events_of = (sc_np == STATUS_CODE[status]).view(np.int8)
+        dossiers = dossiers.with_columns(pl.Series(name, np.add.reduceat(events_of, starts, dtype=np.int64)
+                                                   if len(starts) else [], dtype=pl.Int64))
+    del sc_np
     flags = per_run(np.bitwise_or, packed_np)
     rank_code = ((packed_np >> RANK_SHIFT) & 7).astype(np.int8)
     rank_code[rank_code == 0] = 9
@@ -736,7 +733,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         .alias("paused_s"),
     )
     ev = ev.select(
-        "did", "first", "last", "pid", "step", "sc", "unit", "at", "idx",
+        "did", "first", "pid", "step", "sc", "unit", "at", "idx",
         "packed", "allotted_s", "position", "clock_s", "step_due_at", "return_at",
     )
     tick("clock")
