@@ -166,3 +166,33 @@ def test_fraction_of_a_day_never_passes_the_next_day():
     assert list(calendar.add_array(starts, np.array([11.938, 12.0]), "working_days")) == [
         np.datetime64(calendar.add(start, amount, "working_days").astimezone(dt.timezone.utc).replace(tzinfo=None), "us")
         for amount in (11.938, 12.0)]
+
+
+@FEW
+@given(moments=st.lists(instants, min_size=2, max_size=40), name=calendars)
+def test_working_clock_differences_are_working_time(moments, name):
+    """One reading per instant (what the check's clock uses) gives the same working
+    time between any two of them as measuring each pair."""
+    calendar = CALENDARS[name]
+    values = np.array(sorted(moments), dtype=np.int64).view("datetime64[us]")
+    clock = calendar.working_clock_array(values)
+    between = calendar.working_minutes_between_array(values[:-1], values[1:])
+    assert np.array_equal(np.diff(clock), np.rint(between * MINUTE).astype(np.int64))
+    assert (np.diff(clock) >= 0).all()
+
+
+def test_large_arrays_run_in_chunks_on_threads_with_the_same_results():
+    """Arrays longer than a chunk run their chunks on a thread pool (from the main
+    thread); slices of one chunk each run in order. Both give the same values."""
+    rng = np.random.default_rng(5)
+    starts = rng.integers(LOW, HIGH - 40 * 24 * 60 * MINUTE, 300_000)
+    ends = starts + rng.integers(0, 40 * 24 * 60 * MINUTE, 300_000)
+    starts, ends = starts.view("datetime64[us]"), ends.view("datetime64[us]")
+    whole = SAMPLE.working_minutes_between_array(starts, ends)
+    dues = SAMPLE.add_array(starts, 3, "working_days")
+    step = 50_000
+    pieces = np.concatenate([SAMPLE.working_minutes_between_array(starts[i:i + step], ends[i:i + step])
+                             for i in range(0, len(starts), step)])
+    due_pieces = np.concatenate([SAMPLE.add_array(starts[i:i + step], 3, "working_days")
+                                 for i in range(0, len(starts), step)])
+    assert np.array_equal(whole, pieces) and np.array_equal(dues, due_pieces)
