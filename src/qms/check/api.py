@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,22 +131,11 @@ def run_check(
         from ..library import Library, load_library
 
         library = library if isinstance(library, Library) else load_library(library)
-    tell(_("reading the log"))
-    # The log is read on a thread (polars, without the GIL) while the documents are
-    # built here (Python); a log read through a profile waits for their codes.
-    documents_built: concurrent.futures.Future = concurrent.futures.Future()
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="qms-read") as pool:
-        reading = pool.submit(read_log_input, events_or_path, profile,
-                              lambda: documents_built.result().known_codes(), progress, columns=ENGINE_COLUMNS)
-        try:
-            preliminary = _documents(library, None) if not isinstance(library, CheckDocuments) else library
-        except BaseException as error:
-            documents_built.set_exception(error)
-            raise
-        documents_built.set_result(preliminary)
-        events, inputs, quality, quality_findings = reading.result()
-        del reading  # the future would keep the log alive after the engine frees it
+    preliminary = _documents(library, None) if not isinstance(library, CheckDocuments) else library
     zone = preliminary.timezone
+    tell(_("reading the log"))
+    events, inputs, quality, quality_findings = read_log_input(events_or_path, profile, preliminary.known_codes(),
+                                                               progress, columns=ENGINE_COLUMNS)
     lazy = events.lazy()
     if as_of is None and period_to is not None:
         as_of = period_to

@@ -63,9 +63,7 @@ def read_log_input(events_or_path, profile, known_codes, progress, *, columns=No
     """A log for the check: the events, the input's manifest entry, its data quality
     and data-quality findings. Canonical events given as a frame pass through; qms's
     own canonical Parquet or CSV is read directly (only `columns`, hashed on a
-    thread meanwhile); anything else goes through `read_log` with its profile.
-    `known_codes`: the library's procedure codes, or a function giving them (called
-    only when a profile reads the log)."""
+    thread meanwhile); anything else goes through `read_log` with its profile."""
     if isinstance(events_or_path, (pl.DataFrame, pl.LazyFrame)):
         return events_or_path, [], None, None
     path = Path(events_or_path)
@@ -87,8 +85,6 @@ def read_log_input(events_or_path, profile, known_codes, progress, *, columns=No
                                 profile="canonical", rows_read=fast.height)
             quality = DataQuality(rows_read=fast.height, rows_accepted=fast.height, rows_rejected=0)
             return fast, [info], quality, None
-    if callable(known_codes):
-        known_codes = known_codes()
     read = read_log(path, profile, known_procedure_codes=known_codes, progress=progress)
     report = read.report
     info = InputFile(path=str(path), sha256=sha256_of(path), bytes=path.stat().st_size, profile=report.profile,
