@@ -4,7 +4,8 @@ Log text, auditors' notes and NC descriptions can begin with "=", "+", "-", "@",
 a tab or a carriage return; Excel (and LibreOffice) would run such a cell as a
 formula (CSV/formula injection). Every workbook qms writes passes its text cells
 through here: the cell is stored as a string with the quote-prefix style, so it
-shows exactly what was written and stays text when edited.
+shows exactly what was written and stays text when edited. A CSV for people
+(the NC register export) prefixes such text with an apostrophe instead.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ FORMULA_TRIGGER_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
 
 def looks_like_formula(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_TRIGGER_CHARACTERS)
+
+
+def csv_safe(value: Any) -> Any:
+    """Text for a CSV meant to be opened in a spreadsheet: a formula-looking string
+    gets a leading apostrophe (the usual CSV-injection guard; a CSV cell has no
+    quote-prefix style). Other values pass unchanged."""
+    return "'" + value if looks_like_formula(value) else value
 
 
 def make_inert(cell):

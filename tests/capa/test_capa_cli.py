@@ -198,3 +198,14 @@ def test_export_keeps_formula_looking_text_as_text(run, tmp_path):
     cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value == hostile]
     assert cells, "the title was not exported"
     assert all(cell.data_type == "s" and cell.quotePrefix for cell in cells)
+
+
+def test_csv_export_keeps_formula_looking_text_from_running(run, tmp_path):
+    import csv
+
+    hostile = '=HYPERLINK("http://example.invalid","bấm vào đây")'
+    run("nc", "raise", "--user", "lan", "--title", hostile, "--severity", "minor")
+    run("nc", "export", "--out", str(tmp_path / "register.csv"))
+    with (tmp_path / "register.csv").open(encoding="utf-8", newline="") as handle:
+        titles = [row["title"] for row in csv.DictReader(handle)]
+    assert "'" + hostile in titles and hostile not in titles

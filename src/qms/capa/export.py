@@ -52,8 +52,12 @@ def export_register(db: Database, path: str | Path) -> dict[str, Any]:
     elif suffix == ".csv":
         import polars as pl
 
-        rows = [{field: record.get(field) for field in SUMMARY_FIELDS} | {"evidence": record["evidence"]["count"]}
-                for record in data["nonconformities"]]
+        from ..excel_text import csv_safe
+
+        # opened in a spreadsheet: NC text that looks like a formula must stay text
+        # (the JSON export keeps every value exactly)
+        rows = [{field: csv_safe(record.get(field)) for field in SUMMARY_FIELDS}
+                | {"evidence": record["evidence"]["count"]} for record in data["nonconformities"]]
         schema = {field: pl.Utf8 for field in SUMMARY_FIELDS} | {"cycle": pl.Int64, "version": pl.Int64,
                                                                  "evidence": pl.Int64}
         pl.DataFrame(rows, schema=schema).write_csv(target)
