@@ -87,3 +87,15 @@ def test_convert_to_csv_and_jsonl_reads_back_as_the_same_events(tmp_path):
             "appointment_at", "returned_at", "channel", "step_due_at", "new_appointment_at", "source_row")
     assert_frame_equal(via["csv"], via["parquet"])
     assert_frame_equal(via["jsonl"], via["parquet"])
+
+
+def test_counts_are_written_as_officers_read_them(tmp_path):
+    """Thousands grouped in the language in use: "1.200" in Vietnamese, "1,200" in English."""
+    events = canonical_events()
+    copies = pl.concat([events.with_columns(pl.col("dossier_id") + f"-{n}") for n in range(150)])
+    log = tmp_path / "events.parquet"
+    copies.write_parquet(log)
+    vietnamese = _qms("log", "stats", log, lang="vi")
+    english = _qms("log", "stats", log, lang="en")
+    assert vietnamese.exit_code == 0 and english.exit_code == 0, vietnamese.output + english.output
+    assert "1.200" in vietnamese.output and "1,200" in english.output

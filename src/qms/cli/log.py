@@ -44,24 +44,33 @@ def _progress():
         yield step
 
 
+def _counter():
+    """Counts as officers read them, in the language in use ("8.577" in Vietnamese)."""
+    from ..i18n import get_language
+    from ..report.formatting import Formatter
+
+    return Formatter(get_language()).integer
+
+
 def _print_report(report, output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
+    count = _counter()
     click.echo(_("Log: {path} (format {format}, profile {profile})").format(
         path=report.path, format=report.format, profile=report.profile))
     click.echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
-        read=report.rows_read, accepted=report.rows_accepted, rejected=report.rows_rejected))
+        read=count(report.rows_read), accepted=count(report.rows_accepted), rejected=count(report.rows_rejected)))
     for note in report.notes:
         if "ignored" in note or "skipped" in note:
             click.echo(f"  ({note})")
-    for reason, count in report.rejected_by_reason.items():
-        click.echo(f"  {_('rejected')} {reason}: {count}")
+    for reason, rows in report.rejected_by_reason.items():
+        click.echo(f"  {_('rejected')} {reason}: {count(rows)}")
     if report.rejects_path:
         click.echo(_("Rejected rows written to {path}").format(path=report.rejects_path))
     click.echo(_("Data-quality findings (dossiers affected):"))
-    for kind, count in report.findings_by_kind.items():
-        click.echo(f"  {kind}: {count}")
+    for kind, dossiers in report.findings_by_kind.items():
+        click.echo(f"  {kind}: {count(dossiers)}")
     if "unknown_procedure_code" not in report.findings_by_kind:
         click.echo("  " + _("unknown_procedure_code: not checked (give --library, or run inside a workspace)"))
     if report.output_path:
@@ -132,11 +141,14 @@ def stats(log_file, profile, output_format):
     if output_format == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
+    count = _counter()
     click.echo(_("Log: {path} (format {format}, profile {profile})").format(
         path=result["path"], format=result["format"], profile=result["profile"]))
     click.echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
-        read=result["rows_read"], accepted=result["rows_accepted"], rejected=result["rows_rejected"]))
-    click.echo(_("Dossiers: {dossiers}, events: {events}").format(dossiers=result["dossiers"], events=result["events"]))
+        read=count(result["rows_read"]), accepted=count(result["rows_accepted"]),
+        rejected=count(result["rows_rejected"])))
+    click.echo(_("Dossiers: {dossiers}, events: {events}").format(dossiers=count(result["dossiers"]),
+                                                                   events=count(result["events"])))
     if result.get("first_event_at"):
         click.echo(_("Events from {first} to {last} (UTC)").format(first=result["first_event_at"], last=result["last_event_at"]))
     for key, title in (("procedures", _("Procedures (dossiers)")), ("channels", _("Channels (dossiers)")),
@@ -145,7 +157,7 @@ def stats(log_file, profile, output_format):
             continue
         items = list(result[key].items())
         click.echo(f"{title}: {len(items)}")
-        for name, count in items[:15]:
-            click.echo(f"  {name or '—'}: {count}")
+        for name, number in items[:15]:
+            click.echo(f"  {name or '—'}: {count(number)}")
         if len(items) > 15:
             click.echo("  " + _("… and {more} more").format(more=len(items) - 15))
