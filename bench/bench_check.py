@@ -92,7 +92,7 @@ def child(kind: str, path: Path, docs: str | None, threads: int | None) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def generate(data: Path, dossiers: int, docs: str | None) -> dict[str, Path]:
+def generate(data: Path, dossiers: int, docs: str | None, by_time: bool) -> dict[str, Path]:
     sys.path.insert(0, str(SRC))
     from qms.synth import generate as run_generate
 
@@ -107,12 +107,12 @@ def generate(data: Path, dossiers: int, docs: str | None) -> dict[str, Path]:
     # The generator writes each dossier's events together, as exports and XES traces
     # do, and the check keeps such groups instead of sorting. The same events in time
     # order (dossiers interleaved) measure the check when it must sort.
-    by_time = data / f"log-{dossiers}-by-time.parquet"
-    if not by_time.exists():
-        import polars as pl
+    if by_time:
+        files["parquet-by-time"] = data / f"log-{dossiers}-by-time.parquet"
+        if not files["parquet-by-time"].exists():
+            import polars as pl
 
-        pl.read_parquet(files["parquet"]).sort("at", maintain_order=True).write_parquet(by_time)
-    files["parquet-by-time"] = by_time
+            pl.read_parquet(files["parquet"]).sort("at", maintain_order=True).write_parquet(files["parquet-by-time"])
     return files
 
 
@@ -134,7 +134,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(measure(args.child[0], args.child[1], args.docs)))
         return
-    files = generate(args.data, args.dossiers, args.docs)
+    files = generate(args.data, args.dossiers, args.docs, by_time="parquet-by-time" in args.formats.split(","))
     print(f"load average before: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
     for fmt in args.formats.split(","):
         path = files[fmt]
