@@ -29,6 +29,8 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from ..calendar.array_inputs import NAT
+from ..calendar.day_plans import to_us
 from ..model.ruleset import ClassificationMethodId
 from .common import (
     CANONICAL_STATUSES, DATE_FORMAT, FINISH_KIND_NAMES, OPTIONAL_TEXT_COLUMNS, OPTIONAL_TIME_COLUMNS,
@@ -40,8 +42,6 @@ from .local_time import LocalDates
 from .rules import RULES
 
 UTC = pl.Datetime("us", "UTC")
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-NAT_US = np.iinfo(np.int64).min
 D = "dossier_id"
 
 
@@ -391,12 +391,12 @@ def _clock(calendar, ev: pl.DataFrame, dossiers: pl.DataFrame, finished: np.ndar
     lengths = np.diff(np.append(first, ev.height))
     has_start = dossiers["counting_start_at"].is_not_null().to_numpy()
     elapsed = dossiers["calendar_clock"].fill_null(False).to_numpy()
-    start = dossiers["counting_start_at"].dt.replace_time_zone(None).to_physical().fill_null(NAT_US).to_numpy()
+    start = dossiers["counting_start_at"].dt.replace_time_zone(None).to_physical().fill_null(NAT).to_numpy()
     at = ev["at"].dt.replace_time_zone(None).to_physical().to_numpy()
     sc = ev["sc"].to_numpy()
-    as_of_us = (as_of.astimezone(dt.timezone.utc) - EPOCH) // dt.timedelta(microseconds=1)
+    as_of_us = to_us(as_of)
     # the calendar's tables built once, for the whole span, before the threads read them
-    latest = max(int(at.max()), int(start[has_start].max(initial=NAT_US)))
+    latest = max(int(at.max()), int(start[has_start].max(initial=NAT)))
     calendar.working_clock_array(np.array([at.min(), latest, as_of_us]).view("datetime64[us]"))
     # the time from the counting start to the first event (or none, if the start is later)
     first_moment = np.maximum(at[first], start)
@@ -589,7 +589,8 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     }, schema_overrides={"rs": pl.Int64, "ruleset_issue": pl.Int64, "max_supplement_requests": pl.Int64,
                          "max_reschedules": pl.Int64, "apology_lead_s": pl.Int64})
     # the documents' columns by position (rs, pid) in their small tables
-    issue_table = procedure_issue_table(docs).drop("pid", "procedure_code")
+    issues = procedure_issue_table(docs)
+    issue_table = issues.drop("pid", "procedure_code")
     dossiers = dossiers.with_columns(
         *(pl.lit(rs_params[c]).gather(pl.col("rs")).alias(c) for c in rs_params.columns if c != "rs"),
         *(pl.lit(issue_table[c]).gather(pl.col("pid")).alias(c) for c in issue_table.columns),
@@ -600,7 +601,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
                  "procedure_code")
     tick("dossier facts")
     # 2. counting start and legal due moment (loop over the few issues) --------------
-    dossiers = _add_counting_start_and_due(dossiers, docs)
+    dossiers = _add_counting_start_and_due(dossiers, docs, issues)
 
     tick("counting start, due")
     # 3. events with their procedure step; result, approval and finish ---------------
@@ -608,7 +609,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     ev = _broadcast(ev, dossiers, ["pid"])
     # A dense table with one row per (procedure issue, step code): each event finds
     # its step's properties by position, without a join.
-    issue_codes = procedure_issue_table(docs).select("pid", "procedure_code", "procedure_issue")
+    issue_codes = issues.select("pid", "procedure_code", "procedure_issue")
     width = len(names)
     lookup = lookup.join(issue_codes, on=["procedure_code", "procedure_issue"], how="inner").with_columns(
         (pl.col("pid").cast(pl.Int64) * width + pl.col("step").replace_strict(step_codes, return_dtype=pl.Int64))
@@ -687,7 +688,6 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     finish_at = candidates[np.append(True, dossier_of[1:] != dossier_of[:-1])] if len(candidates) else candidates
     del packed_np, bit, once_only, candidates, dossier_of
     finished = rank != 9
-    finish_rank = pl.Series("rank", rank, dtype=pl.Int64).set(pl.Series(~finished), None)
     ev = ev.drop("bit")
     steps_seen = counts
     tick("  step: sums, bits")
@@ -695,7 +695,6 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
                                       "approval_at": (_packed_flag(BIT_APPROVAL), "at")})
     dossiers = dossiers.with_columns(
         firsts["return_at"],
-        finish_rank.alias("dossier_finish_rank"),
         firsts["approval_at"],
         counts["has_terminal"],
         counts["furthest_idx"],
@@ -766,7 +765,8 @@ def _stopwatch():
     return tick
 
 
-def _add_counting_start_and_due(dossiers: pl.DataFrame, docs: CheckDocuments) -> pl.DataFrame:
+def _add_counting_start_and_due(dossiers: pl.DataFrame, docs: CheckDocuments, issues: pl.DataFrame
+                                ) -> pl.DataFrame:
     """Counting start (cut-off aware; calendar-day limits count from receipt itself)
     and legal due moment of every dossier judged against an issue: one calendar call
     per distinct (clock, cut-off), then per distinct limit, over the issues sharing
@@ -777,7 +777,6 @@ def _add_counting_start_and_due(dossiers: pl.DataFrame, docs: CheckDocuments) ->
     due = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     pid = dossiers["pid"].cast(pl.Int64).fill_null(-1).to_numpy()
     judged = (pid >= 0) & ~np.isnat(received)
-    issues = procedure_issue_table(docs)
 
     def rows_of(pids: list[int]) -> np.ndarray:
         return judged & np.isin(pid, pids)

@@ -60,28 +60,26 @@ def diff_documents(before: DocumentIssue, after: DocumentIssue) -> list[Change]:
     return changes
 
 
+def _diff_mappings(a: dict, b: dict, child_path, changes: list[Change]) -> None:
+    """Entries removed, added or changed between two mappings, in a's order then b's new ones."""
+    for key in list(a) + [k for k in b if k not in a]:
+        child = child_path(key)
+        if key not in b:
+            changes.append(Change(child, a[key], MISSING))
+        elif key not in a:
+            changes.append(Change(child, MISSING, b[key]))
+        else:
+            _diff(a[key], b[key], child, changes)
+
+
 def _diff(a: Any, b: Any, path: str, changes: list[Change]) -> None:
     if isinstance(a, dict) and isinstance(b, dict):
-        for key in list(a) + [k for k in b if k not in a]:
-            child = f"{path}.{key}" if path else str(key)
-            if key not in b:
-                changes.append(Change(child, a[key], MISSING))
-            elif key not in a:
-                changes.append(Change(child, MISSING, b[key]))
-            else:
-                _diff(a[key], b[key], child, changes)
+        _diff_mappings(a, b, lambda key: f"{path}.{key}" if path else str(key), changes)
     elif isinstance(a, list) and isinstance(b, list):
         if _keyed(a) and _keyed(b):
             a_by_id = {item["id"]: item for item in a}
             b_by_id = {item["id"]: item for item in b}
-            for item_id in list(a_by_id) + [i for i in b_by_id if i not in a_by_id]:
-                child = f"{path}[{item_id}]"
-                if item_id not in b_by_id:
-                    changes.append(Change(child, a_by_id[item_id], MISSING))
-                elif item_id not in a_by_id:
-                    changes.append(Change(child, MISSING, b_by_id[item_id]))
-                else:
-                    _diff(a_by_id[item_id], b_by_id[item_id], child, changes)
+            _diff_mappings(a_by_id, b_by_id, lambda item_id: f"{path}[{item_id}]", changes)
             order_a = [i for i in a_by_id if i in b_by_id]
             order_b = [i for i in b_by_id if i in a_by_id]
             if order_a != order_b:
