@@ -18,9 +18,9 @@ from pathlib import Path
 
 from qms.library import load_library
 from qms.library.hashing import content_hash
-from qms.library.yaml_source import read_yaml
+from qms.core.yaml_source import read_yaml
 from qms.model.procedure import Procedure
-from qms.resources import sample_library_dir
+from qms.core.resources import sample_library_dir
 
 
 def timed(label: str, function, repeat: int = 3):

@@ -214,7 +214,7 @@ def test_a_note_typed_with_a_leading_equals_sign_survives_the_sheet_and_reaches_
 
 
 def test_main_clause_titles_are_translated():
-    from qms.i18n import translations
+    from qms.core.i18n import translations
     from qms.report.audit_model import MAIN_CLAUSES
 
     catalog = translations("vi")

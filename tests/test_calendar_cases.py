@@ -297,7 +297,7 @@ def test_nat_propagates(calendar):
 
 
 def test_bad_durations_are_user_errors(calendar):
-    from qms.errors import QmsError
+    from qms.core.errors import QmsError
 
     with pytest.raises(QmsError):
         calendar.add(at("2025-03-11 09:00"), -1, "working_days")
@@ -329,7 +329,7 @@ def test_units_per_row(calendar):
     result = calendar.add_array(starts, np.array([1, 4, 5, 1.0]), units)
     assert from_array(result[:3]) == [at("2025-03-12 09:00"), at("2025-03-11 15:00"), at("2025-03-10 17:00")]
     assert np.isnat(result[3])
-    from qms.errors import QmsError
+    from qms.core.errors import QmsError
 
     with pytest.raises(QmsError):
         calendar.add_array(starts, 1, np.array(["working_days", "weeks", None, None], dtype=object))

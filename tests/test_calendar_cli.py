@@ -8,7 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from qms import i18n
+from qms.core import i18n
 from qms.cli import main
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from qms.calendar import load_calendar_settings, sample_calendar_path
-from qms.errors import QmsError, ValidationFailed
+from qms.core.errors import QmsError, ValidationFailed
 
 
 def test_sample_calendar_is_valid():

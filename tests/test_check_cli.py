@@ -42,7 +42,7 @@ def test_text_summary_and_outputs(setup, tmp_path):
 
 
 def test_vietnamese_summary_uses_vietnamese_number_formats(setup, tmp_path, monkeypatch):
-    from qms import i18n
+    from qms.core import i18n
 
     monkeypatch.setattr(i18n, "_current_language", i18n._current_language)  # the root sets it process-wide
     folder, docs, _log = setup

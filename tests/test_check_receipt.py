@@ -128,7 +128,7 @@ def test_the_documented_library_checks_the_log_from_the_command_line(shared_data
 
     from qms.cli import main
     from qms.library.approve import approve
-    from qms.resources import sample_library_dir
+    from qms.core.resources import sample_library_dir
 
     library = tmp_path / "lib"
     (library / "procedures" / "WABO-RECEIPT").mkdir(parents=True)

@@ -12,13 +12,13 @@ from click.testing import CliRunner
 
 from qms.cli import main
 from qms.library import load_library
-from qms.resources import sample_library_dir
+from qms.core.resources import sample_library_dir
 
 @pytest.fixture(autouse=True)
 def english_messages(monkeypatch):
     """Messages in English for the assertions; restored afterwards (the CLI sets the
     language globally)."""
-    from qms import i18n
+    from qms.core import i18n
 
     monkeypatch.setattr(i18n, "_current_language", "en")
 

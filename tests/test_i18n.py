@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from qms import i18n
+from qms.core import i18n
 
 SRC = Path(i18n.__file__).resolve().parent
 

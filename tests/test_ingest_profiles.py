@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from ingest_support import canonical_events
-from qms.errors import ValidationFailed
+from qms.core.errors import ValidationFailed
 from qms.ingest import convert_log, load_profile, read_log, shipped_profiles, validate_log
 from qms.ingest.profiles import load_profile_file
 

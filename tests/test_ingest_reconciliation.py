@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest_support import MOTCUA_HEADER, write_csv_text
-from qms.errors import QmsError
+from qms.core.errors import QmsError
 from qms.ingest import convert_log
 
 cells = {

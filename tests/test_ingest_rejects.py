@@ -201,7 +201,7 @@ def test_blank_rows_at_the_end_are_padding_but_blank_rows_between_are_rejected(t
 
 
 def test_only_blank_rows_is_a_file_without_data(tmp_path):
-    from qms.errors import QmsError
+    from qms.core.errors import QmsError
 
     path = tmp_path / "export.csv"
     write_csv_text(path, MOTCUA_HEADER, [[""] * 10, [""] * 10])

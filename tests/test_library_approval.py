@@ -13,18 +13,18 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qms.errors import QmsError, ValidationFailed
+from qms.core.errors import QmsError, ValidationFailed
 from qms.library import content_hash, load_library, validate_library
 from qms.library.approve import approve, set_top_level
 from qms.library.diff import diff_documents
-from qms.library.yaml_source import read_yaml
-from qms.resources import sample_library_dir
+from qms.core.yaml_source import read_yaml
+from qms.core.resources import sample_library_dir
 
 @pytest.fixture(autouse=True)
 def english_messages(monkeypatch):
     """Messages in English for the assertions; restored afterwards (the CLI sets the
     language globally)."""
-    from qms import i18n
+    from qms.core import i18n
 
     monkeypatch.setattr(i18n, "_current_language", "en")
 

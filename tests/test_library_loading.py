@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from qms.errors import ValidationFailed
+from qms.core.errors import ValidationFailed
 from qms.library import NoIssueInForce, UnknownDocument, load_library, validate_library
 from qms.library.hashing import content_hash
-from qms.resources import sample_library_dir
+from qms.core.resources import sample_library_dir
 
 PROCEDURE = """\
 kind: procedure
@@ -47,7 +47,7 @@ loops:
 def english_messages(monkeypatch):
     """Messages in English for the assertions; restored afterwards (the CLI sets the
     language globally)."""
-    from qms import i18n
+    from qms.core import i18n
 
     monkeypatch.setattr(i18n, "_current_language", "en")
 

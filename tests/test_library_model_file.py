@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from pydantic import Field
 
-from qms import i18n
-from qms.errors import QmsError, ValidationFailed
-from qms.library.model_file import MalformedYamlFile, load_model_file
+from qms.core import i18n
+from qms.core.errors import QmsError, ValidationFailed
+from qms.core.model_file import MalformedYamlFile, load_model_file
 from qms.model.common import StrictModel
 
 

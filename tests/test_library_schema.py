@@ -11,8 +11,8 @@ import yaml
 from qms.library import load_library
 from qms.library.loader import library_files
 from qms.library.schema import document_schemas, write_schemas
-from qms.library.yaml_source import read_yaml
-from qms.resources import sample_library_dir
+from qms.core.yaml_source import read_yaml
+from qms.core.resources import sample_library_dir
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema (test dependency) is not installed")
 
@@ -21,7 +21,7 @@ jsonschema = pytest.importorskip("jsonschema", reason="jsonschema (test dependen
 def english_messages(monkeypatch):
     """Messages in English for the assertions; restored afterwards (the CLI sets the
     language globally)."""
-    from qms import i18n
+    from qms.core import i18n
 
     monkeypatch.setattr(i18n, "_current_language", "en")
 

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from qms.report.formatting import Formatter
+from qms.core.formatting import Formatter
 
 
 def test_vietnamese_house_style():

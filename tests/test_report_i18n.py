@@ -2,9 +2,9 @@
 
 import re
 
-from qms.i18n import translations
+from qms.core.i18n import translations
 from qms.report import labels
-from qms.resources import report_templates_dir
+from qms.core.resources import report_templates_dir
 
 TEMPLATE_MSGID = re.compile(r"""_\((["'])((?:\\.|(?!\1).)*)\1""")
 

@@ -6,7 +6,7 @@ import json
 import polars as pl
 import pytest
 
-from qms.errors import QmsError
+from qms.core.errors import QmsError
 from qms.model.check_output import CheckSummary
 from qms.report import build_report
 from qms.report.sample_check import sample_workspace_config, write_check_output

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from qms.calendar import WorkCalendar
 from qms.cli import main
-from qms.errors import QmsError
+from qms.core.errors import QmsError
 from qms.synth import generate, generate_log, read_truth, write_events
 from qms.synth.output import XLSX_MAX_ROWS, check_writable
 

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from qms.calendar import WorkCalendar
-from qms.errors import QmsError
+from qms.core.errors import QmsError
 from qms.model.procedure import Procedure
 from qms.model.ruleset import RuleSet
 from qms.synth import generate_log

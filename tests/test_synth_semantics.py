@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from qms.errors import QmsError
+from qms.core.errors import QmsError
 
 STATUSES = {"received", "supplement_requested", "supplement_received", "apology_issued", "processed",
             "returned", "refused", "withdrawn", "stopped"}

@@ -9,8 +9,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import QmsError
-from .i18n import _
+from .core.errors import QmsError
+from .core.i18n import _
 from .model.workspace import WorkspaceConfig
 
 CONFIG_NAME = "qms.yaml"
@@ -57,7 +57,7 @@ def load_workspace(root: Path | None = None) -> Workspace | None:
     config_path = root / CONFIG_NAME
     if not config_path.is_file():
         raise QmsError(_("{path} is not a qms workspace (no {name})").format(path=root, name=CONFIG_NAME))
-    from .library.model_file import load_model_file
+    from .core.model_file import load_model_file
 
     config = load_model_file(config_path, WorkspaceConfig)
     return Workspace(root=root, config=config)
@@ -131,7 +131,7 @@ targets:
 
 def init_workspace(directory: Path, *, force: bool = False) -> Workspace:
     """Create a workspace in `directory`: qms.yaml and a copy of the sample library."""
-    from .resources import sample_library_dir
+    from .core.resources import sample_library_dir
 
     directory = Path(directory)
     config_path = directory / CONFIG_NAME

@@ -199,7 +199,7 @@ def workspace_config() -> WorkspaceConfig:
 @pytest.fixture(autouse=True)
 def english_messages(monkeypatch):
     """The tests read the English msgids; Vietnamese is checked by tests/test_i18n.py."""
-    from qms import i18n
+    from qms.core import i18n
 
     monkeypatch.setattr(i18n, "_current_language", "en")
 

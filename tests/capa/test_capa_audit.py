@@ -13,7 +13,7 @@ from qms.audit import (
     show_programme,
 )
 from qms.capa import PermissionRefused, TransitionRefused, list_ncs, show_nc, verify_register
-from qms.errors import ValidationFailed
+from qms.core.errors import ValidationFailed
 from qms.model.audit import AuditResultValue, ItemResult
 
 AUDIT_DAY = dt.date(2026, 3, 17)
@@ -105,7 +105,7 @@ def test_sheet_has_drop_down_protection_and_editable_cells(planned, tmp_path):
 
 
 def _fill(path, values):
-    from qms.excel_text import make_inert
+    from qms.core.excel_text import make_inert
 
     workbook = load_workbook(path)
     sheet = workbook["Checklist"]

@@ -60,7 +60,7 @@ def test_instants_come_back_in_utc(db):
 def test_unusable_databases_are_clear_errors(tmp_path):
     import pytest
 
-    from qms.errors import QmsError
+    from qms.core.errors import QmsError
 
     not_a_database = tmp_path / "notes.txt"
     not_a_database.write_text("hello, this is not SQLite" * 100)

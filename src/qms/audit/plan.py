@@ -19,7 +19,7 @@ from ..capa import history, roles
 from ..capa.errors import NotFound, TransitionRefused
 from ..db import Database
 from ..db.tables import Audit
-from ..i18n import _
+from ..core.i18n import _
 from ..model.checklist import Checklist, ChecklistItem
 from ..model.common import DocumentStatus
 from ..model.workspace import Role, WorkspaceConfig

@@ -20,9 +20,9 @@ from ..capa.errors import NotFound, TransitionRefused
 from ..capa.register import now_utc
 from ..db import Database
 from ..db.tables import Audit, AuditProgramme
-from ..errors import ValidationFailed
-from ..i18n import _
-from ..library.model_file import load_model_file
+from ..core.errors import ValidationFailed
+from ..core.i18n import _
+from ..core.model_file import load_model_file
 from ..model.audit import AuditProgrammeSpec, ProgrammedAudit
 from ..model.workspace import WorkspaceConfig
 

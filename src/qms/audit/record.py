@@ -13,8 +13,8 @@ from ..capa import history, register, roles
 from ..capa.errors import PermissionRefused, TransitionRefused
 from ..db import Database
 from ..db.tables import AuditResult, Nonconformity
-from ..errors import ValidationFailed
-from ..i18n import _, get_language
+from ..core.errors import ValidationFailed
+from ..core.i18n import _, get_language
 from ..model.audit import NC_RESULTS, ItemResult
 from ..model.workspace import Role, WorkspaceConfig
 from .plan import load_audit

@@ -19,9 +19,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..capa.errors import TransitionRefused
 from ..db import Database
-from ..errors import QmsError, ValidationFailed
-from ..excel_text import make_inert
-from ..i18n import _, get_language
+from ..core.errors import QmsError, ValidationFailed
+from ..core.excel_text import make_inert
+from ..core.i18n import _, get_language
 from ..model.audit import NC_RESULTS, RESULT_LABELS, AuditResultValue, ItemResult
 from ..model.workspace import WorkspaceConfig
 from .plan import load_audit

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..db.tables import Audit, HistoryEntry
-from ..i18n import _
+from ..core.i18n import _
 from .programme import audit_snapshot
 from .record import result_dict
 

@@ -11,8 +11,8 @@ import datetime as dt
 
 import numpy as np
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from .day_plans import to_us
 
 NAT = np.iinfo(np.int64).min

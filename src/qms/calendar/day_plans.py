@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from ..model.calendar import CalendarSettings, OfficeSession, Weekday
 from .holiday_days import DayName, HolidayBook
 

@@ -6,8 +6,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 
 DURATION_UNITS = ("working_days", "working_hours", "calendar_days")
 

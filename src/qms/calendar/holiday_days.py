@@ -52,8 +52,8 @@ class HolidayBook:
         try:
             probe = holidays.country_holidays(self.country)
         except NotImplementedError:
-            from ..errors import QmsError
-            from ..i18n import _
+            from ..core.errors import QmsError
+            from ..core.i18n import _
 
             raise QmsError(
                 _("calendar: the holidays package has no calendar for country {country!r}").format(country=self.country)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from .day_plans import US_PER_DAY, DayPlanner, from_us, local_to_us
 
 # A calendar without a single working day in this many days is a broken calendar.

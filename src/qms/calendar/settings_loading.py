@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..i18n import _
-from ..library.model_file import load_model_file
+from ..core.i18n import _
+from ..core.model_file import load_model_file
 from ..model.calendar import CalendarSettings
-from ..resources import sample_library_dir
+from ..core.resources import sample_library_dir
 
 SAMPLE_CALENDAR_CODE = "LICH-LV"
 

@@ -22,8 +22,8 @@ import math
 
 import numpy as np
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from .day_plans import US_PER_DAY, US_PER_MINUTE, DayPlanner, from_us, to_us
 
 # Larger than any instant in range, small enough that adding an offset cannot overflow.

@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from ..model.calendar import CalendarSettings
 from . import scalar
 from .day_plans import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import QmsError
+from ..core.errors import QmsError
 
 
 class NotFound(QmsError):

@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from ..db import Database
 from ..db.tables import Evidence, HistoryEntry, Nonconformity
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from . import history, register
 
 SUMMARY_FIELDS = ("code", "state", "cycle", "severity", "source", "title", "clause", "procedure_code", "unit",
@@ -52,7 +52,7 @@ def export_register(db: Database, path: str | Path) -> dict[str, Any]:
     elif suffix == ".csv":
         import polars as pl
 
-        from ..excel_text import csv_safe
+        from ..core.excel_text import csv_safe
 
         # opened in a spreadsheet: NC text that looks like a formula must stay text
         # (the JSON export keeps every value exactly)
@@ -70,7 +70,7 @@ def export_register(db: Database, path: str | Path) -> dict[str, Any]:
 def _write_xlsx(target: Path, data: dict[str, Any]) -> None:
     from openpyxl import Workbook
 
-    from ..excel_text import inert_row
+    from ..core.excel_text import inert_row
 
     workbook = Workbook(write_only=True)
 

@@ -9,7 +9,6 @@ more dossiers for an existing group adds them to that NC's evidence.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,8 +17,9 @@ from sqlalchemy import select
 
 from ..db import Database
 from ..db.tables import Evidence, Nonconformity
-from ..errors import QmsError, ValidationFailed
-from ..i18n import _, get_language
+from ..core.errors import QmsError, ValidationFailed
+from ..core.hashing import file_sha256
+from ..core.i18n import _, get_language
 from ..model.check_output import FINDING_COLUMNS
 from ..model.workspace import WorkspaceConfig
 from . import register, roles
@@ -183,8 +183,7 @@ def check_provenance(folder: Path) -> dict[str, Any]:
     for name in ("summary.json", "findings.parquet", "findings.csv", "dossiers.parquet", "dossiers.csv"):
         path = folder / name
         if path.is_file():
-            with path.open("rb") as handle:
-                files[name] = hashlib.file_digest(handle, "sha256").hexdigest()
+            files[name] = file_sha256(path)
     provenance: dict[str, Any] = {"files": files}
     try:
         manifest = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["manifest"]

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..db import GENESIS_HASH
 from ..db.tables import HistoryEntry, RegisterHead
-from ..i18n import _
+from ..core.i18n import _
 
 
 def canonical_json(value: Any) -> str:

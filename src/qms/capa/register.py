@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..db import Database
 from ..db.database import insert_rows
 from ..db.tables import CorrectiveAction, Evidence, HistoryEntry, Nonconformity
-from ..i18n import _
+from ..core.i18n import _
 from ..model.workspace import WorkspaceConfig
 from . import history, roles
 from .errors import NotFound, TransitionRefused

@@ -7,7 +7,7 @@ mark it done, but nothing else.
 
 from __future__ import annotations
 
-from ..i18n import _
+from ..core.i18n import _
 from ..model.workspace import Person, Role, WorkspaceConfig
 from .errors import PermissionRefused
 

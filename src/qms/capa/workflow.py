@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from ..db import Database
 from ..db.tables import CorrectiveAction, HistoryEntry, Nonconformity
-from ..i18n import _
+from ..core.i18n import _
 from ..model.workspace import Role, WorkspaceConfig
 from . import register, roles
 from .errors import ConflictError, TransitionRefused

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from .. import __version__
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from ..model.check_output import (
     CalendarRef, CheckSummary, ClassificationMethod, DataQuality, DocumentRef, InputFile, Manifest,
 )
@@ -117,7 +117,7 @@ def run_check(
     event. `period`: (from, to) dates, inclusive; dossiers finished before `from`
     are left out and those received before it are counted as carried over.
     """
-    from ..i18n import get_language
+    from ..core.i18n import get_language
 
     tell = progress or (lambda stage: None)
     language = language or get_language()

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from ..model.events import STATUS_STEPS
+
 # Canonical statuses that are not procedure steps unless a procedure lists them.
-CANONICAL_STATUSES = frozenset({
-    "received", "supplement_requested", "supplement_received", "apology_issued",
-    "processed", "returned", "refused", "withdrawn", "stopped",
-})
+CANONICAL_STATUSES = frozenset(STATUS_STEPS)
 
 # Finish: processed, else result returned, else stopped/refused; withdrawn last.
 FINISH_RANK = {"processed": 1, "result": 2, "stopped": 3, "refused": 3, "withdrawn": 4}
@@ -26,7 +25,6 @@ DATE_FORMAT = "%Y-%m-%d"
 
 OPTIONAL_TIME_COLUMNS = ("received_at", "appointment_at", "returned_at", "step_due_at", "new_appointment_at")
 OPTIONAL_TEXT_COLUMNS = ("channel", "procedure_code", "unit", "officer")
-ONLINE_CHANNELS = ("online_full", "online_partial")
 
 
 def minutes_text(seconds: int | None) -> str | None:

@@ -47,8 +47,8 @@ class CheckDocuments:
     def __post_init__(self):
         unknown = sorted({rule_id for rs in self.rulesets for rule_id in rs.rules} - set(RULES_BY_ID))
         if unknown:
-            from ..errors import QmsError
-            from ..i18n import _
+            from ..core.errors import QmsError
+            from ..core.i18n import _
 
             raise QmsError(_("a rule set names unknown rule id(s): {ids}").format(ids=", ".join(unknown)))
         for doc in [*self.procedures, *self.rulesets, self.calendar_settings]:

@@ -17,7 +17,7 @@ from ..model.check_output import (
     CheckSummary, DataQuality, DossierStatus, FindingsSummary, Form06Counts, GroupSummary, Manifest,
 )
 from ..model.common import Text
-from .common import ONLINE_CHANNELS
+from ..model.events import ONLINE_CHANNELS
 from .local_time import LocalDates
 
 COUNT_FIELDS = tuple(Form06Counts.model_fields)

@@ -14,8 +14,8 @@ import importlib.util
 import click
 
 from .. import __version__
-from ..errors import QmsError
-from ..i18n import _, set_language
+from ..core.errors import QmsError
+from ..core.i18n import _, set_language
 
 # command name -> (module under qms.cli, attribute). A module that does not exist
 # yet is simply not offered; one that exists but fails to import raises.

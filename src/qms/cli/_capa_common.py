@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from ..model.workspace import WorkspaceConfig
 
 
@@ -37,7 +37,7 @@ def load_context(config_path: str | None) -> tuple[WorkspaceConfig | None, Path]
 
 def _read_config_file(file: Path) -> WorkspaceConfig:
     """A configuration under another name than qms.yaml (errors as file:line: field)."""
-    from ..library.model_file import load_model_file
+    from ..core.model_file import load_model_file
 
     return load_model_file(file, WorkspaceConfig, summary=_("The workspace configuration is invalid"))
 

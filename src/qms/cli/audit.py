@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from ..capa.register import local_today
-from ..errors import QmsError, ValidationFailed
-from ..i18n import _
+from ..core.errors import QmsError, ValidationFailed
+from ..core.i18n import _
 from ._capa_common import (
     database_options, format_option, open_db, print_json, require_config, require_user, user_option,
 )
@@ -111,7 +111,7 @@ def plan_command(audit_id, audit_date, lead_auditor, auditors, auditees, checkli
 def sheet_command(audit_id, out_path, config_path, database_url, output_format) -> None:
     """Write the fill-in workbook of an audit (one row per checklist item)."""
     from ..audit import export_sheet
-    from ..i18n import get_language
+    from ..core.i18n import get_language
 
     config, db = open_db(config_path, database_url)
     result = export_sheet(db, audit_id, out_path, language=get_language(), config=config)
@@ -192,7 +192,7 @@ def show_command(audit_id, config_path, database_url, output_format) -> None:
 @format_option
 def report_command(audit_id, pdf_path, xlsx_path, lang, config_path, database_url, output_format) -> None:
     """The audit report: results by clause, findings, NCs raised, coverage (PDF and/or Excel)."""
-    from ..i18n import get_language, set_language
+    from ..core.i18n import get_language, set_language
     from ..report.audit_report import audit_report
 
     if not pdf_path and not xlsx_path:

@@ -11,8 +11,8 @@ import click
 
 from ..calendar import WorkCalendar, parse_duration
 from ..calendar.durations import Duration
-from ..errors import QmsError
-from ..i18n import _, get_language
+from ..core.errors import QmsError
+from ..core.i18n import _, get_language
 from ..library import load_library
 
 _FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..i18n import _
+from ..core.i18n import _
 
 STAGES = 4  # reading, checking, summarising, writing
 
@@ -60,8 +60,8 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format)
 
 def render_summary_text(summary) -> str:
     from ..check.rules import RULES_BY_ID
-    from ..i18n import get_language
-    from ..report.formatting import Formatter
+    from ..core.i18n import get_language
+    from ..core.formatting import Formatter
 
     language = get_language()
     number = Formatter(language)  # Babel: "1.980" and "95,9 %" in Vietnamese

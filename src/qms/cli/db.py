@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..i18n import _
+from ..core.i18n import _
 from ._capa_common import configured_url, database_options, format_option, load_context, print_json
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 import yaml
 
-from ..errors import QmsError, ValidationFailed
-from ..i18n import _
+from ..core.errors import QmsError, ValidationFailed
+from ..core.i18n import _
 
 library_option = click.option(
     "--library",

@@ -8,8 +8,8 @@ import sys
 
 import click
 
-from ..i18n import _, get_language
-from ..report.formatting import Formatter
+from ..core.i18n import _, get_language
+from ..core.formatting import Formatter
 
 
 @contextlib.contextmanager

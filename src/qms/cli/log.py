@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..core.i18n import _
 from ..library import load_library
 from ..workspace import find_workspace
 
@@ -46,8 +46,8 @@ def _progress():
 
 def _counter():
     """Counts as officers read them, in the language in use ("8.577" in Vietnamese)."""
-    from ..i18n import get_language
-    from ..report.formatting import Formatter
+    from ..core.i18n import get_language
+    from ..core.formatting import Formatter
 
     return Formatter(get_language()).integer
 

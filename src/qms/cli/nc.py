@@ -6,8 +6,8 @@ import datetime as dt
 
 import click
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from ._capa_common import (
     database_options, format_option, open_db, print_json, require_config, require_user, user_option,
 )

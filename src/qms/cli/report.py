@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import QmsError
-from ..i18n import _, get_language, set_language
+from ..core.errors import QmsError
+from ..core.i18n import _, get_language, set_language
 
 
 def _parse_as_of(value: str | None) -> dt.datetime | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..core.i18n import _
 
 
 @click.command()

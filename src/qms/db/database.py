@@ -15,8 +15,8 @@ from sqlalchemy import Engine, inspect, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from .engine import create_database_engine, resolve_database_url
 from .tables import RegisterHead
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from ..model.check_output import DataQuality
 from ..model.profile import LogProfile
 from .csv_reader import first_ragged_line

@@ -3,14 +3,14 @@ its data quality. Reading files is ingest's job, so the check engine stays free 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.hashing import file_sha256
+from ..core.i18n import _
 from ..model.check_output import DataQuality, InputFile
 from .api import read_log
 from .canonical_probe import is_canonical_parquet
@@ -32,14 +32,6 @@ class PendingInput:
                          rows_read=self.rows_read)
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class _HashInBackground:
     """The input's SHA-256, computed on a thread while the check runs (hashlib
     releases the GIL), read when the manifest is written."""
@@ -48,7 +40,7 @@ class _HashInBackground:
         import concurrent.futures
 
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-        self._future = self._pool.submit(sha256_of, path)
+        self._future = self._pool.submit(file_sha256, path)
 
     def __str__(self) -> str:
         try:
@@ -87,7 +79,7 @@ def read_log_input(events_or_path, profile, known_codes, progress, *, columns=No
             return fast, [info], quality, None
     read = read_log(path, profile, known_procedure_codes=known_codes, progress=progress)
     report = read.report
-    info = InputFile(path=str(path), sha256=sha256_of(path), bytes=path.stat().st_size, profile=report.profile,
+    info = InputFile(path=str(path), sha256=file_sha256(path), bytes=path.stat().st_size, profile=report.profile,
                      rows_read=report.rows_read)
     return read.events, [info], report.data_quality(), report.findings
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from ..model.profile import ISO, LogProfile
 from .schema import CANONICAL_FIELDS, CHANNELS, CORE_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS, output_order
 from .source import ROW, RawSource

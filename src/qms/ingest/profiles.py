@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from ..model.profile import LogProfile
-from ..library.model_file import load_model_file
+from ..core.model_file import load_model_file
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "profiles"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from ..model.profile import LogProfile
 from .csv_reader import read_csv
 from .source import ROW, RawSource, detect_format

@@ -1,42 +1,20 @@
-"""The canonical event schema: the one shape every log takes inside qms.
+"""The canonical event schema as polars sees it (dtypes, column order), and what
+ingest reports about rows: rejection reasons and data-quality kinds.
 
-One row per event. `ingest` produces it, `check` consumes it; see docs/log-profiles.md
-and the contract in DESIGN.md. All instants are UTC (`Datetime("us", "UTC")`).
+The field names, statuses and channels are `qms.model.events`; all instants are UTC
+(`Datetime("us", "UTC")`).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from ..model.events import (  # noqa: F401  (re-exported: the schema's names, one home)
+    CANONICAL_FIELDS, CHANNELS, CORE_FIELDS, DOSSIER_FIELDS, EVENT_FIELDS, REQUIRED_FIELDS, SOURCE_ROW, STATUS_STEPS,
+    TIMESTAMP_FIELDS,
+)
+
 UTC_INSTANT = pl.Datetime("us", "UTC")
-
-# Present in every canonical table (unit and officer may be null).
-CORE_FIELDS = ("dossier_id", "procedure_code", "step", "unit", "officer", "at")
-# Present when the source has them; repeated on every row of a dossier.
-DOSSIER_FIELDS = ("received_at", "appointment_at", "returned_at", "channel")
-# Per-event extras a source may carry.
-EVENT_FIELDS = ("step_due_at", "new_appointment_at")
-CANONICAL_FIELDS = CORE_FIELDS + DOSSIER_FIELDS + EVENT_FIELDS
-SOURCE_ROW = "source_row"
-
-REQUIRED_FIELDS = ("dossier_id", "procedure_code", "step", "at")
-TIMESTAMP_FIELDS = frozenset(
-    {"at", "received_at", "appointment_at", "returned_at", "step_due_at", "new_appointment_at"}
-)
-TEXT_FIELDS = frozenset(CANONICAL_FIELDS) - TIMESTAMP_FIELDS
-
-CHANNELS = ("in_person", "online_full", "online_partial", "postal")
-STATUS_STEPS = (
-    "received",
-    "supplement_requested",
-    "supplement_received",
-    "apology_issued",
-    "processed",
-    "returned",
-    "refused",
-    "withdrawn",
-    "stopped",
-)
 
 # Data-quality finding kinds (dossier level; reported, never fixed or dropped).
 QUALITY_KINDS = (

@@ -21,8 +21,8 @@ from pathlib import Path
 import polars as pl
 from lxml import etree
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from .source import ROW, RawSource
 
 BATCH_EVENTS = 200_000

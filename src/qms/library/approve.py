@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import QmsError, ValidationFailed
-from ..i18n import _
+from ..core.errors import QmsError, ValidationFailed
+from ..core.i18n import _
 from ..model.common import DocumentStatus, Signature
 from .hashing import content_hash
 from .library import LOCAL_ZONE, Library, load_library, library_dir, validate_library

@@ -16,18 +16,16 @@ limit or the approver's name after approval is detected.
 
 from __future__ import annotations
 
-import hashlib
-import json
-
+from ..core.hashing import json_sha256
 from ..model.common import DocumentIssue
 
 LIFECYCLE_FIELDS = frozenset({"content_sha256", "status", "effective_to"})
 
 
-def canonical_json(document: DocumentIssue) -> str:
-    content = document.model_dump(mode="json", exclude=set(LIFECYCLE_FIELDS), exclude_defaults=True)
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def hashed_content(document: DocumentIssue) -> dict:
+    """What the content hash covers: the validated document without lifecycle fields and defaults."""
+    return document.model_dump(mode="json", exclude=set(LIFECYCLE_FIELDS), exclude_defaults=True)
 
 
 def content_hash(document: DocumentIssue) -> str:
-    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+    return json_sha256(hashed_content(document))

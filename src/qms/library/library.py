@@ -13,8 +13,8 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..errors import QmsError, ValidationFailed
-from ..i18n import _
+from ..core.errors import QmsError, ValidationFailed
+from ..core.i18n import _
 from ..model.calendar import CalendarSettings
 from ..model.checklist import Checklist
 from ..model.common import DocumentIssue, DocumentStatus
@@ -22,7 +22,7 @@ from ..model.procedure import Procedure
 from ..model.ruleset import RuleSet
 from .hashing import content_hash as _content_hash
 from .loader import CONTROLLED, LoadedDocument, library_problems, read_document, scan_library
-from .yaml_source import Located
+from ..core.yaml_source import Located
 
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -217,7 +217,7 @@ def _library_and_workspace(path: Path | str | None):
     workspace = load_workspace()
     if workspace is not None:
         return workspace.docs_dir, workspace
-    from ..resources import sample_library_dir
+    from ..core.resources import sample_library_dir
 
     return sample_library_dir(), None
 

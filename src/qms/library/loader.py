@@ -24,15 +24,15 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ..i18n import _
+from ..core.i18n import _
 from ..model.calendar import CalendarSettings
 from ..model.checklist import Checklist, checklist_problems
 from ..model.common import DocumentIssue, DocumentStatus
 from ..model.procedure import Procedure, procedure_problems
 from ..model.ruleset import RuleSet, ruleset_problems
 from .hashing import content_hash
-from .model_file import located_validation_errors
-from .yaml_source import Located, Path_, SourceDocument, YamlProblem, format_path, read_yaml
+from ..core.model_file import located_validation_errors
+from ..core.yaml_source import Located, Path_, SourceDocument, YamlProblem, format_path, read_yaml
 
 KIND_MODELS: dict[str, type[DocumentIssue]] = {
     "procedure": Procedure,

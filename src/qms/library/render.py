@@ -3,7 +3,7 @@ of the printed procedure: header, time limit, step table, loops, records)."""
 
 from __future__ import annotations
 
-from ..i18n import _, get_language
+from ..core.i18n import _, get_language
 from ..model.calendar import CalendarSettings
 from ..model.checklist import Checklist
 from ..model.common import DocumentIssue, Text

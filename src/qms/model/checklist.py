@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from ..i18n import _
+from ..core.i18n import _
 from .common import DocumentIssue, StrictModel, Text
 
 

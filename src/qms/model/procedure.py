@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from ..i18n import _
+from ..core.i18n import _
 from .common import DocumentIssue, StrictModel, Text
 
 # Statuses that end a dossier without the remaining steps (see DOMAIN.md).

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ..ingest.schema import (
+from .events import (
     CANONICAL_FIELDS,
     CHANNELS,
     DOSSIER_FIELDS,

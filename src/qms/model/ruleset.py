@@ -53,7 +53,7 @@ class RuleSet(DocumentIssue):
 
 def ruleset_problems(ruleset: RuleSet) -> list[tuple[tuple[str | int, ...], str]]:
     """Rule ids that no check knows (a typo would otherwise switch nothing off)."""
-    from ..i18n import _
+    from ..core.i18n import _
 
     return [
         (("rules", rule_id), _("unknown rule id; known rules are: {ids}").format(ids=", ".join(KNOWN_RULE_IDS)))

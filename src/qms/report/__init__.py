@@ -14,9 +14,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import QmsError
-from ..i18n import gettext as _
-from ..library.model_file import load_model_file
+from ..core.errors import QmsError
+from ..core.i18n import gettext as _
+from ..core.model_file import load_model_file
 from ..model.workspace import WorkspaceConfig
 from .model import ReportModel, build_report
 from .pdf import write_pdf

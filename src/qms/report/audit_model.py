@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from ..model.audit import RESULT_LABELS, AuditResultValue
 from ..model.workspace import WorkspaceConfig
 from . import labels
-from .formatting import Formatter
+from ..core.formatting import Formatter
 
 GRADES: tuple[str, ...] = tuple(value.value for value in AuditResultValue)  # sheet order
 FINDING_GRADES = ("major_nc", "minor_nc", "observation", "ofi")  # everything but conforming / NA

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from ..resources import report_templates_dir
+from ..core.resources import report_templates_dir
 from . import charts
 from .audit_model import AuditReportModel
-from .formatting import Formatter
+from ..core.formatting import Formatter
 from .pdf import STYLESHEET, html_to_pdf, template_environment
 
 TEMPLATE = "audit.html.j2"

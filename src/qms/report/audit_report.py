@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..i18n import get_language, set_language
+from ..core.i18n import get_language, set_language
 from ..model.workspace import WorkspaceConfig
 from .audit_model import AuditReportModel, build_audit_report
 from .audit_pdf import write_audit_pdf

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from ..errors import QmsError
+from ..core.errors import QmsError
 from .audit_model import NOT_ANSWERED, AuditReportModel, ClauseCounts, PersonRow
-from .formatting import Formatter
+from ..core.formatting import Formatter
 from .xlsx import INTEGER, PERCENT, _key_values, _Sheet
 
 

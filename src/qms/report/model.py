@@ -20,8 +20,9 @@ from babel.support import NullTranslations
 from pydantic import ValidationError
 
 from .. import __version__
-from ..errors import QmsError
-from ..i18n import translations
+from ..core.errors import QmsError
+from ..core.hashing import file_sha256
+from ..core.i18n import translations
 from ..model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary, GroupSummary
 from ..model.workspace import WorkspaceConfig
 from . import labels
@@ -177,14 +178,6 @@ def _scan_table(path: Path, columns: tuple[str, ...]) -> pl.LazyFrame:
     if missing:
         raise QmsError(f"{path}: missing column(s) {', '.join(missing)}")
     return frame
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -459,7 +452,7 @@ def build_report(
             return _coded_label(group, language) if coded else _label_of(group, language, names)
         return [_row(group, str(number), label(group), 2) for number, group in enumerate(groups, start=1)]
 
-    sources = [{"file": name, "sha256": _sha256(check_dir / name), "bytes": (check_dir / name).stat().st_size}
+    sources = [{"file": name, "sha256": file_sha256(check_dir / name), "bytes": (check_dir / name).stat().st_size}
                for name in CHECK_OUTPUT_FILES]
     manifest_data = {
         "report": {"id": report_id, "status": status, "language": language, "qms_version": __version__,
@@ -468,7 +461,7 @@ def build_report(
         "check": manifest.model_dump(mode="json"),
         "nonconformity_register": ({key: register.get(key) for key in ("total", "open", "by_state", "overdue_actions")}
                                    | {"history": register.get("history")} if register else None),
-        "previous_period": ({"summary_sha256": _sha256(Path(previous_summary)),
+        "previous_period": ({"summary_sha256": file_sha256(Path(previous_summary)),
                              "period_from": str(previous.manifest.period_from),
                              "period_to": str(previous.manifest.period_to)} if previous else None),
     }

@@ -12,10 +12,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from ..errors import QmsError
-from ..resources import report_templates_dir
+from ..core.errors import QmsError
+from ..core.resources import report_templates_dir
 from . import charts, labels
-from .formatting import Formatter
+from ..core.formatting import Formatter
 from .model import FORM06_COLUMNS, ReportModel
 
 TEMPLATE = "report.html.j2"

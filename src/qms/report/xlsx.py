@@ -21,10 +21,10 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from ..errors import QmsError
-from ..excel_text import make_inert
+from ..core.errors import QmsError
+from ..core.excel_text import make_inert
 from . import labels
-from .formatting import Formatter
+from ..core.formatting import Formatter
 from .model import FORM06_COLUMNS, ReportModel, TableRow
 from .xlsx_bulk import EXCEL_MAX_ROWS, FORMULA_TRIGGERS, BulkSheet, Column, excel_serial, splice
 

@@ -28,9 +28,9 @@ def generate(
 ) -> dict:
     """`qms generate` as a function: generate, write the log (and the truth with its
     sidecar), return a summary (the sidecar's content plus the paths)."""
-    import hashlib
     from pathlib import Path
 
+    from ..core.hashing import file_sha256
     from ..library import load_library
     from .generator import DEFAULT_DEFECT_RATE
     from .output import check_writable, format_of
@@ -38,8 +38,8 @@ def generate(
     out = Path(out)
     fmt = format_of(out, format)
     if truth is not None and Path(truth).suffix.lower() not in (".csv", ".parquet", ".pq"):
-        from ..errors import QmsError
-        from ..i18n import _
+        from ..core.errors import QmsError
+        from ..core.i18n import _
 
         raise QmsError(_("{path}: the truth file must end in .csv or .parquet").format(path=truth))
     library = load_library(docs)
@@ -48,7 +48,7 @@ def generate(
     check_writable(generated.events.height, fmt)
     write_events(generated.events, out, fmt)
     meta = dict(generated.meta)
-    meta["log"] = {"path": out.name, "format": fmt, "sha256": hashlib.sha256(out.read_bytes()).hexdigest()}
+    meta["log"] = {"path": out.name, "format": fmt, "sha256": file_sha256(out)}
     summary = dict(meta, log_path=str(out), truth_rows=generated.truth.height)
     if truth is not None:
         meta_path = write_truth(generated.truth, meta, Path(truth))

@@ -15,17 +15,18 @@ import numpy as np
 import polars as pl
 
 from .. import __version__
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from . import names
 from .batch import NAT, US, BatchContext, BatchInput, build_batch, resolve_due_requests
 from .layout import build_layout
 from .plan import (
-    CHANNELS, KIND_CODE, KIND_NAMES, assign_kinds, compute_deadlines, documents_in_force, draw_arrivals,
+    KIND_CODE, KIND_NAMES, assign_kinds, compute_deadlines, documents_in_force, draw_arrivals,
     set_appointments,
 )
 from .scenarios import KIND_BY_NAME, LATE_KINDS, rule_enabled
-from .shapes import FOREIGN_PROCEDURE_CODES, FOREIGN_STEP_IDS, STATUS_STEPS, ProcedureShape
+from ..model.events import CHANNELS, STATUS_STEPS
+from .shapes import FOREIGN_PROCEDURE_CODES, FOREIGN_STEP_IDS, ProcedureShape
 from .timeline import WorkingTimeline
 
 DEFAULT_FROM = dt.date(2025, 1, 1)

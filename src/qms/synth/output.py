@@ -10,9 +10,9 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import QmsError
-from ..i18n import _, get_language
-from ..report.formatting import Formatter
+from ..core.errors import QmsError
+from ..core.i18n import _, get_language
+from ..core.formatting import Formatter
 
 FORMATS = ("csv", "parquet", "xlsx", "jsonl")
 XLSX_MAX_ROWS = 1_048_575  # one sheet: 1,048,576 rows less the header

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import QmsError
-from ..i18n import _
+from ..core.errors import QmsError
+from ..core.i18n import _
 from .batch import NAT, US
 from .scenarios import (
     BENIGN, CLEAN, DEFECT_KINDS, DEFECT_NAMES, KIND_BY_NAME, LOOPED, REFUSED, WITH_SUPPLEMENT, loop_variants, variants,
 )
+from ..model.events import CHANNELS
 from .shapes import ProcedureShape, shape_of
 from .timeline import WorkingTimeline
 
@@ -23,7 +24,6 @@ SUPPLEMENT_SHARE = 0.08
 REFUSED_SHARE = 0.01
 LOOP_SHARE = 0.03  # of clean dossiers of a procedure with a loop
 OPTIONAL_STEP_SHARE = 0.4
-CHANNELS = ("in_person", "online_full", "online_partial", "postal")
 CHANNEL_SHARES = (0.45, 0.25, 0.22, 0.08)
 # Arrivals by weekday (Mon..Sun; weekend days only when worked in exchange).
 WEEKDAY_WEIGHTS = (1.35, 1.1, 1.0, 1.0, 0.9, 0.6, 0.6)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model.ruleset import RuleSet
-from .shapes import STATUS_STEPS, ProcedureShape
+from ..model.events import STATUS_STEPS
+from .shapes import ProcedureShape
 
 CLEAN = "clean"
 # Benign variants of a clean dossier (no truth rows).

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..model.events import STATUS_STEPS
 from ..model.procedure import Procedure
 
-STATUS_STEPS = (
-    "received", "supplement_requested", "supplement_received", "apology_issued",
-    "processed", "returned", "refused", "withdrawn", "stopped",
-)
-TERMINAL_OUTCOMES = ("refused", "withdrawn", "stopped")
 # Step ids a procedure might wrongly see in a log (the `unexpected_step` defect).
 FOREIGN_STEP_IDS = ("kiem_tra_thuc_dia", "xin_y_kien_phoi_hop", "chuyen_phong_khac", "tham_dinh_lai", "bo_sung_noi_bo")
 # Codes a log might carry that the library does not have (the `unknown_procedure` defect).

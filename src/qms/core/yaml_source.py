@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from ..i18n import _
+from .i18n import _
 
 Path_ = tuple[str | int, ...]
 

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import QmsError, ValidationFailed
-from ..i18n import _
+from .errors import QmsError, ValidationFailed
+from .i18n import _
 from .yaml_source import Located, Path_, SourceDocument, YamlProblem, format_path, read_yaml
 
 Model = TypeVar("Model", bound=BaseModel)

@@ -17,7 +17,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations
 
-from ..i18n import translations
+from .i18n import translations
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+# qms/core/resources.py -> the qms package folder
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def _shipped(name: str) -> Path:
