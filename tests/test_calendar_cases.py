@@ -65,7 +65,9 @@ def check_minutes(calendar, start, end, expected, pauses=(), office_unit=None):
 def test_receipt_on_a_weekend_starts_on_monday_opening(calendar):
     check_start(calendar, "2025-03-08 10:00", "2025-03-10 07:30")  # Saturday
     check_start(calendar, "2025-03-09 23:59", "2025-03-10 07:30")  # Sunday night
-    check_add(calendar, "2025-03-08 10:00", 3, "working_days", "2025-03-13 07:30")
+    # counted from Monday's opening, 3 working days end at Wednesday's close (the same
+    # instant of working time as Thursday's opening, named as the slip shows it)
+    check_add(calendar, "2025-03-08 10:00", 3, "working_days", "2025-03-12 17:00")
 
 
 def test_receipt_on_a_holiday_waits_for_the_whole_block(calendar):
@@ -108,7 +110,7 @@ def test_received_friday_before_tet_2025(calendar):
     check_start(calendar, "2025-01-24 16:30", "2025-01-24 16:30")
     check_add(calendar, "2025-01-24 16:30", 3, "working_days", "2025-02-05 16:30")
     check_start(calendar, "2025-01-24 16:30", "2025-02-03 07:30", CUTOFF)
-    check_add(calendar, "2025-02-03 07:30", 3, "working_days", "2025-02-06 07:30")
+    check_add(calendar, "2025-02-03 07:30", 3, "working_days", "2025-02-05 17:00")
     check_minutes(calendar, "2025-01-24 16:30", "2025-02-03 08:30", 90)
 
 
@@ -344,3 +346,56 @@ def test_manifest_names_the_calendar_and_its_holiday_source(calendar):
 
 def test_scalar_methods_take_numpy_instants_as_utc(calendar):
     assert calendar.counting_start(np.datetime64("2025-01-24T09:30")) == at("2025-01-24 16:30")
+
+
+def test_a_working_day_boundary_is_named_as_the_close_of_the_day(calendar):
+    # Mon 1 and Tue 2 Sep 2025 are National Day holidays: counting starts Wed 07:30.
+    # 1 working day ends at Wednesday's close, which is the same instant of working
+    # time as Thursday's opening; the slip shows the Wednesday date (DOMAIN: an
+    # appointment is the close of the last working day it uses).
+    check_start(calendar, "2025-09-01 09:00", "2025-09-03 07:30")
+    check_add(calendar, "2025-09-01 09:00", 1, "working_days", "2025-09-03 17:00")
+    check_add(calendar, "2025-09-01 09:00", 2, "working_days", "2025-09-04 17:00")
+    check_add(calendar, "2025-09-03 07:30", 1, "working_days", "2025-09-03 17:00")
+    check_add(calendar, "2025-09-02 16:00", 1, "working_days", "2025-09-03 17:00")
+
+
+def test_neighbours_of_the_day_boundary(calendar):
+    # from Friday's close: Monday's close (not Tuesday's opening)
+    check_add(calendar, "2025-09-05 17:00", 1, "working_days", "2025-09-08 17:00")
+    # not at a boundary: same clock time the next working day, as before
+    check_add(calendar, "2025-09-03 13:30", 1, "working_days", "2025-09-04 13:30")
+    check_add(calendar, "2025-09-03 07:31", 1, "working_days", "2025-09-04 07:31")
+    # fractions: half a day from the opening ends at the morning's close; a day and a half
+    check_add(calendar, "2025-09-03 07:30", 0.5, "working_days", "2025-09-03 11:30")
+    check_add(calendar, "2025-09-03 07:30", 1.5, "working_days", "2025-09-04 11:30")
+    # working hours already end at a close: a whole office day from the opening
+    check_add(calendar, "2025-09-03 07:30", 7.5, "working_hours", "2025-09-03 17:00")
+    # nothing to add: the counting start itself, an opening
+    check_add(calendar, "2025-09-01 09:00", 0, "working_days", "2025-09-03 07:30")
+    # across Tết 2025 (Mon 27 - Fri 31 Jan off): Friday 24 Jan's close + 1 day = Mon 3 Feb close
+    check_add(calendar, "2025-01-24 17:00", 1, "working_days", "2025-02-03 17:00")
+
+
+def test_calendar_days_due_on_a_day_off_moves_or_stays():
+    moving = WorkCalendar.sample()
+    # 5 calendar days from Mon 25 Aug 2025 10:00 land on Sat 30 Aug: moved to the
+    # close of the next working day, Wed 3 Sep (1 and 2 Sep are National Day)
+    check_add(moving, "2025-08-25 10:00", 5, "calendar_days", "2025-09-03 17:00")
+    keeping = WorkCalendar(moving.settings.model_copy(update={"calendar_days_due_on_day_off": "keep"}))
+    check_add(keeping, "2025-08-25 10:00", 5, "calendar_days", "2025-08-30 10:00")
+    check_add(keeping, "2025-08-25 10:00", 3, "calendar_days", "2025-08-28 10:00")
+
+
+def test_calendar_days_keep_the_wall_clock_across_a_dst_change():
+    # Amsterdam moved its clocks from 02:00 to 03:00 on Sun 30 Mar 2025: 3 calendar
+    # days from Fri 28 Mar 10:00 are Mon 31 Mar 10:00 local, 71 hours later, not 72
+    settings = CalendarSettings(code="LICH-NL", issue=1, title={"vi": "Lịch NL", "en": "NL"},
+                                effective_from="2025-01-01", timezone="Europe/Amsterdam", country="NL")
+    amsterdam = WorkCalendar(settings)
+    start = dt.datetime(2025, 3, 28, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    due = amsterdam.add(start, 3, "calendar_days")
+    assert (due.year, due.month, due.day, due.hour, due.minute) == (2025, 3, 31, 10, 0)
+    assert due - start == dt.timedelta(hours=71)
+    [vectorised] = amsterdam.add_array(as_array(start), 3, "calendar_days")
+    assert vectorised == np.datetime64(due.astimezone(UTC).replace(tzinfo=None), "us")

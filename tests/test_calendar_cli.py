@@ -31,7 +31,7 @@ def test_due_before_tet_2025_in_vietnamese():
     result = run("calendar", "due", "--received", "2025-01-24 16:30", "--limit", "3 ngày làm việc", "--cutoff", "15:00")
     assert result.exit_code == 0, result.output
     assert _shows(result.output, "Bắt đầu tính", "2025-02-03 07:30 (thứ Hai)")
-    assert _shows(result.output, "Hẹn trả kết quả", "2025-02-06 07:30 (thứ Năm)")
+    assert _shows(result.output, "Hẹn trả kết quả", "2025-02-05 17:00 (thứ Tư)")
 
 
 def test_due_as_json():
@@ -113,6 +113,6 @@ def test_due_from_a_procedure_of_the_library(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["counting_start"] == "2025-03-04T07:30:00+07:00"
-    assert data["appointment_at"] == "2025-03-05T07:30:00+07:00"
+    assert data["appointment_at"] == "2025-03-04T17:00:00+07:00"  # 1 working day: the close of the day counting starts
     assert data["cutoff"] == "15:00"
     assert data["procedure_issue"] == 1

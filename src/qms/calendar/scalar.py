@@ -113,7 +113,30 @@ def add_working_us(planner: DayPlanner, start: int, amount: int) -> int:
 
 def add_working_days(planner: DayPlanner, start: int, whole_days: int, extra_us: int) -> int:
     """`whole_days` working days later at the same wall-clock time, then `extra_us`
-    counted time more.
+    counted time more; a result at a working day's opening is named as the close of
+    the working day before it (see `as_close_of_previous_day`)."""
+    moment = _add_working_days_at_clock(planner, start, whole_days, extra_us)
+    return as_close_of_previous_day(planner, moment) if whole_days > 0 or extra_us > 0 else moment
+
+
+def as_close_of_previous_day(planner: DayPlanner, instant: int) -> int:
+    """A day's opening and the close of the previous day with counted time are one
+    instant of working time; an appointment is written as that close, because the date
+    on the slip is what citizens read (received on a day off with 1 working day: due at
+    the close of the first working day, not at the opening of the second)."""
+    day = local_date(planner, instant)
+    sessions = planner.plan(day).sessions
+    if not sessions or instant != sessions[0][0]:
+        return instant
+    for step in range(1, _SEARCH_LIMIT_DAYS):
+        earlier = planner.plan(day - step * _ONE_DAY).sessions
+        if earlier:
+            return earlier[-1][1]
+    return instant
+
+
+def _add_working_days_at_clock(planner: DayPlanner, start: int, whole_days: int, extra_us: int) -> int:
+    """`add_working_days` before the result is named as a close.
 
     The count starts from the next working moment; the result lands on the
     `whole_days`-th full working day after that moment's date. When that day's
@@ -137,7 +160,7 @@ def add_working_days(planner: DayPlanner, start: int, whole_days: int, extra_us:
     # A fraction of a day is counted in nominal hours (working_day_hours), which can
     # be longer than a real office day: it never reaches past the same clock time one
     # working day later, so that more time never gives an earlier appointment.
-    return min(add_working_us(planner, moment, extra_us), add_working_days(planner, start, whole_days + 1, 0))
+    return min(add_working_us(planner, moment, extra_us), _add_working_days_at_clock(planner, start, whole_days + 1, 0))
 
 
 def _clamp_into_sessions(sessions: tuple[tuple[int, int], ...], instant: int) -> int:
@@ -153,13 +176,14 @@ def _clamp_into_sessions(sessions: tuple[tuple[int, int], ...], instant: int) ->
 
 
 def add_calendar_days(planner: DayPlanner, start: int, amount_us: int) -> int:
-    """Same wall-clock time `amount_us` later by the calendar; a deadline that lands
-    on a day that is not a full working day ends at the close of the next one
-    (Civil Code 2015, art. 148)."""
+    """Same wall-clock time `amount_us` later by the calendar (local dates: safe
+    across daylight-saving changes); a deadline that lands on a day that is not a
+    full working day ends at the close of the next one (Civil Code 2015, art. 148),
+    unless the calendar says `calendar_days_due_on_day_off: keep`."""
     wall = local_date(planner, start), wall_clock(planner, start) + amount_us
     day = wall[0] + dt.timedelta(days=wall[1] // US_PER_DAY)
     clock = wall[1] % US_PER_DAY
-    if planner.plan(day).full_working_day:
+    if planner.plan(day).full_working_day or planner.settings.calendar_days_due_on_day_off == "keep":
         return local_to_us(day, clock, planner.zone)
     for later in _days_from(day + _ONE_DAY):
         plan = planner.plan(later)

@@ -96,6 +96,10 @@ class DayTables:
         self.next_opening_after = np.append(np.minimum.accumulate(first_open[::-1])[::-1][1:], FAR)
         # close of the first full working day at or after d
         self.next_full_close = np.minimum.accumulate(np.where(self.full_day, closes, FAR)[::-1])[::-1]
+        # opening of d, and the close of the last day before d with counted time (-FAR: none in range)
+        self.first_open = first_open
+        self.previous_close = np.concatenate(
+            [[-FAR], np.maximum.accumulate(np.where(self.has_sessions, closes, -FAR))[:-1]])
 
         # ---- block level ----------------------------------------------------------
         self.base = int(self.midnight[0])
@@ -261,6 +265,19 @@ class DayTables:
         return np.where(amount > 0, np.maximum(result, start), start)
 
     def add_working_days(self, start: np.ndarray, whole_days: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+        """As the scalar twin: same clock time `whole_days` later, then `extra`; a
+        result at a day's opening is named as the previous working day's close."""
+        moment = self._add_working_days_at_clock(start, whole_days, extra)
+        counted = whole_days > 0 if extra is None else (whole_days > 0) | (extra > 0)
+        return np.where(counted, self.as_close_of_previous_day(moment), moment)
+
+    def as_close_of_previous_day(self, instants: np.ndarray) -> np.ndarray:
+        day = self.day_of(instants)
+        at_opening = (instants == self.first_open[day]) & (self.previous_close[day] > -FAR)
+        return np.where(at_opening, self.previous_close[day], instants)
+
+    def _add_working_days_at_clock(self, start: np.ndarray, whole_days: np.ndarray,
+                                   extra: np.ndarray | None) -> np.ndarray:
         block = self.locate(start)
         moment = np.maximum(start, self.next_open_from[block])
         if moment.size and moment.max() >= FAR:
@@ -278,7 +295,7 @@ class DayTables:
         if extra is None:
             return moment
         # as the scalar twin: a fraction of a day stops at the next working day's same clock time
-        next_day = self.add_working_days(start, whole_days + 1, None)
+        next_day = self._add_working_days_at_clock(start, whole_days + 1, None)
         return np.where(extra > 0, np.minimum(self.add_working(moment, extra), next_day), moment)
 
     def add_calendar_days(self, start: np.ndarray, amount: np.ndarray) -> np.ndarray:
@@ -291,6 +308,8 @@ class DayTables:
             raise OutOfRange(-1)
         wall = self.wall_midnight[target_day] + clock % US_PER_DAY
         same_clock = self.wall_to_instant(wall, target_day)
+        if self.planner.settings.calendar_days_due_on_day_off == "keep":
+            return same_clock
         result = np.where(self.full_day[target_day], same_clock, self.next_full_close[target_day])
         if result.size and result.max() >= FAR:
             raise OutOfRange(+1)

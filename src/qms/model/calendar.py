@@ -119,6 +119,13 @@ class CalendarSettings(DocumentIssue):
     saturday_receipt_counts: bool = False
     units: dict[str, UnitCalendarRule] = Field(default_factory=dict)
     working_day_hours: float = Field(default=8.0, gt=0, le=24)
+    calendar_days_due_on_day_off: Literal["next_working_day", "keep"] = Field(
+        default="next_working_day",
+        description=(
+            "A limit in calendar days whose last day is not a working day ends at the close of the next "
+            "working day (Vietnam: Civil Code 2015 art. 148), or stays on that day (keep)"
+        ),
+    )
     receipt_cutoff: dt.time | None = Field(
         default=None, description="Default cut-off; a procedure may set its own"
     )
