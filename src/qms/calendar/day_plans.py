@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from ..core.errors import QmsError
 from ..core.i18n import _
-from ..model.calendar import CalendarSettings, OfficeSession, Weekday
+from ..model.calendar import CalendarSettings, OfficeSession, Weekday, clock_us
 from .holiday_days import DayName, HolidayBook
 
 UTC = dt.timezone.utc
@@ -95,11 +95,11 @@ class DayPlanner:
     def _sessions(self, day: dt.date, hours: list[OfficeSession]) -> tuple[tuple[int, int], ...]:
         sessions = []
         for session in hours:
-            start = local_to_us(day, session.start, self.zone)
-            end = local_to_us(day, session.end, self.zone)
+            start = local_to_us(day, clock_us(session.start), self.zone)
+            end = local_to_us(day, clock_us(session.end), self.zone)
             # The arithmetic assumes the UTC offset does not change inside office hours
             # (clock changes happen at night everywhere); say so if a zone breaks that.
-            if (end - start) != _clock_us(session.end) - _clock_us(session.start):
+            if (end - start) != clock_us(session.end) - clock_us(session.start):
                 raise QmsError(
                     _("calendar: the clocks of {zone} change during office hours on {day}").format(
                         zone=self.settings.timezone, day=day)
@@ -107,6 +107,3 @@ class DayPlanner:
             sessions.append((start, end))
         return tuple(sessions)
 
-
-def _clock_us(clock: dt.time) -> int:
-    return (clock.hour * 3600 + clock.minute * 60 + clock.second) * 1_000_000 + clock.microsecond

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..core.errors import QmsError
 from ..core.i18n import _
+from ..model.calendar import office_window_us
 from .day_plans import US_PER_DAY, US_PER_MINUTE, DayPlanner, from_us, to_us
 
 # Larger than any instant in range, small enough that adding an offset cannot overflow.
@@ -142,16 +143,11 @@ class DayTables:
 
     def _check_clock_changes_outside_office_hours(self, days: list[dt.date]) -> None:
         settings = self.planner.settings
-        hours = [s for sessions in settings.office_hours.values() for s in sessions]
-        hours += list(settings.saturday_receipt_hours) + list(settings.worked_weekend_hours or [])
-        earliest = min(s.start for s in hours)
-        latest = max(s.end for s in hours)
+        low, high = office_window_us(settings)  # the model runs the same test at validation
         for index in np.flatnonzero(self.change_at < FAR):
             change = self.change_at[index]
             clock_before = change + self.offset_before[index] - self.wall_midnight[index]
             clock_after = change + self.offset_after[index] - self.wall_midnight[index]
-            low = (earliest.hour * 60 + earliest.minute) * US_PER_MINUTE
-            high = (latest.hour * 60 + latest.minute) * US_PER_MINUTE
             if max(clock_before, clock_after) > low and min(clock_before, clock_after) < high:
                 raise QmsError(
                     _("calendar: the clocks of {zone} change during office hours on {day}").format(

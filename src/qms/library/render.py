@@ -4,7 +4,7 @@ of the printed procedure: header, time limit, step table, loops, records)."""
 from __future__ import annotations
 
 from ..core.i18n import _, get_language
-from ..model.calendar import CalendarSettings
+from ..model.calendar import CalendarSettings, clock_text
 from ..model.checklist import Checklist
 from ..model.common import DocumentIssue, Text
 from ..model.procedure import Duration, Procedure
@@ -118,6 +118,6 @@ def _calendar(c: CalendarSettings) -> list[str]:
     lines = header(c, c.title)
     lines.append(f"{_('Time zone')}: {c.timezone} · {_('working day')}: {c.working_day_hours:g} h")
     for day, sessions in c.office_hours.items():
-        spans = ", ".join(f"{s.start.strftime('%H:%M')}–{s.end.strftime('%H:%M')}" for s in sessions)
+        spans = ", ".join(f"{clock_text(s.start)}–{clock_text(s.end)}" for s in sessions)
         lines.append(f"  {getattr(day, 'value', day)}: {spans}")
     return lines

@@ -11,7 +11,7 @@ import datetime as dt
 from enum import Enum
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_serializer, field_validator, model_validator
 
 from .common import DocumentIssue, StrictModel, Text
 
@@ -26,6 +26,13 @@ class Weekday(str, Enum):
     sun = "sun"
 
 
+US_PER_DAY = 86_400_000_000
+# "24:00" as a session's end (round-the-clock desks, online receipt): midnight at the
+# end of the day. `datetime.time` cannot hold 24:00, so the model keeps time.max and
+# every conversion goes through `clock_us`.
+END_OF_DAY = dt.time.max
+
+
 def _clock_time(value):
     # YAML 1.1 reads an unquoted 17:00 as the base-60 number 1020; pydantic would then
     # take it as 450 seconds. Refuse numbers so the mistake cannot pass silently.
@@ -34,20 +41,44 @@ def _clock_time(value):
     return value
 
 
+def _session_end(value):
+    value = _clock_time(value)
+    if isinstance(value, str) and value.strip() in ("24:00", "24:00:00"):
+        return END_OF_DAY
+    return value
+
+
+def clock_us(clock: dt.time) -> int:
+    """Microseconds after midnight of a wall-clock time; END_OF_DAY (24:00) is a whole day."""
+    if clock == END_OF_DAY:
+        return US_PER_DAY
+    return (clock.hour * 3600 + clock.minute * 60 + clock.second) * 1_000_000 + clock.microsecond
+
+
+def clock_text(clock: dt.time) -> str:
+    return "24:00" if clock == END_OF_DAY else clock.strftime("%H:%M")
+
+
 class OfficeSession(StrictModel):
-    """One block of office time in a day, e.g. 07:30–11:30."""
+    """One block of office time in a day, e.g. 07:30–11:30 (an end of "24:00" is midnight)."""
 
     start: dt.time
     end: dt.time
 
-    _clock_times = field_validator("start", "end", mode="before")(_clock_time)
+    _start_time = field_validator("start", mode="before")(_clock_time)
+    _end_time = field_validator("end", mode="before")(_session_end)
+
+    @field_serializer("start", "end", when_used="json")
+    def _as_text(self, clock: dt.time) -> str:
+        return "24:00" if clock == END_OF_DAY else clock.isoformat()
 
     @model_validator(mode="after")
     def _start_before_end(self):
         if self.start.tzinfo is not None or self.end.tzinfo is not None:
             raise ValueError("office hours are wall-clock times in the calendar's zone: leave out the offset")
-        if any(clock.second or clock.microsecond for clock in (self.start, self.end)):
-            raise ValueError("office hours are whole minutes (HH:MM)")
+        if self.start == END_OF_DAY or any(
+                clock != END_OF_DAY and (clock.second or clock.microsecond) for clock in (self.start, self.end)):
+            raise ValueError("office hours are whole minutes (HH:MM; 24:00 only as an end)")
         if self.end <= self.start:
             raise ValueError("end must be after start")
         return self
@@ -162,6 +193,12 @@ class CalendarSettings(DocumentIssue):
             if not self.worked_weekend_hours:
                 raise ValueError("worked_weekend_hours: give at least one session, or leave it out")
             _check_sessions(self.worked_weekend_hours, "worked_weekend_hours")
+        changed = clock_change_inside_office_hours(self)
+        if changed is not None:
+            raise ValueError(
+                f"the clocks of {self.timezone} change during office hours on {changed.isoformat()}; working time "
+                "cannot be counted across that change: end the sessions before it or start them after it"
+            )
         years = [override.year for override in self.overrides]
         repeated = sorted({year for year in years if years.count(year) > 1})
         if repeated:
@@ -173,3 +210,50 @@ class CalendarSettings(DocumentIssue):
         if unit is not None and unit in self.units:
             return self.units[unit].saturday_receipt_counts
         return self.saturday_receipt_counts
+
+
+# Years a calendar is checked over for clock changes (the plausible range of dossiers).
+CLOCK_CHECK_YEARS = (1990, 2100)
+
+
+def office_window_us(settings: CalendarSettings) -> tuple[int, int]:
+    """Earliest start and latest end of any session, in microseconds after midnight."""
+    hours = [s for sessions in settings.office_hours.values() for s in sessions]
+    hours += list(settings.saturday_receipt_hours) + list(settings.worked_weekend_hours or [])
+    return min(clock_us(s.start) for s in hours), max(clock_us(s.end) for s in hours)
+
+
+def clock_change_inside_office_hours(settings: CalendarSettings) -> dt.date | None:
+    """The first local date on which the zone's clocks change inside the office-hours
+    window (as the calendar's day tables test it), or None. A calendar valid at
+    approval must be computable at check time: this is the same test, run early."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(settings.timezone)
+    low, high = office_window_us(settings)
+    utc = dt.timezone.utc
+    first, last = CLOCK_CHECK_YEARS
+
+    def offset(moment: dt.datetime) -> dt.timedelta:
+        return moment.astimezone(zone).utcoffset()
+
+    # monthly samples find the months with a change; bisection finds its instant
+    samples = [dt.datetime(year, month, 1, tzinfo=utc) for year in range(first, last + 1) for month in range(1, 13)]
+    for begin, end in zip(samples, samples[1:]):
+        before = offset(begin)
+        if offset(end) == before:
+            continue
+        low_t, high_t = begin, end
+        while high_t - low_t > dt.timedelta(seconds=1):
+            middle = low_t + (high_t - low_t) / 2
+            if offset(middle) == before:
+                low_t = middle
+            else:
+                high_t = middle
+        after = offset(high_t)
+        wall_before, wall_after = (high_t + before).replace(tzinfo=None), (high_t + after).replace(tzinfo=None)
+        midnight = dt.datetime.combine(wall_before.date(), dt.time())
+        clocks = [(wall - midnight) // dt.timedelta(microseconds=1) for wall in (wall_before, wall_after)]
+        if max(clocks) > low and min(clocks) < high:
+            return wall_before.date()
+    return None

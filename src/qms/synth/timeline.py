@@ -18,13 +18,15 @@ import numpy as np
 
 from ..core.errors import QmsError
 from ..core.i18n import _
+from ..model.calendar import clock_us
 
 US = 1_000_000
 _WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _local_us(day: dt.date, clock: dt.time, zone: ZoneInfo) -> int:
-    moment = dt.datetime.combine(day, clock).replace(tzinfo=zone)
+    wall = dt.datetime.combine(day, dt.time()) + dt.timedelta(microseconds=clock_us(clock))  # 24:00 is a clock time too
+    moment = wall.replace(tzinfo=zone)
     return int(moment.timestamp()) * US + moment.microsecond
 
 
