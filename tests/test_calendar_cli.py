@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -116,3 +117,32 @@ def test_due_from_a_procedure_of_the_library(tmp_path, monkeypatch):
     assert data["appointment_at"] == "2025-03-04T17:00:00+07:00"  # 1 working day: the close of the day counting starts
     assert data["cutoff"] == "15:00"
     assert data["procedure_issue"] == 1
+
+
+def test_due_for_calendar_days_counts_from_the_receipt_itself():
+    # Received on Saturday evening: a calendar-day limit runs from the receipt (as the
+    # check counts it), not from Monday's opening; 5 days land on Thursday 22:00.
+    result = run("calendar", "due", "--received", "2025-08-23 22:00", "--limit", "5 calendar days",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["counting_start"] == "2025-08-23T22:00:00+07:00"
+    assert data["appointment_at"] == "2025-08-28T22:00:00+07:00"
+
+
+def test_calendar_due_and_the_check_give_one_appointment(tmp_path):
+    # One function decides: the check's due moment for a dossier equals what
+    # `qms calendar due` prints for the same receipt and procedure.
+    import polars as pl
+
+    from qms.check import run_check
+
+    received = dt.datetime(2025, 1, 24, 16, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    events = pl.DataFrame({
+        "dossier_id": ["D1", "D1"], "procedure_code": ["QT-CT-01", "QT-CT-01"], "step": ["received", "processed"],
+        "unit": ["MOTCUA", "MOTCUA"], "at": [received, received + dt.timedelta(days=12)],
+    }).with_columns(pl.col("at").dt.convert_time_zone("UTC"))
+    [due_at] = run_check(events).dossiers["due_at"].to_list()
+    result = run("calendar", "due", "--received", "2025-01-24 16:30", "--procedure", "QT-CT-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert dt.datetime.fromisoformat(json.loads(result.output)["appointment_at"]) == due_at

@@ -191,6 +191,23 @@ class WorkCalendar:
         calendar._note_instants(received, start)
         return self.local(start)
 
+    def limit_start(self, received_at: dt.datetime, limit_unit: str, cutoff: dt.time | None | bool = None,
+                    unit: str | None = None) -> dt.datetime:
+        """Where a dossier's time limit starts counting: for a limit in working time, the
+        counting start (office hours and cut-off); for one in calendar days, the receipt
+        itself (the calendar runs whether the office is open or not). The check and
+        `qms calendar due` both ask this, so they give one appointment for one dossier."""
+        if limit_unit == "calendar_days":
+            return self.local(self.instant(received_at))
+        return self.counting_start(received_at, cutoff, unit=unit)
+
+    def due(self, received_at: dt.datetime, amount: float, limit_unit: str, cutoff: dt.time | None | bool = None,
+            unit: str | None = None) -> tuple[dt.datetime, dt.datetime]:
+        """(start, due moment) of a limit for a receipt: `limit_start`, then `add`. The
+        receiving unit's Saturday rule decides the start only, as in the check."""
+        start = self.limit_start(received_at, limit_unit, cutoff, unit)
+        return start, self.add(start, amount, limit_unit)
+
     def add(self, start: dt.datetime, amount: float, unit: str, office_unit: str | None = None) -> dt.datetime:
         """`start` plus a duration: unit "working_days", "working_hours" or "calendar_days"."""
         check_amount(amount, unit)

@@ -125,11 +125,8 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
     else:
         duration = parse_duration(limit)
 
-    def compute():
-        start = work_calendar.counting_start(received_at, cutoff_time, unit=unit)
-        return start, work_calendar.add(start, duration.amount, duration.unit, office_unit=unit)
-
-    start, appointment = _quietly(compute)
+    start, appointment = _quietly(lambda: work_calendar.due(received_at, duration.amount, duration.unit,
+                                                            cutoff=cutoff_time, unit=unit))
     received_local = work_calendar.local(work_calendar.instant(received_at))
     chosen_cutoff = cutoff_time or work_calendar.settings.receipt_cutoff
     if output_format == "json":
