@@ -20,7 +20,9 @@ from ..model.check_output import (
 from ..model.common import Text
 from ..ingest.log_input import PendingInput, read_log_input
 from .documents import DEFAULT_RULESET, CheckDocuments, _hash_model
+from ..model.events import INDICATOR_FIELDS
 from .engine import check_events
+from .indicators import compute_indicators, dossier_facts
 from .summary import summarise
 
 METHOD_DESCRIPTIONS = {
@@ -40,7 +42,7 @@ Progress = Callable[[str], None]
 # are not loaded at all.
 ENGINE_COLUMNS = frozenset({
     "dossier_id", "procedure_code", "step", "unit", "at", "received_at", "appointment_at", "returned_at",
-    "step_due_at", "channel",
+    "step_due_at", "channel", *INDICATOR_FIELDS,
 })
 
 
@@ -150,6 +152,9 @@ def run_check(
     if quality is None:
         rows = events.height if isinstance(events, pl.DataFrame) else lazy.select(pl.len()).collect().item()
         quality = DataQuality(rows_read=rows, rows_accepted=rows, rows_rejected=0)
+    indicator_set = library.indicator_set(as_of_instant) if not isinstance(library, CheckDocuments) else None
+    carried = set(events.collect_schema().names() if isinstance(events, pl.LazyFrame) else events.columns)
+    facts = dossier_facts(events) if indicator_set is not None else None
     # The engine takes the only reference to a log read here, so that the unsorted
     # copy is freed as soon as it is sorted (a caller's own frame stays the caller's).
     handed = [events] if inputs else events
@@ -166,6 +171,10 @@ def run_check(
         dossiers, findings, manifest, quality, tz=zone, working_day_hours=docs.calendar_settings.working_day_hours,
         labels=_labels(docs), warnings=_warnings(dossiers, docs),
     )
+    if indicator_set is not None:
+        received_from = _as_instant(period_from, zone, end_of_day=False) if period_from is not None else None
+        summary.indicators = compute_indicators(dossiers, facts, carried, indicator_set, received_from,
+                                                sha256=library.content_hash(indicator_set))
     return CheckResult(dossiers=dossiers, findings=findings, summary=summary,
                        data_quality_findings=quality_findings, documents=docs)
 

@@ -18,6 +18,7 @@ from ..model.check_output import (
 )
 from ..model.common import Text
 from ..model.events import ONLINE_CHANNELS
+from .indicators import merge_indicator_reports
 from .local_time import LocalDates
 
 COUNT_FIELDS = tuple(Form06Counts.model_fields)
@@ -216,6 +217,10 @@ def merge_summaries(summaries: list[CheckSummary]) -> CheckSummary:
         findings_by_kind=_add_dicts(s.data_quality.findings_by_kind for s in summaries),
     )
     warnings = list(dict.fromkeys(w for s in summaries for w in s.warnings))
+    reports = [s.indicators for s in summaries if s.indicators is not None]
+    if reports and len(reports) != len(summaries):
+        raise ValueError("some partial summaries carry the service-quality index and others do not")
+    indicators = merge_indicator_reports(reports) if reports else None
     return CheckSummary(
         manifest=manifest,
         totals=_merge_groups([[s.totals] for s in summaries])[0],
@@ -232,4 +237,5 @@ def merge_summaries(summaries: list[CheckSummary]) -> CheckSummary:
         ),
         data_quality=quality,
         warnings=warnings,
+        indicators=indicators,
     )

@@ -96,6 +96,14 @@ def render_summary_text(summary) -> str:
         rule = RULES_BY_ID.get(rule_id)
         title = rule.title.in_language(language) if rule else rule_id
         lines.append(f"  {count(rule_count):>7}  {rule_id}  ({title})")
+    index = summary.indicators
+    if index is not None:
+        band = index.band_title.in_language(language) if index.band_title else "–"
+        lines.append(_("Service-quality index ({code}, issue {issue}): {score} of {measurable} measurable points "
+                       "({scaled}/100, {band}); {unmeasured} points not measurable from the log").format(
+            code=index.code, issue=index.issue, score=number.decimal(index.score),
+            measurable=number.decimal(index.measurable_max_score), scaled=number.decimal(index.scaled_score),
+            band=band, unmeasured=number.decimal(index.max_score - index.measurable_max_score)))
     q = summary.data_quality
     lines.append(_("Rows read {read}, accepted {accepted}, rejected {rejected}").format(
         read=count(q.rows_read), accepted=count(q.rows_accepted), rejected=count(q.rows_rejected)))

@@ -43,9 +43,11 @@ def validate(directory: Path | None) -> None:
             [str(p) for p in problems], summary=_("the process-document library has {count} problem(s):").format(count=len(problems))
         )
     assert library is not None
-    counts = {kind: len(library.documents(kind)) for kind in ("procedure", "ruleset", "checklist", "calendar")}
+    counts = {kind: len(library.documents(kind))
+              for kind in ("procedure", "ruleset", "checklist", "calendar", "indicator_set")}
     click.echo(
-        _("{root}: {total} document issues valid ({procedure} procedures, {ruleset} rule sets, {checklist} checklists, {calendar} calendars)").format(
+        _("{root}: {total} document issues valid ({procedure} procedures, {ruleset} rule sets, {checklist} checklists, "
+          "{calendar} calendars, {indicator_set} indicator sets)").format(
             root=library.root, total=sum(counts.values()), **counts
         )
     )

@@ -84,6 +84,11 @@ def located_validation_errors(error: ValidationError, source: SourceDocument, mo
             close = difflib.get_close_matches(str(location[-1]), allowed, n=1) if allowed else []
             if close:
                 message = _("unknown field; did you mean {name!r}?").format(name=close[0])
+            elif " " in str(location[-1]).strip():
+                # `{vi: Công bố, công khai …}`: YAML ends the text at the comma and reads
+                # the rest as another key. Field names never contain spaces.
+                message = _("unknown field {name!r}: text with a comma inside {{…}} is cut there; "
+                            "quote the text (\"…\")").format(name=str(location[-1]))
             else:
                 message = _("unknown field (a typo?)")
         elif kind == "value_error":

@@ -14,7 +14,8 @@ from ..core.i18n import _
 from ..model.check_output import DataQuality, InputFile
 from .api import read_log
 from .canonical_probe import is_canonical_parquet
-from .schema import CANONICAL_FIELDS, CHANNELS, REQUIRED_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS
+from ..model.events import FIELD_VALUES
+from .schema import CANONICAL_FIELDS, REQUIRED_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS
 
 
 @dataclass
@@ -111,9 +112,9 @@ def _read_canonical_csv(path: Path, columns) -> pl.DataFrame | None:
     unparsed = sum(raw[c].is_not_null().sum() - frame[c].is_not_null().sum() for c in instants)
     missing = sum(frame[c].null_count() + (frame[c] == "").sum() if frame[c].dtype == pl.Utf8 else frame[c].null_count()
                   for c in REQUIRED_FIELDS)
-    bad_channel = ("channel" in frame.columns
-                   and frame.filter(pl.col("channel").is_not_null() & ~pl.col("channel").is_in(CHANNELS)).height)
-    if unparsed or missing or bad_channel:
+    bad_value = any(frame.filter(pl.col(name).is_not_null() & ~pl.col(name).is_in(allowed)).height
+                    for name, allowed in FIELD_VALUES.items() if name in frame.columns)
+    if unparsed or missing or bad_value:
         return None
     return frame
 

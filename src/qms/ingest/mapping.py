@@ -16,7 +16,8 @@ import polars as pl
 from ..core.errors import QmsError
 from ..core.i18n import _
 from ..model.profile import ISO, LogProfile
-from .schema import CANONICAL_FIELDS, CHANNELS, CORE_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS, output_order
+from ..model.events import FIELD_VALUES
+from .schema import CANONICAL_FIELDS, CORE_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS, output_order
 from .source import ROW, RawSource
 
 PARSED = "__c_"
@@ -263,18 +264,19 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
                 mapped = _value_map(text, source.values)
             keep = profile.unmapped_policy(name) == "keep"
             value = pl.coalesce(mapped, text) if keep else mapped
-            if not keep and name != "channel":
+            if not keep and name not in FIELD_VALUES:
                 reason = "unknown_step" if name == "step" else "unknown_value"
                 problems.append((reason, text.is_not_null() & result.is_null(), _detail(reason, column, text)))
         parsed[name] = value
         if name in ("dossier_id", "procedure_code", "step"):
             reason = f"missing_{name}"
             problems.append((reason, text.is_null(), _detail(reason, column, None)))
-        if name == "channel":
+        if name in FIELD_VALUES:
+            reason = "unknown_channel" if name == "channel" else "unknown_value"
             problems.append((
-                "unknown_channel",
-                text.is_not_null() & (result.is_null() | ~result.is_in(list(CHANNELS))),
-                _detail("unknown_channel", column, text),
+                reason,
+                text.is_not_null() & (result.is_null() | ~result.is_in(list(FIELD_VALUES[name]))),
+                _detail(reason, column, text),
             ))
     for name in CORE_FIELDS:
         parsed.setdefault(name, pl.lit(None, dtype=pl.String))

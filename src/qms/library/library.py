@@ -19,6 +19,7 @@ from ..model.calendar import CalendarSettings
 from ..model.checklist import Checklist
 from ..model.common import DocumentIssue, DocumentStatus
 from ..model.procedure import Procedure
+from ..model.indicators import IndicatorSet
 from ..model.ruleset import RuleSet
 from .hashing import content_hash as _content_hash
 from .loader import CONTROLLED, LoadedDocument, library_problems, read_document, scan_library
@@ -157,6 +158,16 @@ class Library:
         if at is None:
             at = dt.datetime.now(LOCAL_ZONE)
         return self.in_force("calendar", code, at)  # type: ignore[return-value]
+
+    def indicator_set(self, at: dt.date | dt.datetime, code: str | None = None) -> IndicatorSet | None:
+        """The service-quality indicator set in force at `at`; None when the library has
+        none (a workspace need not score the national index)."""
+        if code is None and not self.codes("indicator_set"):
+            return None
+        try:
+            return self.in_force("indicator_set", code or self._only_code("indicator_set"), at)  # type: ignore[return-value]
+        except NoIssueInForce:
+            return None
 
     def checklist(self, code: str, at: dt.date | dt.datetime | None = None) -> Checklist:
         if at is None:

@@ -28,6 +28,7 @@ from ..core.i18n import _
 from ..model.calendar import CalendarSettings
 from ..model.checklist import Checklist, checklist_problems
 from ..model.common import DocumentIssue, DocumentStatus
+from ..model.indicators import IndicatorSet
 from ..model.procedure import Procedure, procedure_problems
 from ..model.ruleset import RuleSet, ruleset_problems
 from .hashing import content_hash
@@ -39,6 +40,7 @@ KIND_MODELS: dict[str, type[DocumentIssue]] = {
     "ruleset": RuleSet,
     "checklist": Checklist,
     "calendar": CalendarSettings,
+    "indicator_set": IndicatorSet,
 }
 CROSS_CHECKS: dict[str, Callable[[Any], list[tuple[Path_, str]]]] = {
     "procedure": procedure_problems,

@@ -133,6 +133,70 @@ class FindingsSummary(StrictModel):
     by_severity: dict[str, int] = Field(default_factory=dict)
 
 
+class IndicatorResult(StrictModel):
+    """One indicator of the service-quality index, computed from the checked log.
+
+    `parts` are the counts the value is made of (summable across partitions: a
+    merged summary recomputes the value from them, never averages values)."""
+
+    key: str
+    number: str
+    group: str
+    title: Text
+    formula: str
+    parts: dict[str, int] = Field(default_factory=dict)
+    value: float | None = Field(default=None, description="A share, 0 to 1")
+    threshold: float
+    score: float | None = None
+    max_score: float
+    measurable: bool
+    reason: str | None = Field(default=None, description="Why it is not measurable (e.g. the field the log lacks)")
+
+
+class IndicatorGroupScore(StrictModel):
+    key: str
+    number: str
+    title: Text
+    score: float
+    max_score: float
+    measurable_max_score: float
+
+
+class IndicatorBand(StrictModel):
+    key: str
+    min_score: float
+    title: Text
+
+
+class IndicatorScores(StrictModel):
+    """The index for one set of dossiers (all, or one unit's)."""
+
+    score: float = Field(description="Points of the measurable indicators")
+    max_score: float = Field(description="Points of every indicator of the set")
+    measurable_max_score: float
+    scaled_score: float | None = Field(
+        default=None, description="score × 100 ÷ measurable_max_score: the band is read from this")
+    band: str | None = None
+    band_title: Text | None = None
+    groups: list[IndicatorGroupScore] = Field(default_factory=list)
+    items: list[IndicatorResult] = Field(default_factory=list)
+
+
+class UnitIndicators(IndicatorScores):
+    unit: str
+
+
+class IndicatorReport(IndicatorScores):
+    """summary.json `indicators`: the set's issue, the totals and each unit's."""
+
+    code: str
+    issue: int
+    title: Text
+    sha256: str | None = None
+    bands: list[IndicatorBand] = Field(default_factory=list, description="The set's bands, highest first")
+    by_unit: list[UnitIndicators] = Field(default_factory=list)
+
+
 class CheckSummary(StrictModel):
     """`summary.json`. Totals and every breakdown count the same dossiers."""
 
@@ -146,3 +210,5 @@ class CheckSummary(StrictModel):
     findings: FindingsSummary
     data_quality: DataQuality
     warnings: list[str] = Field(default_factory=list)
+    indicators: IndicatorReport | None = Field(
+        default=None, description="Decision 766 service-quality index, when the library has an indicator set in force")

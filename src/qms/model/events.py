@@ -12,9 +12,14 @@ from __future__ import annotations
 CORE_FIELDS = ("dossier_id", "procedure_code", "step", "unit", "officer", "at")
 # Present when the source has them; repeated on every row of a dossier.
 DOSSIER_FIELDS = ("received_at", "appointment_at", "returned_at", "channel")
+# Dossier facts the national service-quality index needs (Decision 766/QĐ-TTg), when
+# the one-stop software exports them: how the fee was paid, whether the dossier's
+# components were digitised, the result issued electronically, digitised data
+# reused, a complaint lodged, the applicant's rating.
+INDICATOR_FIELDS = ("payment_channel", "digitised", "electronic_result", "reused_data", "complaint", "rating")
 # Per-event extras a source may carry.
 EVENT_FIELDS = ("step_due_at", "new_appointment_at")
-CANONICAL_FIELDS = CORE_FIELDS + DOSSIER_FIELDS + EVENT_FIELDS
+CANONICAL_FIELDS = CORE_FIELDS + DOSSIER_FIELDS + INDICATOR_FIELDS + EVENT_FIELDS
 SOURCE_ROW = "source_row"
 
 REQUIRED_FIELDS = ("dossier_id", "procedure_code", "step", "at")
@@ -24,6 +29,14 @@ TIMESTAMP_FIELDS = frozenset(
 
 CHANNELS = ("in_person", "online_full", "online_partial", "postal")
 ONLINE_CHANNELS = ("online_full", "online_partial")
+PAYMENT_CHANNELS = ("online", "offline", "no_fee")
+YES_NO = ("yes", "no")
+RATINGS = ("1", "2", "3", "4", "5")
+# Fields whose values come from a fixed list: a profile maps the source's labels onto them.
+FIELD_VALUES: dict[str, tuple[str, ...]] = {
+    "channel": CHANNELS, "payment_channel": PAYMENT_CHANNELS, "digitised": YES_NO, "electronic_result": YES_NO,
+    "reused_data": YES_NO, "complaint": YES_NO, "rating": RATINGS,
+}
 
 # Statuses a log may record for any dossier, whatever its procedure's steps.
 STATUS_STEPS = (

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .events import (
     CANONICAL_FIELDS,
-    CHANNELS,
+    FIELD_VALUES,
     DOSSIER_FIELDS,
     REQUIRED_FIELDS,
     TIMESTAMP_FIELDS,
@@ -105,12 +105,13 @@ class LogProfile(StrictModel):
                 raise ValueError(f"{name}: a timestamp field takes `formats`, not `values`")
             if name not in TIMESTAMP_FIELDS and (source.formats or source.timezone):
                 raise ValueError(f"{name}: `formats`/`timezone` apply to timestamp fields only")
-            if name == "channel":
-                wrong = sorted({v for v in source.values.values() if v not in CHANNELS})
+            if name in FIELD_VALUES:
+                allowed = FIELD_VALUES[name]
+                wrong = sorted({v for v in source.values.values() if v not in allowed})
                 if wrong:
-                    raise ValueError(f"channel: {', '.join(wrong)} not among {', '.join(CHANNELS)}")
-                if source.constant is not None and source.constant not in CHANNELS:
-                    raise ValueError(f"channel: constant {source.constant!r} not among {', '.join(CHANNELS)}")
+                    raise ValueError(f"{name}: {', '.join(wrong)} not among {', '.join(allowed)}")
+                if source.constant is not None and source.constant not in allowed:
+                    raise ValueError(f"{name}: constant {source.constant!r} not among {', '.join(allowed)}")
             if source.timezone is not None:
                 _check_zone(source.timezone)
             for fmt in source.formats or ():
