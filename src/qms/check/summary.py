@@ -148,8 +148,10 @@ def findings_summary(findings: pl.DataFrame) -> FindingsSummary:
     def counts(column: str) -> dict[str, int]:
         return {k: int(v) for k, v in findings.group_by(column).len().sort(column).iter_rows()}
 
+    dossiers = findings.group_by("rule").agg(pl.col("dossier_id").n_unique()).sort("rule")
     return FindingsSummary(total=findings.height, by_rule=counts("rule"), by_clause=counts("clause"),
-                           by_severity=counts("severity"))
+                           by_severity=counts("severity"),
+                           dossiers_by_rule={rule: int(n) for rule, n in dossiers.iter_rows()})
 
 
 # -- merging partitions -------------------------------------------------------------
@@ -232,6 +234,8 @@ def merge_summaries(summaries: list[CheckSummary]) -> CheckSummary:
         findings=FindingsSummary(
             total=sum(s.findings.total for s in summaries),
             by_rule=_add_dicts(s.findings.by_rule for s in summaries),
+            # partitions hold whole dossiers: a dossier is counted in one of them only
+            dossiers_by_rule=_add_dicts(s.findings.dossiers_by_rule for s in summaries),
             by_clause=_add_dicts(s.findings.by_clause for s in summaries),
             by_severity=_add_dicts(s.findings.by_severity for s in summaries),
         ),

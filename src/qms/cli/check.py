@@ -92,10 +92,12 @@ def render_summary_text(summary) -> str:
     for r in rows:
         lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
     lines.append(_("Findings: {total}").format(total=count(summary.findings.total)))
+    lines.append("  {:>9}  {:>9}  {}".format(_("findings"), _("dossiers"), _("rule")))
+    dossiers_by_rule = summary.findings.dossiers_by_rule
     for rule_id, rule_count in sorted(summary.findings.by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
         rule = RULES_BY_ID.get(rule_id)
         title = rule.title.in_language(language) if rule else rule_id
-        lines.append(f"  {count(rule_count):>7}  {rule_id}  ({title})")
+        lines.append(f"  {count(rule_count):>9}  {count(dossiers_by_rule.get(rule_id, 0)):>9}  {rule_id}  ({title})")
     index = summary.indicators
     if index is not None:
         band = index.band_title.in_language(language) if index.band_title else "–"

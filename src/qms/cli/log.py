@@ -152,7 +152,8 @@ def stats(log_file, profile, output_format):
     if result.get("first_event_at"):
         click.echo(_("Events from {first} to {last} (UTC)").format(first=result["first_event_at"], last=result["last_event_at"]))
     for key, title in (("procedures", _("Procedures (dossiers)")), ("channels", _("Channels (dossiers)")),
-                       ("units", _("Units (events)")), ("steps", _("Steps (events)"))):
+                       ("units", _("Units (events)")), ("steps", _("Steps (events)")),
+                       ("fields", _("Events carrying each optional field"))):
         if key not in result:
             continue
         items = list(result[key].items())

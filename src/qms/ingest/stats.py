@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ..model.events import DOSSIER_FIELDS, EVENT_FIELDS, INDICATOR_FIELDS
 from ..model.profile import LogProfile
 from .api import IngestReport, Progress, _findings, _report, _session, resolve_profile
 
@@ -34,6 +35,11 @@ def describe_events(events: pl.LazyFrame) -> dict:
         "units": _counts(events, "unit", False),
         "steps": _counts(events, "step", False),
     }
+    # how many events carry each optional field (e.g. step_due_at: does the log record per-step due times?)
+    optional = [name for name in (*DOSSIER_FIELDS, *INDICATOR_FIELDS, *EVENT_FIELDS, "officer") if name in columns]
+    if optional:
+        carrying = events.select(pl.col(name).is_not_null().sum().alias(name) for name in optional).collect()
+        out["fields"] = {name: int(carrying[name][0]) for name in optional}
     if "channel" in columns:
         # a dossier's channel: its first non-empty value
         per_dossier = events.group_by("dossier_id").agg(pl.col("channel").drop_nulls().first())

@@ -129,6 +129,8 @@ class DataQuality(StrictModel):
 class FindingsSummary(StrictModel):
     total: int = 0
     by_rule: dict[str, int] = Field(default_factory=dict)
+    dossiers_by_rule: dict[str, int] = Field(
+        default_factory=dict, description="Dossiers with at least one finding of the rule (an event rule can find several)")
     by_clause: dict[str, int] = Field(default_factory=dict)
     by_severity: dict[str, int] = Field(default_factory=dict)
 
