@@ -63,8 +63,28 @@ def load_workspace(root: Path | None = None) -> Workspace | None:
     return Workspace(root=root, config=config)
 
 
-def default_config(name: str = "Trung tâm Phục vụ hành chính công tỉnh (minh họa)") -> str:
+SAMPLE_UNITS = """\
+units:
+  MOTCUA: {vi: Bộ phận Một cửa, en: One-stop desk}
+  PHONG_DKKD: {vi: Phòng Đăng ký kinh doanh, en: Business Registration Office}
+  SO_TU_PHAP: {vi: Sở Tư pháp, en: Department of Justice}
+  SO_XAY_DUNG: {vi: Sở Xây dựng, en: Department of Construction}
+  VPDK_DAT_DAI: {vi: Văn phòng Đăng ký đất đai, en: Land Registration Office}
+  SO_NN_MT: {vi: Sở Nông nghiệp và Môi trường, en: Department of Agriculture and Environment}
+  UBND_XA: {vi: Ủy ban nhân dân cấp xã, en: Commune People's Committee}
+  LANH_DAO: {vi: Lãnh đạo cơ quan, en: Agency leadership}
+"""
+# An empty workspace takes units as its log names them until the office lists its own.
+NO_UNITS = """\
+# Units (unit code -> name). Empty: documents may name any unit; list yours to have
+# every document's units checked against the list.
+units: {}
+"""
+
+
+def default_config(name: str = "Trung tâm Phục vụ hành chính công tỉnh (minh họa)", sample_units: bool = True) -> str:
     """The text of a new qms.yaml: an illustrative organisation, users and signatories."""
+    units = SAMPLE_UNITS if sample_units else NO_UNITS
     return f"""\
 # qms workspace configuration. Illustrative values: replace them with your own.
 # Reference: docs/process-documents.md, section "Workspace configuration".
@@ -86,16 +106,7 @@ calendar: null
 database_url: null
 language: vi
 
-units:
-  MOTCUA: {{vi: Bộ phận Một cửa, en: One-stop desk}}
-  PHONG_DKKD: {{vi: Phòng Đăng ký kinh doanh, en: Business Registration Office}}
-  SO_TU_PHAP: {{vi: Sở Tư pháp, en: Department of Justice}}
-  SO_XAY_DUNG: {{vi: Sở Xây dựng, en: Department of Construction}}
-  VPDK_DAT_DAI: {{vi: Văn phòng Đăng ký đất đai, en: Land Registration Office}}
-  SO_NN_MT: {{vi: Sở Nông nghiệp và Môi trường, en: Department of Agriculture and Environment}}
-  UBND_XA: {{vi: Ủy ban nhân dân cấp xã, en: Commune People's Committee}}
-  LANH_DAO: {{vi: Lãnh đạo cơ quan, en: Agency leadership}}
-
+{units}
 users:
   iso.secretary:
     name: Nguyễn Thị Lan
@@ -129,8 +140,11 @@ targets:
 """
 
 
-def init_workspace(directory: Path, *, force: bool = False) -> Workspace:
-    """Create a workspace in `directory`: qms.yaml and a copy of the sample library."""
+def init_workspace(directory: Path, *, force: bool = False, empty: bool = False, timezone: str = "Asia/Ho_Chi_Minh",
+                   country: str | None = "VN") -> Workspace:
+    """Create a workspace in `directory`: qms.yaml and a copy of the sample library, or,
+    with `empty`, a library with only a draft working calendar for `timezone` and
+    `country` (for a log from elsewhere: its procedures are the user's to write)."""
     from .core.resources import sample_library_dir
 
     directory = Path(directory)
@@ -141,9 +155,61 @@ def init_workspace(directory: Path, *, force: bool = False) -> Workspace:
     if docs_dir.exists() and any(docs_dir.iterdir()) and not force:
         raise QmsError(_("{path} already exists and is not empty; not overwriting it").format(path=docs_dir))
     directory.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(sample_library_dir(), docs_dir, dirs_exist_ok=True)
-    config_path.write_text(default_config(), encoding="utf-8")
+    if empty:
+        _write_empty_library(docs_dir, timezone, country)
+    else:
+        shutil.copytree(sample_library_dir(), docs_dir, dirs_exist_ok=True)
+    config_path.write_text(default_config(sample_units=not empty), encoding="utf-8")
     # Load what was written, so a broken template can never be handed out.
     workspace = load_workspace(directory)
     assert workspace is not None
     return workspace
+
+
+EMPTY_LIBRARY_FOLDERS = ("procedures", "rulesets", "checklists", "calendars", "indicators")
+
+
+def _write_empty_library(docs_dir: Path, timezone: str, country: str | None) -> None:
+    """A library with no Vietnamese sample content: the folders, and a draft calendar
+    (every check needs one) that the user reviews and approves."""
+    from .model.calendar import CalendarSettings
+
+    from pydantic import ValidationError
+
+    # the zone and country are checked before anything is written
+    try:
+        CalendarSettings(code="LICH", issue=1, effective_from="2000-01-01", title={"vi": "Lịch"},
+                         timezone=timezone, country=country)
+    except ValidationError as error:
+        raise QmsError(_("--timezone/--country: {problem}").format(
+            problem="; ".join(str(e.get("ctx", {}).get("error", e["msg"])) for e in error.errors()))) from None
+    for folder in EMPTY_LIBRARY_FOLDERS:
+        (docs_dir / folder).mkdir(parents=True, exist_ok=True)
+    calendar_dir = docs_dir / "calendars" / "LICH"
+    calendar_dir.mkdir(parents=True, exist_ok=True)
+    country_text = f'"{country}"' if country else "null"
+    (calendar_dir / "issue-1.yaml").write_text(f"""\
+# Working calendar: office hours, public holidays (the `holidays` package for `country`)
+# and per-year corrections. Review it, then approve it: qms docs approve LICH --issue 1
+# Reference: docs/calendar.md
+kind: calendar
+code: LICH
+issue: 1
+status: draft
+effective_from: 2000-01-01
+title:
+  vi: Lịch làm việc
+  en: Working calendar
+timezone: {timezone}
+country: {country_text}
+office_hours:
+  mon: [{{start: "08:00", end: "12:00"}}, {{start: "13:00", end: "17:00"}}]
+  tue: [{{start: "08:00", end: "12:00"}}, {{start: "13:00", end: "17:00"}}]
+  wed: [{{start: "08:00", end: "12:00"}}, {{start: "13:00", end: "17:00"}}]
+  thu: [{{start: "08:00", end: "12:00"}}, {{start: "13:00", end: "17:00"}}]
+  fri: [{{start: "08:00", end: "12:00"}}, {{start: "13:00", end: "17:00"}}]
+working_day_hours: 8
+# A limit in calendar days ending on a day off: next_working_day (Vietnam, Civil Code
+# art. 148) or keep
+calendar_days_due_on_day_off: next_working_day
+""", encoding="utf-8")

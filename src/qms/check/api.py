@@ -71,7 +71,12 @@ def _documents(library, as_of: dt.datetime | None, reuse: CheckDocuments | None 
         settings = lib.calendar(at=as_of)
     except NoIssueInForce:
         # a log older than every calendar issue: the current issue, said in the warnings
-        settings = lib.calendar()
+        try:
+            settings = lib.calendar()
+        except NoIssueInForce as error:
+            # a new workspace's calendar is a draft until someone approves it
+            raise QmsError(_("{problem}: a check needs an approved calendar; review it and approve it with "
+                             "`qms docs approve`").format(problem=error)) from None
         notes.append(_("no calendar issue was in force on {day}; the current issue {code} {issue} was used").format(
             day=as_of.date() if as_of else "?", code=settings.code, issue=settings.issue))
     if reuse is not None and not notes and not reuse.notes and reuse.calendar_settings == settings:
@@ -197,10 +202,33 @@ def _warnings(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:
     if defaulted:
         notes.append(_("{count} dossier(s) were received on days no rule set covers; qms defaults were used").format(
             count=defaulted))
+    notes.extend(_not_assessable_hints(dossiers, docs))
     methods = sorted(dossiers["method"].drop_nulls().unique().to_list())
     if len(methods) > 1:
         notes.append(_("the rule sets in force use different methods: {methods}").format(methods=", ".join(methods)))
     return notes
+
+
+def _not_assessable_hints(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:
+    """What to do when dossiers cannot be judged: the codes the library lacks, and
+    procedures whose only issues are drafts (a new workspace's usual state)."""
+    hints = []
+    unknown = (dossiers.filter(pl.col("not_assessable_reason") == "unknown_procedure")
+               .group_by("procedure_code").len().sort(["len", "procedure_code"], descending=[True, False]))
+    if unknown.height:
+        codes = unknown["procedure_code"].to_list()
+        shown = ", ".join(str(code) for code in codes[:5]) + (" …" if len(codes) > 5 else "")
+        hints.append(_("{count} dossier(s) have procedure codes the library does not know ({codes}): write a "
+                       "procedure document for each (docs/process-documents.md)").format(
+            count=int(unknown["len"].sum()), codes=shown))
+    no_issue = dossiers.filter(pl.col("not_assessable_reason") == "no_issue_in_force")
+    if no_issue.height:
+        only_drafts = {p.code for p in docs.procedures} - {p.code for p in docs.usable_procedures()}
+        drafts = sorted(only_drafts & set(no_issue["procedure_code"].drop_nulls().to_list()))
+        if drafts:
+            hints.append(_("procedure(s) {codes} have only draft issues: approve them with `qms docs approve` "
+                           "before their dossiers can be judged").format(codes=", ".join(drafts)))
+    return hints
 
 
 def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[InputFile], as_of: dt.datetime,

@@ -12,11 +12,23 @@ from ..core.i18n import _
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing qms.yaml and sample library.")
-def init(directory: Path, force: bool) -> None:
+@click.option("--empty", is_flag=True,
+              help="No sample library: only a draft working calendar, for a log from another administration.")
+@click.option("--timezone", default="Asia/Ho_Chi_Minh", show_default=True,
+              help="With --empty: the calendar's time zone (IANA name, e.g. Europe/Amsterdam).")
+@click.option("--country", default="VN", show_default=True,
+              help="With --empty: country code for the public holidays (holidays package); 'none' for none.")
+def init(directory: Path, force: bool, empty: bool, timezone: str, country: str) -> None:
     """Create a workspace in DIRECTORY: qms.yaml and a copy of the sample library."""
     from ..workspace import init_workspace
 
-    workspace = init_workspace(directory, force=force)
+    country_code = None if country.lower() == "none" else country.upper()
+    workspace = init_workspace(directory, force=force, empty=empty, timezone=timezone, country=country_code)
     click.echo(_("workspace created: {path}").format(path=workspace.config_path))
     click.echo(_("process documents: {path}").format(path=workspace.docs_dir))
-    click.echo(_("next: edit qms.yaml, then run `qms docs validate` inside {path}").format(path=workspace.root))
+    if empty:
+        click.echo(_("next: review the draft calendar {path}, approve it (qms docs approve LICH --issue 1 --by NAME), "
+                     "then write a procedure document for each procedure code of your log (docs/process-documents.md)")
+                   .format(path=workspace.docs_dir / "calendars" / "LICH" / "issue-1.yaml"))
+    else:
+        click.echo(_("next: edit qms.yaml, then run `qms docs validate` inside {path}").format(path=workspace.root))
