@@ -124,6 +124,21 @@ def source_key(rule: str, procedure_code: str, unit: str, period: str) -> str:
     return f"check:{rule}|{procedure_code}|{unit}|{period}"
 
 
+def _grouping_of(key: str) -> str:
+    """`check:rule|procedure|unit|period` without its period: NCs of one grouping."""
+    return key.rsplit("|", 1)[0]
+
+
+def _dossiers_in_ncs(existing: dict[str, int], present: dict[int, list[tuple[str, str]]]) -> dict[tuple[str, str], str]:
+    """(grouping, dossier) -> the key of the NC (open or closed) that has the dossier as evidence."""
+    covered = {}
+    for key, nc_id in existing.items():
+        for kind, ref in present.get(nc_id, []):
+            if kind == "dossier":
+                covered.setdefault((_grouping_of(key), ref), key)
+    return covered
+
+
 def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_dir: str | Path, *,
                      timezone: str | None = None, min_severity: str = "minor",
                      period: str = "month") -> dict[str, Any]:
@@ -151,8 +166,21 @@ def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_di
                 .where(Nonconformity.source == "check")):
             present.setdefault(nc_id, []).append((kind, ref))
         new, new_groups = [], []
+        # A dossier that is already evidence of an NC for the same rule, procedure and
+        # unit is not raised again under another period (month, then quarter): one
+        # dossier, one NC, whether that NC is open or closed.
+        covered = _dossiers_in_ncs(existing, present)
+        skipped_dossiers = skipped_groups = 0
         for group in groups.iter_rows(named=True):
             key = source_key(group["rule"], group["procedure_code"], group["unit"], group["period"])
+            elsewhere = {d for d in group["dossiers"] if covered.get((_grouping_of(key), d), key) != key}
+            if elsewhere:
+                skipped_dossiers += len(elsewhere)
+                group = dict(group, dossiers=[d for d in group["dossiers"] if d not in elsewhere])
+                group["dossier_count"] = len(group["dossiers"])
+                if not group["dossiers"]:
+                    skipped_groups += 1
+                    continue
             evidence = [("dossier", dossier, "") for dossier in group["dossiers"]]
             nc_id = existing.get(key)
             if nc_id is None:
@@ -173,7 +201,8 @@ def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_di
                            "unit": group["unit"], "period": group["period"], "severity": group["severity"],
                            "dossiers": group["dossier_count"], "findings": group["findings"]})
     return {"check_dir": str(folder), "findings": findings.height, "groups": groups.height,
-            "raised": raised, "extended": extended, "unchanged": unchanged, "source_check": provenance}
+            "raised": raised, "extended": extended, "unchanged": unchanged,
+            "skipped": {"groups": skipped_groups, "dossiers": skipped_dossiers}, "source_check": provenance}
 
 
 def check_provenance(folder: Path) -> dict[str, Any]:

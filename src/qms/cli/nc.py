@@ -158,6 +158,9 @@ def raise_from_check_command(check_dir, timezone, min_severity, period, user, co
                  "{unchanged} unchanged").format(findings=result["findings"], groups=result["groups"],
                                                  raised=len(result["raised"]), extended=len(result["extended"]),
                                                  unchanged=result["unchanged"]))
+    if result["skipped"]["dossiers"]:
+        click.echo(_("{dossiers} dossier(s) already evidence of an NC for the same rule under another period were "
+                     "not raised again ({groups} group(s) left with none)").format(**result["skipped"]))
     _table(result["raised"], _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
     if result["extended"]:
         click.echo(_("New dossiers added to existing NCs:"))
