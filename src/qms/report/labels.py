@@ -27,6 +27,19 @@ CHANNEL = {
     "postal": "Public postal service",
 }
 
+# The canonical statuses a log records beside the procedure's own steps.
+EVENT = {
+    "received": "Dossier received",
+    "supplement_requested": "Supplement requested",
+    "supplement_received": "Supplement received",
+    "apology_issued": "Apology and new appointment issued",
+    "processed": "Processed",
+    "returned": "Result returned",
+    "refused": "Refused",
+    "withdrawn": "Withdrawn by the applicant",
+    "stopped": "Processing stopped",
+}
+
 # Names of the check rules come from the rule catalogue (qms.check.rules), the one
 # source of their titles; these are the data-quality kinds found while reading a log.
 DATA_QUALITY = {
@@ -75,7 +88,8 @@ def label(table: dict[str, str], key: str | None, catalog: NullTranslations) -> 
 
 
 def all_msgids() -> list[str]:
-    return [text for table in (STATUS, SEVERITY, CHANNEL, DATA_QUALITY, CLAUSE, REJECT_REASON, DOCUMENT_KIND, NC_STATE, NC_SOURCE) for text in table.values()]
+    return [text for table in (STATUS, SEVERITY, CHANNEL, EVENT, DATA_QUALITY, CLAUSE, REJECT_REASON, DOCUMENT_KIND,
+                               NC_STATE, NC_SOURCE) for text in table.values()]
 
 DOCUMENT_KIND = {"procedure": "Procedure document", "ruleset": "Rule set", "calendar": "Calendar document", "checklist": "Checklist document"}
 
