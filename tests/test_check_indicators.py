@@ -153,3 +153,49 @@ def test_the_motcua_profile_reads_the_index_facts_and_rejects_unknown_labels(tmp
     assert read.report.rows_rejected == 1
     assert read.events["payment_channel"].to_list() == ["online", "online"]
     assert read.events["digitised"].to_list() == ["yes", "yes"]
+
+
+def test_reconciling_the_portal_figures_lists_the_dossiers_behind_each_difference(tmp_path):
+    from openpyxl import load_workbook
+
+    from qms.check import write_outputs
+    from qms.check.reconcile import reconcile, write_reconciliation_xlsx
+
+    write_outputs(run_check(log_with_facts(), load_library(None), period=PERIOD), tmp_path / "check")
+    portal = tmp_path / "portal.csv"
+    portal.write_text(
+        "unit,indicator,value,numerator,denominator\n"
+        ",on_time_rate,50%,3,6\n"                 # the same as ours
+        "MOTCUA,on_time_rate,100,3,3\n"           # ours: 2 of 3 (D3 was late)
+        "*,online_dossier_rate,\"45,0 %\",,\n"    # ours: 40 %
+        "UBND_HUYEN,on_time_rate,0.9,,\n",         # a unit this check does not have
+        encoding="utf-8")
+    result = reconcile(tmp_path / "check", portal)
+    by_key = {(f.unit, f.indicator): f for f in result.figures}
+    assert by_key[("", "on_time_rate")].matches
+    motcua = by_key[("MOTCUA", "on_time_rate")]
+    assert not motcua.matches and motcua.ours == pytest.approx(2 / 3) and motcua.difference == pytest.approx(-1 / 3)
+    assert motcua.our_parts == {"in_time": 2, "counted": 3}
+    online = by_key[("", "online_dossier_rate")]
+    assert online.difference == pytest.approx(0.4 - 0.45)
+    assert len(result.unmatched) == 1 and "UBND_HUYEN" in result.unmatched[0]
+    behind = {(r["indicator"], r["unit"], r["dossier_id"]): r["counts_in"] for r in result.dossiers.to_dicts()}
+    assert behind[("on_time_rate", "MOTCUA", "D3")] == "counted"  # counted, not in time: the one to look at
+    assert behind[("on_time_rate", "MOTCUA", "D1")] == "in_time, counted"
+    assert ("online_dossier_rate", "", "D6") not in behind  # received before the period: in no part
+    assert behind[("online_dossier_rate", "", "D1")] == "online, received"
+    workbook = load_workbook(write_reconciliation_xlsx(result, tmp_path / "doi-chieu.xlsx"))
+    assert workbook.sheetnames == ["Đối chiếu", "Hồ sơ liên quan"]
+    assert workbook["Đối chiếu"].max_row == 1 + 3 + 1
+
+
+def test_portal_figures_with_mistakes_are_refused_line_by_line(tmp_path):
+    from qms.check.reconcile import read_portal_figures
+    from qms.core.errors import ValidationFailed
+
+    portal = tmp_path / "portal.csv"
+    portal.write_text("unit,indicator,value\nA,on_time_rate,abc\nB,on_time_rate,150%\nC,on_time_rate,0.5\n",
+                      encoding="utf-8")
+    with pytest.raises(ValidationFailed) as error:
+        read_portal_figures(portal)
+    assert [p.split(": ")[0] for p in error.value.problems] == [f"{portal}:2", f"{portal}:3"]

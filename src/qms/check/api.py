@@ -180,6 +180,9 @@ def run_check(
         received_from = _as_instant(period_from, zone, end_of_day=False) if period_from is not None else None
         summary.indicators = compute_indicators(dossiers, facts, carried, indicator_set, received_from,
                                                 sha256=library.content_hash(indicator_set))
+    if facts is not None:
+        # the facts travel with each dossier, so the check folder alone can be reconciled
+        dossiers = dossiers.join(facts, on="dossier_id", how="left", maintain_order="left")
     return CheckResult(dossiers=dossiers, findings=findings, summary=summary,
                        data_quality_findings=quality_findings, documents=docs)
 

@@ -26,10 +26,6 @@ OPEN = ("open_within_time", "open_overdue")
 F = IndicatorFormula
 
 
-def _count(condition: pl.Expr) -> pl.Expr:
-    return condition.fill_null(False).sum().cast(pl.Int64)
-
-
 def _status_in(statuses: tuple[str, ...]) -> pl.Expr:
     return pl.col("status").is_in(list(statuses))
 
@@ -38,37 +34,38 @@ def _received_in_period() -> pl.Expr:
     return pl.col("received_in_period")
 
 
-# formula -> (fields of the log it needs, its parts as expressions over the dossiers)
+# formula -> (fields of the log it needs, its parts as conditions on one dossier: a part
+# counts the dossiers meeting it, and a reconciliation lists them)
 PARTS: dict[IndicatorFormula, tuple[tuple[str, ...], dict[str, pl.Expr]]] = {
     F.on_time_rate: ((), {
-        "in_time": _count(_status_in(("early", "on_time", "open_within_time"))),
-        "counted": _count(_status_in(RESOLVED + OPEN)),
+        "in_time": _status_in(("early", "on_time", "open_within_time")),
+        "counted": _status_in(RESOLVED + OPEN),
     }),
     F.online_dossier_rate: (("channel",), {
-        "online": _count(_received_in_period() & pl.col("channel").is_in(list(ONLINE_CHANNELS))),
-        "received": _count(_received_in_period() & pl.col("channel").is_not_null()),
+        "online": _received_in_period() & pl.col("channel").is_in(list(ONLINE_CHANNELS)),
+        "received": _received_in_period() & pl.col("channel").is_not_null(),
     }),
     F.online_payment_rate: (("payment_channel",), {
-        "paid_online": _count(pl.col("payment_channel") == "online"),
-        "with_fee": _count(pl.col("payment_channel").is_in(["online", "offline"])),
+        "paid_online": pl.col("payment_channel") == "online",
+        "with_fee": pl.col("payment_channel").is_in(["online", "offline"]),
     }),
     F.digitised_dossier_rate: (("digitised",), {
-        "digitised": _count(_received_in_period() & (pl.col("digitised") == "yes")),
-        "received": _count(_received_in_period() & pl.col("digitised").is_not_null()),
+        "digitised": _received_in_period() & (pl.col("digitised") == "yes"),
+        "received": _received_in_period() & pl.col("digitised").is_not_null(),
     }),
     F.electronic_result_rate: (("electronic_result",), {
-        "electronic": _count(_status_in(RESOLVED) & (pl.col("electronic_result") == "yes")),
-        "resolved": _count(_status_in(RESOLVED) & pl.col("electronic_result").is_not_null()),
+        "electronic": _status_in(RESOLVED) & (pl.col("electronic_result") == "yes"),
+        "resolved": _status_in(RESOLVED) & pl.col("electronic_result").is_not_null(),
     }),
     F.data_reuse_rate: (("reused_data",), {
-        "reused": _count(_received_in_period() & (pl.col("reused_data") == "yes")),
-        "received": _count(_received_in_period() & pl.col("reused_data").is_not_null()),
+        "reused": _received_in_period() & (pl.col("reused_data") == "yes"),
+        "received": _received_in_period() & pl.col("reused_data").is_not_null(),
     }),
     F.satisfaction_rate: (("complaint",), {
-        "late": _count(pl.col("status") == "late"),
-        "resolved": _count(_status_in(RESOLVED)),
-        "complaints": _count(_received_in_period() & (pl.col("complaint") == "yes")),
-        "received": _count(_received_in_period() & pl.col("complaint").is_not_null()),
+        "late": pl.col("status") == "late",
+        "resolved": _status_in(RESOLVED),
+        "complaints": _received_in_period() & (pl.col("complaint") == "yes"),
+        "received": _received_in_period() & pl.col("complaint").is_not_null(),
     }),
 }
 
@@ -105,21 +102,29 @@ def dossier_facts(events: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | None:
             .group_by("dossier_id").agg(pl.col(name).drop_nulls().first() for name in present).collect())
 
 
+def indicator_table(dossiers: pl.DataFrame, facts: pl.DataFrame | None, received_from=None) -> pl.DataFrame:
+    """One row per dossier with what the formulas read: status, unit, channel, whether
+    it was received in the period, and the indicator facts (null where absent)."""
+    table = dossiers.select("dossier_id", "status", "unit", "channel", "received_at",
+                            *[name for name in INDICATOR_FIELDS if name in dossiers.columns])
+    if facts is not None:
+        table = table.join(facts.select("dossier_id", *[c for c in facts.columns if c not in table.columns]),
+                           on="dossier_id", how="left")
+    missing = [pl.lit(None, pl.Utf8).alias(name) for name in INDICATOR_FIELDS if name not in table.columns]
+    in_period = pl.col("received_at").is_not_null()
+    if received_from is not None:
+        in_period = in_period & (pl.col("received_at") >= received_from)
+    return table.with_columns(*missing, in_period.alias("received_in_period"))
+
+
 def compute_indicators(dossiers: pl.DataFrame, facts: pl.DataFrame | None, carried: set[str],
                        indicator_set: IndicatorSet, received_from=None, sha256: str | None = None) -> IndicatorReport:
     """The index over `dossiers` (the check's table) and in total and by unit.
     `carried`: the optional fields the log carries; `received_from`: the period's
     first instant (dossiers received earlier are carried over, not received)."""
-    table = dossiers.select("dossier_id", "status", "unit", "channel", "received_at")
-    if facts is not None:
-        table = table.join(facts, on="dossier_id", how="left")
-    missing = [pl.lit(None, pl.Utf8).alias(name) for name in INDICATOR_FIELDS if name not in table.columns]
-    in_period = pl.col("received_at").is_not_null()
-    if received_from is not None:
-        in_period = in_period & (pl.col("received_at") >= received_from)
-    table = table.with_columns(*missing, in_period.alias("received_in_period"))
-    expressions = [expr.alias(f"{formula.value}:{name}") for formula, (_, parts) in PARTS.items()
-                   for name, expr in parts.items()]
+    table = indicator_table(dossiers, facts, received_from)
+    expressions = [condition.fill_null(False).sum().cast(pl.Int64).alias(f"{formula.value}:{name}")
+                   for formula, (_, parts) in PARTS.items() for name, condition in parts.items()]
     totals = table.select(expressions).row(0, named=True)
     by_unit = table.group_by("unit").agg(expressions).sort("unit", nulls_last=True)
     overall = scores(indicator_set, _parts_by_formula(totals), carried)
