@@ -260,7 +260,7 @@ def overdue_command(today, config_path, database_url, output_format) -> None:
 @format_option
 def verify_command(config_path, database_url, output_format) -> None:
     """Recompute the history chain and compare the register with it (exit 1 if broken)."""
-    from ..capa import verify_register
+    from ..records import verify_register
 
     _config, db = open_db(config_path, database_url)
     report = verify_register(db)
