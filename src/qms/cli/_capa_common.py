@@ -46,14 +46,6 @@ def load_config(config_path: str | None) -> WorkspaceConfig | None:
     return load_context(config_path)[0]
 
 
-def configured_url(config: WorkspaceConfig | None, workspace_dir: Path) -> str | None:
-    """The configuration's database URL, a relative SQLite path taken from the workspace."""
-    url = config.database_url if config else None
-    if url and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        url = f"sqlite:///{(workspace_dir / url[len('sqlite:///'):]).resolve()}"
-    return url
-
-
 def database_options(command):
     command = click.option("--database", "database_url", metavar="URL",
                            help="SQLAlchemy URL (default: QMS_DATABASE_URL, then qms.yaml, then qms.db in the workspace).")(command)
@@ -76,7 +68,8 @@ def open_db(config_path: str | None, database_url: str | None):
     from ..db import open_database
 
     config, workspace_dir = load_context(config_path)
-    db = open_database(database_url, workspace_dir=workspace_dir, configured_url=configured_url(config, workspace_dir))
+    db = open_database(database_url, workspace_dir=workspace_dir,
+                       configured_url=config.database_url if config else None)
     context = click.get_current_context(silent=True)
     if context is not None:
         context.call_on_close(db.dispose)  # close pooled connections when the command ends

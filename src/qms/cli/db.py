@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..core.i18n import _
-from ._capa_common import configured_url, database_options, format_option, load_context, print_json
+from ._capa_common import database_options, format_option, load_context, print_json
 
 
 @click.group()
@@ -21,7 +21,7 @@ def upgrade_command(config_path, database_url, output_format) -> None:
     from ..db import create_database_engine, resolve_database_url, upgrade
 
     config, workspace_dir = load_context(config_path)
-    url = resolve_database_url(database_url, configured_url(config, workspace_dir), workspace_dir)
+    url = resolve_database_url(database_url, config.database_url if config else None, workspace_dir)
     engine = create_database_engine(url)
     try:
         before, after = upgrade(engine)

@@ -55,10 +55,13 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
         raise click.UsageError(_("Give either LOG or --from-check DIR."))
     if pdf is None and xlsx is None:
         raise click.UsageError(_("Nothing to write: give --pdf FILE, --xlsx FILE or both."))
-    workspace = _workspace()
-    config = config_path or (workspace.config if hasattr(workspace, "config") else workspace)
+    from ._capa_common import load_context
+
+    workspace_config, workspace_dir = load_context(str(config_path) if config_path else None)
+    config = config_path or workspace_config
+    register = _register_summary(workspace_config, workspace_dir) if with_register else None
     render = {"pdf": pdf, "xlsx": xlsx, "config": config, "language": lang or get_language(), "status": status,
-              "register": _register_summary(workspace) if with_register else None}
+              "register": register}
     show_progress = sys.stderr.isatty() and output_format == "text"
     with click.progressbar(length=1, label=_("Writing the report"), file=sys.stderr) if show_progress else _Quiet() as bar:
         if from_check is not None:
@@ -80,28 +83,17 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
         click.secho(f"{_('Warning')}: {warning}", fg="yellow", err=True)
 
 
-def _workspace():
-    """The workspace around the current folder (qms.workspace), or ./qms.yaml where that
-    module is not part of this installation; None without one."""
-    try:
-        from ..workspace import load_workspace
-    except ImportError:
-        return Path("qms.yaml") if Path("qms.yaml").is_file() else None
-    return load_workspace()
-
-
-def _register_summary(workspace) -> dict | None:
-    """The nonconformity register's summary when qms.capa and a workspace database exist."""
-    if workspace is None or not hasattr(workspace, "database_url"):
+def _register_summary(config, workspace_dir: Path) -> dict | None:
+    """The nonconformity register's summary when the workspace keeps one (the same
+    database `qms nc` and `qms audit` use: `qms.db.resolve_database_url`)."""
+    if config is None:
         return None
-    try:
-        from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
 
-        from ..capa.summary import register_summary
-        from ..db import open_database
-    except ImportError:
-        return None
-    url = workspace.database_url
+    from ..capa.summary import register_summary
+    from ..db import open_database, resolve_database_url
+
+    url = resolve_database_url(None, config.database_url, workspace_dir)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         return None  # no register kept in this workspace yet
     try:
