@@ -7,15 +7,14 @@ acting user from `--user` or `QMS_USER`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import click
 
 from ..core.errors import QmsError
 from ..core.i18n import _
 from ..model.workspace import WorkspaceConfig
+from ._common import print_json  # noqa: F401  (re-exported for the nc/audit/db modules)
 
 
 def load_context(config_path: str | None) -> tuple[WorkspaceConfig | None, Path]:
@@ -40,10 +39,6 @@ def _read_config_file(file: Path) -> WorkspaceConfig:
     from ..core.model_file import load_model_file
 
     return load_model_file(file, WorkspaceConfig, summary=_("The workspace configuration is invalid"))
-
-
-def load_config(config_path: str | None) -> WorkspaceConfig | None:
-    return load_context(config_path)[0]
 
 
 def database_options(command):
@@ -87,7 +82,3 @@ def require_user(user: str | None) -> str:
     if not user:
         raise QmsError(_("Say who acts with --user or QMS_USER"))
     return user
-
-
-def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

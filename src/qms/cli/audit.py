@@ -13,6 +13,7 @@ from ..core.i18n import _
 from ._capa_common import (
     database_options, format_option, open_db, print_json, require_config, require_user, user_option,
 )
+from ._common import echo
 
 
 @click.group()
@@ -37,7 +38,7 @@ def programme_command(programme_file, year, user, config_path, database_url, out
         if output_format == "json":
             print_json(changes)
             return
-        click.echo(_("Programme {year}: {added} added, {updated} updated, {removed} removed").format(
+        echo(_("Programme {year}: {added} added, {updated} updated, {removed} removed").format(
             year=spec.year, added=len(changes["added"]), updated=len(changes["updated"]),
             removed=len(changes["removed"])))
         year = spec.year
@@ -45,11 +46,11 @@ def programme_command(programme_file, year, user, config_path, database_url, out
     if output_format == "json":
         print_json(data)
         return
-    click.echo(f"{data['year']}  {data['title']}")
+    echo(f"{data['year']}  {data['title']}")
     for item in data["audits"]:
         month = f"{item['planned_month']:02d}" if item["planned_month"] else "--"
         date = item["audit_date"] or "-"
-        click.echo(f"  {item['code']}  {month}  {item['status']:<10}  {date}  {','.join(item['units'])}  "
+        echo(f"  {item['code']}  {month}  {item['status']:<10}  {date}  {','.join(item['units'])}  "
                    f"{','.join(item['clauses']) or '*'}  {item['title']}")
 
 
@@ -98,7 +99,7 @@ def plan_command(audit_id, audit_date, lead_auditor, auditors, auditees, checkli
     if output_format == "json":
         print_json(data)
     else:
-        click.echo(_("{code} planned on {date}: {items} checklist item(s) from {checklist} issue {issue}").format(
+        echo(_("{code} planned on {date}: {items} checklist item(s) from {checklist} issue {issue}").format(
             code=data["code"], date=data["audit_date"], items=data["checklist_items"]["count"],
             checklist=data["checklist_code"], issue=data["checklist_issue"]))
 
@@ -118,7 +119,7 @@ def sheet_command(audit_id, out_path, config_path, database_url, output_format) 
     if output_format == "json":
         print_json(result)
     else:
-        click.echo(_("Wrote {items} item(s) of {code} to {path}").format(items=result["items"], code=audit_id,
+        echo(_("Wrote {items} item(s) of {code} to {path}").format(items=result["items"], code=audit_id,
                                                                           path=result["path"]))
 
 
@@ -153,10 +154,10 @@ def record_command(audit_id, sheet_file, item_id, result, evidence, notes, user,
     if output_format == "json":
         print_json(done)
         return
-    click.echo(_("{code}: {recorded} result(s) recorded, {missing} item(s) not yet recorded").format(
+    echo(_("{code}: {recorded} result(s) recorded, {missing} item(s) not yet recorded").format(
         code=audit_id, recorded=done["recorded"], missing=done["not_recorded"]))
     if done["raised"]:
-        click.echo(_("Nonconformities raised: {codes}").format(codes=", ".join(done["raised"])))
+        echo(_("Nonconformities raised: {codes}").format(codes=", ".join(done["raised"])))
 
 
 @audit.command("show")
@@ -173,13 +174,13 @@ def show_command(audit_id, config_path, database_url, output_format) -> None:
         print_json(data)
         return
     plan = data["audit"]
-    click.echo(f"{plan['code']}  {plan['title']}  [{plan['status']}]  {plan['audit_date'] or '-'}")
-    click.echo(f"  lead: {plan['lead_auditor'] or '-'}  team: {', '.join(plan['auditors'] or [])}  "
+    echo(f"{plan['code']}  {plan['title']}  [{plan['status']}]  {plan['audit_date'] or '-'}")
+    echo(f"  lead: {plan['lead_auditor'] or '-'}  team: {', '.join(plan['auditors'] or [])}  "
                f"auditees: {', '.join(plan['auditees'] or [])}")
     coverage = data["coverage"]
-    click.echo(f"  coverage: {coverage['recorded']}/{coverage['items']}")
+    echo(f"  coverage: {coverage['recorded']}/{coverage['items']}")
     for row in data["results"]:
-        click.echo(f"  {row['item_id']:<10} {row['clause']:<8} {row['result'] or '-':<15} {row['nc'] or ''}")
+        echo(f"  {row['item_id']:<10} {row['clause']:<8} {row['result'] or '-':<15} {row['nc'] or ''}")
 
 
 
@@ -204,10 +205,10 @@ def report_command(audit_id, pdf_path, xlsx_path, lang, config_path, database_ur
     if output_format == "json":
         print_json(done)
         return
-    click.echo(_("{code}: {answered}/{applicable} applicable item(s) answered, {findings} finding(s), "
+    echo(_("{code}: {answered}/{applicable} applicable item(s) answered, {findings} finding(s), "
                  "nonconformities: {ncs}").format(code=audit_id, answered=done["answered"],
                                                   applicable=done["applicable"], findings=done["findings"],
                                                   ncs=", ".join(done["nonconformities"]) or "–"))
     for path in (done["pdf"], done["xlsx"]):
         if path:
-            click.echo(path)
+            echo(path)

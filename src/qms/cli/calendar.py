@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import warnings
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from ..calendar.durations import Duration
 from ..core.errors import QmsError
 from ..core.i18n import _, get_language
 from ..library import load_library
+from ._common import echo, print_json, secho
 
 _FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
                        show_default=True, help="Output as text or JSON.")
@@ -91,7 +91,7 @@ def _quietly(action):
 def _note_missing_years(calendar: WorkCalendar) -> None:
     years = calendar.years_without_holiday_data
     if years:
-        click.secho(
+        secho(
             _("Warning: no public-holiday data for {years}; weekdays of those years were counted as working days")
             .format(years=", ".join(map(str, years))),
             fg="yellow", err=True,
@@ -133,7 +133,7 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
     received_local = work_calendar.local(work_calendar.instant(received_at))
     chosen_cutoff = cutoff_time or work_calendar.settings.receipt_cutoff
     if output_format == "json":
-        click.echo(json.dumps({
+        print_json({
             "received_at": received_local.isoformat(),
             "counting_start": start.isoformat(),
             "limit": {"amount": duration.amount, "unit": duration.unit},
@@ -143,7 +143,7 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
             "procedure": procedure,
             "procedure_issue": procedure_issue,
             "calendar": _calendar_facts(work_calendar),
-        }, ensure_ascii=False, indent=2))
+        })
     else:
         rows = [
             (_("Received"), _show_moment(received_local)),
@@ -177,7 +177,7 @@ def between(start, end, pauses, unit, calendar_file, output_format):
     elapsed = _quietly(lambda: work_calendar.working_time_between(begin, finish, spans, office_unit=unit))
     unpaused = _quietly(lambda: work_calendar.working_time_between(begin, finish, office_unit=unit))
     if output_format == "json":
-        click.echo(json.dumps({
+        print_json({
             "start": work_calendar.local(work_calendar.instant(begin)).isoformat(),
             "end": work_calendar.local(work_calendar.instant(finish)).isoformat(),
             "pauses": [[work_calendar.local(work_calendar.instant(a)).isoformat(),
@@ -188,7 +188,7 @@ def between(start, end, pauses, unit, calendar_file, output_format):
             "paused_working_minutes": unpaused.minutes - elapsed.minutes,
             "working_day_hours": elapsed.working_day_hours,
             "calendar": _calendar_facts(work_calendar),
-        }, ensure_ascii=False, indent=2))
+        })
     else:
         hours = f"{elapsed.working_day_hours:g}"
         rows = [
@@ -216,30 +216,30 @@ def show(year, calendar_file, output_format):
     work_calendar = _load(calendar_file, dt.date(year, 1, 1))
     shown, counts = _quietly(lambda: work_calendar.show(year, language=get_language()))
     if output_format == "json":
-        click.echo(json.dumps({
+        print_json({
             "year": year,
             "days": [{"date": item.date.isoformat(), "weekday": item.date.strftime("%a").lower(),
                       "kind": item.kind, "name": item.name} for item in shown],
             "counts": counts,
             "calendar": _calendar_facts(work_calendar),
-        }, ensure_ascii=False, indent=2))
+        })
     else:
         kinds = {"holiday": _("day off"), "holiday_on_weekend": _("day off (weekend)"),
                  "worked_weekend": _("worked"), "working": _("working")}
-        click.echo(_("Calendar {code} (issue {issue}), year {year}").format(
+        echo(_("Calendar {code} (issue {issue}), year {year}").format(
             code=work_calendar.settings.code, issue=work_calendar.settings.issue, year=year))
         width = max([len(kinds[item.kind]) for item in shown] + [1])
         for item in shown:
-            click.echo(f"{item.date:%Y-%m-%d}  {_weekday(item.date):<9}  {kinds[item.kind]:<{width}}  {item.name}")
-        click.echo(_("{days} working days ({minutes} working minutes); {off} days off on weekdays; "
+            echo(f"{item.date:%Y-%m-%d}  {_weekday(item.date):<9}  {kinds[item.kind]:<{width}}  {item.name}")
+        echo(_("{days} working days ({minutes} working minutes); {off} days off on weekdays; "
                      "{worked} weekend days worked").format(
             days=counts["working_days"], minutes=counts["working_minutes"],
             off=counts["holidays_on_working_weekdays"], worked=counts["worked_weekend_days"]))
-        click.echo(_("Holiday data: {source}").format(source=work_calendar.holiday_source))
+        echo(_("Holiday data: {source}").format(source=work_calendar.holiday_source))
     _note_missing_years(work_calendar)
 
 
 def _print_rows(rows: list[tuple[str, str]]) -> None:
     width = max(len(label) for label, _value in rows)
     for label, value in rows:
-        click.echo(f"{label + ':':<{width + 1}}  {value}")
+        echo(f"{label + ':':<{width + 1}}  {value}")

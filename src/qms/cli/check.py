@@ -8,6 +8,7 @@ import sys
 import click
 
 from ..core.i18n import _
+from ._common import echo, print_json
 
 STAGES = 4  # reading, checking, summarising, writing
 
@@ -52,10 +53,10 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format)
             progress(_("writing"))
         written = write_outputs(result, out)
     if output_format == "json":
-        click.echo(result.summary.model_dump_json(indent=2))
+        print_json(result.summary.model_dump(mode="json"))
         return
-    click.echo(render_summary_text(result.summary))
-    click.echo(_("Outputs: {paths}").format(paths=", ".join(str(p) for p in written.values())))
+    echo(render_summary_text(result.summary))
+    echo(_("Outputs: {paths}").format(paths=", ".join(str(p) for p in written.values())))
 
 
 def render_summary_text(summary) -> str:

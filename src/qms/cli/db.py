@@ -6,6 +6,7 @@ import click
 
 from ..core.i18n import _
 from ._capa_common import database_options, format_option, load_context, print_json
+from ._common import echo
 
 
 @click.group()
@@ -31,7 +32,7 @@ def upgrade_command(config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json({"database": shown, "revision_before": before, "revision": after})
     elif before == after:
-        click.echo(_("{database}: already at revision {revision}").format(database=shown, revision=after))
+        echo(_("{database}: already at revision {revision}").format(database=shown, revision=after))
     else:
-        click.echo(_("{database}: upgraded from {before} to {after}").format(
+        echo(_("{database}: upgraded from {before} to {after}").format(
             database=shown, before=before or "-", after=after))

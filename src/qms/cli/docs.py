@@ -4,7 +4,6 @@ process-document library. Thin: each command calls `qms.library`."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import click
@@ -12,6 +11,7 @@ import yaml
 
 from ..core.errors import QmsError, ValidationFailed
 from ..core.i18n import _
+from ._common import echo, print_json
 
 library_option = click.option(
     "--library",
@@ -44,7 +44,7 @@ def validate(directory: Path | None) -> None:
         )
     assert library is not None
     counts = {kind: len(library.documents(kind)) for kind in ("procedure", "ruleset", "checklist", "calendar")}
-    click.echo(
+    echo(
         _("{root}: {total} document issues valid ({procedure} procedures, {ruleset} rule sets, {checklist} checklists, {calendar} calendars)").format(
             root=library.root, total=sum(counts.values()), **counts
         )
@@ -80,11 +80,11 @@ def list_(at: dt.datetime | None, kind: str | None, output_format: str, library_
             }
         )
     if output_format == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_json(rows)
         return
     columns = [("kind", _("Kind")), ("code", _("Code")), ("issue", _("Issue")), ("status", _("Status")),
                ("effective_from", _("Effective from")), ("effective_to", _("Effective to")), ("title", _("Title"))]
-    click.echo(_table(rows, columns))
+    echo(_table(rows, columns))
 
 
 def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
@@ -121,13 +121,13 @@ def show(code: str, issue: int | None, at: dt.datetime | None, output_format: st
         issues = library.issues(code)
         document = next((d for d in reversed(issues) if d.status.value == "approved"), issues[-1])
     if output_format == "json":
-        click.echo(json.dumps(document.model_dump(mode="json", exclude_none=True), ensure_ascii=False, indent=2))
+        print_json(document.model_dump(mode="json", exclude_none=True))
     elif output_format == "yaml":
-        click.echo(yaml.safe_dump(document.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False), nl=False)
+        echo(yaml.safe_dump(document.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False), nl=False)
     else:
         path, _line = library.source_of(document)
-        click.echo(render_text(document))
-        click.echo(f"{_('File')}: {path}")
+        echo(render_text(document))
+        echo(f"{_('File')}: {path}")
 
 
 @docs.command()
@@ -144,11 +144,11 @@ def diff(code: str, issue_a: int, issue_b: int, output_format: str, library_path
     library = load_library(library_path)
     changes = diff_documents(library.issue(code, issue_a), library.issue(code, issue_b))
     if output_format == "json":
-        click.echo(json.dumps([c.as_dict() for c in changes], ensure_ascii=False, indent=2))
+        print_json([c.as_dict() for c in changes])
         return
-    click.echo(_("{code}: issue {a} → issue {b}, {n} change(s)").format(code=code, a=issue_a, b=issue_b, n=len(changes)))
+    echo(_("{code}: issue {a} → issue {b}, {n} change(s)").format(code=code, a=issue_a, b=issue_b, n=len(changes)))
     for change in changes:
-        click.echo(str(change))
+        echo(str(change))
 
 
 @docs.command()
@@ -163,10 +163,10 @@ def approve(code: str, issue: int, by: str, title: str | None, on: dt.datetime |
     from ..library.approve import approve as approve_issue
 
     result = approve_issue(code, issue, by, path=library_path, title=title, on=on.date() if on else None)
-    click.echo(_("{code} issue {issue} approved: {path} (content_sha256 {digest})").format(
+    echo(_("{code} issue {issue} approved: {path} (content_sha256 {digest})").format(
         code=result.code, issue=result.issue, path=result.path, digest=result.content_sha256))
     if result.superseded_issue is not None:
-        click.echo(_("issue {issue} marked obsolete, in force until {day}: {path}").format(
+        echo(_("issue {issue} marked obsolete, in force until {day}: {path}").format(
             issue=result.superseded_issue, day=result.superseded_effective_to, path=result.superseded_path))
 
 
@@ -180,9 +180,9 @@ def new_issue(code: str, effective_from: dt.datetime, based_on: int | None, libr
     from ..library.approve import new_issue as start_issue
 
     result = start_issue(code, effective_from.date(), path=library_path, based_on=based_on)
-    click.echo(_("{code} issue {issue} drafted from issue {based_on}: {path}").format(
+    echo(_("{code} issue {issue} drafted from issue {based_on}: {path}").format(
         code=result.code, issue=result.issue, based_on=result.based_on, path=result.path))
-    click.echo(_("edit it (and its revision_history), then: qms docs approve {code} --issue {issue} --by NAME").format(
+    echo(_("edit it (and its revision_history), then: qms docs approve {code} --issue {issue} --by NAME").format(
         code=result.code, issue=result.issue))
 
 
@@ -197,4 +197,4 @@ def schema(outdir: Path) -> None:
     except OSError as error:
         raise QmsError(_("cannot write to {path}: {error}").format(path=outdir, error=error.strerror)) from None
     for path in written:
-        click.echo(str(path))
+        echo(str(path))

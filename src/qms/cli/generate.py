@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 
 import click
 
 from ..core.i18n import _, get_language
 from ..core.formatting import Formatter
+from ._common import echo, print_json
 
 
 @contextlib.contextmanager
@@ -50,17 +50,17 @@ def generate(dossiers, seed, out, file_format, truth, period_from, period_to, do
                       period_to=period_to.date() if period_to else None,
                       docs=docs, defect_rate=defect_rate, progress=progress)
     if summary_format == "json":
-        click.echo(json.dumps({k: v for k, v in summary.items() if k != "units"}, ensure_ascii=False, indent=2))
+        print_json({k: v for k, v in summary.items() if k != "units"})
         return
     count = Formatter(get_language()).integer  # "16.200" in Vietnamese
-    click.echo(_("Wrote {events} events of {dossiers} dossiers to {path}").format(
+    echo(_("Wrote {events} events of {dossiers} dossiers to {path}").format(
         events=count(summary["events"]), dossiers=count(summary["dossiers"]), path=summary["log_path"]))
-    click.echo(_("Receipts from {start} to {end}; as of {as_of}").format(
+    echo(_("Receipts from {start} to {end}; as of {as_of}").format(
         start=summary["period_from"], end=summary["period_to"], as_of=summary["as_of"]))
     defective = sum(summary["defects"].values())
-    click.echo(_("Defective dossiers: {count}").format(count=defective))
+    echo(_("Defective dossiers: {count}").format(count=defective))
     for kind, count in summary["defects"].items():
-        click.echo(f"  {kind}: {count}")
+        echo(f"  {kind}: {count}")
     if "truth_path" in summary:
-        click.echo(_("Truth: {rows} rows in {path} (sidecar {meta})").format(
+        echo(_("Truth: {rows} rows in {path} (sidecar {meta})").format(
             rows=summary["truth_rows"], path=summary["truth_path"], meta=summary["truth_meta_path"]))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import click
 from ..core.i18n import _
 from ..library import load_library
 from ..workspace import find_workspace
+from ._common import echo, print_json
 
 _LIBRARY_HELP = "Library folder whose procedure codes are known (default: the workspace's); enables the unknown_procedure_code finding."
 _PROFILE_HELP = "Profile: a shipped name (canonical, receipt, motcua) or a YAML file; default: detected for canonical logs."
@@ -54,34 +54,34 @@ def _counter():
 
 def _print_report(report, output_format: str) -> None:
     if output_format == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        print_json(report.to_dict())
         return
     count = _counter()
-    click.echo(_("Log: {path} (format {format}, profile {profile})").format(
+    echo(_("Log: {path} (format {format}, profile {profile})").format(
         path=report.path, format=report.format, profile=report.profile))
-    click.echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
+    echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
         read=count(report.rows_read), accepted=count(report.rows_accepted), rejected=count(report.rows_rejected)))
     for note in report.notes:
         if "ignored" in note or "skipped" in note:
-            click.echo(f"  ({note})")
+            echo(f"  ({note})")
     for reason, rows in report.rejected_by_reason.items():
-        click.echo(f"  {_('rejected')} {reason}: {count(rows)}")
+        echo(f"  {_('rejected')} {reason}: {count(rows)}")
     if report.rejects_path:
-        click.echo(_("Rejected rows written to {path}").format(path=report.rejects_path))
-    click.echo(_("Data-quality findings (dossiers affected):"))
+        echo(_("Rejected rows written to {path}").format(path=report.rejects_path))
+    echo(_("Data-quality findings (dossiers affected):"))
     for kind, dossiers in report.findings_by_kind.items():
-        click.echo(f"  {kind}: {count(dossiers)}")
+        echo(f"  {kind}: {count(dossiers)}")
     if "unknown_procedure_code" not in report.findings_by_kind:
-        click.echo("  " + _("unknown_procedure_code: not checked (give --library, or run inside a workspace)"))
+        echo("  " + _("unknown_procedure_code: not checked (give --library, or run inside a workspace)"))
     if report.output_path:
-        click.echo(_("Events written to {path}").format(path=report.output_path))
+        echo(_("Events written to {path}").format(path=report.output_path))
 
 
 def _write_findings(report, target: str | None) -> None:
     if target:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         report.findings.write_csv(target, include_bom=True)
-        click.echo(_("Data-quality findings written to {path}").format(path=target))
+        echo(_("Data-quality findings written to {path}").format(path=target))
 
 
 @click.group()
@@ -139,25 +139,25 @@ def stats(log_file, profile, output_format):
     with _progress() as step:
         result = log_stats(log_file, profile, progress=step)
     if output_format == "json":
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        print_json(result)
         return
     count = _counter()
-    click.echo(_("Log: {path} (format {format}, profile {profile})").format(
+    echo(_("Log: {path} (format {format}, profile {profile})").format(
         path=result["path"], format=result["format"], profile=result["profile"]))
-    click.echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
+    echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
         read=count(result["rows_read"]), accepted=count(result["rows_accepted"]),
         rejected=count(result["rows_rejected"])))
-    click.echo(_("Dossiers: {dossiers}, events: {events}").format(dossiers=count(result["dossiers"]),
+    echo(_("Dossiers: {dossiers}, events: {events}").format(dossiers=count(result["dossiers"]),
                                                                    events=count(result["events"])))
     if result.get("first_event_at"):
-        click.echo(_("Events from {first} to {last} (UTC)").format(first=result["first_event_at"], last=result["last_event_at"]))
+        echo(_("Events from {first} to {last} (UTC)").format(first=result["first_event_at"], last=result["last_event_at"]))
     for key, title in (("procedures", _("Procedures (dossiers)")), ("channels", _("Channels (dossiers)")),
                        ("units", _("Units (events)")), ("steps", _("Steps (events)"))):
         if key not in result:
             continue
         items = list(result[key].items())
-        click.echo(f"{title}: {len(items)}")
+        echo(f"{title}: {len(items)}")
         for name, number in items[:15]:
-            click.echo(f"  {name or '—'}: {count(number)}")
+            echo(f"  {name or '—'}: {count(number)}")
         if len(items) > 15:
-            click.echo("  " + _("… and {more} more").format(more=len(items) - 15))
+            echo("  " + _("… and {more} more").format(more=len(items) - 15))

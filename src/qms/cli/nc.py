@@ -11,6 +11,7 @@ from ..core.i18n import _
 from ._capa_common import (
     database_options, format_option, open_db, print_json, require_config, require_user, user_option,
 )
+from ._common import echo
 
 
 @click.group()
@@ -20,19 +21,19 @@ def nc() -> None:
 
 def _table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
     if not rows:
-        click.echo(_("(none)"))
+        echo(_("(none)"))
         return
     widths = [max(len(header), *(len(str(row.get(key) if row.get(key) is not None else "-")) for row in rows))
               for key, header in columns]
     widths = [min(width, 60) for width in widths]
-    click.echo("  ".join(header.ljust(width) for (_key, header), width in zip(columns, widths)).rstrip())
+    echo("  ".join(header.ljust(width) for (_key, header), width in zip(columns, widths)).rstrip())
     for row in rows:
         cells = []
         for (key, _header), width in zip(columns, widths):
             value = row.get(key)
             text = "-" if value is None else str(value)
             cells.append((text[: width - 1] + "…" if len(text) > width else text).ljust(width))
-        click.echo("  ".join(cells).rstrip())
+        echo("  ".join(cells).rstrip())
 
 
 def _headers() -> dict[str, str]:
@@ -81,28 +82,28 @@ def show_command(code, config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(data)
         return
-    click.echo(f"{data['code']}  {data['title']}")
+    echo(f"{data['code']}  {data['title']}")
     for key in ("state", "cycle", "version", "severity", "source", "clause", "procedure_code", "unit", "period",
                 "rule", "raised_by", "raised_at", "containment", "cause_method", "root_cause", "plan_approved_by",
                 "plan_approved_at", "closed_at"):
         if data.get(key) is not None:
-            click.echo(f"  {key}: {data[key]}")
+            echo(f"  {key}: {data[key]}")
     if data["description"]:
-        click.echo(f"  description: {data['description']}")
+        echo(f"  description: {data['description']}")
     if data["cause_analysis"]:
-        click.echo(f"  cause_analysis: {data['cause_analysis']}")
+        echo(f"  cause_analysis: {data['cause_analysis']}")
     for action in data["actions"]:
         done = f"done {action['done_at']} by {action['done_by']}" if action["done_at"] else "open"
-        click.echo(f"  action {action['number']} (cycle {action['cycle']}): {action['description']} — "
+        echo(f"  action {action['number']} (cycle {action['cycle']}): {action['description']} — "
                    f"{action['owner']}, due {action['due_date']}, {done}")
     for record in data["verifications"]:
-        click.echo(f"  verification (cycle {record['cycle']}): effective={record['effective']} by {record['by']} "
+        echo(f"  verification (cycle {record['cycle']}): effective={record['effective']} by {record['by']} "
                    f"{record['at']}: {record['note']}")
     items = data["evidence_items"]
-    click.echo(f"  evidence ({len(items)}): " + ", ".join(f"{e['kind']}:{e['ref']}" for e in items[:20])
+    echo(f"  evidence ({len(items)}): " + ", ".join(f"{e['kind']}:{e['ref']}" for e in items[:20])
                + (" …" if len(items) > 20 else ""))
     for entry in data["history"]:
-        click.echo(f"  #{entry['seq']} {entry['at']} {entry['actor']} {entry['action']}")
+        echo(f"  #{entry['seq']} {entry['at']} {entry['actor']} {entry['action']}")
 
 
 @nc.command("raise")
@@ -131,7 +132,7 @@ def raise_command(title, severity, description, clause, procedure_code, unit, ev
     data = raise_nc(db, require_config(config), require_user(user), title=title, severity=severity,
                     description=description, clause=clause, procedure_code=procedure_code, unit=unit,
                     evidence=items)
-    print_json(data) if output_format == "json" else click.echo(_("Raised {code}").format(code=data["code"]))
+    print_json(data) if output_format == "json" else echo(_("Raised {code}").format(code=data["code"]))
 
 
 @nc.command("raise-from-check")
@@ -154,13 +155,13 @@ def raise_from_check_command(check_dir, timezone, min_severity, period, user, co
     if output_format == "json":
         print_json(result)
         return
-    click.echo(_("{findings} finding(s) in {groups} group(s): {raised} NC(s) raised, {extended} extended, "
+    echo(_("{findings} finding(s) in {groups} group(s): {raised} NC(s) raised, {extended} extended, "
                  "{unchanged} unchanged").format(findings=result["findings"], groups=result["groups"],
                                                  raised=len(result["raised"]), extended=len(result["extended"]),
                                                  unchanged=result["unchanged"]))
     _table(result["raised"], _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
     if result["extended"]:
-        click.echo(_("New dossiers added to existing NCs:"))
+        echo(_("New dossiers added to existing NCs:"))
         _table(result["extended"], _columns("code", "state", "added_dossiers"))
 
 
@@ -212,10 +213,10 @@ def advance_command(code, step, containment, whys, causes, root_cause, actions, 
     if output_format == "json":
         print_json(data)
     elif step == "approve":
-        click.echo(_("{code}: action plan approved by {user} (version {version})").format(
+        echo(_("{code}: action plan approved by {user} (version {version})").format(
             code=data["code"], user=data["plan_approved_by"], version=data["version"]))
     else:
-        click.echo(_("{code} is now '{state}' (cycle {cycle}, version {version})").format(**data))
+        echo(_("{code} is now '{state}' (cycle {cycle}, version {version})").format(**data))
 
 
 @nc.command("action-done")
@@ -236,7 +237,7 @@ def action_done_command(code, number, note, expect_version, user, config_path, d
     if output_format == "json":
         print_json(data)
     else:
-        click.echo(_("{code}: action {number} done").format(code=data["code"], number=number))
+        echo(_("{code}: action {number} done").format(code=data["code"], number=number))
 
 
 @nc.command("overdue")
@@ -267,7 +268,7 @@ def verify_command(config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(report)
     elif report["ok"]:
-        click.echo(_("History intact: {entries} entries, head #{seq} {hash}").format(
+        echo(_("History intact: {entries} entries, head #{seq} {hash}").format(
             entries=report["entries"], seq=report["head_seq"], hash=report["head_hash"]))
     if not report["ok"]:
         lines = [f"#{p['seq']}: {p['reason']}" for p in report["problems"]]
@@ -292,5 +293,5 @@ def export_command(out_path, config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(result)
     else:
-        click.echo(_("Wrote {count} NC(s) and {entries} history entries to {path}").format(
+        echo(_("Wrote {count} NC(s) and {entries} history entries to {path}").format(
             count=result["nonconformities"], entries=result["history"], path=result["path"]))

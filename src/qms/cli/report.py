@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import click
 
 from ..core.errors import QmsError
 from ..core.i18n import _, get_language, set_language
+from ._common import echo, print_json, secho
 
 
 def _parse_as_of(value: str | None) -> dt.datetime | None:
@@ -73,14 +73,14 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
                 period_to=period_to.date() if period_to else None, previous_log=previous, **render)
         bar.update(1)
     if output_format == "json":
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        print_json(result.as_dict())
         return
-    click.echo(f"{_('Report id')}: {result.report_id}")
+    echo(f"{_('Report id')}: {result.report_id}")
     for path in (result.pdf, result.xlsx):
         if path:
-            click.echo(str(path))
+            echo(str(path))
     for warning in result.warnings:
-        click.secho(f"{_('Warning')}: {warning}", fg="yellow", err=True)
+        secho(f"{_('Warning')}: {warning}", fg="yellow", err=True)
 
 
 def _register_summary(config, workspace_dir: Path) -> dict | None:
@@ -103,7 +103,7 @@ def _register_summary(config, workspace_dir: Path) -> dict | None:
         finally:
             database.dispose()
     except (QmsError, SQLAlchemyError) as error:
-        click.secho(_("The nonconformity register is left out of the report: {reason}").format(reason=error),
+        secho(_("The nonconformity register is left out of the report: {reason}").format(reason=error),
                     fg="yellow", err=True)
         return None
 
@@ -112,7 +112,7 @@ class _Quiet:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *_exc):
         return False
 
     def update(self, _steps: int) -> None:

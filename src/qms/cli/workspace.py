@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..core.i18n import _
+from ._common import echo
 
 
 @click.command()
@@ -17,6 +18,6 @@ def init(directory: Path, force: bool) -> None:
     from ..workspace import init_workspace
 
     workspace = init_workspace(directory, force=force)
-    click.echo(_("workspace created: {path}").format(path=workspace.config_path))
-    click.echo(_("process documents: {path}").format(path=workspace.docs_dir))
-    click.echo(_("next: edit qms.yaml, then run `qms docs validate` inside {path}").format(path=workspace.root))
+    echo(_("workspace created: {path}").format(path=workspace.config_path))
+    echo(_("process documents: {path}").format(path=workspace.docs_dir))
+    echo(_("next: edit qms.yaml, then run `qms docs validate` inside {path}").format(path=workspace.root))
