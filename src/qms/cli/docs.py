@@ -11,10 +11,11 @@ import yaml
 
 from ..core.errors import QmsError, ValidationFailed
 from ..core.i18n import _
-from ._common import echo, print_json
+from ._common import aliased_option, echo, print_json
 
-library_option = click.option(
-    "--library",
+library_option = aliased_option(
+    "--docs",
+    "--library",  # the old spelling, hidden
     "library_path",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="QMS_LIBRARY",

@@ -11,14 +11,14 @@ import click
 from ..core.i18n import _
 from ..library import load_library
 from ..workspace import find_workspace
-from ._common import echo, print_json
+from ._common import aliased_option, echo, print_json
 
 _LIBRARY_HELP = "Library folder whose procedure codes are known (default: the workspace's); enables the unknown_procedure_code finding."
 _PROFILE_HELP = "Profile: a shipped name (canonical, receipt, motcua) or a YAML file; default: detected for canonical logs."
 
 
 def _known_procedure_codes(library: str | None) -> set[str] | None:
-    """Procedure codes of the process-document library (`--library`, else the
+    """Procedure codes of the process-document library (`--docs`, else the
     current workspace's), for the unknown-procedure-code finding. Without either
     the finding is not checked: the bundled sample library says nothing about a
     user's procedures."""
@@ -72,7 +72,7 @@ def _print_report(report, output_format: str) -> None:
     for kind, dossiers in report.findings_by_kind.items():
         echo(f"  {kind}: {count(dossiers)}")
     if "unknown_procedure_code" not in report.findings_by_kind:
-        echo("  " + _("unknown_procedure_code: not checked (give --library, or run inside a workspace)"))
+        echo("  " + _("unknown_procedure_code: not checked (give --docs, or run inside a workspace)"))
     if report.output_path:
         echo(_("Events written to {path}").format(path=report.output_path))
 
@@ -93,7 +93,7 @@ def log() -> None:
 @click.argument("log_file", metavar="LOG", type=click.Path(dir_okay=False))
 @click.option("--profile", "-p", help=_PROFILE_HELP)
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Write rejected rows (row, reason, raw row) to this CSV or Parquet file.")
-@click.option("--library", type=click.Path(exists=True), help=_LIBRARY_HELP)
+@aliased_option("--docs", "--library", "library", type=click.Path(exists=True), help=_LIBRARY_HELP)
 @click.option("--findings", type=click.Path(dir_okay=False), help="Write the data-quality findings (one row per dossier and kind) to this CSV file.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def validate(log_file, profile, rejects, library, findings, output_format):
@@ -114,7 +114,7 @@ def validate(log_file, profile, rejects, library, findings, output_format):
 @click.option("--profile", "-p", help=_PROFILE_HELP)
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Canonical events file (.parquet; .csv and .jsonl also work).")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Rejected rows file; default <out>.rejects.csv when any row is rejected.")
-@click.option("--library", type=click.Path(exists=True), help=_LIBRARY_HELP)
+@aliased_option("--docs", "--library", "library", type=click.Path(exists=True), help=_LIBRARY_HELP)
 @click.option("--findings", type=click.Path(dir_okay=False), help="Write the data-quality findings to this CSV file.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def convert(log_file, profile, out, rejects, library, findings, output_format):
