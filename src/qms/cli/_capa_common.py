@@ -14,7 +14,7 @@ import click
 from ..core.errors import QmsError
 from ..core.i18n import _
 from ..model.workspace import WorkspaceConfig
-from ._common import print_json  # noqa: F401  (re-exported for the nc/audit/db modules)
+from ._common import format_option, print_json  # noqa: F401  (re-exported for the nc/audit/db modules)
 
 
 def load_context(config_path: str | None) -> tuple[WorkspaceConfig | None, Path]:
@@ -52,11 +52,6 @@ def database_options(command):
 def user_option(command):
     return click.option("--user", "user", envvar="QMS_USER", metavar="USER_ID",
                         help="Who acts (a user id from qms.yaml; default QMS_USER).")(command)
-
-
-def format_option(command):
-    return click.option("--format", "output_format", type=click.Choice(["text", "json"]),
-                        default="text", show_default=True)(command)
 
 
 def open_db(config_path: str | None, database_url: str | None):

@@ -118,3 +118,9 @@ def prepare(command: click.Command) -> click.Command:
         for sub in command.commands.values():
             prepare(sub)
     return command
+
+
+def format_option(command):
+    """`--format text|json`: how a command prints what it reports."""
+    return click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+                        show_default=True, help="Print the result as text or as JSON.")(command)

@@ -73,10 +73,11 @@ def _load_checklist(reference: str, audit_date: dt.date, docs_dir: str | Path | 
 
 @audit.command("plan")
 @click.argument("audit_id")
-@click.option("--date", "audit_date", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--lead", "lead_auditor", required=True, metavar="USER_ID")
-@click.option("--auditor", "auditors", multiple=True, metavar="USER_ID")
-@click.option("--auditee", "auditees", multiple=True, metavar="USER_ID")
+@click.option("--date", "audit_date", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Day of the audit (YYYY-MM-DD).")
+@click.option("--lead", "lead_auditor", required=True, metavar="USER_ID", help="User id of the lead auditor.")
+@click.option("--auditor", "auditors", multiple=True, metavar="USER_ID",
+              help="User id of another auditor of the team (repeatable).")
+@click.option("--auditee", "auditees", multiple=True, metavar="USER_ID", help="User id of an auditee (repeatable).")
 @click.option("--checklist", "checklist_ref", required=True, metavar="FILE|CODE",
               help="A checklist YAML file, or a code in the library (issue in force on the date).")
 @click.option("--docs", "docs_dir", type=click.Path(file_okay=False), help="Library folder for --checklist CODE.")
@@ -106,7 +107,7 @@ def plan_command(audit_id, audit_date, lead_auditor, auditors, auditees, checkli
 
 @audit.command("sheet")
 @click.argument("audit_id")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Workbook to write (.xlsx).")
 @database_options
 @format_option
 def sheet_command(audit_id, out_path, config_path, database_url, output_format) -> None:
@@ -128,9 +129,9 @@ def sheet_command(audit_id, out_path, config_path, database_url, output_format) 
 @click.argument("sheet_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--item", "item_id", help="Record one item from the command line instead of a sheet.")
 @click.option("--result", type=click.Choice(["conforming", "major_nc", "minor_nc", "observation", "ofi",
-                                             "not_applicable"]))
-@click.option("--evidence", default="")
-@click.option("--notes", default="")
+                                             "not_applicable"]), help="With --item: the result of that item.")
+@click.option("--evidence", default="", help="With --item: the evidence seen.")
+@click.option("--notes", default="", help="With --item: notes.")
 @user_option
 @database_options
 @format_option

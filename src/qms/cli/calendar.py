@@ -13,10 +13,8 @@ from ..calendar.durations import Duration
 from ..core.errors import QmsError
 from ..core.i18n import _, get_language
 from ..library import load_library
-from ._common import echo, print_json, secho
+from ._common import echo, format_option, print_json, secho
 
-_FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-                       show_default=True, help="Output as text or JSON.")
 _CALENDAR = click.option("--calendar", "calendar_file", type=click.Path(dir_okay=False, path_type=Path),
                          help="Calendar document (YAML); default: the library's calendar in force (the workspace's, else the bundled sample).")
 
@@ -109,7 +107,7 @@ def _calendar_facts(calendar: WorkCalendar) -> dict:
 @click.option("--cutoff", help='Receipt cut-off, e.g. "15:00" (default: the calendar\'s).')
 @click.option("--unit", help="Receiving unit (whether its Saturday receipt counts).")
 @_CALENDAR
-@_FORMAT
+@format_option
 def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
     """Counting start and appointment moment for a receipt."""
     if not limit and not procedure:
@@ -168,7 +166,7 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
               help="A paused interval (supplement requested → received); repeat for more.")
 @click.option("--unit", help="Unit whose rules apply (Saturday receipt).")
 @_CALENDAR
-@_FORMAT
+@format_option
 def between(start, end, pauses, unit, calendar_file, output_format):
     """Working minutes, hours and days from START to END, less paused time."""
     begin, finish = _moment(start, "START"), _moment(end, "END")
@@ -210,7 +208,7 @@ def between(start, end, pauses, unit, calendar_file, output_format):
 @calendar.command()
 @click.argument("year", type=click.IntRange(1900, 2200))
 @_CALENDAR
-@_FORMAT
+@format_option
 def show(year, calendar_file, output_format):
     """Days off (with their names) and worked weekend days of YEAR."""
     work_calendar = _load(calendar_file, dt.date(year, 1, 1))

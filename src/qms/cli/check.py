@@ -8,7 +8,7 @@ import sys
 import click
 
 from ..core.i18n import _
-from ._common import echo, print_json
+from ._common import echo, format_option, print_json
 
 STAGES = 4  # reading, checking, summarising, writing
 
@@ -38,8 +38,7 @@ def _progress():
 @click.option("--from", "period_from", type=click.DateTime(["%Y-%m-%d"]), help="First day of the reporting period.")
 @click.option("--to", "period_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the reporting period.")
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Folder for the outputs.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="How to print the summary.")
+@format_option
 def check(log, profile, docs, as_of, period_from, period_to, out, output_format):
     """Check every dossier of LOG against the procedure and rules in force at its receipt."""
     from ..check.api import run_check, write_outputs

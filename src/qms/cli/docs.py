@@ -11,7 +11,7 @@ import yaml
 
 from ..core.errors import QmsError, ValidationFailed
 from ..core.i18n import _
-from ._common import aliased_option, echo, print_json
+from ._common import aliased_option, echo, format_option, print_json
 
 library_option = aliased_option(
     "--docs",
@@ -32,7 +32,8 @@ def docs() -> None:
 
 @docs.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-def validate(directory: Path | None) -> None:
+@format_option
+def validate(directory: Path | None, output_format: str) -> None:
     """Validate every document of the library in DIRECTORY (default: workspace or sample).
 
     DIRECTORY may also be a single YAML file, checked on its own."""
@@ -45,6 +46,9 @@ def validate(directory: Path | None) -> None:
         )
     assert library is not None
     counts = {kind: len(library.documents(kind)) for kind in ("procedure", "ruleset", "checklist", "calendar")}
+    if output_format == "json":
+        print_json({"library": str(library.root), "valid": True, "issues": sum(counts.values()), "by_kind": counts})
+        return
     echo(
         _("{root}: {total} document issues valid ({procedure} procedures, {ruleset} rule sets, {checklist} checklists, {calendar} calendars)").format(
             root=library.root, total=sum(counts.values()), **counts
@@ -54,8 +58,9 @@ def validate(directory: Path | None) -> None:
 
 @docs.command("list")
 @click.option("--at", type=date_type, default=None, help="Only the issues in force on this date (YYYY-MM-DD).")
-@click.option("--kind", type=click.Choice(["procedure", "ruleset", "checklist", "calendar"]), default=None)
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--kind", type=click.Choice(["procedure", "ruleset", "checklist", "calendar"]), default=None,
+              help="Only documents of this kind.")
+@format_option
 @library_option
 def list_(at: dt.datetime | None, kind: str | None, output_format: str, library_path: Path | None) -> None:
     """List document issues."""
@@ -103,7 +108,8 @@ def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
 @click.argument("code")
 @click.option("--issue", type=int, default=None, help="Issue number.")
 @click.option("--at", type=date_type, default=None, help="The issue in force on this date.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True,
+              help="Print the issue as text, JSON or YAML.")
 @library_option
 def show(code: str, issue: int | None, at: dt.datetime | None, output_format: str, library_path: Path | None) -> None:
     """Show one issue of a document (default: the current approved one, else the latest)."""
@@ -135,7 +141,7 @@ def show(code: str, issue: int | None, at: dt.datetime | None, output_format: st
 @click.argument("code")
 @click.argument("issue_a", type=int)
 @click.argument("issue_b", type=int)
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 @library_option
 def diff(code: str, issue_a: int, issue_b: int, output_format: str, library_path: Path | None) -> None:
     """Field-level differences from ISSUE_A to ISSUE_B of document CODE."""
@@ -155,15 +161,26 @@ def diff(code: str, issue_a: int, issue_b: int, output_format: str, library_path
 @docs.command()
 @click.argument("code")
 @click.option("--issue", type=int, required=True, help="Issue number to approve.")
-@click.option("--by", "by", required=True, help="Name of the person approving.")
-@click.option("--title", default=None, help="Their position, e.g. 'Giám đốc'.")
+@aliased_option("--user", "--by", "user", envvar="QMS_USER", required=True, metavar="USER",
+                help="Who approves: a user id from qms.yaml (their name and title are recorded), else a name.")
+@click.option("--title", default=None, help="Their position, e.g. 'Giám đốc' (default: from qms.yaml).")
 @click.option("--date", "on", type=date_type, default=None, help="Approval date (default: today).")
 @library_option
-def approve(code: str, issue: int, by: str, title: str | None, on: dt.datetime | None, library_path: Path | None) -> None:
+@format_option
+def approve(code: str, issue: int, user: str, title: str | None, on: dt.datetime | None, library_path: Path | None,
+            output_format: str) -> None:
     """Approve a draft issue: record who and its content hash; retire the issue it supersedes."""
     from ..library.approve import approve as approve_issue
 
-    result = approve_issue(code, issue, by, path=library_path, title=title, on=on.date() if on else None)
+    name, title = _approver(user, title)
+    result = approve_issue(code, issue, name, path=library_path, title=title, on=on.date() if on else None)
+    if output_format == "json":
+        print_json({"code": result.code, "issue": result.issue, "path": str(result.path),
+                    "content_sha256": result.content_sha256, "approved_by": name, "title": title,
+                    "superseded_issue": result.superseded_issue,
+                    "superseded_path": str(result.superseded_path) if result.superseded_path else None,
+                    "superseded_effective_to": result.superseded_effective_to})
+        return
     echo(_("{code} issue {issue} approved: {path} (content_sha256 {digest})").format(
         code=result.code, issue=result.issue, path=result.path, digest=result.content_sha256))
     if result.superseded_issue is not None:
@@ -171,19 +188,35 @@ def approve(code: str, issue: int, by: str, title: str | None, on: dt.datetime |
             issue=result.superseded_issue, day=result.superseded_effective_to, path=result.superseded_path))
 
 
+def _approver(user: str, title: str | None) -> tuple[str, str | None]:
+    """(name, title) of a user id of the workspace's qms.yaml; other text is taken as the name."""
+    from ..workspace import load_workspace
+
+    workspace = load_workspace()
+    person = workspace.config.users.get(user) if workspace else None
+    if person is None:
+        return user, title
+    return person.name, title or person.title
+
+
 @docs.command("new-issue")
 @click.argument("code")
 @click.option("--effective-from", "effective_from", type=date_type, required=True, help="First day the new issue is in force.")
 @click.option("--from-issue", "based_on", type=int, default=None, help="Issue to copy (default: the latest).")
 @library_option
-def new_issue(code: str, effective_from: dt.datetime, based_on: int | None, library_path: Path | None) -> None:
+@format_option
+def new_issue(code: str, effective_from: dt.datetime, based_on: int | None, library_path: Path | None,
+              output_format: str) -> None:
     """Start the next issue of a document as a draft copy, to edit and then approve."""
     from ..library.approve import new_issue as start_issue
 
     result = start_issue(code, effective_from.date(), path=library_path, based_on=based_on)
+    if output_format == "json":
+        print_json({"code": result.code, "issue": result.issue, "based_on": result.based_on, "path": str(result.path)})
+        return
     echo(_("{code} issue {issue} drafted from issue {based_on}: {path}").format(
         code=result.code, issue=result.issue, based_on=result.based_on, path=result.path))
-    echo(_("edit it (and its revision_history), then: qms docs approve {code} --issue {issue} --by NAME").format(
+    echo(_("edit it (and its revision_history), then: qms docs approve {code} --issue {issue} --user USER").format(
         code=result.code, issue=result.issue))
 
 

@@ -11,7 +11,7 @@ import click
 from ..core.i18n import _
 from ..library import load_library
 from ..workspace import find_workspace
-from ._common import aliased_option, echo, print_json
+from ._common import aliased_option, echo, format_option, print_json
 
 _LIBRARY_HELP = "Library folder whose procedure codes are known (default: the workspace's); enables the unknown_procedure_code finding."
 _PROFILE_HELP = "Profile: a shipped name (canonical, receipt, motcua) or a YAML file; default: detected for canonical logs."
@@ -95,7 +95,7 @@ def log() -> None:
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Write rejected rows (row, reason, raw row) to this CSV or Parquet file.")
 @aliased_option("--docs", "--library", "library", type=click.Path(exists=True), help=_LIBRARY_HELP)
 @click.option("--findings", type=click.Path(dir_okay=False), help="Write the data-quality findings (one row per dossier and kind) to this CSV file.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 def validate(log_file, profile, rejects, library, findings, output_format):
     """Check every row of LOG against a profile; exit 1 if any row is rejected."""
     from ..ingest import validate_log
@@ -116,7 +116,7 @@ def validate(log_file, profile, rejects, library, findings, output_format):
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Rejected rows file; default <out>.rejects.csv when any row is rejected.")
 @aliased_option("--docs", "--library", "library", type=click.Path(exists=True), help=_LIBRARY_HELP)
 @click.option("--findings", type=click.Path(dir_okay=False), help="Write the data-quality findings to this CSV file.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 def convert(log_file, profile, out, rejects, library, findings, output_format):
     """Write LOG's accepted events as canonical Parquet; rejected rows go to a rejects file."""
     from ..ingest import convert_log
@@ -131,7 +131,7 @@ def convert(log_file, profile, out, rejects, library, findings, output_format):
 @log.command()
 @click.argument("log_file", metavar="LOG", type=click.Path(dir_okay=False))
 @click.option("--profile", "-p", help=_PROFILE_HELP)
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 def stats(log_file, profile, output_format):
     """Dossiers, events, date range, procedures, units and channels of LOG."""
     from ..ingest import log_stats

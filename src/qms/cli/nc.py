@@ -53,7 +53,8 @@ def _columns(*keys: str) -> list[tuple[str, str]]:
 @nc.command("list")
 @click.option("--state", help="Only NCs in this state.")
 @click.option("--unit", help="Only NCs of this unit.")
-@click.option("--source", type=click.Choice(["manual", "audit", "check"]))
+@click.option("--source", type=click.Choice(["manual", "audit", "check"]),
+              help="Only NCs raised by hand, from an audit or from a check.")
 @click.option("--open-only", is_flag=True, help="Leave closed NCs out.")
 @database_options
 @format_option
@@ -107,12 +108,12 @@ def show_command(code, config_path, database_url, output_format) -> None:
 
 
 @nc.command("raise")
-@click.option("--title", required=True)
-@click.option("--severity", type=click.Choice(["major", "minor"]), required=True)
-@click.option("--description", default="")
+@click.option("--title", required=True, help="Short title of the nonconformity.")
+@click.option("--severity", type=click.Choice(["major", "minor"]), required=True, help="Major or minor nonconformity.")
+@click.option("--description", default="", help="What was found.")
 @click.option("--clause", help="ISO 9001 clause, e.g. 8.5.1.")
-@click.option("--procedure", "procedure_code")
-@click.option("--unit")
+@click.option("--procedure", "procedure_code", help="Code of the procedure concerned.")
+@click.option("--unit", help="Unit concerned (a unit id from qms.yaml).")
 @click.option("--evidence", multiple=True, metavar="KIND:REF", help="e.g. dossier:HS-0012 (repeatable).")
 @user_option
 @database_options
@@ -138,7 +139,8 @@ def raise_command(title, severity, description, clause, procedure_code, unit, ev
 @nc.command("raise-from-check")
 @click.argument("check_dir", type=click.Path(file_okay=False))
 @click.option("--timezone", help="Zone of the months (default: the check's, else Asia/Ho_Chi_Minh).")
-@click.option("--min-severity", type=click.Choice(["minor", "major"]), default="minor", show_default=True)
+@click.option("--min-severity", type=click.Choice(["minor", "major"]), default="minor", show_default=True,
+              help="Leave out findings below this severity.")
 @click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="month", show_default=True,
               help="Group findings by month, quarter or year of receipt.")
 @user_option
@@ -222,8 +224,8 @@ def advance_command(code, step, containment, whys, causes, root_cause, actions, 
 @nc.command("action-done")
 @click.argument("code")
 @click.argument("number", type=int)
-@click.option("--note", default="")
-@click.option("--expect-version", type=int)
+@click.option("--note", default="", help="What was done (kept in the history).")
+@click.option("--expect-version", type=int, help="Refuse if the NC changed since you read this version.")
 @user_option
 @database_options
 @format_option

@@ -10,7 +10,7 @@ import click
 
 from ..core.errors import QmsError
 from ..core.i18n import _, get_language, set_language
-from ._common import echo, print_json, secho
+from ._common import echo, format_option, print_json, secho
 
 
 def _parse_as_of(value: str | None) -> dt.datetime | None:
@@ -43,7 +43,7 @@ def _parse_as_of(value: str | None) -> dt.datetime | None:
               help="Approved reports carry no DRAFT watermark; needs signatories.approved_by.")
 @click.option("--register/--no-register", "with_register", default=True, show_default=True,
               help="Include the workspace's nonconformity register when it has one.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 def report(log, from_check, profile, docs, as_of, period_from, period_to, previous, pdf, xlsx, lang,
            config_path, status, with_register, output_format):
     """Write the compliance report of a check as PDF and/or Excel."""
