@@ -34,9 +34,7 @@ def docs() -> None:
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @format_option
 def validate(directory: Path | None, output_format: str) -> None:
-    """Validate every document of the library in DIRECTORY (default: workspace or sample).
-
-    DIRECTORY may also be a single YAML file, checked on its own."""
+    """Validate every document of the library in DIRECTORY (default: workspace or sample), or one YAML file."""
     from ..library import validate_library
 
     library, problems = validate_library(directory)
