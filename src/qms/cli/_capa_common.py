@@ -8,13 +8,16 @@ acting user from `--user` or `QMS_USER`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..core.errors import QmsError
 from ..core.i18n import _
-from ..model.workspace import WorkspaceConfig
 from ._common import format_option, print_json  # noqa: F401  (re-exported for the nc/audit/db modules)
+
+if TYPE_CHECKING:  # imported when used: `qms nc --help` need not load pydantic
+    from ..model.workspace import WorkspaceConfig
 
 
 def load_context(config_path: str | None) -> tuple[WorkspaceConfig | None, Path]:
@@ -37,6 +40,7 @@ def load_context(config_path: str | None) -> tuple[WorkspaceConfig | None, Path]
 def _read_config_file(file: Path) -> WorkspaceConfig:
     """A configuration under another name than qms.yaml (errors as file:line: field)."""
     from ..core.model_file import load_model_file
+    from ..model.workspace import WorkspaceConfig
 
     return load_model_file(file, WorkspaceConfig, summary=_("The workspace configuration is invalid"))
 

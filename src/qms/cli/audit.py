@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..capa.register import local_today
 from ..core.errors import QmsError, ValidationFailed
 from ..core.i18n import _
 from ._capa_common import (
@@ -42,6 +41,8 @@ def programme_command(programme_file, year, user, config_path, database_url, out
             year=spec.year, added=len(changes["added"]), updated=len(changes["updated"]),
             removed=len(changes["removed"])))
         year = spec.year
+    from ..capa.register import local_today
+
     data = show_programme(db, year or local_today().year)
     if output_format == "json":
         print_json(data)

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import click
 
-from ..calendar import WorkCalendar, parse_duration
-from ..calendar.durations import Duration
+from typing import TYPE_CHECKING
 from ..core.errors import QmsError
 from ..core.i18n import _, get_language
-from ..library import load_library
 from ._common import echo, format_option, print_json, secho
+
+if TYPE_CHECKING:  # the calendar (numpy) and the library (pydantic) load when a command runs, not for --help
+    from ..calendar import WorkCalendar
+    from ..calendar.durations import Duration
 
 _CALENDAR = click.option("--calendar", "calendar_file", type=click.Path(dir_okay=False, path_type=Path),
                          help="Calendar document (YAML); default: the library's calendar in force (the workspace's, else the bundled sample).")
@@ -27,6 +29,9 @@ def calendar() -> None:
 def _load(calendar_file: Path | None, at: dt.date | dt.datetime | None = None) -> WorkCalendar:
     """The calendar given, else the library's calendar in force at `at` (the
     workspace's library, or the bundled sample)."""
+    from ..calendar import WorkCalendar
+    from ..library import load_library
+
     if calendar_file:
         return WorkCalendar.from_file(calendar_file)
     return WorkCalendar.from_settings(load_library().calendar(at))
@@ -74,6 +79,9 @@ def _describe_limit(limit: Duration) -> str:
 def _procedure_rules(code: str, received_at: dt.datetime) -> tuple[Duration, dt.time | None, int]:
     """Time limit, cut-off and issue number of the procedure issue in force on the
     day of receipt, from the library (the workspace's, else the bundled sample)."""
+    from ..calendar.durations import Duration
+    from ..library import load_library
+
     procedure = load_library().procedure(code, received_at)
     limit = procedure.time_limit
     return Duration(float(limit.amount), getattr(limit.unit, "value", limit.unit)), procedure.receipt_cutoff, procedure.issue
@@ -110,6 +118,8 @@ def _calendar_facts(calendar: WorkCalendar) -> dict:
 @format_option
 def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
     """Counting start and appointment moment for a receipt."""
+    from ..calendar import parse_duration
+
     if not limit and not procedure:
         raise click.UsageError(_("give --limit or --procedure"))
     received_at = _moment(received, "--received")

@@ -9,8 +9,6 @@ from pathlib import Path
 import click
 
 from ..core.i18n import _
-from ..library import load_library
-from ..workspace import find_workspace
 from ._common import aliased_option, echo, format_option, print_json
 
 _LIBRARY_HELP = "Library folder whose procedure codes are known (default: the workspace's); enables the unknown_procedure_code finding."
@@ -22,6 +20,9 @@ def _known_procedure_codes(library: str | None) -> set[str] | None:
     current workspace's), for the unknown-procedure-code finding. Without either
     the finding is not checked: the bundled sample library says nothing about a
     user's procedures."""
+    from ..library import load_library
+    from ..workspace import find_workspace
+
     if library is None and find_workspace() is None:
         return None
     return set(load_library(library).codes("procedure"))
