@@ -45,6 +45,16 @@ def _headers() -> dict[str, str]:
             "description": _("description"), "added_dossiers": _("added dossiers")}
 
 
+def _readable(rows: list[dict]) -> list[dict]:
+    """Rows for a text table: states and severities in words, counts grouped."""
+    from . import _display as show
+
+    words = {"state": show.nc_state, "severity": show.severity, "dossiers": show.count, "evidence": show.count,
+             "added_dossiers": show.count}
+    return [{key: words[key](value) if key in words and value is not None else value for key, value in row.items()}
+            for row in rows]
+
+
 def _columns(*keys: str) -> list[tuple[str, str]]:
     headers = _headers()
     return [(key, headers[key]) for key in keys]
@@ -67,7 +77,7 @@ def list_command(state, unit, source, open_only, config_path, database_url, outp
     if output_format == "json":
         print_json(rows)
     else:
-        _table(rows, _columns("code", "state", "severity", "unit", "period", "evidence", "open_actions", "title"))
+        _table(_readable(rows), _columns("code", "state", "severity", "unit", "period", "evidence", "open_actions", "title"))
 
 
 @nc.command("show")
@@ -83,28 +93,64 @@ def show_command(code, config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(data)
         return
+    _print_nc(data)
+
+
+def _print_nc(data: dict) -> None:
+    """`nc show` as an officer reads it: labelled fields, words for codes, local times."""
+    from . import _display as show
+
     echo(f"{data['code']}  {data['title']}")
-    for key in ("state", "cycle", "version", "severity", "source", "clause", "procedure_code", "unit", "period",
-                "rule", "raised_by", "raised_at", "containment", "cause_method", "root_cause", "plan_approved_by",
-                "plan_approved_at", "closed_at"):
-        if data.get(key) is not None:
-            echo(f"  {key}: {data[key]}")
-    if data["description"]:
-        echo(f"  description: {data['description']}")
-    if data["cause_analysis"]:
-        echo(f"  cause_analysis: {data['cause_analysis']}")
+    fields = [
+        (_("State"), show.nc_state(data.get("state"))), (_("Cycle"), data.get("cycle")),
+        (_("Version"), data.get("version")), (_("Severity"), show.severity(data.get("severity"))),
+        (_("Source"), show.nc_source(data.get("source"))), (_("ISO 9001 clause"), data.get("clause")),
+        (_("Procedure"), data.get("procedure_code")), (_("Unit"), data.get("unit")),
+        (_("Receipt period"), data.get("period")), (_("Rule"), data.get("rule")),
+        (_("Raised by"), data.get("raised_by")), (_("Raised at"), _moment(data.get("raised_at"))),
+        (_("Containment"), data.get("containment")), (_("Cause analysis method"), _cause_method(data.get("cause_method"))),
+        (_("Root cause"), data.get("root_cause")), (_("Plan approved by"), data.get("plan_approved_by")),
+        (_("Plan approved at"), _moment(data.get("plan_approved_at"))), (_("Closed at"), _moment(data.get("closed_at"))),
+        (_("Description"), data.get("description") or None),
+    ]
+    shown = [(label, value) for label, value in fields if value is not None]
+    width = max(len(label) for label, _value in shown)
+    for label, value in shown:
+        echo(f"  {label + ':':<{width + 1}} {value}")
+    analysis = data.get("cause_analysis")
+    if isinstance(analysis, dict):
+        for category, causes in analysis.items():
+            echo(f"  {_('Cause')} ({category}): " + "; ".join(causes))
+    elif analysis:
+        for number, why in enumerate(analysis, start=1):
+            echo(f"  {_('Why {number}').format(number=number)}: {why}")
     for action in data["actions"]:
-        done = f"done {action['done_at']} by {action['done_by']}" if action["done_at"] else "open"
-        echo(f"  action {action['number']} (cycle {action['cycle']}): {action['description']} — "
-                   f"{action['owner']}, due {action['due_date']}, {done}")
+        done = (_("done {when} by {user}").format(when=_moment(action["done_at"]), user=action["done_by"])
+                if action["done_at"] else _("open"))
+        echo(_("  Action {number} (cycle {cycle}): {description} — {owner}, due {due}, {done}").format(
+            number=action["number"], cycle=action["cycle"], description=action["description"],
+            owner=action["owner"], due=action["due_date"], done=done))
     for record in data["verifications"]:
-        echo(f"  verification (cycle {record['cycle']}): effective={record['effective']} by {record['by']} "
-                   f"{record['at']}: {record['note']}")
+        verdict = _("effective") if record["effective"] else _("not effective")
+        echo(_("  Verification (cycle {cycle}): {verdict}, by {user} at {when}: {note}").format(
+            cycle=record["cycle"], verdict=verdict, user=record["by"], when=_moment(record["at"]), note=record["note"]))
     items = data["evidence_items"]
-    echo(f"  evidence ({len(items)}): " + ", ".join(f"{e['kind']}:{e['ref']}" for e in items[:20])
-               + (" …" if len(items) > 20 else ""))
+    echo(f"  {_('Evidence')} ({show.count(len(items))}): " + ", ".join(f"{e['kind']}:{e['ref']}" for e in items[:20])
+         + (" …" if len(items) > 20 else ""))
+    echo(f"  {_('History')}:")
     for entry in data["history"]:
-        echo(f"  #{entry['seq']} {entry['at']} {entry['actor']} {entry['action']}")
+        echo(f"    #{entry['seq']} {_moment(entry['at'])} {entry['actor']}: {show.history_action(entry['action'])}")
+
+
+def _moment(value) -> str | None:
+    from ._display import local_moment
+
+    return None if value is None else local_moment(value)
+
+
+def _cause_method(method: str | None) -> str | None:
+    names = {"five_whys": _("5 whys"), "fishbone": _("fishbone (Ishikawa) diagram")}
+    return names.get(method, method) if method else None
 
 
 @nc.command("raise")
@@ -157,14 +203,16 @@ def raise_from_check_command(check_dir, timezone, min_severity, period, user, co
     if output_format == "json":
         print_json(result)
         return
+    from ._display import count
+
     echo(_("{findings} finding(s) in {groups} group(s): {raised} NC(s) raised, {extended} extended, "
-                 "{unchanged} unchanged").format(findings=result["findings"], groups=result["groups"],
-                                                 raised=len(result["raised"]), extended=len(result["extended"]),
-                                                 unchanged=result["unchanged"]))
-    _table(result["raised"], _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
+           "{unchanged} unchanged").format(findings=count(result["findings"]), groups=count(result["groups"]),
+                                           raised=count(len(result["raised"])), extended=count(len(result["extended"])),
+                                           unchanged=count(result["unchanged"])))
+    _table(_readable(result["raised"]), _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
     if result["extended"]:
         echo(_("New dossiers added to existing NCs:"))
-        _table(result["extended"], _columns("code", "state", "added_dossiers"))
+        _table(_readable(result["extended"]), _columns("code", "state", "added_dossiers"))
 
 
 def _parse_action(text: str):
@@ -218,7 +266,10 @@ def advance_command(code, step, containment, whys, causes, root_cause, actions, 
         echo(_("{code}: action plan approved by {user} (version {version})").format(
             code=data["code"], user=data["plan_approved_by"], version=data["version"]))
     else:
-        echo(_("{code} is now '{state}' (cycle {cycle}, version {version})").format(**data))
+        from ._display import nc_state
+
+        echo(_("{code} is now: {state} (cycle {cycle}, version {version})").format(
+            code=data["code"], state=nc_state(data["state"]), cycle=data["cycle"], version=data["version"]))
 
 
 @nc.command("action-done")
@@ -270,8 +321,10 @@ def verify_command(config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(report)
     elif report["ok"]:
-        echo(_("History intact: {entries} entries, head #{seq} {hash}").format(
-            entries=report["entries"], seq=report["head_seq"], hash=report["head_hash"]))
+        from ._display import count
+
+        echo(_("History intact: {entries} entries; the newest is #{seq}, hash {hash}").format(
+            entries=count(report["entries"]), seq=report["head_seq"], hash=report["head_hash"]))
     if not report["ok"]:
         lines = [f"#{p['seq']}: {p['reason']}" for p in report["problems"]]
         lines += [m["reason"] for m in report["state_mismatches"]]
