@@ -70,10 +70,12 @@ def _show_moment(moment: dt.datetime) -> str:
 
 
 def _describe_limit(limit: Duration) -> str:
-    amount = int(limit.amount) if float(limit.amount).is_integer() else limit.amount
-    unit = {"working_days": _("working days"), "working_hours": _("working hours"),
-            "calendar_days": _("calendar days")}[limit.unit]
-    return f"{amount} {unit}"
+    """"1 working day", "3 working days" (the library's wording, singular and plural)."""
+    amount = f"{float(limit.amount):g}"
+    one, many = {"working_days": (_("{n} working day"), _("{n} working days")),
+                 "working_hours": (_("{n} working hour"), _("{n} working hours")),
+                 "calendar_days": (_("{n} calendar day"), _("{n} calendar days"))}[limit.unit]
+    return (one if float(limit.amount) == 1 else many).format(n=amount)
 
 
 def _procedure_rules(code: str, received_at: dt.datetime) -> tuple[Duration, dt.time | None, int]:
@@ -239,11 +241,13 @@ def show(year, calendar_file, output_format):
         width = max([len(kinds[item.kind]) for item in shown] + [1])
         for item in shown:
             echo(f"{item.date:%Y-%m-%d}  {_weekday(item.date):<9}  {kinds[item.kind]:<{width}}  {item.name}")
+        from ._display import count
+
         echo(_("{days} working days ({minutes} working minutes); {off} days off on weekdays; "
                      "{worked} weekend days worked").format(
-            days=counts["working_days"], minutes=counts["working_minutes"],
-            off=counts["holidays_on_working_weekdays"], worked=counts["worked_weekend_days"]))
-        echo(_("Holiday data: {source}").format(source=work_calendar.holiday_source))
+            days=count(counts["working_days"]), minutes=count(counts["working_minutes"]),
+            off=count(counts["holidays_on_working_weekdays"]), worked=count(counts["worked_weekend_days"])))
+        echo(_("Holiday data: {source}").format(source=_holiday_source(work_calendar)))
     _note_missing_years(work_calendar)
 
 
@@ -251,3 +255,25 @@ def _print_rows(rows: list[tuple[str, str]]) -> None:
     width = max(len(label) for label, _value in rows)
     for label, value in rows:
         echo(f"{label + ':':<{width + 1}}  {value}")
+
+
+def _holiday_source(work_calendar: WorkCalendar) -> str:
+    """Where the holiday data comes from, in the language of the run (the manifest
+    keeps its own fixed wording, `WorkCalendar.holiday_source`)."""
+    settings = work_calendar.settings
+    parts = [_("{code} issue {issue}").format(code=settings.code, issue=settings.issue)]
+    version = _holidays_version()
+    parts.append(_("the holidays package {version} ({country})").format(version=version, country=settings.country)
+                 if settings.country else _("no holidays package (country not set)"))
+    for override in sorted(settings.overrides, key=lambda item: item.year):
+        template = (_("overrides for {year}: the complete list (days off: {added}, worked: {worked})") if override.complete
+                    else _("overrides for {year}: days off added: {added}, removed: {removed}, days worked: {worked}"))
+        parts.append(template.format(year=override.year, added=len(override.add), removed=len(override.remove),
+                                     worked=len(override.worked)))
+    return "; ".join(parts)
+
+
+def _holidays_version() -> str:
+    import holidays
+
+    return holidays.__version__

@@ -60,6 +60,7 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format)
 
 def render_summary_text(summary) -> str:
     from ..check.rules import RULES_BY_ID
+    from ._display import classification_method
     from ..core.i18n import get_language
     from ..core.formatting import Formatter
 
@@ -70,8 +71,8 @@ def render_summary_text(summary) -> str:
     t = summary.totals
     lines = [
         _("Checked {dossiers} dossiers as of {as_of} ({zone}); method: {method}").format(
-            dossiers=count(t.received_total), as_of=m.as_of.strftime("%Y-%m-%d %H:%M UTC"), zone=m.timezone,
-            method=m.method.id),
+            dossiers=count(t.received_total), as_of=_in_zone(m.as_of, m.timezone), zone=m.timezone,
+            method=classification_method(m.method.id)),
     ]
     if m.period_from:
         lines.append(_("Period: {start} to {end}").format(start=m.period_from, end=m.period_to))
@@ -102,3 +103,10 @@ def render_summary_text(summary) -> str:
     for warning in summary.warnings:
         lines.append(_("Warning: {text}").format(text=warning))
     return "\n".join(lines)
+
+
+def _in_zone(moment, zone: str) -> str:
+    """The as-of instant as the calendar's zone reads it (the zone is named beside it)."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
