@@ -51,7 +51,7 @@ def programme_command(programme_file, year, user, config_path, database_url, out
     for item in data["audits"]:
         month = f"{item['planned_month']:02d}" if item["planned_month"] else "--"
         date = item["audit_date"] or "-"
-        echo(f"  {item['code']}  {month}  {item['status']:<10}  {date}  {','.join(item['units'])}  "
+        echo(f"  {item['code']}  {month}  {_audit_status(item['status']):<10}  {date}  {','.join(item['units'])}  "
                    f"{','.join(item['clauses']) or '*'}  {item['title']}")
 
 
@@ -175,14 +175,26 @@ def show_command(audit_id, config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(data)
         return
+    from ..core.i18n import get_language
+    from ..model.audit import RESULT_LABELS
+
+    results = {value.value: text.in_language(get_language()) for value, text in RESULT_LABELS.items()}
     plan = data["audit"]
-    echo(f"{plan['code']}  {plan['title']}  [{plan['status']}]  {plan['audit_date'] or '-'}")
-    echo(f"  lead: {plan['lead_auditor'] or '-'}  team: {', '.join(plan['auditors'] or [])}  "
-               f"auditees: {', '.join(plan['auditees'] or [])}")
+    echo(f"{plan['code']}  {plan['title']}  [{_audit_status(plan['status'])}]  {plan['audit_date'] or '-'}")
+    echo(_("  Lead auditor: {lead}; team: {team}; auditees: {auditees}").format(
+        lead=plan["lead_auditor"] or "-", team=", ".join(plan["auditors"] or []) or "-",
+        auditees=", ".join(plan["auditees"] or []) or "-"))
     coverage = data["coverage"]
-    echo(f"  coverage: {coverage['recorded']}/{coverage['items']}")
+    echo(_("  Items recorded: {recorded} of {items}").format(recorded=coverage["recorded"], items=coverage["items"]))
+    width = max([len(results.get(row["result"], row["result"] or "-")) for row in data["results"]] + [1])
     for row in data["results"]:
-        echo(f"  {row['item_id']:<10} {row['clause']:<8} {row['result'] or '-':<15} {row['nc'] or ''}")
+        shown = results.get(row["result"], row["result"]) if row["result"] else "-"
+        echo(f"  {row['item_id']:<10} {row['clause']:<8} {shown:<{width}} {row['nc'] or ''}")
+
+
+def _audit_status(status: str) -> str:
+    names = {"programmed": _("in the programme"), "planned": _("planned"), "recorded": _("results recorded")}
+    return names.get(status, status)
 
 
 
