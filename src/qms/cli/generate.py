@@ -7,8 +7,7 @@ import sys
 
 import click
 
-from ..core.i18n import _, get_language
-from ..core.formatting import Formatter
+from ..core.i18n import _
 from ._common import aliased_option, echo, print_json, secho
 
 
@@ -60,15 +59,16 @@ def generate(dossiers, seed, out, truth, period_from, period_to, docs, defect_ra
     if summary_format == "json":
         print_json({k: v for k, v in summary.items() if k != "units"})
         return
-    count = Formatter(get_language()).integer  # "16.200" in Vietnamese
+    from ._display import count, local_moment  # "16.200" in Vietnamese; instants in the office's zone
+
     echo(_("Wrote {events} events of {dossiers} dossiers to {path}").format(
         events=count(summary["events"]), dossiers=count(summary["dossiers"]), path=summary["log_path"]))
     echo(_("Receipts from {start} to {end}; as of {as_of}").format(
-        start=summary["period_from"], end=summary["period_to"], as_of=summary["as_of"]))
+        start=summary["period_from"], end=summary["period_to"], as_of=local_moment(summary["as_of"])))
     defective = sum(summary["defects"].values())
-    echo(_("Defective dossiers: {count}").format(count=defective))
-    for kind, count in summary["defects"].items():
-        echo(f"  {kind}: {count}")
+    echo(_("Defective dossiers: {count}").format(count=count(defective)))
+    for kind, number in summary["defects"].items():
+        echo(f"  {kind}: {count(number)}")
     if "truth_path" in summary:
         echo(_("Truth: {rows} rows in {path} (sidecar {meta})").format(
-            rows=summary["truth_rows"], path=summary["truth_path"], meta=summary["truth_meta_path"]))
+            rows=count(summary["truth_rows"]), path=summary["truth_path"], meta=summary["truth_meta_path"]))
