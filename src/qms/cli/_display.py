@@ -70,3 +70,19 @@ def history_action(action: str) -> str:
              "complete_action": _("action {number} done")}
     text = names.get(name, action)
     return text.format(number=number) if number else text
+
+
+def data_quality_kind(kind: str) -> str:
+    """"Unknown procedure code (unknown_procedure_code)": the name, then the stable code."""
+    from ..report.labels import DATA_QUALITY
+
+    return f"{_label(DATA_QUALITY, kind)} ({kind})" if kind in DATA_QUALITY else kind
+
+
+def reject_reason(reason: str) -> str:
+    names = {"empty_row": _("empty row"), "missing_dossier_id": _("no dossier id"),
+             "missing_procedure_code": _("no procedure code"), "missing_step": _("no step"),
+             "unknown_step": _("unknown step"), "missing_timestamp": _("no timestamp"),
+             "unparseable_timestamp": _("unreadable timestamp"), "unknown_channel": _("unknown channel"),
+             "unknown_value": _("value not in the profile's value map")}
+    return f"{names[reason]} ({reason})" if reason in names else reason

@@ -220,7 +220,8 @@ def new_issue(code: str, effective_from: dt.datetime, based_on: int | None, libr
 
 @docs.command()
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
-def schema(outdir: Path) -> None:
+@format_option
+def schema(outdir: Path, output_format: str) -> None:
     """Write a JSON Schema per document kind (and qms.yaml) into OUTDIR, for editors."""
     from ..library.schema import write_schemas
 
@@ -228,5 +229,8 @@ def schema(outdir: Path) -> None:
         written = write_schemas(outdir)
     except OSError as error:
         raise QmsError(_("cannot write to {path}: {error}").format(path=outdir, error=error.strerror)) from None
+    if output_format == "json":
+        print_json([str(path) for path in written])
+        return
     for path in written:
         echo(str(path))

@@ -65,13 +65,15 @@ def _print_report(report, output_format: str) -> None:
     for note in report.notes:
         if "ignored" in note or "skipped" in note:
             echo(f"  ({note})")
+    from ._display import data_quality_kind, reject_reason
+
     for reason, rows in report.rejected_by_reason.items():
-        echo(f"  {_('rejected')} {reason}: {count(rows)}")
+        echo(f"  {_('rejected')}: {reject_reason(reason)}: {count(rows)}")
     if report.rejects_path:
         echo(_("Rejected rows written to {path}").format(path=report.rejects_path))
     echo(_("Data-quality findings (dossiers affected):"))
     for kind, dossiers in report.findings_by_kind.items():
-        echo(f"  {kind}: {count(dossiers)}")
+        echo(f"  {data_quality_kind(kind)}: {count(dossiers)}")
     if "unknown_procedure_code" not in report.findings_by_kind:
         echo("  " + _("unknown_procedure_code: not checked (give --docs, or run inside a workspace)"))
     if report.output_path:
@@ -157,8 +159,8 @@ def stats(log_file, profile, output_format):
         if key not in result:
             continue
         items = list(result[key].items())
-        echo(f"{title}: {len(items)}")
+        echo(f"{title}: {count(len(items))}")
         for name, number in items[:15]:
             echo(f"  {name or '—'}: {count(number)}")
         if len(items) > 15:
-            echo("  " + _("… and {more} more").format(more=len(items) - 15))
+            echo("  " + _("… and {more} more").format(more=count(len(items) - 15)))

@@ -348,5 +348,7 @@ def export_command(out_path, config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(result)
     else:
+        from ._display import count
+
         echo(_("Wrote {count} NC(s) and {entries} history entries to {path}").format(
-            count=result["nonconformities"], entries=result["history"], path=result["path"]))
+            count=count(result["nonconformities"]), entries=count(result["history"]), path=result["path"]))
