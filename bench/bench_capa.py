@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from qms.capa import advance, raise_from_check, raise_nc, verify_register
+from qms.capa import advance, raise_from_check, raise_nc
+from qms.records import verify_register
 from qms.db import open_database
 from qms.model.check_output import FINDING_COLUMNS
 from qms.model.workspace import WorkspaceConfig

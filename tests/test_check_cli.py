@@ -35,7 +35,7 @@ def test_text_summary_and_outputs(setup, tmp_path):
     folder, docs, _log = setup
     result = run(str(folder / "log.parquet"), "--docs", docs, "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    assert "method: appointment" in result.output
+    assert "method: against the appointment" in result.output
     assert "On-time rate:" in result.output
     for name in ("dossiers.parquet", "dossiers.csv", "findings.parquet", "findings.csv", "summary.json"):
         assert (tmp_path / "out" / name).is_file()

@@ -144,7 +144,7 @@ def test_bad_rows_give_exit_1_and_a_reconciled_rejects_file(tmp_path):
     write_csv_text(path, MOTCUA_HEADER, [motcua_row(), motcua_row(at="not a date")])
     rejects = tmp_path / "rejects.csv"
     result = _fails_with(["validate", path, "--profile", "motcua", "--rejects", rejects],
-                         "Rows read: 2 = accepted 1 + rejected 1", "unparseable_timestamp: 1")
+                         "Rows read: 2 = accepted 1 + rejected 1", "(unparseable_timestamp): 1")
     assert rejects.read_text(encoding="utf-8-sig").count("\n") == 2
     assert result.exit_code == 1
 

@@ -21,7 +21,7 @@ def test_validate_sample_prints_the_reconciliation():
     result = _qms("log", "validate", SAMPLES / "motcua-export.csv", "--profile", "motcua")
     assert result.exit_code == 0, result.output
     assert "Rows read: 38 = accepted 38 + rejected 0" in result.output
-    assert "duplicate_event: 0" in result.output
+    assert "Duplicate event (duplicate_event): 0" in result.output
 
 
 def test_validate_in_vietnamese_by_default():

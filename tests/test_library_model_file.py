@@ -62,9 +62,21 @@ def test_every_problem_is_reported_at_its_own_line(tmp_path):
     assert str(caught.value).startswith("the roster is not valid\n")
     assert problems[0] == f"{path}:1: cutoff: required field is missing"
     assert problems[1] == f"{path}:2: cutof: unknown field; did you mean 'cutoff'?"
-    assert problems[2].startswith(f"{path}:6: shifts[0].hours: Input should be greater than 0")
-    assert problems[3].startswith(f"{path}:8: shifts[1].start: ")
+    assert problems[2] == f"{path}:6: shifts[0].hours: must be greater than 0 (got 0)"
+    assert problems[3].startswith(f"{path}:8: shifts[1].start: expected a time of day HH:MM")
     assert len(problems) == 4
+
+
+def test_pydantic_errors_read_in_vietnamese(tmp_path, monkeypatch):
+    monkeypatch.setattr(i18n, "_current_language", "vi")
+    path = write(tmp_path, "title: [Desk]\ncutoff: soon\nshifts:\n  - {name: early, start: 07:30, hours: -1}\n")
+    with pytest.raises(ValidationFailed) as caught:
+        load_model_file(path, Roster)
+    assert caught.value.problems == [
+        f"{path}:1: title: cần một chuỗi văn bản",
+        f"{path}:2: cutoff: cần một giờ trong ngày dạng HH:MM (giá trị: 'soon')",
+        f"{path}:4: shifts[0].hours: phải lớn hơn 0 (giá trị: -1)",
+    ]
 
 
 def test_a_duplicate_key_is_an_error_not_an_overwrite(tmp_path):

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from qms.cli import main
-from qms.report.sample_check import write_check_output
+from report_support import write_check_output
 
 
 @pytest.fixture(scope="module")

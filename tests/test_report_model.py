@@ -9,7 +9,7 @@ import pytest
 from qms.core.errors import QmsError
 from qms.model.check_output import CheckSummary
 from qms.report import build_report
-from qms.report.sample_check import sample_workspace_config, write_check_output
+from report_support import sample_workspace_config, write_check_output
 
 GENERATED = dt.datetime(2025, 4, 2, 3, 0, tzinfo=dt.timezone.utc)
 

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from qms.model.check_output import CheckSummary
 from qms.report import build_report, write_pdf
 from qms.core.formatting import Formatter
-from qms.report.sample_check import sample_workspace_config, write_check_output
+from report_support import sample_workspace_config, write_check_output
 
 GENERATED = dt.datetime(2025, 4, 2, 3, 0, tzinfo=dt.timezone.utc)
 pytestmark = pytest.mark.slow

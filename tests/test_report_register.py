@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from qms.report import build_report, write_pdf, write_xlsx
-from qms.report.sample_check import write_check_output
+from report_support import write_check_output
 
 REGISTER = {
     "total": 7, "open": 4,

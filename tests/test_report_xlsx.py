@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from qms.model.check_output import CheckSummary
 from qms.report import build_report, write_xlsx
-from qms.report.sample_check import sample_workspace_config, write_check_output
+from report_support import sample_workspace_config, write_check_output
 
 GENERATED = dt.datetime(2025, 4, 2, 3, 0, tzinfo=dt.timezone.utc)
 HOSTILE = ['=HYPERLINK("http://evil.example","bấm")', "+1 ngày", "-2", "@x thiếu bước", "\tabc", "\rCR đầu dòng",

@@ -4,7 +4,6 @@ directory, the way git finds its repository."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +30,11 @@ class Workspace:
 
     @property
     def database_url(self) -> str:
-        """QMS_DATABASE_URL, else the configured URL, else a SQLite file in the workspace."""
-        return os.environ.get("QMS_DATABASE_URL") or self.config.database_url or f"sqlite:///{self.root / 'qms.db'}"
+        """QMS_DATABASE_URL, else the configured URL (a relative SQLite path taken from
+        the workspace), else qms.db in the workspace: `qms.db.resolve_database_url`."""
+        from .db.engine import resolve_database_url
+
+        return resolve_database_url(None, self.config.database_url, self.root)
 
 
 def find_workspace(start: Path | None = None) -> Path | None:

@@ -12,7 +12,8 @@ from qms.audit import (
     audit_results, export_sheet, load_programme_file, plan_audit, record_results, record_sheet, save_programme,
     show_programme,
 )
-from qms.capa import PermissionRefused, TransitionRefused, list_ncs, show_nc, verify_register
+from qms.capa import PermissionRefused, TransitionRefused, list_ncs, show_nc
+from qms.records import verify_register
 from qms.core.errors import ValidationFailed
 from qms.model.audit import AuditResultValue, ItemResult
 

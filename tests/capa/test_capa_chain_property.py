@@ -6,7 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from qms.capa import advance, raise_nc, verify_register
+from qms.capa import advance, raise_nc
+from qms.records import verify_register
 from qms.db import open_database
 
 FIELDS = ["actor", "entity_id", "action", "at", "before", "after", "prev_hash", "hash"]

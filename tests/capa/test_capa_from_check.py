@@ -8,7 +8,8 @@ import json
 import polars as pl
 import pytest
 
-from qms.capa import PermissionRefused, list_ncs, raise_from_check, show_nc, verify_register
+from qms.capa import PermissionRefused, list_ncs, raise_from_check, show_nc
+from qms.records import verify_register
 from qms.core.errors import QmsError, ValidationFailed
 
 def test_findings_become_one_nc_per_rule_procedure_unit_and_month(db, workspace_config, tmp_path, check_samples):

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import text
 
 from qms.capa import (
-    ConflictError, PlannedAction, advance, complete_action, list_ncs, raise_from_check, raise_nc, show_nc, verify_register,
+    ConflictError, PlannedAction, advance, complete_action, list_ncs, raise_from_check, raise_nc, show_nc,
 )
+from qms.records import verify_register
 from qms.capa.history import canonical_json, entry_hash
 
 TODAY = dt.date(2026, 11, 26)

@@ -26,7 +26,6 @@ from ..core.model_file import load_model_file
 from ..model.audit import AuditProgrammeSpec, ProgrammedAudit
 from ..model.workspace import WorkspaceConfig
 
-PROGRAMME_FIELDS = ("title", "processes", "units", "clauses", "planned_month")
 
 
 def load_programme_file(path: str | Path) -> AuditProgrammeSpec:

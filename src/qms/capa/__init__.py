@@ -6,11 +6,10 @@ from .errors import ConflictError, NotFound, PermissionRefused, TransitionRefuse
 from .from_check import group_findings, raise_from_check
 from .register import list_ncs, overdue_actions, raise_nc, show_nc
 from .summary import register_summary
-from .verify import verify_register
 from .workflow import PlannedAction, advance, complete_action
 
 __all__ = [
     "ConflictError", "NotFound", "PermissionRefused", "PlannedAction", "TransitionRefused", "advance",
     "complete_action", "group_findings", "list_ncs", "overdue_actions", "raise_from_check", "raise_nc", "register_summary",
-    "show_nc", "verify_register",
+    "show_nc",
 ]

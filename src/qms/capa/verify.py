@@ -1,20 +1,16 @@
-"""`qms nc verify`: the history chain recomputed, and the register compared with it."""
+"""The NC register's own part of `qms nc verify`: the history chain recomputed, and
+the register compared with it. Audits are compared by `qms.audit.verify`; both are
+combined in `qms.records.verify_register`, above the two packages."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..db import Database
+from sqlalchemy.orm import Session
+
 from . import history, register
 
 
-def verify_register(db: Database) -> dict[str, Any]:
-    from ..audit.verify import audit_mismatches  # qms.audit builds on qms.capa
-
-    with db.reading() as session:
-        report = history.verify_chain(session)
-        mismatches = register.state_mismatches(session) + audit_mismatches(session)
-    result = report.as_dict()
-    result["state_mismatches"] = mismatches
-    result["ok"] = report.ok and not mismatches
-    return result
+def verify_chain_and_register(session: Session) -> tuple[Any, list[dict[str, Any]]]:
+    """(the chain report, the NCs whose state differs from their newest history entry)."""
+    return history.verify_chain(session), register.state_mismatches(session)

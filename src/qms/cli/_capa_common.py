@@ -7,15 +7,17 @@ acting user from `--user` or `QMS_USER`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from ..core.errors import QmsError
 from ..core.i18n import _
-from ..model.workspace import WorkspaceConfig
+from ._common import format_option, print_json  # noqa: F401  (re-exported for the nc/audit/db modules)
+
+if TYPE_CHECKING:  # imported when used: `qms nc --help` need not load pydantic
+    from ..model.workspace import WorkspaceConfig
 
 
 def load_context(config_path: str | None) -> tuple[WorkspaceConfig | None, Path]:
@@ -38,20 +40,9 @@ def load_context(config_path: str | None) -> tuple[WorkspaceConfig | None, Path]
 def _read_config_file(file: Path) -> WorkspaceConfig:
     """A configuration under another name than qms.yaml (errors as file:line: field)."""
     from ..core.model_file import load_model_file
+    from ..model.workspace import WorkspaceConfig
 
     return load_model_file(file, WorkspaceConfig, summary=_("The workspace configuration is invalid"))
-
-
-def load_config(config_path: str | None) -> WorkspaceConfig | None:
-    return load_context(config_path)[0]
-
-
-def configured_url(config: WorkspaceConfig | None, workspace_dir: Path) -> str | None:
-    """The configuration's database URL, a relative SQLite path taken from the workspace."""
-    url = config.database_url if config else None
-    if url and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        url = f"sqlite:///{(workspace_dir / url[len('sqlite:///'):]).resolve()}"
-    return url
 
 
 def database_options(command):
@@ -67,16 +58,12 @@ def user_option(command):
                         help="Who acts (a user id from qms.yaml; default QMS_USER).")(command)
 
 
-def format_option(command):
-    return click.option("--format", "output_format", type=click.Choice(["text", "json"]),
-                        default="text", show_default=True)(command)
-
-
 def open_db(config_path: str | None, database_url: str | None):
     from ..db import open_database
 
     config, workspace_dir = load_context(config_path)
-    db = open_database(database_url, workspace_dir=workspace_dir, configured_url=configured_url(config, workspace_dir))
+    db = open_database(database_url, workspace_dir=workspace_dir,
+                       configured_url=config.database_url if config else None)
     context = click.get_current_context(silent=True)
     if context is not None:
         context.call_on_close(db.dispose)  # close pooled connections when the command ends
@@ -94,7 +81,3 @@ def require_user(user: str | None) -> str:
     if not user:
         raise QmsError(_("Say who acts with --user or QMS_USER"))
     return user
-
-
-def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from ..capa.register import local_today
 from ..core.errors import QmsError, ValidationFailed
 from ..core.i18n import _
 from ._capa_common import (
     database_options, format_option, open_db, print_json, require_config, require_user, user_option,
 )
+from ._common import echo
 
 
 @click.group()
@@ -37,19 +37,21 @@ def programme_command(programme_file, year, user, config_path, database_url, out
         if output_format == "json":
             print_json(changes)
             return
-        click.echo(_("Programme {year}: {added} added, {updated} updated, {removed} removed").format(
+        echo(_("Programme {year}: {added} added, {updated} updated, {removed} removed").format(
             year=spec.year, added=len(changes["added"]), updated=len(changes["updated"]),
             removed=len(changes["removed"])))
         year = spec.year
+    from ..capa.register import local_today
+
     data = show_programme(db, year or local_today().year)
     if output_format == "json":
         print_json(data)
         return
-    click.echo(f"{data['year']}  {data['title']}")
+    echo(f"{data['year']}  {data['title']}")
     for item in data["audits"]:
         month = f"{item['planned_month']:02d}" if item["planned_month"] else "--"
         date = item["audit_date"] or "-"
-        click.echo(f"  {item['code']}  {month}  {item['status']:<10}  {date}  {','.join(item['units'])}  "
+        echo(f"  {item['code']}  {month}  {_audit_status(item['status']):<10}  {date}  {','.join(item['units'])}  "
                    f"{','.join(item['clauses']) or '*'}  {item['title']}")
 
 
@@ -72,10 +74,11 @@ def _load_checklist(reference: str, audit_date: dt.date, docs_dir: str | Path | 
 
 @audit.command("plan")
 @click.argument("audit_id")
-@click.option("--date", "audit_date", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--lead", "lead_auditor", required=True, metavar="USER_ID")
-@click.option("--auditor", "auditors", multiple=True, metavar="USER_ID")
-@click.option("--auditee", "auditees", multiple=True, metavar="USER_ID")
+@click.option("--date", "audit_date", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Day of the audit (YYYY-MM-DD).")
+@click.option("--lead", "lead_auditor", required=True, metavar="USER_ID", help="User id of the lead auditor.")
+@click.option("--auditor", "auditors", multiple=True, metavar="USER_ID",
+              help="User id of another auditor of the team (repeatable).")
+@click.option("--auditee", "auditees", multiple=True, metavar="USER_ID", help="User id of an auditee (repeatable).")
 @click.option("--checklist", "checklist_ref", required=True, metavar="FILE|CODE",
               help="A checklist YAML file, or a code in the library (issue in force on the date).")
 @click.option("--docs", "docs_dir", type=click.Path(file_okay=False), help="Library folder for --checklist CODE.")
@@ -98,14 +101,14 @@ def plan_command(audit_id, audit_date, lead_auditor, auditors, auditees, checkli
     if output_format == "json":
         print_json(data)
     else:
-        click.echo(_("{code} planned on {date}: {items} checklist item(s) from {checklist} issue {issue}").format(
+        echo(_("{code} planned on {date}: {items} checklist item(s) from {checklist} issue {issue}").format(
             code=data["code"], date=data["audit_date"], items=data["checklist_items"]["count"],
             checklist=data["checklist_code"], issue=data["checklist_issue"]))
 
 
 @audit.command("sheet")
 @click.argument("audit_id")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Workbook to write (.xlsx).")
 @database_options
 @format_option
 def sheet_command(audit_id, out_path, config_path, database_url, output_format) -> None:
@@ -118,7 +121,7 @@ def sheet_command(audit_id, out_path, config_path, database_url, output_format) 
     if output_format == "json":
         print_json(result)
     else:
-        click.echo(_("Wrote {items} item(s) of {code} to {path}").format(items=result["items"], code=audit_id,
+        echo(_("Wrote {items} item(s) of {code} to {path}").format(items=result["items"], code=audit_id,
                                                                           path=result["path"]))
 
 
@@ -127,9 +130,9 @@ def sheet_command(audit_id, out_path, config_path, database_url, output_format) 
 @click.argument("sheet_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--item", "item_id", help="Record one item from the command line instead of a sheet.")
 @click.option("--result", type=click.Choice(["conforming", "major_nc", "minor_nc", "observation", "ofi",
-                                             "not_applicable"]))
-@click.option("--evidence", default="")
-@click.option("--notes", default="")
+                                             "not_applicable"]), help="With --item: the result of that item.")
+@click.option("--evidence", default="", help="With --item: the evidence seen.")
+@click.option("--notes", default="", help="With --item: notes.")
 @user_option
 @database_options
 @format_option
@@ -153,10 +156,10 @@ def record_command(audit_id, sheet_file, item_id, result, evidence, notes, user,
     if output_format == "json":
         print_json(done)
         return
-    click.echo(_("{code}: {recorded} result(s) recorded, {missing} item(s) not yet recorded").format(
+    echo(_("{code}: {recorded} result(s) recorded, {missing} item(s) not yet recorded").format(
         code=audit_id, recorded=done["recorded"], missing=done["not_recorded"]))
     if done["raised"]:
-        click.echo(_("Nonconformities raised: {codes}").format(codes=", ".join(done["raised"])))
+        echo(_("Nonconformities raised: {codes}").format(codes=", ".join(done["raised"])))
 
 
 @audit.command("show")
@@ -172,14 +175,26 @@ def show_command(audit_id, config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(data)
         return
+    from ..core.i18n import get_language
+    from ..model.audit import RESULT_LABELS
+
+    results = {value.value: text.in_language(get_language()) for value, text in RESULT_LABELS.items()}
     plan = data["audit"]
-    click.echo(f"{plan['code']}  {plan['title']}  [{plan['status']}]  {plan['audit_date'] or '-'}")
-    click.echo(f"  lead: {plan['lead_auditor'] or '-'}  team: {', '.join(plan['auditors'] or [])}  "
-               f"auditees: {', '.join(plan['auditees'] or [])}")
+    echo(f"{plan['code']}  {plan['title']}  [{_audit_status(plan['status'])}]  {plan['audit_date'] or '-'}")
+    echo(_("  Lead auditor: {lead}; team: {team}; auditees: {auditees}").format(
+        lead=plan["lead_auditor"] or "-", team=", ".join(plan["auditors"] or []) or "-",
+        auditees=", ".join(plan["auditees"] or []) or "-"))
     coverage = data["coverage"]
-    click.echo(f"  coverage: {coverage['recorded']}/{coverage['items']}")
+    echo(_("  Items recorded: {recorded} of {items}").format(recorded=coverage["recorded"], items=coverage["items"]))
+    width = max([len(results.get(row["result"], row["result"] or "-")) for row in data["results"]] + [1])
     for row in data["results"]:
-        click.echo(f"  {row['item_id']:<10} {row['clause']:<8} {row['result'] or '-':<15} {row['nc'] or ''}")
+        shown = results.get(row["result"], row["result"]) if row["result"] else "-"
+        echo(f"  {row['item_id']:<10} {row['clause']:<8} {shown:<{width}} {row['nc'] or ''}")
+
+
+def _audit_status(status: str) -> str:
+    names = {"programmed": _("in the programme"), "planned": _("planned"), "recorded": _("results recorded")}
+    return names.get(status, status)
 
 
 
@@ -204,10 +219,10 @@ def report_command(audit_id, pdf_path, xlsx_path, lang, config_path, database_ur
     if output_format == "json":
         print_json(done)
         return
-    click.echo(_("{code}: {answered}/{applicable} applicable item(s) answered, {findings} finding(s), "
+    echo(_("{code}: {answered}/{applicable} applicable item(s) answered, {findings} finding(s), "
                  "nonconformities: {ncs}").format(code=audit_id, answered=done["answered"],
                                                   applicable=done["applicable"], findings=done["findings"],
                                                   ncs=", ".join(done["nonconformities"]) or "–"))
     for path in (done["pdf"], done["xlsx"]):
         if path:
-            click.echo(path)
+            echo(path)

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import warnings
 from pathlib import Path
 
 import click
 
-from ..calendar import WorkCalendar, parse_duration
-from ..calendar.durations import Duration
+from typing import TYPE_CHECKING
 from ..core.errors import QmsError
 from ..core.i18n import _, get_language
-from ..library import load_library
+from ._common import echo, format_option, print_json, secho
 
-_FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-                       show_default=True, help="Output as text or JSON.")
+if TYPE_CHECKING:  # the calendar (numpy) and the library (pydantic) load when a command runs, not for --help
+    from ..calendar import WorkCalendar
+    from ..calendar.durations import Duration
+
 _CALENDAR = click.option("--calendar", "calendar_file", type=click.Path(dir_okay=False, path_type=Path),
                          help="Calendar document (YAML); default: the library's calendar in force (the workspace's, else the bundled sample).")
 
@@ -29,6 +29,9 @@ def calendar() -> None:
 def _load(calendar_file: Path | None, at: dt.date | dt.datetime | None = None) -> WorkCalendar:
     """The calendar given, else the library's calendar in force at `at` (the
     workspace's library, or the bundled sample)."""
+    from ..calendar import WorkCalendar
+    from ..library import load_library
+
     if calendar_file:
         return WorkCalendar.from_file(calendar_file)
     return WorkCalendar.from_settings(load_library().calendar(at))
@@ -67,15 +70,20 @@ def _show_moment(moment: dt.datetime) -> str:
 
 
 def _describe_limit(limit: Duration) -> str:
-    amount = int(limit.amount) if float(limit.amount).is_integer() else limit.amount
-    unit = {"working_days": _("working days"), "working_hours": _("working hours"),
-            "calendar_days": _("calendar days")}[limit.unit]
-    return f"{amount} {unit}"
+    """"1 working day", "3 working days" (the library's wording, singular and plural)."""
+    amount = f"{float(limit.amount):g}"
+    one, many = {"working_days": (_("{n} working day"), _("{n} working days")),
+                 "working_hours": (_("{n} working hour"), _("{n} working hours")),
+                 "calendar_days": (_("{n} calendar day"), _("{n} calendar days"))}[limit.unit]
+    return (one if float(limit.amount) == 1 else many).format(n=amount)
 
 
 def _procedure_rules(code: str, received_at: dt.datetime) -> tuple[Duration, dt.time | None, int]:
     """Time limit, cut-off and issue number of the procedure issue in force on the
     day of receipt, from the library (the workspace's, else the bundled sample)."""
+    from ..calendar.durations import Duration
+    from ..library import load_library
+
     procedure = load_library().procedure(code, received_at)
     limit = procedure.time_limit
     return Duration(float(limit.amount), getattr(limit.unit, "value", limit.unit)), procedure.receipt_cutoff, procedure.issue
@@ -91,7 +99,7 @@ def _quietly(action):
 def _note_missing_years(calendar: WorkCalendar) -> None:
     years = calendar.years_without_holiday_data
     if years:
-        click.secho(
+        secho(
             _("Warning: no public-holiday data for {years}; weekdays of those years were counted as working days")
             .format(years=", ".join(map(str, years))),
             fg="yellow", err=True,
@@ -109,9 +117,11 @@ def _calendar_facts(calendar: WorkCalendar) -> dict:
 @click.option("--cutoff", help='Receipt cut-off, e.g. "15:00" (default: the calendar\'s).')
 @click.option("--unit", help="Receiving unit (whether its Saturday receipt counts).")
 @_CALENDAR
-@_FORMAT
+@format_option
 def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
     """Counting start and appointment moment for a receipt."""
+    from ..calendar import parse_duration
+
     if not limit and not procedure:
         raise click.UsageError(_("give --limit or --procedure"))
     received_at = _moment(received, "--received")
@@ -130,7 +140,7 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
     received_local = work_calendar.local(work_calendar.instant(received_at))
     chosen_cutoff = cutoff_time or work_calendar.settings.receipt_cutoff
     if output_format == "json":
-        click.echo(json.dumps({
+        print_json({
             "received_at": received_local.isoformat(),
             "counting_start": start.isoformat(),
             "limit": {"amount": duration.amount, "unit": duration.unit},
@@ -140,7 +150,7 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
             "procedure": procedure,
             "procedure_issue": procedure_issue,
             "calendar": _calendar_facts(work_calendar),
-        }, ensure_ascii=False, indent=2))
+        })
     else:
         rows = [
             (_("Received"), _show_moment(received_local)),
@@ -165,7 +175,7 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
               help="A paused interval (supplement requested → received); repeat for more.")
 @click.option("--unit", help="Unit whose rules apply (Saturday receipt).")
 @_CALENDAR
-@_FORMAT
+@format_option
 def between(start, end, pauses, unit, calendar_file, output_format):
     """Working minutes, hours and days from START to END, less paused time."""
     begin, finish = _moment(start, "START"), _moment(end, "END")
@@ -174,7 +184,7 @@ def between(start, end, pauses, unit, calendar_file, output_format):
     elapsed = _quietly(lambda: work_calendar.working_time_between(begin, finish, spans, office_unit=unit))
     unpaused = _quietly(lambda: work_calendar.working_time_between(begin, finish, office_unit=unit))
     if output_format == "json":
-        click.echo(json.dumps({
+        print_json({
             "start": work_calendar.local(work_calendar.instant(begin)).isoformat(),
             "end": work_calendar.local(work_calendar.instant(finish)).isoformat(),
             "pauses": [[work_calendar.local(work_calendar.instant(a)).isoformat(),
@@ -185,7 +195,7 @@ def between(start, end, pauses, unit, calendar_file, output_format):
             "paused_working_minutes": unpaused.minutes - elapsed.minutes,
             "working_day_hours": elapsed.working_day_hours,
             "calendar": _calendar_facts(work_calendar),
-        }, ensure_ascii=False, indent=2))
+        })
     else:
         hours = f"{elapsed.working_day_hours:g}"
         rows = [
@@ -207,36 +217,60 @@ def between(start, end, pauses, unit, calendar_file, output_format):
 @calendar.command()
 @click.argument("year", type=click.IntRange(1900, 2200))
 @_CALENDAR
-@_FORMAT
+@format_option
 def show(year, calendar_file, output_format):
     """Days off (with their names) and worked weekend days of YEAR."""
     work_calendar = _load(calendar_file, dt.date(year, 1, 1))
     shown, counts = _quietly(lambda: work_calendar.show(year, language=get_language()))
     if output_format == "json":
-        click.echo(json.dumps({
+        print_json({
             "year": year,
             "days": [{"date": item.date.isoformat(), "weekday": item.date.strftime("%a").lower(),
                       "kind": item.kind, "name": item.name} for item in shown],
             "counts": counts,
             "calendar": _calendar_facts(work_calendar),
-        }, ensure_ascii=False, indent=2))
+        })
     else:
         kinds = {"holiday": _("day off"), "holiday_on_weekend": _("day off (weekend)"),
                  "worked_weekend": _("worked"), "working": _("working")}
-        click.echo(_("Calendar {code} (issue {issue}), year {year}").format(
+        echo(_("Calendar {code} (issue {issue}), year {year}").format(
             code=work_calendar.settings.code, issue=work_calendar.settings.issue, year=year))
         width = max([len(kinds[item.kind]) for item in shown] + [1])
         for item in shown:
-            click.echo(f"{item.date:%Y-%m-%d}  {_weekday(item.date):<9}  {kinds[item.kind]:<{width}}  {item.name}")
-        click.echo(_("{days} working days ({minutes} working minutes); {off} days off on weekdays; "
+            echo(f"{item.date:%Y-%m-%d}  {_weekday(item.date):<9}  {kinds[item.kind]:<{width}}  {item.name}")
+        from ._display import count
+
+        echo(_("{days} working days ({minutes} working minutes); {off} days off on weekdays; "
                      "{worked} weekend days worked").format(
-            days=counts["working_days"], minutes=counts["working_minutes"],
-            off=counts["holidays_on_working_weekdays"], worked=counts["worked_weekend_days"]))
-        click.echo(_("Holiday data: {source}").format(source=work_calendar.holiday_source))
+            days=count(counts["working_days"]), minutes=count(counts["working_minutes"]),
+            off=count(counts["holidays_on_working_weekdays"]), worked=count(counts["worked_weekend_days"])))
+        echo(_("Holiday data: {source}").format(source=_holiday_source(work_calendar)))
     _note_missing_years(work_calendar)
 
 
 def _print_rows(rows: list[tuple[str, str]]) -> None:
     width = max(len(label) for label, _value in rows)
     for label, value in rows:
-        click.echo(f"{label + ':':<{width + 1}}  {value}")
+        echo(f"{label + ':':<{width + 1}}  {value}")
+
+
+def _holiday_source(work_calendar: WorkCalendar) -> str:
+    """Where the holiday data comes from, in the language of the run (the manifest
+    keeps its own fixed wording, `WorkCalendar.holiday_source`)."""
+    settings = work_calendar.settings
+    parts = [_("{code} issue {issue}").format(code=settings.code, issue=settings.issue)]
+    version = _holidays_version()
+    parts.append(_("the holidays package {version} ({country})").format(version=version, country=settings.country)
+                 if settings.country else _("no holidays package (country not set)"))
+    for override in sorted(settings.overrides, key=lambda item: item.year):
+        template = (_("overrides for {year}: the complete list (days off: {added}, worked: {worked})") if override.complete
+                    else _("overrides for {year}: days off added: {added}, removed: {removed}, days worked: {worked}"))
+        parts.append(template.format(year=override.year, added=len(override.add), removed=len(override.remove),
+                                     worked=len(override.worked)))
+    return "; ".join(parts)
+
+
+def _holidays_version() -> str:
+    import holidays
+
+    return holidays.__version__

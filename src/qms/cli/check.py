@@ -8,6 +8,7 @@ import sys
 import click
 
 from ..core.i18n import _
+from ._common import echo, format_option, print_json
 
 STAGES = 4  # reading, checking, summarising, writing
 
@@ -37,8 +38,7 @@ def _progress():
 @click.option("--from", "period_from", type=click.DateTime(["%Y-%m-%d"]), help="First day of the reporting period.")
 @click.option("--to", "period_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the reporting period.")
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Folder for the outputs.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="How to print the summary.")
+@format_option
 def check(log, profile, docs, as_of, period_from, period_to, out, output_format):
     """Check every dossier of LOG against the procedure and rules in force at its receipt."""
     from ..check.api import run_check, write_outputs
@@ -52,14 +52,15 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format)
             progress(_("writing"))
         written = write_outputs(result, out)
     if output_format == "json":
-        click.echo(result.summary.model_dump_json(indent=2))
+        print_json(result.summary.model_dump(mode="json"))
         return
-    click.echo(render_summary_text(result.summary))
-    click.echo(_("Outputs: {paths}").format(paths=", ".join(str(p) for p in written.values())))
+    echo(render_summary_text(result.summary))
+    echo(_("Outputs: {paths}").format(paths=", ".join(str(p) for p in written.values())))
 
 
 def render_summary_text(summary) -> str:
     from ..check.rules import RULES_BY_ID
+    from ._display import classification_method
     from ..core.i18n import get_language
     from ..core.formatting import Formatter
 
@@ -70,8 +71,8 @@ def render_summary_text(summary) -> str:
     t = summary.totals
     lines = [
         _("Checked {dossiers} dossiers as of {as_of} ({zone}); method: {method}").format(
-            dossiers=count(t.received_total), as_of=m.as_of.strftime("%Y-%m-%d %H:%M UTC"), zone=m.timezone,
-            method=m.method.id),
+            dossiers=count(t.received_total), as_of=_in_zone(m.as_of, m.timezone), zone=m.timezone,
+            method=classification_method(m.method.id)),
     ]
     if m.period_from:
         lines.append(_("Period: {start} to {end}").format(start=m.period_from, end=m.period_to))
@@ -112,3 +113,10 @@ def render_summary_text(summary) -> str:
     for warning in summary.warnings:
         lines.append(_("Warning: {text}").format(text=warning))
     return "\n".join(lines)
+
+
+def _in_zone(moment, zone: str) -> str:
+    """The as-of instant as the calendar's zone reads it (the zone is named beside it)."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ..core.i18n import _
-from ._capa_common import configured_url, database_options, format_option, load_context, print_json
+from ._capa_common import database_options, format_option, load_context, print_json
+from ._common import echo
 
 
 @click.group()
@@ -21,7 +22,7 @@ def upgrade_command(config_path, database_url, output_format) -> None:
     from ..db import create_database_engine, resolve_database_url, upgrade
 
     config, workspace_dir = load_context(config_path)
-    url = resolve_database_url(database_url, configured_url(config, workspace_dir), workspace_dir)
+    url = resolve_database_url(database_url, config.database_url if config else None, workspace_dir)
     engine = create_database_engine(url)
     try:
         before, after = upgrade(engine)
@@ -31,7 +32,7 @@ def upgrade_command(config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json({"database": shown, "revision_before": before, "revision": after})
     elif before == after:
-        click.echo(_("{database}: already at revision {revision}").format(database=shown, revision=after))
+        echo(_("{database}: already at revision {revision}").format(database=shown, revision=after))
     else:
-        click.echo(_("{database}: upgraded from {before} to {after}").format(
+        echo(_("{database}: upgraded from {before} to {after}").format(
             database=shown, before=before or "-", after=after))

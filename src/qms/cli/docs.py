@@ -4,7 +4,6 @@ process-document library. Thin: each command calls `qms.library`."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import click
@@ -12,9 +11,11 @@ import yaml
 
 from ..core.errors import QmsError, ValidationFailed
 from ..core.i18n import _
+from ._common import aliased_option, echo, format_option, print_json
 
-library_option = click.option(
-    "--library",
+library_option = aliased_option(
+    "--docs",
+    "--library",  # the old spelling, hidden
     "library_path",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="QMS_LIBRARY",
@@ -31,10 +32,9 @@ def docs() -> None:
 
 @docs.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-def validate(directory: Path | None) -> None:
-    """Validate every document of the library in DIRECTORY (default: workspace or sample).
-
-    DIRECTORY may also be a single YAML file, checked on its own."""
+@format_option
+def validate(directory: Path | None, output_format: str) -> None:
+    """Validate every document of the library in DIRECTORY (default: workspace or sample), or one YAML file."""
     from ..library import validate_library
 
     library, problems = validate_library(directory)
@@ -45,7 +45,10 @@ def validate(directory: Path | None) -> None:
     assert library is not None
     counts = {kind: len(library.documents(kind))
               for kind in ("procedure", "ruleset", "checklist", "calendar", "indicator_set")}
-    click.echo(
+    if output_format == "json":
+        print_json({"library": str(library.root), "valid": True, "issues": sum(counts.values()), "by_kind": counts})
+        return
+    echo(
         _("{root}: {total} document issues valid ({procedure} procedures, {ruleset} rule sets, {checklist} checklists, "
           "{calendar} calendars, {indicator_set} indicator sets)").format(
             root=library.root, total=sum(counts.values()), **counts
@@ -55,8 +58,9 @@ def validate(directory: Path | None) -> None:
 
 @docs.command("list")
 @click.option("--at", type=date_type, default=None, help="Only the issues in force on this date (YYYY-MM-DD).")
-@click.option("--kind", type=click.Choice(["procedure", "ruleset", "checklist", "calendar"]), default=None)
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--kind", type=click.Choice(["procedure", "ruleset", "checklist", "calendar"]), default=None,
+              help="Only documents of this kind.")
+@format_option
 @library_option
 def list_(at: dt.datetime | None, kind: str | None, output_format: str, library_path: Path | None) -> None:
     """List document issues."""
@@ -82,11 +86,11 @@ def list_(at: dt.datetime | None, kind: str | None, output_format: str, library_
             }
         )
     if output_format == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_json(rows)
         return
     columns = [("kind", _("Kind")), ("code", _("Code")), ("issue", _("Issue")), ("status", _("Status")),
                ("effective_from", _("Effective from")), ("effective_to", _("Effective to")), ("title", _("Title"))]
-    click.echo(_table(rows, columns))
+    echo(_table(rows, columns))
 
 
 def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
@@ -104,7 +108,8 @@ def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
 @click.argument("code")
 @click.option("--issue", type=int, default=None, help="Issue number.")
 @click.option("--at", type=date_type, default=None, help="The issue in force on this date.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True,
+              help="Print the issue as text, JSON or YAML.")
 @library_option
 def show(code: str, issue: int | None, at: dt.datetime | None, output_format: str, library_path: Path | None) -> None:
     """Show one issue of a document (default: the current approved one, else the latest)."""
@@ -123,20 +128,20 @@ def show(code: str, issue: int | None, at: dt.datetime | None, output_format: st
         issues = library.issues(code)
         document = next((d for d in reversed(issues) if d.status.value == "approved"), issues[-1])
     if output_format == "json":
-        click.echo(json.dumps(document.model_dump(mode="json", exclude_none=True), ensure_ascii=False, indent=2))
+        print_json(document.model_dump(mode="json", exclude_none=True))
     elif output_format == "yaml":
-        click.echo(yaml.safe_dump(document.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False), nl=False)
+        echo(yaml.safe_dump(document.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False), nl=False)
     else:
         path, _line = library.source_of(document)
-        click.echo(render_text(document))
-        click.echo(f"{_('File')}: {path}")
+        echo(render_text(document))
+        echo(f"{_('File')}: {path}")
 
 
 @docs.command()
 @click.argument("code")
 @click.argument("issue_a", type=int)
 @click.argument("issue_b", type=int)
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 @library_option
 def diff(code: str, issue_a: int, issue_b: int, output_format: str, library_path: Path | None) -> None:
     """Field-level differences from ISSUE_A to ISSUE_B of document CODE."""
@@ -146,30 +151,52 @@ def diff(code: str, issue_a: int, issue_b: int, output_format: str, library_path
     library = load_library(library_path)
     changes = diff_documents(library.issue(code, issue_a), library.issue(code, issue_b))
     if output_format == "json":
-        click.echo(json.dumps([c.as_dict() for c in changes], ensure_ascii=False, indent=2))
+        print_json([c.as_dict() for c in changes])
         return
-    click.echo(_("{code}: issue {a} → issue {b}, {n} change(s)").format(code=code, a=issue_a, b=issue_b, n=len(changes)))
+    echo(_("{code}: issue {a} → issue {b}, {n} change(s)").format(code=code, a=issue_a, b=issue_b, n=len(changes)))
     for change in changes:
-        click.echo(str(change))
+        echo(str(change))
 
 
 @docs.command()
 @click.argument("code")
 @click.option("--issue", type=int, required=True, help="Issue number to approve.")
-@click.option("--by", "by", required=True, help="Name of the person approving.")
-@click.option("--title", default=None, help="Their position, e.g. 'Giám đốc'.")
+@aliased_option("--user", "--by", "user", envvar="QMS_USER", required=True, metavar="USER",
+                help="Who approves: a user id from qms.yaml (their name and title are recorded), else a name.")
+@click.option("--title", default=None, help="Their position, e.g. 'Giám đốc' (default: from qms.yaml).")
 @click.option("--date", "on", type=date_type, default=None, help="Approval date (default: today).")
 @library_option
-def approve(code: str, issue: int, by: str, title: str | None, on: dt.datetime | None, library_path: Path | None) -> None:
+@format_option
+def approve(code: str, issue: int, user: str, title: str | None, on: dt.datetime | None, library_path: Path | None,
+            output_format: str) -> None:
     """Approve a draft issue: record who and its content hash; retire the issue it supersedes."""
     from ..library.approve import approve as approve_issue
 
-    result = approve_issue(code, issue, by, path=library_path, title=title, on=on.date() if on else None)
-    click.echo(_("{code} issue {issue} approved: {path} (content_sha256 {digest})").format(
+    name, title = _approver(user, title)
+    result = approve_issue(code, issue, name, path=library_path, title=title, on=on.date() if on else None)
+    if output_format == "json":
+        print_json({"code": result.code, "issue": result.issue, "path": str(result.path),
+                    "content_sha256": result.content_sha256, "approved_by": name, "title": title,
+                    "superseded_issue": result.superseded_issue,
+                    "superseded_path": str(result.superseded_path) if result.superseded_path else None,
+                    "superseded_effective_to": result.superseded_effective_to})
+        return
+    echo(_("{code} issue {issue} approved: {path} (content_sha256 {digest})").format(
         code=result.code, issue=result.issue, path=result.path, digest=result.content_sha256))
     if result.superseded_issue is not None:
-        click.echo(_("issue {issue} marked obsolete, in force until {day}: {path}").format(
+        echo(_("issue {issue} marked obsolete, in force until {day}: {path}").format(
             issue=result.superseded_issue, day=result.superseded_effective_to, path=result.superseded_path))
+
+
+def _approver(user: str, title: str | None) -> tuple[str, str | None]:
+    """(name, title) of a user id of the workspace's qms.yaml; other text is taken as the name."""
+    from ..workspace import load_workspace
+
+    workspace = load_workspace()
+    person = workspace.config.users.get(user) if workspace else None
+    if person is None:
+        return user, title
+    return person.name, title or person.title
 
 
 @docs.command("new-issue")
@@ -177,20 +204,26 @@ def approve(code: str, issue: int, by: str, title: str | None, on: dt.datetime |
 @click.option("--effective-from", "effective_from", type=date_type, required=True, help="First day the new issue is in force.")
 @click.option("--from-issue", "based_on", type=int, default=None, help="Issue to copy (default: the latest).")
 @library_option
-def new_issue(code: str, effective_from: dt.datetime, based_on: int | None, library_path: Path | None) -> None:
+@format_option
+def new_issue(code: str, effective_from: dt.datetime, based_on: int | None, library_path: Path | None,
+              output_format: str) -> None:
     """Start the next issue of a document as a draft copy, to edit and then approve."""
     from ..library.approve import new_issue as start_issue
 
     result = start_issue(code, effective_from.date(), path=library_path, based_on=based_on)
-    click.echo(_("{code} issue {issue} drafted from issue {based_on}: {path}").format(
+    if output_format == "json":
+        print_json({"code": result.code, "issue": result.issue, "based_on": result.based_on, "path": str(result.path)})
+        return
+    echo(_("{code} issue {issue} drafted from issue {based_on}: {path}").format(
         code=result.code, issue=result.issue, based_on=result.based_on, path=result.path))
-    click.echo(_("edit it (and its revision_history), then: qms docs approve {code} --issue {issue} --by NAME").format(
+    echo(_("edit it (and its revision_history), then: qms docs approve {code} --issue {issue} --user USER").format(
         code=result.code, issue=result.issue))
 
 
 @docs.command()
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
-def schema(outdir: Path) -> None:
+@format_option
+def schema(outdir: Path, output_format: str) -> None:
     """Write a JSON Schema per document kind (and qms.yaml) into OUTDIR, for editors."""
     from ..library.schema import write_schemas
 
@@ -198,5 +231,8 @@ def schema(outdir: Path) -> None:
         written = write_schemas(outdir)
     except OSError as error:
         raise QmsError(_("cannot write to {path}: {error}").format(path=outdir, error=error.strerror)) from None
+    if output_format == "json":
+        print_json([str(path) for path in written])
+        return
     for path in written:
-        click.echo(str(path))
+        echo(str(path))

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from ..core.i18n import _
-from ..library import load_library
-from ..workspace import find_workspace
+from ._common import aliased_option, echo, format_option, print_json
 
 _LIBRARY_HELP = "Library folder whose procedure codes are known (default: the workspace's); enables the unknown_procedure_code finding."
 _PROFILE_HELP = "Profile: a shipped name (canonical, receipt, motcua) or a YAML file; default: detected for canonical logs."
 
 
 def _known_procedure_codes(library: str | None) -> set[str] | None:
-    """Procedure codes of the process-document library (`--library`, else the
+    """Procedure codes of the process-document library (`--docs`, else the
     current workspace's), for the unknown-procedure-code finding. Without either
     the finding is not checked: the bundled sample library says nothing about a
     user's procedures."""
+    from ..library import load_library
+    from ..workspace import find_workspace
+
     if library is None and find_workspace() is None:
         return None
     return set(load_library(library).codes("procedure"))
@@ -54,34 +55,36 @@ def _counter():
 
 def _print_report(report, output_format: str) -> None:
     if output_format == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        print_json(report.to_dict())
         return
     count = _counter()
-    click.echo(_("Log: {path} (format {format}, profile {profile})").format(
+    echo(_("Log: {path} (format {format}, profile {profile})").format(
         path=report.path, format=report.format, profile=report.profile))
-    click.echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
+    echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
         read=count(report.rows_read), accepted=count(report.rows_accepted), rejected=count(report.rows_rejected)))
     for note in report.notes:
         if "ignored" in note or "skipped" in note:
-            click.echo(f"  ({note})")
+            echo(f"  ({note})")
+    from ._display import data_quality_kind, reject_reason
+
     for reason, rows in report.rejected_by_reason.items():
-        click.echo(f"  {_('rejected')} {reason}: {count(rows)}")
+        echo(f"  {_('rejected')}: {reject_reason(reason)}: {count(rows)}")
     if report.rejects_path:
-        click.echo(_("Rejected rows written to {path}").format(path=report.rejects_path))
-    click.echo(_("Data-quality findings (dossiers affected):"))
+        echo(_("Rejected rows written to {path}").format(path=report.rejects_path))
+    echo(_("Data-quality findings (dossiers affected):"))
     for kind, dossiers in report.findings_by_kind.items():
-        click.echo(f"  {kind}: {count(dossiers)}")
+        echo(f"  {data_quality_kind(kind)}: {count(dossiers)}")
     if "unknown_procedure_code" not in report.findings_by_kind:
-        click.echo("  " + _("unknown_procedure_code: not checked (give --library, or run inside a workspace)"))
+        echo("  " + _("unknown_procedure_code: not checked (give --docs, or run inside a workspace)"))
     if report.output_path:
-        click.echo(_("Events written to {path}").format(path=report.output_path))
+        echo(_("Events written to {path}").format(path=report.output_path))
 
 
 def _write_findings(report, target: str | None) -> None:
     if target:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         report.findings.write_csv(target, include_bom=True)
-        click.echo(_("Data-quality findings written to {path}").format(path=target))
+        echo(_("Data-quality findings written to {path}").format(path=target))
 
 
 @click.group()
@@ -93,9 +96,9 @@ def log() -> None:
 @click.argument("log_file", metavar="LOG", type=click.Path(dir_okay=False))
 @click.option("--profile", "-p", help=_PROFILE_HELP)
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Write rejected rows (row, reason, raw row) to this CSV or Parquet file.")
-@click.option("--library", type=click.Path(exists=True), help=_LIBRARY_HELP)
+@aliased_option("--docs", "--library", "library", type=click.Path(exists=True), help=_LIBRARY_HELP)
 @click.option("--findings", type=click.Path(dir_okay=False), help="Write the data-quality findings (one row per dossier and kind) to this CSV file.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 def validate(log_file, profile, rejects, library, findings, output_format):
     """Check every row of LOG against a profile; exit 1 if any row is rejected."""
     from ..ingest import validate_log
@@ -114,9 +117,9 @@ def validate(log_file, profile, rejects, library, findings, output_format):
 @click.option("--profile", "-p", help=_PROFILE_HELP)
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Canonical events file (.parquet; .csv and .jsonl also work).")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Rejected rows file; default <out>.rejects.csv when any row is rejected.")
-@click.option("--library", type=click.Path(exists=True), help=_LIBRARY_HELP)
+@aliased_option("--docs", "--library", "library", type=click.Path(exists=True), help=_LIBRARY_HELP)
 @click.option("--findings", type=click.Path(dir_okay=False), help="Write the data-quality findings to this CSV file.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 def convert(log_file, profile, out, rejects, library, findings, output_format):
     """Write LOG's accepted events as canonical Parquet; rejected rows go to a rejects file."""
     from ..ingest import convert_log
@@ -131,7 +134,7 @@ def convert(log_file, profile, out, rejects, library, findings, output_format):
 @log.command()
 @click.argument("log_file", metavar="LOG", type=click.Path(dir_okay=False))
 @click.option("--profile", "-p", help=_PROFILE_HELP)
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 def stats(log_file, profile, output_format):
     """Dossiers, events, date range, procedures, units and channels of LOG."""
     from ..ingest import log_stats
@@ -139,26 +142,26 @@ def stats(log_file, profile, output_format):
     with _progress() as step:
         result = log_stats(log_file, profile, progress=step)
     if output_format == "json":
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        print_json(result)
         return
     count = _counter()
-    click.echo(_("Log: {path} (format {format}, profile {profile})").format(
+    echo(_("Log: {path} (format {format}, profile {profile})").format(
         path=result["path"], format=result["format"], profile=result["profile"]))
-    click.echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
+    echo(_("Rows read: {read} = accepted {accepted} + rejected {rejected}").format(
         read=count(result["rows_read"]), accepted=count(result["rows_accepted"]),
         rejected=count(result["rows_rejected"])))
-    click.echo(_("Dossiers: {dossiers}, events: {events}").format(dossiers=count(result["dossiers"]),
+    echo(_("Dossiers: {dossiers}, events: {events}").format(dossiers=count(result["dossiers"]),
                                                                    events=count(result["events"])))
     if result.get("first_event_at"):
-        click.echo(_("Events from {first} to {last} (UTC)").format(first=result["first_event_at"], last=result["last_event_at"]))
+        echo(_("Events from {first} to {last} (UTC)").format(first=result["first_event_at"], last=result["last_event_at"]))
     for key, title in (("procedures", _("Procedures (dossiers)")), ("channels", _("Channels (dossiers)")),
                        ("units", _("Units (events)")), ("steps", _("Steps (events)")),
                        ("fields", _("Events carrying each optional field"))):
         if key not in result:
             continue
         items = list(result[key].items())
-        click.echo(f"{title}: {len(items)}")
+        echo(f"{title}: {count(len(items))}")
         for name, number in items[:15]:
-            click.echo(f"  {name or '—'}: {count(number)}")
+            echo(f"  {name or '—'}: {count(number)}")
         if len(items) > 15:
-            click.echo("  " + _("… and {more} more").format(more=len(items) - 15))
+            echo("  " + _("… and {more} more").format(more=count(len(items) - 15)))

@@ -11,6 +11,7 @@ from ..core.i18n import _
 from ._capa_common import (
     database_options, format_option, open_db, print_json, require_config, require_user, user_option,
 )
+from ._common import echo
 
 
 @click.group()
@@ -20,19 +21,19 @@ def nc() -> None:
 
 def _table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
     if not rows:
-        click.echo(_("(none)"))
+        echo(_("(none)"))
         return
     widths = [max(len(header), *(len(str(row.get(key) if row.get(key) is not None else "-")) for row in rows))
               for key, header in columns]
     widths = [min(width, 60) for width in widths]
-    click.echo("  ".join(header.ljust(width) for (_key, header), width in zip(columns, widths)).rstrip())
+    echo("  ".join(header.ljust(width) for (_key, header), width in zip(columns, widths)).rstrip())
     for row in rows:
         cells = []
         for (key, _header), width in zip(columns, widths):
             value = row.get(key)
             text = "-" if value is None else str(value)
             cells.append((text[: width - 1] + "…" if len(text) > width else text).ljust(width))
-        click.echo("  ".join(cells).rstrip())
+        echo("  ".join(cells).rstrip())
 
 
 def _headers() -> dict[str, str]:
@@ -44,6 +45,16 @@ def _headers() -> dict[str, str]:
             "description": _("description"), "added_dossiers": _("added dossiers")}
 
 
+def _readable(rows: list[dict]) -> list[dict]:
+    """Rows for a text table: states and severities in words, counts grouped."""
+    from . import _display as show
+
+    words = {"state": show.nc_state, "severity": show.severity, "dossiers": show.count, "evidence": show.count,
+             "added_dossiers": show.count}
+    return [{key: words[key](value) if key in words and value is not None else value for key, value in row.items()}
+            for row in rows]
+
+
 def _columns(*keys: str) -> list[tuple[str, str]]:
     headers = _headers()
     return [(key, headers[key]) for key in keys]
@@ -52,7 +63,8 @@ def _columns(*keys: str) -> list[tuple[str, str]]:
 @nc.command("list")
 @click.option("--state", help="Only NCs in this state.")
 @click.option("--unit", help="Only NCs of this unit.")
-@click.option("--source", type=click.Choice(["manual", "audit", "check"]))
+@click.option("--source", type=click.Choice(["manual", "audit", "check"]),
+              help="Only NCs raised by hand, from an audit or from a check.")
 @click.option("--open-only", is_flag=True, help="Leave closed NCs out.")
 @database_options
 @format_option
@@ -65,7 +77,7 @@ def list_command(state, unit, source, open_only, config_path, database_url, outp
     if output_format == "json":
         print_json(rows)
     else:
-        _table(rows, _columns("code", "state", "severity", "unit", "period", "evidence", "open_actions", "title"))
+        _table(_readable(rows), _columns("code", "state", "severity", "unit", "period", "evidence", "open_actions", "title"))
 
 
 @nc.command("show")
@@ -81,37 +93,73 @@ def show_command(code, config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(data)
         return
-    click.echo(f"{data['code']}  {data['title']}")
-    for key in ("state", "cycle", "version", "severity", "source", "clause", "procedure_code", "unit", "period",
-                "rule", "raised_by", "raised_at", "containment", "cause_method", "root_cause", "plan_approved_by",
-                "plan_approved_at", "closed_at"):
-        if data.get(key) is not None:
-            click.echo(f"  {key}: {data[key]}")
-    if data["description"]:
-        click.echo(f"  description: {data['description']}")
-    if data["cause_analysis"]:
-        click.echo(f"  cause_analysis: {data['cause_analysis']}")
+    _print_nc(data)
+
+
+def _print_nc(data: dict) -> None:
+    """`nc show` as an officer reads it: labelled fields, words for codes, local times."""
+    from . import _display as show
+
+    echo(f"{data['code']}  {data['title']}")
+    fields = [
+        (_("State"), show.nc_state(data.get("state"))), (_("Cycle"), data.get("cycle")),
+        (_("Version"), data.get("version")), (_("Severity"), show.severity(data.get("severity"))),
+        (_("Source"), show.nc_source(data.get("source"))), (_("ISO 9001 clause"), data.get("clause")),
+        (_("Procedure"), data.get("procedure_code")), (_("Unit"), data.get("unit")),
+        (_("Receipt period"), data.get("period")), (_("Rule"), data.get("rule")),
+        (_("Raised by"), data.get("raised_by")), (_("Raised at"), _moment(data.get("raised_at"))),
+        (_("Containment"), data.get("containment")), (_("Cause analysis method"), _cause_method(data.get("cause_method"))),
+        (_("Root cause"), data.get("root_cause")), (_("Plan approved by"), data.get("plan_approved_by")),
+        (_("Plan approved at"), _moment(data.get("plan_approved_at"))), (_("Closed at"), _moment(data.get("closed_at"))),
+        (_("Description"), data.get("description") or None),
+    ]
+    shown = [(label, value) for label, value in fields if value is not None]
+    width = max(len(label) for label, _value in shown)
+    for label, value in shown:
+        echo(f"  {label + ':':<{width + 1}} {value}")
+    analysis = data.get("cause_analysis")
+    if isinstance(analysis, dict):
+        for category, causes in analysis.items():
+            echo(f"  {_('Cause')} ({category}): " + "; ".join(causes))
+    elif analysis:
+        for number, why in enumerate(analysis, start=1):
+            echo(f"  {_('Why {number}').format(number=number)}: {why}")
     for action in data["actions"]:
-        done = f"done {action['done_at']} by {action['done_by']}" if action["done_at"] else "open"
-        click.echo(f"  action {action['number']} (cycle {action['cycle']}): {action['description']} — "
-                   f"{action['owner']}, due {action['due_date']}, {done}")
+        done = (_("done {when} by {user}").format(when=_moment(action["done_at"]), user=action["done_by"])
+                if action["done_at"] else _("open"))
+        echo(_("  Action {number} (cycle {cycle}): {description} — {owner}, due {due}, {done}").format(
+            number=action["number"], cycle=action["cycle"], description=action["description"],
+            owner=action["owner"], due=action["due_date"], done=done))
     for record in data["verifications"]:
-        click.echo(f"  verification (cycle {record['cycle']}): effective={record['effective']} by {record['by']} "
-                   f"{record['at']}: {record['note']}")
+        verdict = _("effective") if record["effective"] else _("not effective")
+        echo(_("  Verification (cycle {cycle}): {verdict}, by {user} at {when}: {note}").format(
+            cycle=record["cycle"], verdict=verdict, user=record["by"], when=_moment(record["at"]), note=record["note"]))
     items = data["evidence_items"]
-    click.echo(f"  evidence ({len(items)}): " + ", ".join(f"{e['kind']}:{e['ref']}" for e in items[:20])
-               + (" …" if len(items) > 20 else ""))
+    echo(f"  {_('Evidence')} ({show.count(len(items))}): " + ", ".join(f"{e['kind']}:{e['ref']}" for e in items[:20])
+         + (" …" if len(items) > 20 else ""))
+    echo(f"  {_('History')}:")
     for entry in data["history"]:
-        click.echo(f"  #{entry['seq']} {entry['at']} {entry['actor']} {entry['action']}")
+        echo(f"    #{entry['seq']} {_moment(entry['at'])} {entry['actor']}: {show.history_action(entry['action'])}")
+
+
+def _moment(value) -> str | None:
+    from ._display import local_moment
+
+    return None if value is None else local_moment(value)
+
+
+def _cause_method(method: str | None) -> str | None:
+    names = {"five_whys": _("5 whys"), "fishbone": _("fishbone (Ishikawa) diagram")}
+    return names.get(method, method) if method else None
 
 
 @nc.command("raise")
-@click.option("--title", required=True)
-@click.option("--severity", type=click.Choice(["major", "minor"]), required=True)
-@click.option("--description", default="")
+@click.option("--title", required=True, help="Short title of the nonconformity.")
+@click.option("--severity", type=click.Choice(["major", "minor"]), required=True, help="Major or minor nonconformity.")
+@click.option("--description", default="", help="What was found.")
 @click.option("--clause", help="ISO 9001 clause, e.g. 8.5.1.")
-@click.option("--procedure", "procedure_code")
-@click.option("--unit")
+@click.option("--procedure", "procedure_code", help="Code of the procedure concerned.")
+@click.option("--unit", help="Unit concerned (a unit id from qms.yaml).")
 @click.option("--evidence", multiple=True, metavar="KIND:REF", help="e.g. dossier:HS-0012 (repeatable).")
 @user_option
 @database_options
@@ -131,13 +179,14 @@ def raise_command(title, severity, description, clause, procedure_code, unit, ev
     data = raise_nc(db, require_config(config), require_user(user), title=title, severity=severity,
                     description=description, clause=clause, procedure_code=procedure_code, unit=unit,
                     evidence=items)
-    print_json(data) if output_format == "json" else click.echo(_("Raised {code}").format(code=data["code"]))
+    print_json(data) if output_format == "json" else echo(_("Raised {code}").format(code=data["code"]))
 
 
 @nc.command("raise-from-check")
 @click.argument("check_dir", type=click.Path(file_okay=False))
 @click.option("--timezone", help="Zone of the months (default: the check's, else Asia/Ho_Chi_Minh).")
-@click.option("--min-severity", type=click.Choice(["minor", "major"]), default="minor", show_default=True)
+@click.option("--min-severity", type=click.Choice(["minor", "major"]), default="minor", show_default=True,
+              help="Leave out findings below this severity.")
 @click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="month", show_default=True,
               help="Group findings by month, quarter or year of receipt.")
 @user_option
@@ -154,17 +203,20 @@ def raise_from_check_command(check_dir, timezone, min_severity, period, user, co
     if output_format == "json":
         print_json(result)
         return
-    click.echo(_("{findings} finding(s) in {groups} group(s): {raised} NC(s) raised, {extended} extended, "
-                 "{unchanged} unchanged").format(findings=result["findings"], groups=result["groups"],
-                                                 raised=len(result["raised"]), extended=len(result["extended"]),
-                                                 unchanged=result["unchanged"]))
+    from ._display import count
+
+    echo(_("{findings} finding(s) in {groups} group(s): {raised} NC(s) raised, {extended} extended, "
+           "{unchanged} unchanged").format(findings=count(result["findings"]), groups=count(result["groups"]),
+                                           raised=count(len(result["raised"])), extended=count(len(result["extended"])),
+                                           unchanged=count(result["unchanged"])))
     if result["skipped"]["dossiers"]:
-        click.echo(_("{dossiers} dossier(s) already evidence of an NC for the same rule under another period were "
-                     "not raised again ({groups} group(s) left with none)").format(**result["skipped"]))
-    _table(result["raised"], _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
+        echo(_("{dossiers} dossier(s) already evidence of an NC for the same rule under another period were "
+               "not raised again ({groups} group(s) left with none)").format(
+            dossiers=count(result["skipped"]["dossiers"]), groups=count(result["skipped"]["groups"])))
+    _table(_readable(result["raised"]), _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
     if result["extended"]:
-        click.echo(_("New dossiers added to existing NCs:"))
-        _table(result["extended"], _columns("code", "state", "added_dossiers"))
+        echo(_("New dossiers added to existing NCs:"))
+        _table(_readable(result["extended"]), _columns("code", "state", "added_dossiers"))
 
 
 def _parse_action(text: str):
@@ -215,17 +267,20 @@ def advance_command(code, step, containment, whys, causes, root_cause, actions, 
     if output_format == "json":
         print_json(data)
     elif step == "approve":
-        click.echo(_("{code}: action plan approved by {user} (version {version})").format(
+        echo(_("{code}: action plan approved by {user} (version {version})").format(
             code=data["code"], user=data["plan_approved_by"], version=data["version"]))
     else:
-        click.echo(_("{code} is now '{state}' (cycle {cycle}, version {version})").format(**data))
+        from ._display import nc_state
+
+        echo(_("{code} is now: {state} (cycle {cycle}, version {version})").format(
+            code=data["code"], state=nc_state(data["state"]), cycle=data["cycle"], version=data["version"]))
 
 
 @nc.command("action-done")
 @click.argument("code")
 @click.argument("number", type=int)
-@click.option("--note", default="")
-@click.option("--expect-version", type=int)
+@click.option("--note", default="", help="What was done (kept in the history).")
+@click.option("--expect-version", type=int, help="Refuse if the NC changed since you read this version.")
 @user_option
 @database_options
 @format_option
@@ -239,7 +294,7 @@ def action_done_command(code, number, note, expect_version, user, config_path, d
     if output_format == "json":
         print_json(data)
     else:
-        click.echo(_("{code}: action {number} done").format(code=data["code"], number=number))
+        echo(_("{code}: action {number} done").format(code=data["code"], number=number))
 
 
 @nc.command("overdue")
@@ -263,15 +318,17 @@ def overdue_command(today, config_path, database_url, output_format) -> None:
 @format_option
 def verify_command(config_path, database_url, output_format) -> None:
     """Recompute the history chain and compare the register with it (exit 1 if broken)."""
-    from ..capa import verify_register
+    from ..records import verify_register
 
     _config, db = open_db(config_path, database_url)
     report = verify_register(db)
     if output_format == "json":
         print_json(report)
     elif report["ok"]:
-        click.echo(_("History intact: {entries} entries, head #{seq} {hash}").format(
-            entries=report["entries"], seq=report["head_seq"], hash=report["head_hash"]))
+        from ._display import count
+
+        echo(_("History intact: {entries} entries; the newest is #{seq}, hash {hash}").format(
+            entries=count(report["entries"]), seq=report["head_seq"], hash=report["head_hash"]))
     if not report["ok"]:
         lines = [f"#{p['seq']}: {p['reason']}" for p in report["problems"]]
         lines += [m["reason"] for m in report["state_mismatches"]]
@@ -295,5 +352,7 @@ def export_command(out_path, config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(result)
     else:
-        click.echo(_("Wrote {count} NC(s) and {entries} history entries to {path}").format(
-            count=result["nonconformities"], entries=result["history"], path=result["path"]))
+        from ._display import count
+
+        echo(_("Wrote {count} NC(s) and {entries} history entries to {path}").format(
+            count=count(result["nonconformities"]), entries=count(result["history"]), path=result["path"]))

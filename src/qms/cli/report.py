@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import click
 
 from ..core.errors import QmsError
 from ..core.i18n import _, get_language, set_language
+from ._common import echo, format_option, print_json, secho
 
 
 def _parse_as_of(value: str | None) -> dt.datetime | None:
@@ -43,7 +43,7 @@ def _parse_as_of(value: str | None) -> dt.datetime | None:
               help="Approved reports carry no DRAFT watermark; needs signatories.approved_by.")
 @click.option("--register/--no-register", "with_register", default=True, show_default=True,
               help="Include the workspace's nonconformity register when it has one.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 def report(log, from_check, profile, docs, as_of, period_from, period_to, previous, pdf, xlsx, lang,
            config_path, status, with_register, output_format):
     """Write the compliance report of a check as PDF and/or Excel."""
@@ -55,10 +55,13 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
         raise click.UsageError(_("Give either LOG or --from-check DIR."))
     if pdf is None and xlsx is None:
         raise click.UsageError(_("Nothing to write: give --pdf FILE, --xlsx FILE or both."))
-    workspace = _workspace()
-    config = config_path or (workspace.config if hasattr(workspace, "config") else workspace)
+    from ._capa_common import load_context
+
+    workspace_config, workspace_dir = load_context(str(config_path) if config_path else None)
+    config = config_path or workspace_config
+    register = _register_summary(workspace_config, workspace_dir) if with_register else None
     render = {"pdf": pdf, "xlsx": xlsx, "config": config, "language": lang or get_language(), "status": status,
-              "register": _register_summary(workspace) if with_register else None}
+              "register": register}
     show_progress = sys.stderr.isatty() and output_format == "text"
     with click.progressbar(length=1, label=_("Writing the report"), file=sys.stderr) if show_progress else _Quiet() as bar:
         if from_check is not None:
@@ -70,38 +73,27 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
                 period_to=period_to.date() if period_to else None, previous_log=previous, **render)
         bar.update(1)
     if output_format == "json":
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        print_json(result.as_dict())
         return
-    click.echo(f"{_('Report id')}: {result.report_id}")
+    echo(f"{_('Report id')}: {result.report_id}")
     for path in (result.pdf, result.xlsx):
         if path:
-            click.echo(str(path))
+            echo(str(path))
     for warning in result.warnings:
-        click.secho(f"{_('Warning')}: {warning}", fg="yellow", err=True)
+        secho(f"{_('Warning')}: {warning}", fg="yellow", err=True)
 
 
-def _workspace():
-    """The workspace around the current folder (qms.workspace), or ./qms.yaml where that
-    module is not part of this installation; None without one."""
-    try:
-        from ..workspace import load_workspace
-    except ImportError:
-        return Path("qms.yaml") if Path("qms.yaml").is_file() else None
-    return load_workspace()
-
-
-def _register_summary(workspace) -> dict | None:
-    """The nonconformity register's summary when qms.capa and a workspace database exist."""
-    if workspace is None or not hasattr(workspace, "database_url"):
+def _register_summary(config, workspace_dir: Path) -> dict | None:
+    """The nonconformity register's summary when the workspace keeps one (the same
+    database `qms nc` and `qms audit` use: `qms.db.resolve_database_url`)."""
+    if config is None:
         return None
-    try:
-        from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
 
-        from ..capa.summary import register_summary
-        from ..db import open_database
-    except ImportError:
-        return None
-    url = workspace.database_url
+    from ..capa.summary import register_summary
+    from ..db import open_database, resolve_database_url
+
+    url = resolve_database_url(None, config.database_url, workspace_dir)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         return None  # no register kept in this workspace yet
     try:
@@ -111,7 +103,7 @@ def _register_summary(workspace) -> dict | None:
         finally:
             database.dispose()
     except (QmsError, SQLAlchemyError) as error:
-        click.secho(_("The nonconformity register is left out of the report: {reason}").format(reason=error),
+        secho(_("The nonconformity register is left out of the report: {reason}").format(reason=error),
                     fg="yellow", err=True)
         return None
 
@@ -120,7 +112,7 @@ class _Quiet:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *_exc):
         return False
 
     def update(self, _steps: int) -> None:

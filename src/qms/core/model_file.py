@@ -102,12 +102,65 @@ def located_validation_errors(error: ValidationError, source: SourceDocument, mo
             if ":" in message and location + (named,) in source.lines:
                 line = source.lines[location + (named,)]
         else:
-            message = item["msg"]
+            message = pydantic_message(item)
             value = item.get("input")
             if isinstance(value, (str, int, float, bool, dt.date, dt.time)) or value is None:
                 message += " " + _("(got {value!r})").format(value=value)
         located.append(Located(source.path, line or source.line_of(location), format_path(location), message))
     return sorted(located, key=lambda p: p.line)
+
+
+# pydantic's error types -> our messages, so that a Vietnamese run reads Vietnamese;
+# the placeholders are pydantic's `ctx` values. Types not listed keep pydantic's text.
+_PYDANTIC_MESSAGES = {
+    "string_type": lambda: _("expected text"),
+    "int_type": lambda: _("expected a whole number"),
+    "int_parsing": lambda: _("expected a whole number"),
+    "int_from_float": lambda: _("expected a whole number"),
+    "float_type": lambda: _("expected a number"),
+    "float_parsing": lambda: _("expected a number"),
+    "finite_number": lambda: _("expected a finite number"),
+    "bool_type": lambda: _("expected true or false"),
+    "bool_parsing": lambda: _("expected true or false"),
+    "date_type": lambda: _("expected a date YYYY-MM-DD"),
+    "date_parsing": lambda: _("expected a date YYYY-MM-DD"),
+    "date_from_datetime_parsing": lambda: _("expected a date YYYY-MM-DD"),
+    "date_from_datetime_inexact": lambda: _("expected a date YYYY-MM-DD"),
+    "time_type": lambda: _("expected a time of day HH:MM"),
+    "time_parsing": lambda: _("expected a time of day HH:MM"),
+    "datetime_type": lambda: _("expected a date and time"),
+    "datetime_parsing": lambda: _("expected a date and time"),
+    "datetime_from_date_parsing": lambda: _("expected a date and time"),
+    "literal_error": lambda: _("expected one of: {expected}"),
+    "enum": lambda: _("expected one of: {expected}"),
+    "greater_than": lambda: _("must be greater than {gt}"),
+    "greater_than_equal": lambda: _("must be at least {ge}"),
+    "less_than": lambda: _("must be less than {lt}"),
+    "less_than_equal": lambda: _("must be at most {le}"),
+    "too_short": lambda: _("too few items (at least {min_length})"),
+    "too_long": lambda: _("too many items (at most {max_length})"),
+    "string_too_short": lambda: _("too short (at least {min_length} characters)"),
+    "string_too_long": lambda: _("too long (at most {max_length} characters)"),
+    "string_pattern_mismatch": lambda: _("does not match the pattern {pattern}"),
+    "list_type": lambda: _("expected a list"),
+    "dict_type": lambda: _("expected a mapping (field: value)"),
+    "model_type": lambda: _("expected a mapping (field: value)"),
+    "model_attributes_type": lambda: _("expected a mapping (field: value)"),
+}
+
+
+def pydantic_message(item: dict) -> str:
+    """One pydantic error in the language of the run (pydantic's English when the type is not known)."""
+    template = _PYDANTIC_MESSAGES.get(item["type"])
+    if template is None:
+        return item["msg"]
+    context = {key: str(value) for key, value in (item.get("ctx") or {}).items()}
+    if "expected" in context:  # pydantic joins choices with an English " or "
+        context["expected"] = context["expected"].replace(" or ", ", ")
+    try:
+        return template().format(**context)
+    except (KeyError, IndexError):
+        return item["msg"]
 
 
 def _data_location(loc: tuple, source: SourceDocument) -> Path_:

@@ -25,14 +25,33 @@ LOCK_TIMEOUT_MS = 15_000
 
 def resolve_database_url(explicit: str | None = None, configured: str | None = None,
                          workspace_dir: str | Path | None = None) -> str:
-    """The URL to use: an explicit one (`--database`), then `QMS_DATABASE_URL`, then
-    the workspace configuration's, then `qms.db` in the workspace directory (default: cwd)."""
+    """The one place that decides which database a command uses.
+
+    In order: an explicit URL (`--database`), `QMS_DATABASE_URL`, the workspace
+    configuration's `database_url`, then `qms.db` in the workspace directory
+    (default: cwd). A relative SQLite path in the configuration is taken from the
+    workspace directory, so every command finds the same file from any subfolder;
+    one typed on the command line or in the environment is taken from cwd, as a
+    shell user expects.
+    """
+    folder = Path(workspace_dir) if workspace_dir is not None else Path.cwd()
     from_env = os.environ.get("QMS_DATABASE_URL", "").strip()
-    for candidate in (explicit, from_env, configured):
+    for candidate in (explicit, from_env):
         if candidate:
             return candidate
-    folder = Path(workspace_dir) if workspace_dir is not None else Path.cwd()
+    if configured:
+        return _sqlite_from(configured, folder)
     return f"sqlite:///{(folder / DEFAULT_SQLITE_NAME).resolve()}"
+
+
+def _sqlite_from(url: str, folder: Path) -> str:
+    """`url` with a relative SQLite file path made absolute against `folder`."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        path, query = url[len(prefix):].partition("?")[::2]
+        if path and path != ":memory:":
+            return prefix + str((folder / path).resolve()) + (f"?{query}" if query else "")
+    return url
 
 
 def create_database_engine(url: str) -> Engine:

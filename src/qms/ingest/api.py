@@ -20,6 +20,7 @@ from ..core.i18n import _
 from ..model.check_output import DataQuality
 from ..model.profile import LogProfile
 from .csv_reader import first_ragged_line
+from .json_lines import first_bad_json_line
 from .mapping import REASON, Mapped, blank_row_expr, map_to_canonical
 from .profiles import detect_profile, load_profile
 from .quality import count_by_kind, empty_findings, quality_findings
@@ -217,23 +218,6 @@ def _run_polars(raw: RawSource, action: Callable[[], object]) -> None:
                 raise QmsError(_("{path}:{line}: not valid JSON: {error}").format(
                     path=raw.path, line=bad[0], error=bad[1])) from None
         raise QmsError(_("{path}: cannot be read: {error}").format(path=raw.path, error=message)) from None
-
-
-def first_bad_json_line(path: Path) -> tuple[int, str] | None:
-    """(line, problem) of the first line that is not a JSON object; explains a failure only."""
-    import json
-
-    with open(path, encoding="utf-8-sig", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as error:
-                return number, error.msg
-            if not isinstance(value, dict):
-                return number, "not an object"
-    return None
 
 
 def _report(session: _Session, findings: pl.DataFrame, checked: Iterable[str], **paths) -> IngestReport:

@@ -207,7 +207,6 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
     frame = raw.frame.with_columns(text_columns)
 
     # 2. distinct values of the columns that need parsing or mapping, worked out once
-    lookups: dict[str, tuple[str, ...]] = {}
     needs = [
         name for name, source in present.items()
         if (name in TIMESTAMP_FIELDS and not isinstance(schema[source.column], (pl.Datetime, pl.Date)))

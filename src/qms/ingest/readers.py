@@ -10,6 +10,7 @@ from ..core.errors import QmsError
 from ..core.i18n import _
 from ..model.profile import LogProfile
 from .csv_reader import read_csv
+from .json_lines import first_bad_json_line
 from .source import ROW, RawSource, detect_format
 from .xes_reader import read_xes
 from .xlsx_reader import read_xlsx
@@ -54,8 +55,6 @@ def _read_jsonl(path: Path) -> RawSource:
         frame = pl.scan_ndjson(path, infer_schema_length=10_000, row_index_name=ROW, row_index_offset=1)
         names = frame.collect_schema().names()
     except Exception as error:
-        from .api import first_bad_json_line
-
         bad = first_bad_json_line(path)
         if bad:
             raise QmsError(_("{path}:{line}: not valid JSON: {error}").format(path=path, line=bad[0], error=bad[1])) from None

@@ -50,7 +50,7 @@ def approve(
 
         if find_workspace() is None:
             # Without a workspace the library would be the bundled sample: never edit that.
-            raise QmsError(_("this command edits files: run it inside a workspace (see `qms init`) or give --library DIR"))
+            raise QmsError(_("this command edits files: run it inside a workspace (see `qms init`) or give --docs DIR"))
     root, _calendar = library_dir(path)
     library = load_library(root)
     document = library.issue(code, issue)
@@ -125,7 +125,7 @@ def new_issue(
         from ..workspace import find_workspace
 
         if find_workspace() is None:
-            raise QmsError(_("this command edits files: run it inside a workspace (see `qms init`) or give --library DIR"))
+            raise QmsError(_("this command edits files: run it inside a workspace (see `qms init`) or give --docs DIR"))
     root, _calendar = library_dir(path)
     library = load_library(root)
     issues = library.issues(code)

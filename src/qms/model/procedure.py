@@ -16,9 +16,10 @@ from pydantic import Field, ValidationInfo, model_validator
 
 from ..core.i18n import _
 from .common import DocumentIssue, StrictModel, Text
+from .events import TERMINAL_OUTCOMES
 
 # Statuses that end a dossier without the remaining steps (see DOMAIN.md).
-DEFAULT_TERMINAL_OUTCOMES = ("refused", "withdrawn", "stopped")
+DEFAULT_TERMINAL_OUTCOMES = TERMINAL_OUTCOMES  # the canonical list in model/events
 STEP_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 

@@ -33,8 +33,6 @@ DEFAULT_FROM = dt.date(2025, 1, 1)
 DEFAULT_TO = dt.date(2025, 12, 31)
 DEFAULT_DEFECT_RATE = 0.10
 TRUTH_COLUMNS = ("dossier_id", "rule", "defect", "procedure_code", "step")
-EVENT_COLUMNS = ("dossier_id", "procedure_code", "step", "unit", "officer", "at", "received_at", "appointment_at",
-                 "returned_at", "channel", "step_due_at", "new_appointment_at")
 UTC = pl.Datetime("us", "UTC")
 
 
@@ -88,7 +86,7 @@ def generate_log(
     assign_kinds(plan, rng, defect_rate, cut_ws, day_ws)
     set_appointments(plan, rng, timeline, day_ws)
     shapes, rulesets, codes = plan.shapes, plan.rulesets, in_force.codes
-    shape_of_row, ruleset_of_row, kind_of, variant_of = plan.shape, plan.ruleset, plan.kind, plan.variant
+    shape_of_row, ruleset_of_row, kind_of = plan.shape, plan.ruleset, plan.kind
     received_ws, received_us, channel_of = plan.received_ws, plan.received_us, plan.channel
     appointment_us, appointment_moment_us = plan.appointment_us, plan.appointment_moment_us
     offset_s = _utc_offset_s(calendar)

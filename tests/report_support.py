@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary
+from qms.model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 MINUTES_PER_DAY = 480

@@ -1,0 +1,88 @@
+"""How values read in the language of the run: counts with the language's grouping,
+instants in the office's zone, and the names of NC states, severities, sources,
+roles and workflow steps instead of their codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..core.i18n import _, get_language, translations
+
+OFFICE_ZONE = "Asia/Ho_Chi_Minh"  # the register's due dates are days of the office's calendar (qms.capa)
+
+
+def count(number: int | None) -> str:
+    """27375 -> "27.375" in Vietnamese, "27,375" in English."""
+    from ..core.formatting import Formatter
+
+    return "-" if number is None else Formatter(get_language()).integer(number)
+
+
+def local_moment(value: str | dt.datetime | None, zone: str = OFFICE_ZONE) -> str:
+    """A stored UTC instant ("2026-12-04T17:18:15.256654Z") as the office reads it:
+    "2026-12-05 00:18 (Asia/Ho_Chi_Minh)" — minutes, local time, the zone named."""
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return "-"
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone})"
+
+
+def _label(table: dict[str, str], key: str | None) -> str:
+    if key is None:
+        return "-"
+    text = table.get(key)
+    return translations(get_language()).gettext(text) if text else key
+
+
+def nc_state(key: str | None) -> str:
+    from ..report.labels import NC_STATE
+
+    return _label(NC_STATE, key)
+
+
+def severity(key: str | None) -> str:
+    from ..report.labels import SEVERITY
+
+    return _label(SEVERITY, key)
+
+
+def nc_source(key: str | None) -> str:
+    from ..report.labels import NC_SOURCE
+
+    return _label(NC_SOURCE, key)
+
+
+def classification_method(key: str) -> str:
+    names = {"appointment": _("against the appointment"), "working_time": _("by working time used")}
+    return names.get(key, key)
+
+
+def history_action(action: str) -> str:
+    """A history entry's action ("contain", "complete_action:2") in words."""
+    name, _sep, number = action.partition(":")
+    names = {"raise": _("raised"), "contain": _("contained"), "analyse": _("cause analysed"),
+             "plan": _("actions planned"), "approve": _("plan approved"), "implement": _("actions implemented"),
+             "verify": _("effectiveness verified"), "add_evidence": _("evidence added"),
+             "complete_action": _("action {number} done")}
+    text = names.get(name, action)
+    return text.format(number=number) if number else text
+
+
+def data_quality_kind(kind: str) -> str:
+    """"Unknown procedure code (unknown_procedure_code)": the name, then the stable code."""
+    from ..report.labels import DATA_QUALITY
+
+    return f"{_label(DATA_QUALITY, kind)} ({kind})" if kind in DATA_QUALITY else kind
+
+
+def reject_reason(reason: str) -> str:
+    names = {"empty_row": _("empty row"), "missing_dossier_id": _("no dossier id"),
+             "missing_procedure_code": _("no procedure code"), "missing_step": _("no step"),
+             "unknown_step": _("unknown step"), "missing_timestamp": _("no timestamp"),
+             "unparseable_timestamp": _("unreadable timestamp"), "unknown_channel": _("unknown channel"),
+             "unknown_value": _("value not in the profile's value map")}
+    return f"{names[reason]} ({reason})" if reason in names else reason
