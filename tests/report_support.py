@@ -312,7 +312,7 @@ def write_check_output(out_dir: Path, n_dossiers: int = 400, *, seed: int = 2025
 
 def sample_workspace_config() -> "WorkspaceConfig":
     """An organisation with units, signatories and targets, for tests and demos."""
-    from ..model.workspace import WorkspaceConfig
+    from qms.model.workspace import WorkspaceConfig
 
     return WorkspaceConfig.model_validate({
         "organisation": {"name": {"vi": "Trung tâm Phục vụ hành chính công tỉnh Hà Nam",

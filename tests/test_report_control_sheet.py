@@ -9,7 +9,8 @@ import pytest
 
 from check_support import events_frame
 from qms.core.errors import QmsError
-from qms.report.control_sheet import build_control_sheet, write_control_sheet_pdf
+from qms.check.dossier_timeline import dossier_timeline
+from qms.report.control_sheet import control_sheet, write_control_sheet_pdf
 
 VN = dt.timezone(dt.timedelta(hours=7))
 
@@ -38,7 +39,7 @@ def log():
 
 
 def test_each_step_is_judged_against_its_allotted_time_less_the_wait_for_the_applicant():
-    sheet = build_control_sheet(log(), "HS-1")
+    sheet = dossier_timeline(log(), "HS-1")
     assert [s.step for s in sheet.steps] == ["received", "search_records", "verify", "draft_certificate", "approve",
                                              "returned"]
     search = sheet.steps[1]
@@ -53,17 +54,17 @@ def test_each_step_is_judged_against_its_allotted_time_less_the_wait_for_the_app
     draft = sheet.steps[3]  # Fri 15:00 + 1 working day is due Mon 15:00; handed over Mon 08:00: on time
     assert draft.used_minutes == pytest.approx(2.5 * 60) and draft.result == "on_time"
     assert [e[1] for e in sheet.other_events] == ["supplement_requested", "supplement_received"]
-    assert sheet.form_reference.endswith("Thông tư 01/2018/TT-VPCP")  # received before 15 Sep 2025
+    assert control_sheet(sheet).form_reference.endswith("Thông tư 01/2018/TT-VPCP")  # received before 15 Sep 2025
     assert sheet.status in ("early", "on_time", "late")
 
 
 def test_an_unknown_dossier_is_refused():
     with pytest.raises(QmsError, match="HS-9"):
-        build_control_sheet(log(), "HS-9")
+        dossier_timeline(log(), "HS-9")
 
 
 def test_the_sheet_renders_in_vietnamese_with_the_step_names(tmp_path):
-    target = write_control_sheet_pdf(build_control_sheet(log(), "HS-1"), tmp_path / "phieu.pdf")
+    target = write_control_sheet_pdf(control_sheet(dossier_timeline(log(), "HS-1")), tmp_path / "phieu.pdf")
     text = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True, text=True).stdout
     assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text
     assert "Yêu cầu bổ sung, hoàn thiện hồ sơ" in text and "supplement_requested" not in text

@@ -47,10 +47,27 @@ def require(config: WorkspaceConfig, user: str, permission: str, *, also_allowed
         raise PermissionRefused(_("'{user}' is an inspector: inspectors have read-only access").format(user=user))
     if also_allowed or roles & PERMISSIONS[permission]:
         return who
-    needed = ", ".join(sorted(role.value for role in PERMISSIONS[permission]))
-    has = ", ".join(sorted(role.value for role in roles)) or "-"
+    needed = ", ".join(sorted(role_name(role) for role in PERMISSIONS[permission]))
+    has = ", ".join(sorted(role_name(role) for role in roles)) or "-"
     raise PermissionRefused(_("'{user}' may not {step}: it needs one of the roles {needed} (has: {has})").format(
-        user=user, step=permission, needed=needed, has=has))
+        user=user, step=permission_name(permission), needed=needed, has=has))
+
+
+def role_name(role: Role) -> str:
+    """A role as officers call it, in the language of the run."""
+    names = {Role.quality_officer: _("quality officer"), Role.manager: _("manager"), Role.auditor: _("auditor"),
+             Role.inspector: _("inspector")}
+    return names.get(role, role.value)
+
+
+def permission_name(permission: str) -> str:
+    names = {"raise": _("raise an NC"), "raise_from_check": _("raise NCs from a check"),
+             "contain": _("record the containment"), "analyse": _("record the cause analysis"),
+             "plan": _("plan the corrective actions"), "approve": _("approve the action plan"),
+             "complete_action": _("mark an action done"), "implement": _("close the implementation"),
+             "verify": _("verify effectiveness"), "programme": _("change the audit programme"),
+             "plan_audit": _("plan an audit"), "record_audit": _("record audit results")}
+    return names.get(permission, permission)
 
 
 def is_active_user(config: WorkspaceConfig, user: str) -> bool:

@@ -53,6 +53,9 @@ class CheckResult:
     summary: CheckSummary
     data_quality_findings: pl.DataFrame | None = None
     documents: CheckDocuments | None = field(default=None, repr=False)
+    # what to do about dossiers that could not be judged (guidance for the person
+    # running the check; not in summary.json, whose warnings must merge across partitions)
+    hints: list[str] = field(default_factory=list)
 
 
 def _documents(library, as_of: dt.datetime | None, reuse: CheckDocuments | None = None) -> CheckDocuments:
@@ -184,7 +187,8 @@ def run_check(
         # the facts travel with each dossier, so the check folder alone can be reconciled
         dossiers = dossiers.join(facts, on="dossier_id", how="left", maintain_order="left")
     return CheckResult(dossiers=dossiers, findings=findings, summary=summary,
-                       data_quality_findings=quality_findings, documents=docs)
+                       data_quality_findings=quality_findings, documents=docs,
+                       hints=_not_assessable_hints(dossiers, docs))
 
 
 def _labels(docs: CheckDocuments) -> dict[str, dict[str, Text]]:
@@ -205,7 +209,6 @@ def _warnings(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:
     if defaulted:
         notes.append(_("{count} dossier(s) were received on days no rule set covers; qms defaults were used").format(
             count=defaulted))
-    notes.extend(_not_assessable_hints(dossiers, docs))
     methods = sorted(dossiers["method"].drop_nulls().unique().to_list())
     if len(methods) > 1:
         notes.append(_("the rule sets in force use different methods: {methods}").format(methods=", ".join(methods)))

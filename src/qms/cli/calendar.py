@@ -197,18 +197,22 @@ def between(start, end, pauses, unit, calendar_file, output_format):
             "calendar": _calendar_facts(work_calendar),
         })
     else:
-        hours = f"{elapsed.working_day_hours:g}"
+        from ..core.formatting import Formatter
+
+        number = Formatter(get_language())  # "2.430" and "5,06" in Vietnamese
+        day_hours = float(elapsed.working_day_hours)
+        hours = number.decimal(day_hours, 0 if day_hours.is_integer() else 1)
         rows = [
             (_("From"), _show_moment(work_calendar.local(work_calendar.instant(begin)))),
             (_("To"), _show_moment(work_calendar.local(work_calendar.instant(finish)))),
         ]
         if spans:
-            rows.append((_("Paused"), _("{minutes:g} working minutes in {count} pause(s)").format(
-                minutes=unpaused.minutes - elapsed.minutes, count=len(spans))))
+            rows.append((_("Paused"), _("{minutes} working minutes in {count} pause(s)").format(
+                minutes=number.decimal(unpaused.minutes - elapsed.minutes, 0), count=len(spans))))
         rows += [
-            (_("Working minutes"), f"{elapsed.minutes:g}"),
-            (_("Working hours"), f"{elapsed.hours:.2f}"),
-            (_("Working days"), _("{days:.2f} (of {hours} h)").format(days=elapsed.days, hours=hours)),
+            (_("Working minutes"), number.decimal(elapsed.minutes, 0)),
+            (_("Working hours"), number.decimal(elapsed.hours, 2)),
+            (_("Working days"), _("{days} (of {hours} h)").format(days=number.decimal(elapsed.days, 2), hours=hours)),
         ]
         _print_rows(rows)
     _note_missing_years(work_calendar)

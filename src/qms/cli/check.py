@@ -55,6 +55,8 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format)
         print_json(result.summary.model_dump(mode="json"))
         return
     echo(render_summary_text(result.summary))
+    for hint in result.hints:
+        echo(_("Hint: {text}").format(text=hint))
     echo(_("Outputs: {paths}").format(paths=", ".join(str(p) for p in written.values())))
 
 

@@ -4,10 +4,8 @@ The one-stop circulars make every dossier carry this sheet: each hand-over betwe
 units, when it happened, and whether that step was early, on time or late. Today's
 form is Mẫu số 06 of Circular 03/2025/TT-VPCP (Appendix I, in force from 15
 September 2025, under Decree 118/2025/NĐ-CP); dossiers received earlier used the
-sheet of Circular 01/2018/TT-VPCP. qms rebuilds it from the log: the check judges
-the dossier (the same engine as `qms check`), and each step's time is the working
-time since the previous step event, less the time waiting for the applicant's
-supplement, against the time the procedure issue in force allots to it.
+sheet of Circular 01/2018/TT-VPCP. The figures are the check's
+(`qms.check.dossier_timeline`); this module only lays them out.
 """
 
 from __future__ import annotations
@@ -16,11 +14,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import polars as pl
-
-from ..core.errors import QmsError
+from ..check.dossier_timeline import DossierTimeline
 from ..core.formatting import Formatter
-from ..core.i18n import _
 from . import labels
 
 FORM_REFERENCE = {
@@ -31,132 +26,26 @@ CIRCULAR_03_2025_FROM = dt.date(2025, 9, 15)
 
 
 @dataclass
-class SheetStep:
-    number: int
-    step: str
-    name: str
-    unit: str
-    officer: str
-    previous_at: dt.datetime | None
-    handed_over_at: dt.datetime
-    used_minutes: float | None
-    allotted_minutes: float | None
-    due_at: dt.datetime | None
-    result: str | None  # early, on_time, late; None when the procedure allots no time
-
-
-@dataclass
 class ControlSheet:
-    dossier_id: str
-    procedure_code: str | None
-    procedure_title: str
-    procedure_issue: int | None
-    field_name: str
-    channel: str | None
-    received_at: dt.datetime | None
-    counting_start_at: dt.datetime | None
-    appointment_at: dt.datetime | None
-    due_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    status: str
-    form_reference: str
-    timezone: str
-    language: str
-    organisation: str
+    timeline: DossierTimeline
+    organisation: str = ""
     unit_names: dict[str, str] = field(default_factory=dict)
-    steps: list[SheetStep] = field(default_factory=list)
-    other_events: list[tuple[dt.datetime, str, str]] = field(default_factory=list)  # statuses outside the steps
-    findings: list[dict] = field(default_factory=list)
+
+    @property
+    def form_reference(self) -> str:
+        received = self.timeline.received_at
+        current = received is None or received.date() >= CIRCULAR_03_2025_FROM
+        return FORM_REFERENCE["current"] if current else FORM_REFERENCE["before"]
 
 
-def build_control_sheet(events: pl.DataFrame, dossier_id: str, library=None, *, as_of=None,
-                        language: str = "vi", config=None) -> ControlSheet:
-    """The sheet of `dossier_id` from canonical events (any number of dossiers);
-    `config`: the workspace configuration (organisation and unit names), if any."""
-    from ..check import run_check
-    from ..library import Library, load_library
-
-    library = library if isinstance(library, Library) else load_library(library)
-    own = events.filter(pl.col("dossier_id") == dossier_id)
-    if own.height == 0:
-        raise QmsError(_("dossier {dossier} is not in the log").format(dossier=dossier_id))
-    result = run_check(own, library, as_of=as_of, language=language)
-    dossier = result.dossiers.row(0, named=True)
-    docs = result.documents
-    calendar = docs.calendar
-    procedure = None
-    if dossier["procedure_issue"] is not None:
-        procedure = next(p for p in docs.procedures
-                         if p.code == dossier["procedure_code"] and p.issue == dossier["procedure_issue"])
-    ordered = own.with_row_index("seq").sort(["at", "seq"])
-    rows = ordered.iter_rows(named=True)
-    steps_by_id = {s.id: s for s in procedure.steps} if procedure else {}
-    pauses, waiting_since = [], None
-    timeline = list(rows)
-    for event in timeline:
-        if event["step"] == "supplement_requested" and waiting_since is None:
-            waiting_since = event["at"]
-        elif event["step"] == "supplement_received" and waiting_since is not None:
-            pauses.append((waiting_since, event["at"]))
-            waiting_since = None
-    if waiting_since is not None:
-        pauses.append((waiting_since, None))
-    calendar_clock = bool(dossier["calendar_clock"])
-    hours = docs.calendar_settings.working_day_hours
-    sheet_steps, other, previous = [], [], dossier["counting_start_at"]
-    for event in timeline:
-        definition = steps_by_id.get(event["step"])
-        if definition is None:
-            other.append((event["at"], event["step"], event.get("unit") or ""))
-            continue
-        used = allotted = due = result_kind = None
-        if previous is not None:
-            spans = [(a, b) for a, b in pauses if b is not None and a >= previous and b <= event["at"]]
-            if calendar_clock:
-                used = (max(event["at"], previous) - previous).total_seconds() / 60 - sum(
-                    (b - a).total_seconds() / 60 for a, b in spans)
-            else:
-                used = calendar.working_minutes_between(previous, max(event["at"], previous), spans)
-            if definition.allotted is not None:
-                unit = definition.allotted.unit.value
-                amount = definition.allotted.amount
-                allotted = amount * 24 * 60 if unit == "calendar_days" else amount * 60 * (
-                    hours if unit == "working_days" else 1)
-                due = calendar.add(previous, amount, unit)
-                paused = sum(calendar.working_minutes_between(a, b) for a, b in spans)
-                if paused and unit != "calendar_days":
-                    due = calendar.add(due, paused / 60, "working_hours")
-                result_kind = _step_result(event["at"], due, calendar.zone)
-        sheet_steps.append(SheetStep(
-            number=len(sheet_steps) + 1, step=event["step"], name=definition.name.in_language(language),
-            unit=event.get("unit") or definition.unit, officer=event.get("officer") or "",
-            previous_at=previous, handed_over_at=event["at"], used_minutes=used, allotted_minutes=allotted,
-            due_at=due, result=result_kind))
-        previous = event["at"]
-    received = dossier["received_at"]
-    reference = FORM_REFERENCE["current"] if received is None or received.date() >= CIRCULAR_03_2025_FROM \
-        else FORM_REFERENCE["before"]
-    findings = result.findings.select("rule", "severity", "step", "unit", "expected", "actual", "message").to_dicts()
-    return ControlSheet(
-        dossier_id=dossier_id, procedure_code=dossier["procedure_code"],
-        procedure_title=procedure.title.in_language(language) if procedure else "",
-        procedure_issue=dossier["procedure_issue"], field_name=procedure.field.in_language(language) if procedure else "",
-        channel=dossier["channel"], received_at=received, counting_start_at=dossier["counting_start_at"],
-        appointment_at=dossier["appointment_at"], due_at=dossier["due_at"], finished_at=dossier["finished_at"],
-        status=dossier["status"], form_reference=reference, timezone=docs.timezone, language=language,
-        organisation=config.organisation.name.in_language(language) if config is not None else "",
-        unit_names={code: text.in_language(language) for code, text in (config.units if config else {}).items()},
-        steps=sheet_steps, other_events=other, findings=findings)
-
-
-def _step_result(handed_over_at: dt.datetime, due: dt.datetime, zone) -> str:
-    """As a dossier against its appointment: after the step's due moment late, on its
-    local date on time, before it early."""
-    if handed_over_at > due:
-        return "late"
-    if handed_over_at.astimezone(zone).date() == due.astimezone(zone).date():
-        return "on_time"
-    return "early"
+def control_sheet(timeline: DossierTimeline, config=None) -> ControlSheet:
+    """The sheet of a judged dossier; `config`: the workspace configuration (organisation
+    and unit names), if any."""
+    language = timeline.language
+    if config is None:
+        return ControlSheet(timeline)
+    return ControlSheet(timeline, organisation=config.organisation.name.in_language(language),
+                        unit_names={code: text.in_language(language) for code, text in config.units.items()})
 
 
 def render_control_sheet_html(sheet: ControlSheet) -> str:
@@ -165,11 +54,11 @@ def render_control_sheet_html(sheet: ControlSheet) -> str:
     from ..core.resources import report_templates_dir
     from .pdf import STYLESHEET, template_environment
 
-    formatter = Formatter(sheet.language, sheet.timezone)
+    formatter = Formatter(sheet.timeline.language, sheet.timeline.timezone)
     environment = template_environment(formatter)
     css = (report_templates_dir() / STYLESHEET).read_text(encoding="utf-8")
     return environment.get_template("control_sheet.html.j2").render(
-        s=sheet, f=formatter, css=Markup(css),
+        s=sheet.timeline, sheet=sheet, f=formatter, css=Markup(css),
         status_label=lambda status: labels.label(labels.STATUS, status, formatter.catalog),
         channel_label=lambda channel: labels.label(labels.CHANNEL, channel, formatter.catalog),
         duration=lambda minutes: _duration_text(minutes, formatter),
