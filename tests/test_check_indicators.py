@@ -199,3 +199,20 @@ def test_portal_figures_with_mistakes_are_refused_line_by_line(tmp_path):
     with pytest.raises(ValidationFailed) as error:
         read_portal_figures(portal)
     assert [p.split(": ")[0] for p in error.value.problems] == [f"{portal}:2", f"{portal}:3"]
+
+
+def test_qms_reconcile_prints_the_differences_and_writes_the_workbook(tmp_path):
+    from click.testing import CliRunner
+
+    from qms.check import write_outputs
+    from qms.cli import main
+
+    write_outputs(run_check(log_with_facts(), load_library(None), period=PERIOD), tmp_path / "check")
+    portal = tmp_path / "portal.csv"
+    portal.write_text("unit,indicator,value\n,on_time_rate,0.5\nMOTCUA,on_time_rate,1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--lang", "en", "reconcile", str(tmp_path / "check"), "--portal", str(portal),
+                                       "--out", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "2 figure(s) compared: 1 match, 1 differ" in result.output
+    assert "MOTCUA on_time_rate: ours 66.7%, portal 100.0%" in result.output
+    assert (tmp_path / "r.xlsx").is_file()

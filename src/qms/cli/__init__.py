@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "log": ("log", "log", "Dossier logs: validate, convert to canonical events, describe."),
     "generate": ("generate", "generate", "Write a reproducible synthetic dossier log with injected defects."),
     "check": ("check", "check", "Check every dossier of a log against the procedures in force."),
+    "reconcile": ("reconcile", "reconcile", "Compare the national portal's service-quality figures with a check's."),
     "report": ("report", "report", "Write the compliance report of a check as PDF and/or Excel."),
     "audit": ("audit", "audit", "Internal audits (ISO 9001 clause 9.2)."),
     "nc": ("nc", "nc", "Nonconformities and corrective actions (ISO 9001 clause 10.2)."),
