@@ -118,6 +118,7 @@ def run_check(
     profile: str | None = None,
     language: str | None = None,
     progress: Progress | None = None,
+    absent_concepts: set[str] | None = None,
 ) -> CheckResult:
     """Check a dossier log (a path, or canonical events as a polars frame).
 
@@ -126,6 +127,10 @@ def run_check(
     calendar's zone) or an instant; default the end of `period`, else the latest
     event. `period`: (from, to) dates, inclusive; dossiers finished before `from`
     are left out and those received before it are counted as carried over.
+    `absent_concepts`: what the source system does not record (e.g. {"apology"});
+    None decides from the profile and the log itself (a log with no apology event at
+    all has no apology concept). A caller checking a log in parts passes the whole
+    log's answer, so that every part decides alike.
     """
     from ..core.i18n import get_language
 
@@ -162,12 +167,15 @@ def run_check(
         quality = DataQuality(rows_read=rows, rows_accepted=rows, rows_rejected=0)
     indicator_set = library.indicator_set(as_of_instant) if not isinstance(library, CheckDocuments) else None
     carried = set(events.collect_schema().names() if isinstance(events, pl.LazyFrame) else events.columns)
+    if absent_concepts is None:
+        absent_concepts = concepts_absent_from(events, inputs, profile)
     facts = dossier_facts(events) if indicator_set is not None else None
     # The engine takes the only reference to a log read here, so that the unsorted
     # copy is freed as soon as it is sorted (a caller's own frame stays the caller's).
     handed = [events] if inputs else events
     del events, lazy
     dossiers, findings = check_events(handed, docs, as_of_instant, language)
+    dossiers, findings, unassessable = _without_unassessable_rules(dossiers, findings, absent_concepts)
     if period_from is not None:
         start = _as_instant(period_from, zone, end_of_day=False)
         keep = dossiers.filter(pl.col("finished_at").is_null() | (pl.col("finished_at") >= start))
@@ -177,7 +185,7 @@ def run_check(
     manifest = build_manifest(dossiers, docs, inputs, as_of_instant, period_from, period_to)
     summary = summarise(
         dossiers, findings, manifest, quality, tz=zone, working_day_hours=docs.calendar_settings.working_day_hours,
-        labels=_labels(docs), warnings=_warnings(dossiers, docs),
+        labels=_labels(docs), warnings=_warnings(dossiers, docs) + unassessable,
     )
     if indicator_set is not None:
         received_from = _as_instant(period_from, zone, end_of_day=False) if period_from is not None else None
@@ -213,6 +221,52 @@ def _warnings(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:
     if len(methods) > 1:
         notes.append(_("the rule sets in force use different methods: {methods}").format(methods=", ".join(methods)))
     return notes
+
+
+# Rules that judge something a source system may not record at all.
+RULE_NEEDS_CONCEPT = {"late_without_apology": "apology"}
+CONCEPT_EVENTS = {"apology": "apology_issued"}
+
+
+def concepts_absent_from(events, inputs, profile) -> set[str]:
+    """Concepts the source system does not record: as its profile says, else (a profile
+    that says nothing) those of which the log has no event at all. qms's canonical
+    events (a frame, or the canonical profile) are a Vietnamese one-stop log, where
+    apologies are a legal duty: a log without one has late dossiers without apology."""
+    from ..ingest.profiles import load_profile
+
+    used = profile or next((getattr(item, "profile", None) for item in inputs), None) or "canonical"
+    try:
+        declared = dict(load_profile(used).concepts)
+    except QmsError:
+        declared = {}
+    absent = {concept for concept, state in declared.items() if state == "absent"}
+    lazy = events.lazy()
+    for concept, step in CONCEPT_EVENTS.items():
+        if concept in declared:
+            continue
+        if lazy.filter(pl.col("step") == step).select(pl.len()).collect().item() == 0:
+            absent.add(concept)
+    return absent
+
+
+def _without_unassessable_rules(dossiers: pl.DataFrame, findings: pl.DataFrame, absent: set[str]
+                                ) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """The findings of rules whose concept the log lacks taken out (and each dossier's
+    count of findings with them), with a warning naming each such rule."""
+    rules = sorted(rule for rule, concept in RULE_NEEDS_CONCEPT.items() if concept in absent)
+    dropping = findings.filter(pl.col("rule").is_in(rules)) if rules else None
+    warnings = [_("rule {rule} is not assessable: the log does not record {concept} at all").format(
+        rule=rule, concept=_(CONCEPT_NAMES[RULE_NEEDS_CONCEPT[rule]])) for rule in rules]
+    if dropping is None or dropping.height == 0:
+        return dossiers, findings, warnings
+    removed = dropping.group_by("dossier_id").len("removed")
+    dossiers = dossiers.join(removed, on="dossier_id", how="left", maintain_order="left").with_columns(
+        (pl.col("findings") - pl.col("removed").fill_null(0)).alias("findings")).drop("removed")
+    return dossiers, findings.filter(~pl.col("rule").is_in(rules)), warnings
+
+
+CONCEPT_NAMES = {"apology": "apology letters with a new appointment date"}
 
 
 def _not_assessable_hints(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:

@@ -75,6 +75,12 @@ class LogProfile(StrictModel):
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="Zone of timestamps without an offset")
     timestamp_formats: list[str] = Field(default_factory=lambda: [ISO], min_length=1)
     fields: dict[str, FieldSource]
+    concepts: dict[Literal["apology"], Literal["recorded", "absent"]] = Field(
+        default_factory=dict,
+        description="Whether the source system records a concept at all (apology: letters of apology with a new "
+        "appointment). Absent: the rules that need it are not assessable, instead of finding every late dossier. "
+        "Not said: decided from the log (no such event at all means absent)",
+    )
     dossier_level: list[str] | None = Field(
         default=None,
         description="Fields repeated on every row of a dossier, checked for agreement; "
