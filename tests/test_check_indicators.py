@@ -216,3 +216,23 @@ def test_qms_reconcile_prints_the_differences_and_writes_the_workbook(tmp_path):
     assert "2 figure(s) compared: 1 match, 1 differ" in result.output
     assert "MOTCUA on_time_rate: ours 66.7%, portal 100.0%" in result.output
     assert (tmp_path / "r.xlsx").is_file()
+
+
+def test_the_reports_carry_the_index(tmp_path):
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    from qms.check import write_outputs
+    from qms.report import build_report, write_pdf, write_xlsx
+
+    write_outputs(run_check(log_with_facts().drop("complaint"), load_library(None), period=PERIOD), tmp_path / "c")
+    model = build_report(tmp_path / "c", language="vi")
+    assert model.service_index.code == "CS-766"
+    pdf = write_pdf(model, tmp_path / "r.pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Quyết định 766" in text and "phản ánh, kiến nghị" in text  # the missing field, named in Vietnamese
+    workbook = load_workbook(write_xlsx(model, tmp_path / "r.xlsx"), read_only=True)
+    rows = list(workbook["Bộ chỉ số 766"].iter_rows(values_only=True))
+    assert any(len(row) > 2 and row[1] == "Tỷ lệ hồ sơ tiếp nhận trực tuyến" and row[2] == pytest.approx(0.4)
+               for row in rows)

@@ -22,6 +22,12 @@ from ..model.events import INDICATOR_FIELDS, ONLINE_CHANNELS
 from ..model.indicators import Band, Indicator, IndicatorFormula, IndicatorGroup, IndicatorSet
 
 RESOLVED = ("early", "on_time", "late")
+# what the optional fields hold, for the reason an indicator is not measurable
+FIELD_NAMES = {
+    "channel": "submission channel", "payment_channel": "fee payment channel",
+    "digitised": "digitised components", "electronic_result": "electronic result",
+    "reused_data": "reuse of digitised data", "complaint": "complaints",
+}
 OPEN = ("open_within_time", "open_overdue")
 F = IndicatorFormula
 
@@ -175,7 +181,7 @@ def _result(indicator: Indicator, parts: dict[str, int], carried: set[str]) -> I
     lacking = [name for name in needed if name not in carried]
     if lacking:
         return IndicatorResult(**base, measurable=False, reason=_("the log has no {fields} field").format(
-            fields=", ".join(f"`{name}`" for name in lacking)))
+            fields=", ".join(f"{_(FIELD_NAMES.get(name, name))} (`{name}`)" for name in lacking)))
     value = VALUE[indicator.formula](parts)
     if value is None:
         return IndicatorResult(**base, parts=parts, measurable=False, reason=_("no dossiers to count"))

@@ -23,7 +23,7 @@ from .. import __version__
 from ..core.errors import QmsError
 from ..core.hashing import file_sha256
 from ..core.i18n import translations
-from ..model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary, GroupSummary
+from ..model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary, GroupSummary, IndicatorReport
 from ..model.workspace import WorkspaceConfig
 from . import labels
 
@@ -144,6 +144,9 @@ class ReportModel:
     dossiers: pl.LazyFrame = field(repr=False)
     findings: pl.DataFrame = field(repr=False)
     late_dossiers: pl.DataFrame = field(repr=False)
+    # the Decision 766 index of the check, when its library had an indicator set
+    service_index: IndicatorReport | None = None
+    unit_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_draft(self) -> bool:
@@ -520,4 +523,6 @@ def build_report(
         dossiers=dossiers,
         findings=findings,
         late_dossiers=late,
+        service_index=summary.indicators,
+        unit_names=unit_names,
     )

@@ -25,6 +25,7 @@ from ..core.errors import QmsError
 from ..core.excel_text import make_inert
 from . import labels
 from ..core.formatting import Formatter
+from .xlsx_indicators import indicators_sheet
 from .model import FORM06_COLUMNS, ReportModel, TableRow
 from .xlsx_bulk import EXCEL_MAX_ROWS, FORMULA_TRIGGERS, BulkSheet, Column, excel_serial, splice
 
@@ -418,6 +419,7 @@ def write_xlsx(model: ReportModel, target: Path, *, max_rows_per_sheet: int = EX
     workbook = Workbook(write_only=True)
     _summary_sheet(workbook, model, formatter)
     _form06_sheet(workbook, model, formatter)
+    indicators_sheet(workbook, model, formatter, _Sheet)
     _group_sheet(workbook, gettext("By procedure"), model.by_procedure, model.totals, gettext("Procedure"), formatter)
     _group_sheet(workbook, gettext("By field"), model.by_field, model.totals, gettext("Field"), formatter)
     _group_sheet(workbook, gettext("By unit"), model.by_unit, model.totals, gettext("Unit"), formatter)
