@@ -68,66 +68,76 @@ def dossier_timeline(events: pl.DataFrame, dossier_id: str, library=None, *, as_
     result = run_check(own, library, as_of=as_of, language=language)
     dossier = result.dossiers.row(0, named=True)
     docs = result.documents
-    calendar = docs.calendar
     procedure = None
     if dossier["procedure_issue"] is not None:
         procedure = next(p for p in docs.procedures
                          if p.code == dossier["procedure_code"] and p.issue == dossier["procedure_issue"])
-    ordered = own.with_row_index("seq").sort(["at", "seq"])
-    rows = ordered.iter_rows(named=True)
+    timeline = own.with_row_index("seq").sort(["at", "seq"]).to_dicts()
+    pauses = _waits_for_the_applicant(timeline)
     steps_by_id = {s.id: s for s in procedure.steps} if procedure else {}
+    steps, other, previous = [], [], dossier["counting_start_at"]
+    for event in timeline:
+        definition = steps_by_id.get(event["step"])
+        if definition is None:
+            other.append((event["at"], event["step"], event.get("unit") or ""))
+            continue
+        steps.append(_judged_step(len(steps) + 1, event, definition, previous, pauses, docs,
+                                  bool(dossier["calendar_clock"]), language))
+        previous = event["at"]
+    findings = result.findings.select("rule", "severity", "step", "unit", "expected", "actual", "message").to_dicts()
+    return DossierTimeline(
+        dossier_id=dossier_id, procedure_code=dossier["procedure_code"],
+        procedure_title=procedure.title.in_language(language) if procedure else "",
+        procedure_issue=dossier["procedure_issue"], field_name=procedure.field.in_language(language) if procedure else "",
+        channel=dossier["channel"], received_at=dossier["received_at"], counting_start_at=dossier["counting_start_at"],
+        appointment_at=dossier["appointment_at"], due_at=dossier["due_at"], finished_at=dossier["finished_at"],
+        status=dossier["status"], timezone=docs.timezone, language=language,
+        steps=steps, other_events=other, findings=findings)
+
+
+def _waits_for_the_applicant(timeline: list[dict]) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Each supplement request to the supplement's receipt (a wait still open runs to
+    the last event): the time the clock is paused, as the engine pauses it."""
     pauses, waiting_since = [], None
-    timeline = list(rows)
     for event in timeline:
         if event["step"] == "supplement_requested" and waiting_since is None:
             waiting_since = event["at"]
         elif event["step"] == "supplement_received" and waiting_since is not None:
             pauses.append((waiting_since, event["at"]))
             waiting_since = None
-    if waiting_since is not None:
-        pauses.append((waiting_since, None))
-    calendar_clock = bool(dossier["calendar_clock"])
-    hours = docs.calendar_settings.working_day_hours
-    sheet_steps, other, previous = [], [], dossier["counting_start_at"]
-    for event in timeline:
-        definition = steps_by_id.get(event["step"])
-        if definition is None:
-            other.append((event["at"], event["step"], event.get("unit") or ""))
-            continue
-        used = allotted = due = result_kind = None
-        if previous is not None:
-            spans = [(a, b) for a, b in pauses if b is not None and a >= previous and b <= event["at"]]
-            if calendar_clock:
-                used = (max(event["at"], previous) - previous).total_seconds() / 60 - sum(
-                    (b - a).total_seconds() / 60 for a, b in spans)
-            else:
-                used = calendar.working_minutes_between(previous, max(event["at"], previous), spans)
-            if definition.allotted is not None:
-                unit = definition.allotted.unit.value
-                amount = definition.allotted.amount
-                allotted = amount * 24 * 60 if unit == "calendar_days" else amount * 60 * (
-                    hours if unit == "working_days" else 1)
-                due = calendar.add(previous, amount, unit)
-                paused = sum(calendar.working_minutes_between(a, b) for a, b in spans)
-                if paused and unit != "calendar_days":
-                    due = calendar.add(due, paused / 60, "working_hours")
-                result_kind = _step_result(event["at"], due, calendar.zone)
-        sheet_steps.append(TimelineStep(
-            number=len(sheet_steps) + 1, step=event["step"], name=definition.name.in_language(language),
-            unit=event.get("unit") or definition.unit, officer=event.get("officer") or "",
-            previous_at=previous, handed_over_at=event["at"], used_minutes=used, allotted_minutes=allotted,
-            due_at=due, result=result_kind))
-        previous = event["at"]
-    received = dossier["received_at"]
-    findings = result.findings.select("rule", "severity", "step", "unit", "expected", "actual", "message").to_dicts()
-    return DossierTimeline(
-        dossier_id=dossier_id, procedure_code=dossier["procedure_code"],
-        procedure_title=procedure.title.in_language(language) if procedure else "",
-        procedure_issue=dossier["procedure_issue"], field_name=procedure.field.in_language(language) if procedure else "",
-        channel=dossier["channel"], received_at=received, counting_start_at=dossier["counting_start_at"],
-        appointment_at=dossier["appointment_at"], due_at=dossier["due_at"], finished_at=dossier["finished_at"],
-        status=dossier["status"], timezone=docs.timezone, language=language,
-        steps=sheet_steps, other_events=other, findings=findings)
+    if waiting_since is not None and timeline:
+        pauses.append((waiting_since, timeline[-1]["at"]))
+    return pauses
+
+
+def _judged_step(number: int, event: dict, definition, previous: dt.datetime | None, pauses, docs,
+                 calendar_clock: bool, language: str) -> TimelineStep:
+    """A step's time since the previous step event (less the waits), its due moment
+    and whether it was handed over early, on time or late."""
+    calendar = docs.calendar
+    used = allotted = due = result = None
+    if previous is not None:
+        end = max(event["at"], previous)
+        clipped = [(max(a, previous), min(b, end)) for a, b in pauses if b > previous and a < end]
+        if calendar_clock:
+            used = ((end - previous) - sum((b - a for a, b in clipped), dt.timedelta())).total_seconds() / 60
+        else:
+            used = calendar.working_minutes_between(previous, end, clipped)
+        if definition.allotted is not None:
+            unit, amount = definition.allotted.unit.value, definition.allotted.amount
+            hours = docs.calendar_settings.working_day_hours
+            allotted = amount * 24 * 60 if unit == "calendar_days" else amount * 60 * (
+                hours if unit == "working_days" else 1)
+            due = calendar.add(previous, amount, unit)
+            paused = sum(calendar.working_minutes_between(a, b) for a, b in clipped)
+            if paused and unit != "calendar_days":
+                due = calendar.add(due, paused / 60, "working_hours")  # the wait moves the step's due moment on
+            result = _step_result(event["at"], due, calendar.zone)
+    return TimelineStep(
+        number=number, step=event["step"], name=definition.name.in_language(language),
+        unit=event.get("unit") or definition.unit, officer=event.get("officer") or "",
+        previous_at=previous, handed_over_at=event["at"], used_minutes=used, allotted_minutes=allotted,
+        due_at=due, result=result)
 
 
 def _step_result(handed_over_at: dt.datetime, due: dt.datetime, zone) -> str:
