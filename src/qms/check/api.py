@@ -189,11 +189,7 @@ def run_check(
     )
     if indicator_set is not None:
         received_from = _as_instant(period_from, zone, end_of_day=False) if period_from is not None else None
-        summary.indicators = compute_indicators(dossiers, facts, carried, indicator_set, received_from,
-                                                sha256=library.content_hash(indicator_set))
-    if facts is not None:
-        # the facts travel with each dossier, so the check folder alone can be reconciled
-        dossiers = dossiers.join(facts, on="dossier_id", how="left", maintain_order="left")
+        summary.indicators, dossiers = _scored_index(dossiers, facts, carried, indicator_set, received_from, library)
     return CheckResult(dossiers=dossiers, findings=findings, summary=summary,
                        data_quality_findings=quality_findings, documents=docs,
                        hints=_not_assessable_hints(dossiers, docs))
@@ -221,6 +217,16 @@ def _warnings(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:
     if len(methods) > 1:
         notes.append(_("the rule sets in force use different methods: {methods}").format(methods=", ".join(methods)))
     return notes
+
+
+def _scored_index(dossiers, facts, carried, indicator_set, received_from, library):
+    """The service-quality index of the dossiers, and the dossiers with their indicator
+    facts (so that a check folder alone can be reconciled with the portal)."""
+    index = compute_indicators(dossiers, facts, carried, indicator_set, received_from,
+                               sha256=library.content_hash(indicator_set))
+    if facts is not None:
+        dossiers = dossiers.join(facts, on="dossier_id", how="left", maintain_order="left")
+    return index, dossiers
 
 
 # Rules that judge something a source system may not record at all.
