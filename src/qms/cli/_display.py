@@ -86,3 +86,24 @@ def reject_reason(reason: str) -> str:
              "unparseable_timestamp": _("unreadable timestamp"), "unknown_channel": _("unknown channel"),
              "unknown_value": _("value not in the profile's value map")}
     return f"{names[reason]} ({reason})" if reason in names else reason
+
+
+def document_kind(kind: str) -> str:
+    from ..report.labels import DOCUMENT_KIND
+
+    return _label(DOCUMENT_KIND, kind)
+
+
+def channel(key: str) -> str:
+    from ..report.labels import CHANNEL
+
+    return _label(CHANNEL, key)
+
+
+def status_step(step: str) -> str:
+    """A canonical status step ("received") in words, its code kept in brackets; other steps as they are."""
+    names = {"received": _("Received"), "supplement_requested": _("Supplement requested"),
+             "supplement_received": _("Supplement received"), "apology_issued": _("Apology issued"),
+             "processed": _("Processed"), "returned": _("Result returned"), "refused": _("Refused"),
+             "withdrawn": _("Withdrawn"), "stopped": _("Processing stopped")}
+    return f"{names[step]} ({step})" if step in names else step
