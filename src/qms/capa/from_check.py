@@ -220,9 +220,15 @@ def _title(group: dict[str, Any]) -> str:
         unit=group["unit"], period=group["period"])
 
 
+def _severity_word(severity: str) -> str:
+    """The NC text is read by officers: the severity in words, not its code."""
+    return {"major": _("major"), "minor": _("minor"), "observation": _("observation")}.get(severity, severity)
+
+
 def _description(group: dict[str, Any]) -> str:
     text = _("Raised from a log check: {findings} finding(s) of rule {rule} (severity {severity}, clause "
-             "{clause}).").format(findings=group["findings"], rule=group["rule"], severity=group["severity"],
+             "{clause}).").format(findings=group["findings"], rule=group["rule"],
+                                  severity=_severity_word(group["severity"]),
                                   clause=group["clause"] or "-")
     if group["example"]:
         text += " " + _("Example: {message}").format(message=group["example"])
