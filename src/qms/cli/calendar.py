@@ -254,8 +254,8 @@ def show(year, calendar_file, docs_dir, output_format):
             echo(f"{item.date:%Y-%m-%d}  {_weekday(item.date):<9}  {kinds[item.kind]:<{width}}  {item.name}")
         from ._display import count
 
-        echo(_("{days} working days ({minutes} working minutes); {off} days off on weekdays; "
-                     "{worked} weekend days worked").format(
+        echo(_("Working days: {days} ({minutes} working minutes); days off on weekdays: {off}; "
+               "weekend days worked: {worked}").format(
             days=count(counts["working_days"]), minutes=count(counts["working_minutes"]),
             off=count(counts["holidays_on_working_weekdays"]), worked=count(counts["worked_weekend_days"])))
         echo(_("Holiday data: {source}").format(source=_holiday_source(work_calendar)))
