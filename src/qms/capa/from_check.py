@@ -20,6 +20,7 @@ from ..db.tables import Evidence, Nonconformity
 from ..core.errors import QmsError, ValidationFailed
 from ..core.hashing import file_sha256
 from ..core.i18n import _, get_language
+from ..core.timezone import DEFAULT_TIMEZONE
 from ..model.check_output import FINDING_COLUMNS
 from ..model.workspace import WorkspaceConfig
 from . import register, roles
@@ -27,7 +28,6 @@ from . import register, roles
 if TYPE_CHECKING:
     import polars as pl
 
-DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 SEVERITY_RANK = {"observation": 0, "minor": 1, "major": 2}
 UNKNOWN = "?"
 GROUP_KEYS = ("rule", "procedure_code", "unit", "period")

@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ..core.i18n import _, get_language, translations
+from ..core.timezone import DEFAULT_TIMEZONE
 
-OFFICE_ZONE = "Asia/Ho_Chi_Minh"  # the register's due dates are days of the office's calendar (qms.capa)
+OFFICE_ZONE = DEFAULT_TIMEZONE  # the register's instants are shown in the office's zone
 
 
 def count(number: int | None) -> str:
