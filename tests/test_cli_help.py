@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -51,12 +52,13 @@ def test_every_help_text_has_a_vietnamese_translation():
 
 @pytest.mark.parametrize("flag", ["--lang", "--format"])
 def test_options_every_command_shares(flag):
-    """--lang everywhere; --format, where a command has it, is text or json."""
+    """--lang everywhere; --format text|json on every command."""
     for path, command, _ctx in every_command():
         options = {opt: param for param in command.params for opt in param.opts}
         if flag == "--lang":
             assert "--lang" in options, " ".join(path)
-        elif "--format" in options and path:
+        elif path and not isinstance(command, click.Group):  # every command that reports something has JSON
+            assert "--format" in options, " ".join(path)
             assert set(options["--format"].type.choices) >= {"text", "json"}, " ".join(path)
 
 
@@ -82,3 +84,28 @@ def test_help_imports_no_heavy_library(args):
             "'weasyprint', 'numpy', 'pydantic'}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_one_name_per_concept():
+    """--docs for the library folder and --user for who acts; old spellings hidden but accepted."""
+    for path, command, ctx in every_command():
+        for param in command.params:
+            if isinstance(param, click.Option):
+                record = param.get_help_record(ctx)
+                shown = record[0] if record else ""
+                assert "--library" not in shown and "--by" not in shown, " ".join(path)
+    repo = str(Path(__file__).resolve().parents[1] / "process_docs")
+    old = CliRunner().invoke(main, ["docs", "list", "--library", repo, "--format", "json"])
+    new = CliRunner().invoke(main, ["docs", "list", "--docs", repo, "--format", "json"])
+    assert old.exit_code == new.exit_code == 0 and old.output == new.output
+
+
+def test_generate_old_format_spelling_still_works(tmp_path):
+    result = CliRunner().invoke(main, ["--lang", "en", "generate", "-n", "5", "--seed", "1", "--out",
+                                       str(tmp_path / "log.data"), "--format", "parquet"])
+    assert result.exit_code == 0, result.output
+    assert "deprecated" in result.output
+    assert (tmp_path / "log.data").read_bytes()[:4] == b"PAR1"
+    summary = CliRunner().invoke(main, ["generate", "-n", "5", "--seed", "1", "--out", str(tmp_path / "l.csv"),
+                                        "--format", "json"])
+    assert summary.exit_code == 0 and summary.output.lstrip().startswith("{")

@@ -20,6 +20,7 @@ from ..db.tables import Evidence, Nonconformity
 from ..core.errors import QmsError, ValidationFailed
 from ..core.hashing import file_sha256
 from ..core.i18n import _, get_language
+from ..core.timezone import DEFAULT_TIMEZONE
 from ..model.check_output import FINDING_COLUMNS
 from ..model.workspace import WorkspaceConfig
 from . import register, roles
@@ -27,7 +28,6 @@ from . import register, roles
 if TYPE_CHECKING:
     import polars as pl
 
-DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 SEVERITY_RANK = {"observation": 0, "minor": 1, "major": 2}
 UNKNOWN = "?"
 GROUP_KEYS = ("rule", "procedure_code", "unit", "period")
@@ -249,9 +249,15 @@ def _title(group: dict[str, Any]) -> str:
         unit=group["unit"], period=group["period"])
 
 
+def _severity_word(severity: str) -> str:
+    """The NC text is read by officers: the severity in words, not its code."""
+    return {"major": _("major"), "minor": _("minor"), "observation": _("observation")}.get(severity, severity)
+
+
 def _description(group: dict[str, Any]) -> str:
     text = _("Raised from a log check: {findings} finding(s) of rule {rule} (severity {severity}, clause "
-             "{clause}).").format(findings=group["findings"], rule=group["rule"], severity=group["severity"],
+             "{clause}).").format(findings=group["findings"], rule=group["rule"],
+                                  severity=_severity_word(group["severity"]),
                                   clause=group["clause"] or "-")
     if group["example"]:
         text += " " + _("Example: {message}").format(message=group["example"])

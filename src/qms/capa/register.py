@@ -20,6 +20,7 @@ from ..db import Database
 from ..db.database import insert_rows
 from ..db.tables import CorrectiveAction, Evidence, HistoryEntry, Nonconformity
 from ..core.i18n import _
+from ..core.timezone import DEFAULT_TIMEZONE
 from ..model.workspace import WorkspaceConfig
 from . import history, roles
 from .errors import NotFound, TransitionRefused
@@ -30,7 +31,7 @@ STATES = ("open", "containment", "cause_analysis", "action_plan", "implemented",
 ENTITY = "nonconformity"
 
 
-LOCAL_ZONE = "Asia/Ho_Chi_Minh"  # due dates are days of the office's calendar, not of the server's
+LOCAL_ZONE = DEFAULT_TIMEZONE  # due dates are days of the office's calendar, not of the server's
 
 
 def now_utc() -> dt.datetime:

@@ -70,11 +70,21 @@ def _check_version(nc: Nonconformity, expected_version: int | None, session) -> 
         last = session.scalars(select(HistoryEntry).where(HistoryEntry.entity == register.ENTITY,
                                                           HistoryEntry.entity_id == nc.code)
                                .order_by(HistoryEntry.seq.desc()).limit(1)).first()
-        who = f"{last.actor} ({last.action}, {last.at})" if last else "?"
+        who = f"{last.actor} ({last.action}, {_office_minute(last.at)})" if last else "?"
         raise ConflictError(_(
             "{nc} was changed by {who} after you read it: you read version {expected}, it is now version "
             "{current}. Reload it (qms nc show) and try again.").format(
             nc=nc.code, who=who, expected=expected_version, current=nc.version))
+
+
+def _office_minute(at: str | dt.datetime) -> str:
+    """A stored UTC instant as the office reads it: local time to the minute, zone named."""
+    from zoneinfo import ZoneInfo
+
+    moment = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return f"{moment.astimezone(ZoneInfo(register.LOCAL_ZONE)):%Y-%m-%d %H:%M} ({register.LOCAL_ZONE})"
 
 
 def advance(db: Database, config: WorkspaceConfig, actor: str, ref: str | int, step: str, *,

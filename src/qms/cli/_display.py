@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ..core.i18n import _, get_language, translations
+from ..core.timezone import DEFAULT_TIMEZONE
 
-OFFICE_ZONE = "Asia/Ho_Chi_Minh"  # the register's due dates are days of the office's calendar (qms.capa)
+OFFICE_ZONE = DEFAULT_TIMEZONE  # the register's instants are shown in the office's zone
 
 
 def count(number: int | None) -> str:
@@ -39,19 +40,19 @@ def _label(table: dict[str, str], key: str | None) -> str:
 
 
 def nc_state(key: str | None) -> str:
-    from ..report.labels import NC_STATE
+    from ..model.labels import NC_STATE
 
     return _label(NC_STATE, key)
 
 
 def severity(key: str | None) -> str:
-    from ..report.labels import SEVERITY
+    from ..model.labels import SEVERITY
 
     return _label(SEVERITY, key)
 
 
 def nc_source(key: str | None) -> str:
-    from ..report.labels import NC_SOURCE
+    from ..model.labels import NC_SOURCE
 
     return _label(NC_SOURCE, key)
 
@@ -74,15 +75,34 @@ def history_action(action: str) -> str:
 
 def data_quality_kind(kind: str) -> str:
     """"Unknown procedure code (unknown_procedure_code)": the name, then the stable code."""
-    from ..report.labels import DATA_QUALITY
+    from ..model.labels import DATA_QUALITY
 
     return f"{_label(DATA_QUALITY, kind)} ({kind})" if kind in DATA_QUALITY else kind
 
 
 def reject_reason(reason: str) -> str:
-    names = {"empty_row": _("empty row"), "missing_dossier_id": _("no dossier id"),
-             "missing_procedure_code": _("no procedure code"), "missing_step": _("no step"),
-             "unknown_step": _("unknown step"), "missing_timestamp": _("no timestamp"),
-             "unparseable_timestamp": _("unreadable timestamp"), "unknown_channel": _("unknown channel"),
-             "unknown_value": _("value not in the profile's value map")}
-    return f"{names[reason]} ({reason})" if reason in names else reason
+    """"Unparseable timestamp (unparseable_timestamp)": the name, then the stable code."""
+    from ..model.labels import REJECT_REASON
+
+    return f"{_label(REJECT_REASON, reason)} ({reason})" if reason in REJECT_REASON else reason
+
+
+def document_kind(kind: str) -> str:
+    from ..model.labels import DOCUMENT_KIND
+
+    return _label(DOCUMENT_KIND, kind)
+
+
+def channel(key: str) -> str:
+    from ..model.labels import CHANNEL
+
+    return _label(CHANNEL, key)
+
+
+def status_step(step: str) -> str:
+    """A canonical status step ("received") in words, its code kept in brackets; other steps as they are."""
+    names = {"received": _("Received"), "supplement_requested": _("Supplement requested"),
+             "supplement_received": _("Supplement received"), "apology_issued": _("Apology issued"),
+             "processed": _("Processed"), "returned": _("Result returned"), "refused": _("Refused"),
+             "withdrawn": _("Withdrawn"), "stopped": _("Processing stopped")}
+    return f"{names[step]} ({step})" if step in names else step

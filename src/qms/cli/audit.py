@@ -189,7 +189,7 @@ def show_command(audit_id, config_path, database_url, output_format) -> None:
     width = max([len(results.get(row["result"], row["result"] or "-")) for row in data["results"]] + [1])
     for row in data["results"]:
         shown = results.get(row["result"], row["result"]) if row["result"] else "-"
-        echo(f"  {row['item_id']:<10} {row['clause']:<8} {shown:<{width}} {row['nc'] or ''}")
+        echo(f"  {row['item_id']:<10} {row['clause']:<8} {shown:<{width}} {row['nc'] or ''}".rstrip())
 
 
 def _audit_status(status: str) -> str:

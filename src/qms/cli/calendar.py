@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # the calendar (numpy) and the library (pydantic) load when a
     from ..calendar import WorkCalendar
     from ..calendar.durations import Duration
 
+_DOCS = click.option("--docs", "docs_dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Library folder (default: the workspace's, else the bundled sample).")
 _CALENDAR = click.option("--calendar", "calendar_file", type=click.Path(dir_okay=False, path_type=Path),
                          help="Calendar document (YAML); default: the library's calendar in force (the workspace's, else the bundled sample).")
 
@@ -26,7 +28,8 @@ def calendar() -> None:
     """Working-time calendar: appointment dates and elapsed working time."""
 
 
-def _load(calendar_file: Path | None, at: dt.date | dt.datetime | None = None) -> WorkCalendar:
+def _load(calendar_file: Path | None, at: dt.date | dt.datetime | None = None,
+          docs_dir: Path | None = None) -> WorkCalendar:
     """The calendar given, else the library's calendar in force at `at` (the
     workspace's library, or the bundled sample)."""
     from ..calendar import WorkCalendar
@@ -34,7 +37,7 @@ def _load(calendar_file: Path | None, at: dt.date | dt.datetime | None = None) -
 
     if calendar_file:
         return WorkCalendar.from_file(calendar_file)
-    return WorkCalendar.from_settings(load_library().calendar(at))
+    return WorkCalendar.from_settings(load_library(docs_dir).calendar(at))
 
 
 def _moment(text: str, what: str) -> dt.datetime:
@@ -78,13 +81,14 @@ def _describe_limit(limit: Duration) -> str:
     return (one if float(limit.amount) == 1 else many).format(n=amount)
 
 
-def _procedure_rules(code: str, received_at: dt.datetime) -> tuple[Duration, dt.time | None, int]:
+def _procedure_rules(code: str, received_at: dt.datetime,
+                     docs_dir: Path | None = None) -> tuple[Duration, dt.time | None, int]:
     """Time limit, cut-off and issue number of the procedure issue in force on the
     day of receipt, from the library (the workspace's, else the bundled sample)."""
     from ..calendar.durations import Duration
     from ..library import load_library
 
-    procedure = load_library().procedure(code, received_at)
+    procedure = load_library(docs_dir).procedure(code, received_at)
     limit = procedure.time_limit
     return Duration(float(limit.amount), getattr(limit.unit, "value", limit.unit)), procedure.receipt_cutoff, procedure.issue
 
@@ -117,19 +121,20 @@ def _calendar_facts(calendar: WorkCalendar) -> dict:
 @click.option("--cutoff", help='Receipt cut-off, e.g. "15:00" (default: the calendar\'s).')
 @click.option("--unit", help="Receiving unit (whether its Saturday receipt counts).")
 @_CALENDAR
+@_DOCS
 @format_option
-def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
+def due(received, limit, procedure, cutoff, unit, calendar_file, docs_dir, output_format):
     """Counting start and appointment moment for a receipt."""
     from ..calendar import parse_duration
 
     if not limit and not procedure:
         raise click.UsageError(_("give --limit or --procedure"))
     received_at = _moment(received, "--received")
-    work_calendar = _load(calendar_file, received_at)
+    work_calendar = _load(calendar_file, received_at, docs_dir)
     cutoff_time = _clock(cutoff)
     procedure_issue = None
     if procedure:
-        procedure_limit, procedure_cutoff, procedure_issue = _procedure_rules(procedure, received_at)
+        procedure_limit, procedure_cutoff, procedure_issue = _procedure_rules(procedure, received_at, docs_dir)
         duration = parse_duration(limit) if limit else procedure_limit
         cutoff_time = cutoff_time or procedure_cutoff
     else:
@@ -175,11 +180,12 @@ def due(received, limit, procedure, cutoff, unit, calendar_file, output_format):
               help="A paused interval (supplement requested → received); repeat for more.")
 @click.option("--unit", help="Unit whose rules apply (Saturday receipt).")
 @_CALENDAR
+@_DOCS
 @format_option
-def between(start, end, pauses, unit, calendar_file, output_format):
+def between(start, end, pauses, unit, calendar_file, docs_dir, output_format):
     """Working minutes, hours and days from START to END, less paused time."""
     begin, finish = _moment(start, "START"), _moment(end, "END")
-    work_calendar = _load(calendar_file, begin)
+    work_calendar = _load(calendar_file, begin, docs_dir)
     spans = [(_moment(a, "--pause"), _moment(b, "--pause")) for a, b in pauses]
     elapsed = _quietly(lambda: work_calendar.working_time_between(begin, finish, spans, office_unit=unit))
     unpaused = _quietly(lambda: work_calendar.working_time_between(begin, finish, office_unit=unit))
@@ -221,10 +227,11 @@ def between(start, end, pauses, unit, calendar_file, output_format):
 @calendar.command()
 @click.argument("year", type=click.IntRange(1900, 2200))
 @_CALENDAR
+@_DOCS
 @format_option
-def show(year, calendar_file, output_format):
+def show(year, calendar_file, docs_dir, output_format):
     """Days off (with their names) and worked weekend days of YEAR."""
-    work_calendar = _load(calendar_file, dt.date(year, 1, 1))
+    work_calendar = _load(calendar_file, dt.date(year, 1, 1), docs_dir)
     shown, counts = _quietly(lambda: work_calendar.show(year, language=get_language()))
     if output_format == "json":
         print_json({
@@ -244,8 +251,8 @@ def show(year, calendar_file, output_format):
             echo(f"{item.date:%Y-%m-%d}  {_weekday(item.date):<9}  {kinds[item.kind]:<{width}}  {item.name}")
         from ._display import count
 
-        echo(_("{days} working days ({minutes} working minutes); {off} days off on weekdays; "
-                     "{worked} weekend days worked").format(
+        echo(_("Working days: {days} ({minutes} working minutes); days off on weekdays: {off}; "
+               "weekend days worked: {worked}").format(
             days=count(counts["working_days"]), minutes=count(counts["working_minutes"]),
             off=count(counts["holidays_on_working_weekdays"]), worked=count(counts["worked_weekend_days"])))
         echo(_("Holiday data: {source}").format(source=_holiday_source(work_calendar)))

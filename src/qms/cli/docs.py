@@ -49,8 +49,8 @@ def validate(directory: Path | None, output_format: str) -> None:
         print_json({"library": str(library.root), "valid": True, "issues": sum(counts.values()), "by_kind": counts})
         return
     echo(
-        _("{root}: {total} document issues valid ({procedure} procedures, {ruleset} rule sets, {checklist} checklists, "
-          "{calendar} calendars, {indicator_set} indicator sets)").format(
+        _("{root}: {total} document issues valid (procedures: {procedure}, rule sets: {ruleset}, checklists: {checklist}, "
+          "calendars: {calendar}, indicator sets: {indicator_set})").format(
             root=library.root, total=sum(counts.values()), **counts
         )
     )
@@ -88,6 +88,10 @@ def list_(at: dt.datetime | None, kind: str | None, output_format: str, library_
     if output_format == "json":
         print_json(rows)
         return
+    from ..library.render import status_name
+    from ._display import document_kind
+
+    rows = [{**row, "kind": document_kind(row["kind"]), "status": status_name(row["status"])} for row in rows]
     columns = [("kind", _("Kind")), ("code", _("Code")), ("issue", _("Issue")), ("status", _("Status")),
                ("effective_from", _("Effective from")), ("effective_to", _("Effective to")), ("title", _("Title"))]
     echo(_table(rows, columns))

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..core.i18n import _
+from . import _display
 from ._common import aliased_option, echo, format_option, print_json
 
 _LIBRARY_HELP = "Library folder whose procedure codes are known (default: the workspace's); enables the unknown_procedure_code finding."
@@ -153,7 +154,10 @@ def stats(log_file, profile, output_format):
     echo(_("Dossiers: {dossiers}, events: {events}").format(dossiers=count(result["dossiers"]),
                                                                    events=count(result["events"])))
     if result.get("first_event_at"):
-        echo(_("Events from {first} to {last} (UTC)").format(first=result["first_event_at"], last=result["last_event_at"]))
+        from ._display import local_moment
+
+        echo(_("Events from {first} to {last}").format(first=local_moment(result["first_event_at"]),
+                                                       last=local_moment(result["last_event_at"])))
     for key, title in (("procedures", _("Procedures (dossiers)")), ("channels", _("Channels (dossiers)")),
                        ("units", _("Units (events)")), ("steps", _("Steps (events)")),
                        ("fields", _("Events carrying each optional field"))):
@@ -162,6 +166,7 @@ def stats(log_file, profile, output_format):
         items = list(result[key].items())
         echo(f"{title}: {count(len(items))}")
         for name, number in items[:15]:
-            echo(f"  {name or '—'}: {count(number)}")
+            shown = {"channels": _display.channel, "steps": _display.status_step}.get(key, str)(name) if name else name
+            echo(f"  {shown or '—'}: {count(number)}")
         if len(items) > 15:
             echo("  " + _("… and {more} more").format(more=count(len(items) - 15)))

@@ -18,12 +18,13 @@ from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations
 
 from .i18n import translations
+from .timezone import DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)
 class Formatter:
     language: str
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = DEFAULT_TIMEZONE
 
     @property
     def locale(self) -> Locale:

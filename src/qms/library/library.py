@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from ..core.errors import QmsError, ValidationFailed
 from ..core.i18n import _
+from ..core.timezone import DEFAULT_TIMEZONE
 from ..model.calendar import CalendarSettings
 from ..model.checklist import Checklist
 from ..model.common import DocumentIssue, DocumentStatus
@@ -25,7 +26,7 @@ from .hashing import content_hash as _content_hash
 from .loader import CONTROLLED, LoadedDocument, library_problems, read_document, scan_library
 from ..core.yaml_source import Located
 
-LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 
 
 class UnknownDocument(QmsError):

@@ -37,7 +37,8 @@ def header(document: DocumentIssue, title: Text | None) -> list[str]:
     lines = [
         f"{document.code} — {text(title)}",
         _("Issue {issue} · {status} · in force {start} to {until}").format(
-            issue=document.issue, status=document.status.value, start=document.effective_from.isoformat(), until=until
+            issue=document.issue, status=status_name(document.status.value), start=document.effective_from.isoformat(),
+            until=until
         ),
     ]
     for label, signature in ((_("Prepared by"), document.prepared_by), (_("Reviewed by"), document.reviewed_by), (_("Approved by"), document.approved_by)):
@@ -121,3 +122,8 @@ def _calendar(c: CalendarSettings) -> list[str]:
         spans = ", ".join(f"{clock_text(s.start)}–{clock_text(s.end)}" for s in sessions)
         lines.append(f"  {getattr(day, 'value', day)}: {spans}")
     return lines
+
+
+def status_name(status: str) -> str:
+    """draft / approved / obsolete in the language of the run."""
+    return {"draft": _("draft"), "approved": _("approved"), "obsolete": _("obsolete")}.get(status, status)

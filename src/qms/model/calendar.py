@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_serializer, field_validator, model_validator
 
+from ..core.timezone import DEFAULT_TIMEZONE
 from .common import DocumentIssue, StrictModel, Text
 
 
@@ -139,7 +140,7 @@ class CalendarSettings(DocumentIssue):
 
     kind: Literal["calendar"] = "calendar"
     title: Text
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = DEFAULT_TIMEZONE
     country: str | None = Field(default="VN", description="Country code for the holidays package; null for none")
     office_hours: dict[Weekday, list[OfficeSession]] = Field(default_factory=_default_office_hours)
     worked_weekend_hours: list[OfficeSession] | None = Field(

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ..core.timezone import DEFAULT_TIMEZONE
 from .events import (
     CANONICAL_FIELDS,
     FIELD_VALUES,
@@ -72,7 +73,7 @@ class LogProfile(StrictModel):
     format: Literal["auto", "csv", "xlsx", "jsonl", "parquet", "xes"] = "auto"
     csv: CsvOptions = Field(default_factory=CsvOptions)
     sheets: list[str] | None = Field(default=None, description="XLSX sheets to read; default every sheet")
-    timezone: str = Field(default="Asia/Ho_Chi_Minh", description="Zone of timestamps without an offset")
+    timezone: str = Field(default=DEFAULT_TIMEZONE, description="Zone of timestamps without an offset")
     timestamp_formats: list[str] = Field(default_factory=lambda: [ISO], min_length=1)
     fields: dict[str, FieldSource]
     concepts: dict[Literal["apology"], Literal["recorded", "absent"]] = Field(

@@ -21,6 +21,7 @@ from ..model.audit import RESULT_LABELS, AuditResultValue
 from ..model.workspace import WorkspaceConfig
 from . import labels
 from ..core.formatting import Formatter
+from ..core.timezone import DEFAULT_TIMEZONE
 
 GRADES: tuple[str, ...] = tuple(value.value for value in AuditResultValue)  # sheet order
 FINDING_GRADES = ("major_nc", "minor_nc", "observation", "ofi")  # everything but conforming / NA
@@ -163,7 +164,7 @@ def _person(config: WorkspaceConfig | None, user_id: str | None) -> PersonRow | 
 
 
 def build_audit_model(audit_data: dict, ncs: list[dict], config: WorkspaceConfig | None, *, language: str = "vi",
-                      timezone: str = "Asia/Ho_Chi_Minh", generated_at: dt.datetime | None = None
+                      timezone: str = DEFAULT_TIMEZONE, generated_at: dt.datetime | None = None
                       ) -> AuditReportModel:
     """`audit_data` as `qms.audit.audit_results` returns it; `ncs` the register rows
     (`qms.capa.list_ncs`) of the NCs this audit raised."""

@@ -9,75 +9,9 @@ from __future__ import annotations
 
 from babel.support import NullTranslations
 
-STATUS = {
-    "early": "Early",
-    "on_time": "On time",
-    "late": "Late",
-    "open_within_time": "In progress, within time",
-    "open_overdue": "In progress, overdue",
-    "not_assessable": "Not assessable",
-}
-
-SEVERITY = {"major": "Major", "minor": "Minor", "observation": "Observation"}
-
-CHANNEL = {
-    "in_person": "In person",
-    "online_full": "Fully online",
-    "online_partial": "Partly online",
-    "postal": "Public postal service",
-}
-
-# The canonical statuses a log records beside the procedure's own steps.
-EVENT = {
-    "received": "Dossier received",
-    "supplement_requested": "Supplement requested",
-    "supplement_received": "Supplement received",
-    "apology_issued": "Apology and new appointment issued",
-    "processed": "Processed",
-    "returned": "Result returned",
-    "refused": "Refused",
-    "withdrawn": "Withdrawn by the applicant",
-    "stopped": "Processing stopped",
-}
-
-# Names of the check rules come from the rule catalogue (qms.check.rules), the one
-# source of their titles; these are the data-quality kinds found while reading a log.
-DATA_QUALITY = {
-    "event_before_receipt": "Event before receipt",
-    "duplicate_event": "Duplicate event",
-    "conflicting_dossier_fields": "Conflicting dossier fields",
-    "unknown_procedure_code": "Unknown procedure code",
-}
-
-# ISO 9001:2015 clause numbers with short titles only.
-CLAUSE = {
-    "4.4": "Quality management system and its processes",
-    "7.5": "Documented information",
-    "8.1": "Operational planning and control",
-    "8.5.1": "Control of service provision",
-    "8.7": "Control of nonconforming outputs",
-    "9.1": "Monitoring, measurement, analysis and evaluation",
-    "9.2": "Internal audit",
-    "9.3": "Management review",
-    "10.2": "Nonconformity and corrective action",
-    "10.3": "Continual improvement",
-}
-
-# States and sources of the nonconformity register (qms.capa).
-NC_STATE = {
-    "open": "Raised",
-    "containment": "Contained",
-    "cause_analysis": "Cause analysed",
-    "action_plan": "Actions planned",
-    "implemented": "Actions implemented",
-    "closed": "Closed",
-}
-NC_SOURCE = {"manual": "Raised by hand", "audit": "Internal audit", "check": "Dossier check"}
-
-REJECT_REASON = {
-    "unparseable_timestamp": "Unparseable timestamp",
-    "missing_dossier_id": "Missing dossier id",
-}
+from ..model.labels import (  # noqa: F401  (the tables' one home; re-exported here)
+    CHANNEL, CLAUSE, DATA_QUALITY, DOCUMENT_KIND, EVENT, NC_SOURCE, NC_STATE, REJECT_REASON, SEVERITY, STATUS,
+)
 
 
 def label(table: dict[str, str], key: str | None, catalog: NullTranslations) -> str:
@@ -91,7 +25,6 @@ def all_msgids() -> list[str]:
     return [text for table in (STATUS, SEVERITY, CHANNEL, EVENT, DATA_QUALITY, CLAUSE, REJECT_REASON, DOCUMENT_KIND,
                                NC_STATE, NC_SOURCE) for text in table.values()]
 
-DOCUMENT_KIND = {"procedure": "Procedure document", "ruleset": "Rule set", "calendar": "Calendar document", "checklist": "Checklist document"}
 
 
 def rule_names(language: str, catalog: NullTranslations) -> dict[str, str]:

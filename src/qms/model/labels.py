@@ -1,0 +1,87 @@
+"""Display names of the codes qms uses (statuses, severities, channels, NC states,
+document kinds, …), as English gettext msgids: one home for every layer that shows
+them (the reports, the CLI, the web pages). Plain data; the Vietnamese is in the
+catalogs (`report.po`). A key not listed falls back to the key itself.
+"""
+
+from __future__ import annotations
+
+STATUS = {
+    "early": "Early",
+    "on_time": "On time",
+    "late": "Late",
+    "open_within_time": "In progress, within time",
+    "open_overdue": "In progress, overdue",
+    "not_assessable": "Not assessable",
+}
+
+SEVERITY = {"major": "Major", "minor": "Minor", "observation": "Observation"}
+
+CHANNEL = {
+    "in_person": "In person",
+    "online_full": "Fully online",
+    "online_partial": "Partly online",
+    "postal": "Public postal service",
+}
+
+# The canonical statuses a log records beside the procedure's own steps.
+EVENT = {
+    "received": "Dossier received",
+    "supplement_requested": "Supplement requested",
+    "supplement_received": "Supplement received",
+    "apology_issued": "Apology and new appointment issued",
+    "processed": "Processed",
+    "returned": "Result returned",
+    "refused": "Refused",
+    "withdrawn": "Withdrawn by the applicant",
+    "stopped": "Processing stopped",
+}
+
+# Names of the check rules come from the rule catalogue (qms.check.rules), the one
+# source of their titles; these are the data-quality kinds found while reading a log.
+DATA_QUALITY = {
+    "event_before_receipt": "Event before receipt",
+    "duplicate_event": "Duplicate event",
+    "conflicting_dossier_fields": "Conflicting dossier fields",
+    "unknown_procedure_code": "Unknown procedure code",
+}
+
+# ISO 9001:2015 clause numbers with short titles only.
+CLAUSE = {
+    "4.4": "Quality management system and its processes",
+    "7.5": "Documented information",
+    "8.1": "Operational planning and control",
+    "8.5.1": "Control of service provision",
+    "8.7": "Control of nonconforming outputs",
+    "9.1": "Monitoring, measurement, analysis and evaluation",
+    "9.2": "Internal audit",
+    "9.3": "Management review",
+    "10.2": "Nonconformity and corrective action",
+    "10.3": "Continual improvement",
+}
+
+# States and sources of the nonconformity register (qms.capa).
+NC_STATE = {
+    "open": "Raised",
+    "containment": "Contained",
+    "cause_analysis": "Cause analysed",
+    "action_plan": "Actions planned",
+    "implemented": "Actions implemented",
+    "closed": "Closed",
+}
+NC_SOURCE = {"manual": "Raised by hand", "audit": "Internal audit", "check": "Dossier check"}
+
+# Why ingest rejected a row (qms.ingest.schema.REJECT_REASONS).
+REJECT_REASON = {
+    "empty_row": "Empty row",
+    "missing_dossier_id": "Missing dossier id",
+    "missing_procedure_code": "Missing procedure code",
+    "missing_step": "Missing step",
+    "unknown_step": "Unknown step",
+    "missing_timestamp": "Missing timestamp",
+    "unparseable_timestamp": "Unparseable timestamp",
+    "unknown_channel": "Unknown channel",
+    "unknown_value": "Value not in the profile's value map",
+}
+
+DOCUMENT_KIND = {"procedure": "Procedure document", "ruleset": "Rule set", "calendar": "Calendar document", "checklist": "Checklist document"}
