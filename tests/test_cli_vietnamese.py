@@ -40,6 +40,8 @@ def test_nc_show_reads_vietnamese(workspace):
     listed = run("nc", "list")
     assert "containment" not in listed and "major" not in listed
     assert "mục mới nhất là #" in run("nc", "verify")
+    english = run("nc", "show", "NC-0001", "--lang", "en")  # --lang after the subcommand too (README's promise)
+    assert "State:" in english and "Contained" not in english and "Cause analysed" in english
 
 
 def test_permission_refusal_in_vietnamese(workspace):
