@@ -146,3 +146,23 @@ def test_calendar_due_and_the_check_give_one_appointment(tmp_path):
     result = run("calendar", "due", "--received", "2025-01-24 16:30", "--procedure", "QT-CT-01", "--format", "json")
     assert result.exit_code == 0, result.output
     assert dt.datetime.fromisoformat(json.loads(result.output)["appointment_at"]) == due_at
+
+
+def test_check_and_calendar_due_agree_for_calendar_days_received_outside_office_hours():
+    # A calendar-day procedure received on Saturday evening: the check's due moment and
+    # WorkCalendar.due (what `qms calendar due` prints) are one function's answer.
+    import polars as pl
+
+    from check_support import calendar_settings, make_calendar, simple_procedure, simple_ruleset
+    from qms.check import run_check
+    from qms.check.documents import CheckDocuments
+
+    procedure = simple_procedure(time_limit={"amount": 5, "unit": "calendar_days"})
+    docs = CheckDocuments([procedure], [simple_ruleset()], make_calendar(), calendar_settings())
+    vn = dt.timezone(dt.timedelta(hours=7))
+    received = dt.datetime(2025, 8, 23, 22, 0, tzinfo=vn)
+    events = pl.DataFrame({"dossier_id": ["D1"], "procedure_code": ["QT-01"], "step": ["received"], "unit": ["MC"],
+                           "at": [received]}).with_columns(pl.col("at").dt.convert_time_zone("UTC"))
+    [due_at] = run_check(events, docs, as_of="2025-08-31").dossiers["due_at"].to_list()
+    start, due = make_calendar().due(received, 5, "calendar_days")
+    assert start == received and due == due_at == dt.datetime(2025, 8, 28, 22, 0, tzinfo=vn)
