@@ -59,7 +59,7 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format)
 
 
 def render_summary_text(summary) -> str:
-    from ..check.rules import RULES_BY_ID
+    from ..check.rules import REGISTRY
     from ..core.i18n import get_language
     from ..core.formatting import Formatter
 
@@ -93,7 +93,7 @@ def render_summary_text(summary) -> str:
         lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
     lines.append(_("Findings: {total}").format(total=count(summary.findings.total)))
     for rule_id, rule_count in sorted(summary.findings.by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
-        rule = RULES_BY_ID.get(rule_id)
+        rule = REGISTRY.get(rule_id)
         title = rule.title.in_language(language) if rule else rule_id
         lines.append(f"  {count(rule_count):>7}  {rule_id}  ({title})")
     q = summary.data_quality
