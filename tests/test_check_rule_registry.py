@@ -101,3 +101,9 @@ def test_every_rule_declares_real_facts_and_registration_is_checked():
         Rule(**{**example_rule.RULE.__dict__, "event_facts": ("no_such_fact",)})
     with pytest.raises(ValueError, match="registered twice"):
         REGISTRY.register(REGISTRY["finished_late"])
+
+
+def test_the_docs_show_the_example_rule_as_it_is():
+    source = Path(example_rule.__file__).read_text(encoding="utf-8")
+    shown = source[source.index("def query(inputs):"):].rstrip()
+    assert f"```python\n{shown}\n```" in (DOCS / "check.md").read_text(encoding="utf-8")
