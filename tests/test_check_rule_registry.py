@@ -107,3 +107,13 @@ def test_the_docs_show_the_example_rule_as_it_is():
     source = Path(example_rule.__file__).read_text(encoding="utf-8")
     shown = source[source.index("def query(inputs):"):].rstrip()
     assert f"```python\n{shown}\n```" in (DOCS / "check.md").read_text(encoding="utf-8")
+
+
+def test_a_rule_sees_only_the_facts_it_declares():
+    def query(inputs):  # reads `status`, which it does not declare
+        return inputs.emit(inputs.issued.filter(pl.col("status") == "late"))
+
+    sneaky = Rule(**{**example_rule.RULE.__dict__, "id": "reads_undeclared", "query": query,
+                     "dossier_facts": ("finished_at",), "event_facts": ()})
+    with REGISTRY.registered(sneaky), pytest.raises(pl.exceptions.ColumnNotFoundError):
+        check_events(log(), documents(), AS_OF)

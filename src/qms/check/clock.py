@@ -49,7 +49,7 @@ def dossier_clock(calendar, ev: pl.DataFrame, dossiers: pl.DataFrame, finished: 
     A dossier's clock starts at its counting start; each gap between consecutive
     events is paused when the last supplement event before it was a request, active
     otherwise; the last gap runs to `as_of` for an open dossier and is empty for a
-    finished one. Each gap is rounded to whole seconds (as `_working_seconds`), so
+    finished one. Each gap is rounded to whole seconds (as `working_seconds`), so
     sums are exact. The calendar reads each event once: working time counted from
     an origin (or the instant itself, for calendar-day limits), a gap being the next
     reading less this one.
@@ -118,7 +118,7 @@ def _halves(lengths: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _clock_runs(calendar, at, sc, lengths, start, has_start, elapsed, finished, lead_s, as_of_us, out) -> None:
-    """`_clock` for a block of whole dossiers, into `out`: (clock before each event
+    """`dossier_clock` for a block of whole dossiers, into `out`: (clock before each event
     (lead and active time), paused time before each event, active total and paused
     total per dossier), without the nulls."""
     first = np.zeros(len(lengths), dtype=np.int64)

@@ -146,7 +146,7 @@ def is_status() -> pl.Expr:
 
 
 # An event's step properties, packed in one integer per (procedure issue, step)
-# (see `check_events`): idx + 1 in bits 0-15, then flags, and the finish rank.
+# (see `facts.dense_step_table`): idx + 1 in bits 0-15, then flags, and the finish rank.
 PACKED_IDX_BITS = 0xFFFF
 BIT_REPEATABLE, BIT_APPROVAL, BIT_RESULT, BIT_TERMINAL, BIT_ONCE_ONLY, BIT_IS_RESULT = 16, 17, 18, 19, 20, 21
 RANK_SHIFT = 22  # 3 bits: 1 processed, 2 result, 3 stopped or refused, 4 withdrawn; 0 none
