@@ -15,7 +15,6 @@ import example_rule
 from check_support import calendar_settings, events_frame, make_calendar, simple_procedure, simple_ruleset
 from qms.check.documents import CheckDocuments
 from qms.check.engine import check_events
-from qms.check.reference import reference_tables
 from qms.check.rules import REGISTRY, Rule, known_rule_ids
 from qms.check.rules.base import DOSSIER_FACTS, EVENT_FACTS
 from qms.check.rules.catalogue import has_blocks, refresh, rule_ids, rule_table

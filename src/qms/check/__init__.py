@@ -15,7 +15,7 @@ _EXPORTS = {
     "CheckResult": ".api", "run_check": ".api", "write_outputs": ".api", "merge_summaries": ".summary",
     "REGISTRY": ".rules", "Rule": ".rules",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = ["REGISTRY", "CheckResult", "Rule", "merge_summaries", "run_check", "write_outputs"]
 
 
 def __getattr__(name: str):

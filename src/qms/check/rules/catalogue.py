@@ -13,7 +13,7 @@ import re
 from . import REGISTRY
 
 END = "<!-- end generated -->"
-_BLOCK = re.compile(r"(<!-- generated: ([a-z-]+) -->\n)(.*?)(" + re.escape(END) + ")", re.S)
+_BLOCK = re.compile(r"(<!-- generated: ([a-z-]+) -->\n)(.*?)(" + re.escape(END) + ")", re.DOTALL)
 
 
 def rule_table() -> str:

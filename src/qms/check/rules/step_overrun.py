@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import polars as pl
 
 from ...model.common import Text
@@ -22,7 +24,7 @@ def reference(facts):
     if facts.start is None:
         return
     timed = [(i, e) for i, e in enumerate(facts.events) if e.step in facts.steps]
-    for (before, _), (position, e) in zip(timed, timed[1:]):
+    for (before, _), (position, e) in pairwise(timed):
         step = facts.steps[e.step][1]
         if step.allotted is None:
             continue

@@ -6,7 +6,6 @@ from ...model.common import Text
 from ._shared import count_over_limit
 from .base import Rule
 
-
 query, reference = count_over_limit("supplement_requests", "max_supplement_requests")
 
 
