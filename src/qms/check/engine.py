@@ -38,7 +38,7 @@ from .facts import (
     dense_step_table, documents_in_force, dossier_columns, finish_columns, return_and_approval, step_properties,
     step_sums,
 )
-from .findings import dossier_output, finish_findings, rule_findings
+from .findings import CheckContext, dossier_output, finish_findings, rule_findings
 from .frame import D, STATUS_NAMES, UTC, broadcast, id_rank, prepare_events
 from .local_time import LocalDates
 from .tables import step_lookup
@@ -88,8 +88,8 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     tick("clock")
     dossiers = classify(dossiers, pl.lit(as_of).cast(UTC), tz, docs.calendar_settings.working_day_hours, local_dates)
     tick("classify")
-    context = {"docs": docs, "tz": tz, "carries": carries, "step_names": names, "pid_table": issue_codes,
-               "step_units": dense["step_unit"], "local_dates": local_dates}
+    context = CheckContext(docs=docs, carries=carries, step_names=names, pid_table=issue_codes,
+                           step_units=dense["step_unit"], local_dates=local_dates)
     findings = rule_findings(ev, dossiers, context, tick)
     order, rank = id_rank(id_order, dossiers.height)
     findings, per_dossier = finish_findings(findings, dossiers, rank, docs, language)

@@ -9,6 +9,8 @@ projection pushdown reads just those columns. All queries are collected at once
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 
@@ -21,18 +23,34 @@ from .tables import loop_table, rule_settings_table
 FINDING_PARTS = ("did", "rule", "step", "unit", "expected", "actual")
 
 
+@dataclass(frozen=True)
+class CheckContext:
+    """What the rules may know besides the facts: the documents and the log's shape."""
+
+    docs: CheckDocuments
+    carries: dict[str, bool]  # optional columns the log has (step_due_at, appointment_at, …)
+    step_names: list[str]  # step code -> name
+    pid_table: pl.DataFrame  # pid -> (procedure_code, procedure_issue)
+    step_units: pl.Series  # the step's responsible unit by the event's `position`
+    local_dates: LocalDates
+
+    @property
+    def tz(self) -> str:
+        return self.docs.timezone
+
+
 class RuleInputs:
     """What one rule's query sees: the facts it declared, and the check's context."""
 
-    def __init__(self, rule: Rule, events: pl.LazyFrame, dossiers: pl.DataFrame, context: dict):
+    def __init__(self, rule: Rule, events: pl.LazyFrame, dossiers: pl.DataFrame, context: CheckContext):
         self.rule = rule
         self._events, self._dossiers = events, dossiers
-        self.docs: CheckDocuments = context["docs"]
-        self.tz: str = context["tz"]
-        self.carries: dict = context["carries"]
-        self.step_names: list[str] = context["step_names"]
-        self.step_units: pl.Series = context["step_units"]
-        self._local_dates: LocalDates = context["local_dates"]
+        self.docs = context.docs
+        self.tz = context.tz
+        self.carries = context.carries
+        self.step_names = context.step_names
+        self.step_units = context.step_units
+        self._local_dates = context.local_dates
 
     @staticmethod
     def _columns(declared) -> list[str]:
@@ -94,10 +112,11 @@ def step_event_facts(ev: pl.DataFrame, docs: CheckDocuments, step_names: list[st
     return ev.lazy().with_columns(is_loop.alias("is_loop")).filter(judged)
 
 
-def rule_findings(ev: pl.DataFrame, dossiers: pl.DataFrame, context: dict, tick=lambda label: None) -> pl.DataFrame:
+def rule_findings(ev: pl.DataFrame, dossiers: pl.DataFrame, context: CheckContext, tick=lambda label: None
+                  ) -> pl.DataFrame:
     """Every registered rule's candidate findings (before the rule sets' on/off and
     severities): one lazy query per rule, all collected together."""
-    events = step_event_facts(ev, context["docs"], context["step_names"], context["pid_table"])
+    events = step_event_facts(ev, context.docs, context.step_names, context.pid_table)
     pending = []
     for rule in REGISTRY.values():
         query = rule.query(RuleInputs(rule, events, dossiers, context))
