@@ -237,9 +237,9 @@ def _fields(group: dict[str, Any], key: str) -> dict[str, Any]:
 def _rule_name(rule: str) -> str:
     """'Giải quyết quá hạn (finished_late)' in the current language, from the rule
     catalogue; the rule id alone for a rule the catalogue does not know."""
-    from ..check.rules import RULES_BY_ID
+    from ..check.rules import REGISTRY
 
-    known = RULES_BY_ID.get(rule)
+    known = REGISTRY.get(rule)
     return f"{known.title.in_language(get_language())} ({rule})" if known else rule
 
 

@@ -134,7 +134,7 @@ def run_check(
     """
     from ..core.i18n import get_language
 
-    tell = progress or (lambda stage: None)
+    tell = progress or (lambda _stage: None)
     language = language or get_language()
     period_from, period_to = (period or (None, None))
     period_from = dt.date.fromisoformat(period_from) if isinstance(period_from, str) else period_from

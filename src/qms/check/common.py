@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import polars as pl
+
 from ..model.events import STATUS_STEPS
 
 # Canonical statuses that are not procedure steps unless a procedure lists them.
 CANONICAL_STATUSES = frozenset(STATUS_STEPS)
 
-# Finish: processed, else result returned, else stopped/refused; withdrawn last.
-FINISH_RANK = {"processed": 1, "result": 2, "stopped": 3, "refused": 3, "withdrawn": 4}
+# How a dossier finished, by rank: processed, else a result, else stopped or refused; withdrawn last.
 FINISH_KIND_NAMES = {1: "processed", 2: "returned", 3: "stopped_or_refused", 4: "withdrawn"}
 
 REASON_UNKNOWN_PROCEDURE = "unknown_procedure"
@@ -47,3 +48,13 @@ def limit_seconds(amount: float, unit: str, working_day_hours: float) -> int:
 
 def day_seconds(calendar_clock: bool, working_day_hours: float) -> int:
     return 86400 if calendar_clock else int(round(working_day_hours * 3600))
+
+
+def fmt_time(expr, tz: str, fmt: str = TIME_FORMAT):
+    """`local_text` over a column: local time in `tz` as text."""
+    return expr.dt.convert_time_zone(tz).dt.strftime(fmt)
+
+
+def fmt_minutes(expr):
+    """`minutes_text` over a column of seconds."""
+    return ((expr + 30) // 60).cast(pl.Utf8)

@@ -1,8 +1,8 @@
 """The documents a check judges against, gathered once: every procedure issue,
 every rule-set issue, the working calendar, and their content hashes.
 
-`CheckDocuments.from_library(lib)` adapts a `qms.library` library; tests and the
-Python API may also build one directly from models.
+`qms.check.api` builds one from a `qms.library` library; tests and the Python API
+may also build one directly from models.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..model.calendar import CalendarSettings
 from ..model.common import DocumentStatus
 from ..model.procedure import Procedure
 from ..model.ruleset import RuleSet
-from .rules import RULES_BY_ID
+from .rules import known_rule_ids
 
 
 def _hash_model(doc) -> str:
@@ -45,7 +45,7 @@ class CheckDocuments:
     notes: list[str] = field(default_factory=list)  # said in the summary's warnings
 
     def __post_init__(self):
-        unknown = sorted({rule_id for rs in self.rulesets for rule_id in rs.rules} - set(RULES_BY_ID))
+        unknown = sorted({rule_id for rs in self.rulesets for rule_id in rs.rules} - known_rule_ids())
         if unknown:
             from ..core.errors import QmsError
             from ..core.i18n import _
@@ -54,27 +54,6 @@ class CheckDocuments:
         for doc in [*self.procedures, *self.rulesets, self.calendar_settings]:
             key = (doc.kind, doc.code, doc.issue)
             self.hashes.setdefault(key, doc.content_sha256 or _hash_model(doc))
-
-    @classmethod
-    def from_library(cls, lib, calendar_code: str | None = None) -> "CheckDocuments":
-        from ..calendar import WorkCalendar
-
-        procedures = list(_all_issues(lib, "procedures"))
-        rulesets = list(_all_issues(lib, "rulesets"))
-        settings = lib.calendar(calendar_code) if calendar_code else lib.calendar()
-        calendar = WorkCalendar.from_settings(settings)
-        hashes = {}
-        for doc in [*procedures, *rulesets, settings]:
-            try:
-                hashes[(doc.kind, doc.code, doc.issue)] = lib.content_hash(doc)
-            except Exception:  # a library without hashes for this document: hash the model
-                pass
-        return cls(
-            procedures=procedures, rulesets=rulesets, calendar=calendar, calendar_settings=settings,
-            hashes=hashes,
-            holiday_source=str(getattr(calendar, "holiday_source", "") or ""),
-            years_without_holiday_data=list(_call_or_value(getattr(calendar, "years_without_holiday_data", ()))),
-        )
 
     # -- issues in force ------------------------------------------------------------
 
@@ -99,25 +78,3 @@ class CheckDocuments:
     @property
     def timezone(self) -> str:
         return self.calendar_settings.timezone
-
-    @property
-    def working_day_minutes(self) -> float:
-        return self.calendar_settings.working_day_hours * 60
-
-
-def _call_or_value(value):
-    return value() if callable(value) else value
-
-
-def _all_issues(lib, what: str):
-    """Every issue of every document of one kind, whatever the library calls them."""
-    if what == "procedures":
-        for name in ("all_procedures", "procedure_issues"):
-            if hasattr(lib, name):
-                return list(getattr(lib, name)())
-        return list(lib.procedures(at=None))
-    for name in ("all_rulesets", "ruleset_issues", "rulesets"):
-        if hasattr(lib, name):
-            value = getattr(lib, name)
-            return list(value() if callable(value) else value)
-    return []

@@ -61,7 +61,7 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format)
 
 
 def render_summary_text(summary) -> str:
-    from ..check.rules import RULES_BY_ID
+    from ..check.rules import REGISTRY
     from ._display import classification_method
     from ..core.i18n import get_language
     from ..core.formatting import Formatter
@@ -98,7 +98,7 @@ def render_summary_text(summary) -> str:
     lines.append("  {:>9}  {:>9}  {}".format(_("findings"), _("dossiers"), _("rule")))
     dossiers_by_rule = summary.findings.dossiers_by_rule
     for rule_id, rule_count in sorted(summary.findings.by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
-        rule = RULES_BY_ID.get(rule_id)
+        rule = REGISTRY.get(rule_id)
         title = rule.title.in_language(language) if rule else rule_id
         lines.append(f"  {count(rule_count):>9}  {count(dossiers_by_rule.get(rule_id, 0)):>9}  {rule_id}  ({title})")
     index = summary.indicators

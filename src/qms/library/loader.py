@@ -44,9 +44,16 @@ KIND_MODELS: dict[str, type[DocumentIssue]] = {
 }
 CROSS_CHECKS: dict[str, Callable[[Any], list[tuple[Path_, str]]]] = {
     "procedure": procedure_problems,
-    "ruleset": ruleset_problems,
+    "ruleset": lambda ruleset: ruleset_problems(ruleset, _known_rule_ids()),
     "checklist": checklist_problems,
 }
+
+
+def _known_rule_ids() -> frozenset[str]:
+    # the check's rule registry (its ids only: no engine is loaded)
+    from ..check.rules import known_rule_ids
+
+    return known_rule_ids()
 # Fields each cross-check reads: enough to run it on a file that fails elsewhere.
 CROSS_CHECK_FIELDS: dict[str, tuple[str, ...]] = {
     "procedure": ("time_limit", "steps", "loops", "terminal_outcomes"),

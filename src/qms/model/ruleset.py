@@ -3,6 +3,7 @@ how dossiers are classified and which checks are on, with what severity."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import Enum
 from typing import Literal
 
@@ -10,19 +11,6 @@ from pydantic import Field
 
 from .check_output import Severity
 from .common import DocumentIssue, StrictModel, Text
-
-
-# The check rule ids agreed between qms.check (which owns the catalogue and its
-# default severities) and the rule sets that switch them on and off. A rule set
-# naming any other id is a typo and fails validation.
-KNOWN_RULE_IDS = (
-    "unknown_procedure", "no_issue_in_force", "missing_step", "unexpected_step",
-    "step_out_of_order", "repeated_step", "no_result_step", "step_overrun",
-    "step_due_exceeded", "finished_late", "appointment_beyond_limit",
-    "appointment_missing", "late_without_apology", "appointment_rescheduled_more_than_once",
-    "too_many_supplement_requests", "returned_before_approval", "event_after_return",
-    "open_overdue",
-)
 
 
 class ClassificationMethodId(str, Enum):
@@ -51,12 +39,15 @@ class RuleSet(DocumentIssue):
     rules: dict[str, RuleSetting] = Field(default_factory=dict, description="Rule id -> on/off and severity")
 
 
-def ruleset_problems(ruleset: RuleSet) -> list[tuple[tuple[str | int, ...], str]]:
-    """Rule ids that no check knows (a typo would otherwise switch nothing off)."""
+def ruleset_problems(ruleset: RuleSet, known_rule_ids: Collection[str]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rule ids that no check knows (a typo would otherwise switch nothing off).
+    The ids are the check's rule registry's (`qms.check.rules.known_rule_ids()`),
+    handed in by the library, so that the model depends on no check code."""
     from ..core.i18n import _
 
+    known = ", ".join(sorted(known_rule_ids))
     return [
-        (("rules", rule_id), _("unknown rule id; known rules are: {ids}").format(ids=", ".join(KNOWN_RULE_IDS)))
+        (("rules", rule_id), _("unknown rule id; known rules are: {ids}").format(ids=known))
         for rule_id in ruleset.rules
-        if rule_id not in KNOWN_RULE_IDS
+        if rule_id not in known_rule_ids
     ]

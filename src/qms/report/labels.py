@@ -30,8 +30,8 @@ def all_msgids() -> list[str]:
 def rule_names(language: str, catalog: NullTranslations) -> dict[str, str]:
     """Rule id -> title in `language`: check rules from their catalogue, data-quality
     kinds from the gettext catalog."""
-    from ..check.rules import RULES
+    from ..check.rules import REGISTRY
 
-    names = {rule.id: rule.title.in_language(language) for rule in RULES}
+    names = {rule.id: rule.title.in_language(language) for rule in REGISTRY.values()}
     names.update({key: catalog.gettext(text) for key, text in DATA_QUALITY.items()})
     return names

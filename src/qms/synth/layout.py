@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from .scenarios import LATE_KINDS
 from .shapes import FOREIGN_STEP_IDS, ProcedureShape
 
 # Slot roles.
@@ -130,12 +131,12 @@ def build_layout(shape: ProcedureShape, kind: str, variant: int, included_option
     elif kind in ("step_overrun", "step_due_exceeded"):
         position = _position(slots, variant)
         slots[position] = replace(slots[position], mode="overrun" if kind == "step_overrun" else "due_exceeded")
-    elif kind in ("late_no_apology", "late_with_apology", "late_apology_after_appointment", "rescheduled_twice"):
+    elif kind in LATE_KINDS:
         position = _position(slots, variant)
         slots[position] = replace(slots[position], mode="late")
-        count = {"late_no_apology": 0, "late_with_apology": 1, "late_apology_after_appointment": 1,
-                 "rescheduled_twice": max_reschedules + 1}[kind]
-        mode = "after_appointment" if kind == "late_apology_after_appointment" else "timely"
+        count = {"late_without_apology": 0, "finished_late": 1, "late_without_apology.apology_after_appointment": 1,
+                 "appointment_rescheduled_more_than_once": max_reschedules + 1}[kind]
+        mode = "after_appointment" if kind == "late_without_apology.apology_after_appointment" else "timely"
         return Layout(tuple(slots), apologies=count, apology_mode=mode, apology_unit=slots[position].unit)
     elif kind == "returned_before_approval":
         approval = slots.pop(_position(slots, variant))

@@ -18,7 +18,11 @@ REFUSED = "clean_refused"
 LOOPED = "clean_loop"  # a declared loop taken after a supplement request
 BENIGN = (CLEAN, WITH_SUPPLEMENT, REFUSED, LOOPED)
 
-LATE_KINDS = ("late_no_apology", "late_with_apology", "late_apology_after_appointment", "rescheduled_twice")
+# A defect kind is named after the check rule it is made to trigger, with a variant
+# after a dot where several kinds trigger the same rule (tests tie the names to the
+# check's rule registry).
+LATE_KINDS = ("late_without_apology", "finished_late", "late_without_apology.apology_after_appointment",
+              "appointment_rescheduled_more_than_once")
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,11 @@ class DefectKind:
     name: str
     weight: float
     rules: tuple[str, ...]  # rules implied by the structure alone
+
+    @property
+    def rule(self) -> str:
+        """The check rule this kind is made to trigger."""
+        return self.name.split(".")[0]
 
 
 DEFECT_KINDS: tuple[DefectKind, ...] = (
@@ -37,10 +46,10 @@ DEFECT_KINDS: tuple[DefectKind, ...] = (
     DefectKind("no_result_step", 4, ("no_result_step",)),
     DefectKind("step_overrun", 8, ()),
     DefectKind("step_due_exceeded", 4, ()),
-    DefectKind("late_no_apology", 20, ()),
-    DefectKind("late_with_apology", 22, ()),
-    DefectKind("late_apology_after_appointment", 5, ()),
-    DefectKind("rescheduled_twice", 4, ("appointment_rescheduled_more_than_once",)),
+    DefectKind("late_without_apology", 20, ()),
+    DefectKind("finished_late", 22, ()),
+    DefectKind("late_without_apology.apology_after_appointment", 5, ()),
+    DefectKind("appointment_rescheduled_more_than_once", 4, ("appointment_rescheduled_more_than_once",)),
     DefectKind("appointment_beyond_limit", 4, ("appointment_beyond_limit",)),
     DefectKind("appointment_missing", 4, ("appointment_missing",)),
     DefectKind("too_many_supplement_requests", 5, ("too_many_supplement_requests",)),
@@ -96,7 +105,7 @@ def variants(kind: str, shape: ProcedureShape, ruleset: RuleSet, limit_days: flo
             candidates = [i for i in candidates if _overrun_fits(shape, i, limit_days * day_ws)]
         return candidates
     if kind in LATE_KINDS:
-        if kind != "late_no_apology" and limit_days < ruleset.apology_lead_working_days + 2:
+        if kind != "late_without_apology" and limit_days < ruleset.apology_lead_working_days + 2:
             return []  # no room for an apology the lead time allows
         candidates = [s.index for s in steps if s.index > 0 and not s.optional and not s.result]
         return candidates

@@ -1,0 +1,33 @@
+"""Late by the classification method's own comparison."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ...model.common import Text
+from ._shared import expected_limit, expected_limit_text, measured, measured_text
+from .base import Rule
+
+
+def query(inputs):
+    late = (pl.col("status") == "late") & pl.col("late_by_method")
+    return inputs.emit(inputs.issued.filter(late), expected=expected_limit(inputs.tz),
+                       actual=measured("finished_at", inputs.tz))
+
+
+def reference(facts):
+    # a dossier late only because the rule set counts repeated supplement requests
+    # as late gets too_many_supplement_requests instead
+    if facts.status == "late" and facts.late_by_method:
+        yield facts.hit(expected=expected_limit_text(facts), actual=measured_text(facts, facts.finished_at))
+
+
+RULE = Rule(
+    id="finished_late", severity="major", clause="8.7", scope="dossier",
+    title=Text(vi="Giải quyết quá hạn", en="Dossier finished late"),
+    description=Text(vi="Hồ sơ được giải quyết quá hạn theo phương pháp phân loại của bộ quy tắc.",
+                     en="The dossier was finished late under the rule set's classification method."),
+    reported_when="late by the method's own comparison",
+    dossier_facts=("status", "late_by_method", "method", "appointment_at", "allowed_s", "finished_at", "used_s"),
+    query=query, reference=reference,
+)
