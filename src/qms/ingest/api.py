@@ -19,7 +19,9 @@ from ..core.errors import QmsError
 from ..core.i18n import _
 from ..model.check_output import DataQuality
 from ..model.profile import LogProfile
+from ..model.limits import ReaderLimits
 from .csv_reader import first_ragged_line
+from .limits import reader_limits
 from .mapping import REASON, Mapped, blank_row_expr, map_to_canonical
 from .profiles import detect_profile, load_profile
 from .quality import count_by_kind, empty_findings, quality_findings
@@ -134,13 +136,14 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
     with tempfile.TemporaryDirectory(prefix="qms-ingest-") as folder:
         staging = Path(folder)
         tell(_("reading"), 0.0)
-        raw = open_source(path, profile, staging)
+        limits = reader_limits()
+        raw = open_source(path, profile, staging, limits)
         if raw.format in ("csv", "jsonl"):
             # parse the text once; every later pass reads columns from Parquet
             staged_raw = staging / "source.parquet"
             _run_polars(raw, lambda: raw.frame.sink_parquet(staged_raw))
             raw.frame = pl.scan_parquet(staged_raw)
-        mapped = _run_mapping(raw, profile)
+        mapped = _run_mapping(raw, profile, limits)
         tell(_("parsing"), 0.15)
         total = _rows_before_trailing_blanks(raw)
         if total == 0:
@@ -189,9 +192,9 @@ def _parse_in_chunks(raw: RawSource, mapped: Mapped, staging: Path, total: int, 
     return parts
 
 
-def _run_mapping(raw: RawSource, profile: LogProfile) -> Mapped:
+def _run_mapping(raw: RawSource, profile: LogProfile, limits: ReaderLimits) -> Mapped:
     result: list[Mapped] = []
-    _run_polars(raw, lambda: result.append(map_to_canonical(raw, profile)))
+    _run_polars(raw, lambda: result.append(map_to_canonical(raw, profile, limits)))
     return result[0]
 
 

@@ -63,6 +63,8 @@ NC_SOURCE = {"manual": "Raised by hand", "audit": "Internal audit", "check": "Do
 
 REJECT_REASON = {
     "unparseable_timestamp": "Unparseable timestamp",
+    "implausible_timestamp": "Implausible timestamp",
+    "invalid_utf8": "Bytes that are not UTF-8 text",
     "missing_dossier_id": "Missing dossier id",
 }
 
