@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..capa.errors import TransitionRefused
 from ..db import Database
+from ..core.atomic import atomic_target
 from ..core.errors import QmsError, ValidationFailed
 from ..core.excel_text import make_inert
 from ..core.i18n import _, get_language
@@ -117,8 +118,8 @@ def export_sheet(db: Database, code: str, path: str | Path, *, language: str | N
     sheet.protection.formatRows = False
     workbook.security = WorkbookProtection(lockStructure=True)
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(target)
+    with atomic_target(target) as partial:
+        workbook.save(partial)
     return {"audit": code, "path": str(target), "items": len(items)}
 
 

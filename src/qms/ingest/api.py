@@ -15,7 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
+from ..core.atomic import atomic_target
 from ..core.errors import QmsError
+from ..core.excel_text import csv_safe_frame
 from ..core.i18n import _
 from ..model.check_output import DataQuality
 from ..model.profile import LogProfile
@@ -270,18 +272,23 @@ def _check_writable(*targets: str | Path | None) -> None:
             raise QmsError(_("{path}: write .parquet, .csv or .jsonl").format(path=target))
 
 
-def _write(frame: pl.LazyFrame, target: Path, raw: RawSource, *, bom: bool = False) -> None:
+def _write(frame: pl.LazyFrame, target: Path, raw: RawSource, *, for_people: bool = False) -> None:
+    """Write whole or not at all (core.atomic). A rejects file is for people (UTF-8
+    with BOM for Excel, formula-looking text quote-prefixed); converted events are
+    data and keep their exact values."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
     suffix = target.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        _run_polars(raw, lambda: frame.sink_parquet(target))
-    elif suffix == ".csv":
-        _run_polars(raw, lambda: frame.sink_csv(target, include_bom=bom))
-    elif suffix in (".jsonl", ".ndjson"):
-        _run_polars(raw, lambda: frame.sink_ndjson(target))
-    else:
-        raise QmsError(_("{path}: write .parquet, .csv or .jsonl").format(path=target))
+    if for_people and suffix == ".csv":
+        frame = csv_safe_frame(frame)
+    with atomic_target(target) as temporary:
+        if suffix in (".parquet", ".pq"):
+            _run_polars(raw, lambda: frame.sink_parquet(temporary))
+        elif suffix == ".csv":
+            _run_polars(raw, lambda: frame.sink_csv(temporary, include_bom=for_people))
+        elif suffix in (".jsonl", ".ndjson"):
+            _run_polars(raw, lambda: frame.sink_ndjson(temporary))
+        else:
+            raise QmsError(_("{path}: write .parquet, .csv or .jsonl").format(path=target))
 
 
 def _findings(session: _Session, events: pl.LazyFrame, known: Iterable[str] | None) -> tuple[pl.DataFrame, list[str]]:
@@ -307,7 +314,7 @@ def validate_log(
         rejects_path = None
         if rejects is not None:
             (progress or _silent)(_("writing rejects"), 0.8)
-            _write(session.rejected(), Path(rejects), session.raw, bom=True)
+            _write(session.rejected(), Path(rejects), session.raw, for_people=True)
             rejects_path = str(rejects)
         (progress or _silent)(_("data-quality checks"), 0.85)
         findings, checked = _findings(session, session.accepted(), known_procedure_codes)
@@ -339,7 +346,7 @@ def convert_log(
         if rejects is not None or any(reason is not None for reason in session.counts):
             target = Path(rejects) if rejects is not None else out.with_name(out.stem + ".rejects.csv")
             tell(_("writing rejects"), 0.8)
-            _write(session.rejected(), target, session.raw, bom=True)
+            _write(session.rejected(), target, session.raw, for_people=True)
             rejects_path = str(target)
         tell(_("data-quality checks"), 0.85)
         findings, checked = _findings(session, pl.scan_parquet(out) if out.suffix.lower() in (".parquet", ".pq") else session.accepted(), known_procedure_codes)
