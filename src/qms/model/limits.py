@@ -26,7 +26,7 @@ class ReaderLimits(StrictModel):
     jsonl_max_depth: int = Field(default=64, ge=1, le=10_000, description="Nesting depth of a JSON Lines record")
     xlsx_max_cells: int = Field(
         default=30_000_000, ge=1, le=2_000_000_000,
-        description="Rows × columns of one sheet as its <dimension> declares it (the reader allocates that grid)",
+        description="Rows × columns of one sheet, from the largest row and column any cell names (the reader allocates that grid)",
     )
     xlsx_max_shared_strings: int = Field(
         default=20_000_000, ge=1, le=2_000_000_000, description="Distinct texts a workbook's sharedStrings may declare")
@@ -36,8 +36,6 @@ class ReaderLimits(StrictModel):
         default=200, ge=10, le=100_000,
         description="Uncompressed / packed size of any workbook part past its first 8 MiB (a zip bomb is ~1000)",
     )
-    gzip_max_uncompressed_bytes: int = Field(
-        default=16 * GiB, ge=MiB, le=1024 * GiB, description="Uncompressed size of a .gz log")
     earliest_instant: dt.date = Field(
         default=dt.date(1990, 1, 1), description="Events before this day are rejected as implausible_timestamp")
     latest_after_run_days: int = Field(
