@@ -12,6 +12,7 @@ import numpy as np
 from ..core.errors import QmsError
 from ..core.i18n import _
 from ..model.limits import ReaderLimits
+from .limits import once_per_file_version
 
 _CHUNK = 16 * 1024 * 1024
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
@@ -24,6 +25,7 @@ def nesting_depth(record: bytes) -> int:
     return int(np.cumsum(steps).max()) if steps.size else 0
 
 
+@once_per_file_version
 def check_jsonl_limits(path: Path, limits: ReaderLimits) -> None:
     line = 0
     pending = b""

@@ -17,11 +17,13 @@ from pathlib import Path
 from ..core.errors import QmsError
 from ..core.i18n import _
 from ..model.limits import ReaderLimits
+from .limits import once_per_file_version
 
-_CHUNK = 1024 * 1024
+_CHUNK = 16 * 1024 * 1024  # zipfile's per-read overhead dominates below a few MiB
 _OVERLAP = 64  # a tag cut by a chunk boundary is seen whole in the next look
 _RATIO_FLOOR = 8 * 1024 * 1024  # small parts may compress as well as they like
-_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+_ROW = re.compile(rb'<row r="(\d+)"')  # a literal start: fast to find
+_PREFIXED_ROW = re.compile(rb'<\w+:row r="(\d+)"')  # rare namespace-prefixed sheets
 _COUNT = re.compile(rb'\b(uniqueCount|count)="(\d+)"')
 
 
@@ -32,14 +34,7 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _cells_at_least(letters: int) -> re.Pattern[bytes]:
-    return re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{%d,})(\d+)"' % letters)
-
-
-def _cells_with_digits(digits: int) -> re.Pattern[bytes]:
-    return re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d{%d,})"' % digits)
-
-
+@once_per_file_version
 def check_xlsx_limits(path: Path, limits: ReaderLimits) -> None:
     try:
         archive = zipfile.ZipFile(path)
@@ -110,22 +105,28 @@ def _check_shared_strings(path, archive, part, limits, budget) -> None:
 def _check_sheet(path, archive, part, limits, budget) -> None:
     """Largest row and column any cell names; rows x columns is the grid calamine builds.
 
-    Only references longer than the largest seen so far are matched one by one, so a
-    sheet of a million ordinary rows costs one regular-expression pass."""
+    Rows come from the `<row r="N">` tags (one per row); a cell is matched one by one
+    only when its reference is longer than anything seen so far (more column letters,
+    more row digits), so an ordinary sheet costs two quick regular-expression passes.
+    A cell with as many row digits as the largest row but a larger number goes
+    unseen: the grid is then at most ten times the estimate, still bounded."""
     max_row, letters, max_column = 1, 1, 26
     for chunk in _stream(path, archive, part, budget, limits):
-        rows = _ROW.findall(chunk)
+        rows = _ROW.findall(chunk) or _PREFIXED_ROW.findall(chunk)
         if rows:
-            max_row = max(max_row, max(int(r) for r in rows))
-        longer = _cells_with_digits(len(str(max_row)) + 1).findall(chunk)
-        if longer:
-            max_row = max(max_row, max(int(r) for _c, r in longer))
-        while _cells_at_least(letters + 1).search(chunk):
-            letters += 1
+            max_row = max(max_row, max(map(int, rows)))
+        digits = len(str(max_row)) + 1
+        # one pass for "any reference longer than seen so far"; the details only then
+        if re.search(rb'r="(?:[A-Z]{%d}|[A-Z]+\d{%d})' % (letters + 1, digits), chunk):
+            longer = re.findall(rb'r="[A-Z]+(\d{%d,})"' % digits, chunk)
+            if longer:
+                max_row = max(max_row, max(map(int, longer)))
+            while re.search(rb'r="[A-Z]{%d}' % (letters + 1), chunk):
+                letters += 1
         if letters > 1:
-            wide = _cells_at_least(letters).findall(chunk)
+            wide = re.findall(rb'r="([A-Z]{%d,})\d' % letters, chunk)
             if wide:
-                max_column = max(max_column, max(_column_number(c) for c, _r in wide))
+                max_column = max(max_column, max(map(_column_number, wide)))
         if max_column > limits.max_columns or max_row * max_column > limits.xlsx_max_cells:
             raise QmsError(
                 _("{path}: sheet part {part} has cells up to row {row}, column {column}: a grid of "
