@@ -322,3 +322,34 @@ def test_special_files_are_named_for_what_they_are(tmp_path):
     refused("log", "validate", dangling, says=("does not exist",))
     folder = cli("log", "validate", tmp_path)  # the command line itself says so (usage error)
     assert folder.exit_code == 2 and "is a directory" in folder.output
+
+
+# --- gzip ---------------------------------------------------------------------------
+
+def test_a_gzip_log_reads_as_its_plain_copy_and_is_named_as_given(tmp_path):
+    import gzip
+
+    text = CANONICAL + "D1,P,received,MC,Nguyễn Văn An,2025-03-03T08:00:00Z\nD2,P,received,MC,An,2199-01-01T00:00:00Z\n"
+    plain = tmp_path / "log.csv"
+    plain.write_text(text, encoding="utf-8")
+    packed = tmp_path / "log.csv.gz"
+    packed.write_bytes(gzip.compress(text.encode("utf-8")))
+    for source in (plain, packed):
+        result = cli("log", "convert", source, "--out", tmp_path / f"{source.name}.parquet")
+        assert result.exit_code == 0, result.output
+        assert f"Log: {source} (format csv" in result.output and "implausible_timestamp: 1" in result.output
+    assert pl.read_parquet(tmp_path / "log.csv.gz.parquet").equals(pl.read_parquet(tmp_path / "log.csv.parquet"))
+
+
+def test_a_gzip_bomb_stops_at_the_limit(tmp_path, monkeypatch):
+    import gzip
+
+    workspace_with_limits(tmp_path, "gzip_max_uncompressed_bytes: 1048576")
+    monkeypatch.chdir(tmp_path)
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(gzip.compress(CANONICAL.encode() + b"D1," * 1_000_000))
+    assert bomb.stat().st_size < 50_000
+    refused("log", "validate", bomb, says=(f"{bomb}: unpacks to more than 1048576 bytes",))
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gzip.compress(CANONICAL.encode() * 100)[:40])
+    refused("log", "validate", cut, says=(f"{cut}: not a readable gzip file",))

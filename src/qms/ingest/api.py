@@ -22,6 +22,7 @@ from ..core.i18n import _
 from ..model.check_output import DataQuality
 from ..model.profile import LogProfile
 from ..model.limits import ReaderLimits
+from .compressed import accepts_gzip
 from .csv_reader import first_ragged_line
 from .limits import reader_limits
 from .mapping import REASON, Mapped, blank_row_expr, map_to_canonical
@@ -298,6 +299,7 @@ def _findings(session: _Session, events: pl.LazyFrame, known: Iterable[str] | No
     return quality_findings(events, session.profile.dossier_level_fields(), known), checked
 
 
+@accepts_gzip
 def validate_log(
     path: str | Path,
     profile: str | Path | LogProfile | None = None,
@@ -321,6 +323,7 @@ def validate_log(
         return _report(session, findings, checked, rejects_path=rejects_path)
 
 
+@accepts_gzip
 def convert_log(
     path: str | Path,
     out: str | Path,
@@ -353,6 +356,7 @@ def convert_log(
         return _report(session, findings, checked, rejects_path=rejects_path, output_path=str(out))
 
 
+@accepts_gzip
 def read_log(
     path: str | Path,
     profile: str | Path | LogProfile | None = None,

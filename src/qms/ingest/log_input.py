@@ -13,6 +13,7 @@ from ..core.input_file import check_regular_file
 from ..model.check_output import DataQuality, InputFile
 from .api import read_log
 from .canonical_probe import is_canonical_parquet
+from .compressed import uncompressed
 from .limits import reader_limits
 from .schema import CANONICAL_FIELDS, CHANNELS, REQUIRED_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS
 
@@ -58,29 +59,37 @@ def read_log_input(events_or_path, profile, known_codes, progress, *, columns=No
     thread meanwhile); anything else goes through `read_log` with its profile."""
     if isinstance(events_or_path, (pl.DataFrame, pl.LazyFrame)):
         return events_or_path, [], None, None
-    path = Path(events_or_path)
-    check_regular_file(path)
-    window = reader_limits().instant_window()
+    original = Path(events_or_path)
+    check_regular_file(original)
+    limits = reader_limits()
+    with uncompressed(original, limits) as path:
+        return _read_file(path, original, limits, profile, known_codes, progress, columns)
+
+
+def _read_file(path: Path, original: Path, limits, profile, known_codes, progress, columns):
+    """`path` is `original`, or its unpacked copy when that was gzip: the manifest
+    names and hashes the file the user gave."""
+    window = limits.instant_window()
     if profile is None and path.suffix.lower() in (".parquet", ".pq"):
         if is_canonical_parquet(path) and _instants_within(pl.scan_parquet(path), window):
             # qms's own canonical Parquet: already validated when it was written
             names = pl.scan_parquet(path).collect_schema().names()
             frame = pl.read_parquet(path, columns=[c for c in names if columns is None or c in columns])
-            info = PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
-                                profile="canonical", rows_read=frame.height)
+            info = PendingInput(path=str(original), sha256=_HashInBackground(original),
+                                bytes=original.stat().st_size, profile="canonical", rows_read=frame.height)
             quality = DataQuality(rows_read=frame.height, rows_accepted=frame.height, rows_rejected=0)
             return frame, [info], quality, None
     if profile is None and path.suffix.lower() == ".csv":
         fast = _read_canonical_csv(path, columns, window)
         if fast is not None:
-            info = PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
-                                profile="canonical", rows_read=fast.height)
+            info = PendingInput(path=str(original), sha256=_HashInBackground(original),
+                                bytes=original.stat().st_size, profile="canonical", rows_read=fast.height)
             quality = DataQuality(rows_read=fast.height, rows_accepted=fast.height, rows_rejected=0)
             return fast, [info], quality, None
     read = read_log(path, profile, known_procedure_codes=known_codes, progress=progress)
     report = read.report
-    info = InputFile(path=str(path), sha256=file_sha256(path), bytes=path.stat().st_size, profile=report.profile,
-                     rows_read=report.rows_read)
+    info = InputFile(path=str(original), sha256=file_sha256(original), bytes=original.stat().st_size,
+                     profile=report.profile, rows_read=report.rows_read)
     return read.events, [info], report.data_quality(), report.findings
 
 

@@ -36,6 +36,10 @@ class ReaderLimits(StrictModel):
         default=200, ge=10, le=100_000,
         description="Uncompressed / packed size of any workbook part past its first 8 MiB (a zip bomb is ~1000)",
     )
+    gzip_max_uncompressed_bytes: int = Field(
+        default=8 * GiB, ge=MiB, le=1024 * GiB,
+        description="Uncompressed size of a .gz log (it is unpacked to a temporary file first)",
+    )
     earliest_instant: dt.date = Field(
         default=dt.date(1990, 1, 1), description="Events before this day are rejected as implausible_timestamp")
     latest_after_run_days: int = Field(
