@@ -126,6 +126,13 @@ def export_sheet(db: Database, code: str, path: str | Path, *, language: str | N
 def read_sheet(db: Database, code: str, path: str | Path) -> list[ItemResult]:
     """Parse a filled-in sheet; ValidationFailed lists every problem with its cell."""
     file = Path(path)
+    if file.exists():  # measured before openpyxl holds it in memory (docs/limits.md)
+        from ..core.input_file import check_regular_file
+        from ..ingest.limits import reader_limits
+        from ..ingest.xlsx_limits import check_xlsx_limits
+
+        check_regular_file(file)
+        check_xlsx_limits(file, reader_limits())
     try:
         workbook = load_workbook(file, data_only=True)
         # The same cells as typed: free text an auditor began with "=" is saved as a
