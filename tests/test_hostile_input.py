@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -37,13 +39,26 @@ def refused(*args, says=()):
 
 
 def run_bounded(args, cwd=None) -> tuple[int, str, int]:
-    """The CLI in a child process: (exit code, output, peak resident memory in MB)."""
+    """The CLI in a child process: (exit code, output, peak resident memory in MB).
+
+    The peak is the child's own VmHWM, polled until it exits (rusage would count the
+    pytest process it was forked from; RLIMIT_AS makes polars' thread pool hang)."""
     command = [sys.executable, "-c", "from qms.cli import main; main()", "--lang", "en", *map(str, args)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd)
-    output = process.stdout.read().decode("utf-8", errors="replace")
-    _pid, status, usage = os.wait4(process.pid, 0)
-    process.stdout.close()
-    return os.waitstatus_to_exitcode(status), output, usage.ru_maxrss // 1024
+    peak_kb = 0
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=cwd)
+        status = Path(f"/proc/{process.pid}/status")
+        while process.poll() is None:
+            try:
+                for line in status.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.01)
+        output.seek(0)
+        text = output.read().decode("utf-8", errors="replace")
+    return process.returncode, text, peak_kb // 1024
 
 
 def workspace_with_limits(folder: Path, limits: str) -> None:
