@@ -32,3 +32,17 @@ def test_a_unit_over_100_characters_from_a_check_is_refused_before_any_insert(db
     good = cs.write(tmp_path / "good", cs.findings(), cs.received)
     codes = sorted(r["code"] for r in raise_from_check(db, workspace_config, "lan", good)["raised"])
     assert codes == ["NC-0001", "NC-0002", "NC-0003", "NC-0004"]
+
+
+def test_raise_from_check_refuses_a_check_folder_left_incomplete(db, workspace_config, tmp_path, check_samples):
+    """A check killed while writing its set (the marker stays) raises no NC (issue 11 §5)."""
+    from qms.core.output_set import writing_set
+
+    cs = check_samples
+    check = cs.write(tmp_path / "check", cs.findings(), cs.received)
+    with pytest.raises(RuntimeError), writing_set(check) as names:
+        names.append("findings.parquet")
+        raise RuntimeError("killed")  # the run stops before its manifest
+    with pytest.raises(QmsError, match="incomplete"):
+        raise_from_check(db, workspace_config, "lan", check)
+    assert list_ncs(db) == []
