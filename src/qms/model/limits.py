@@ -22,7 +22,7 @@ class ReaderLimits(StrictModel):
     max_columns: int = Field(
         default=16_384, ge=1, le=1_000_000, description="Columns of a log (Excel's own maximum is 16,384)")
     max_line_bytes: int = Field(
-        default=16 * MiB, ge=1024, le=GiB, description="Bytes of one CSV line or JSON Lines record, the header included")
+        default=16 * MiB, ge=1024, le=GiB, description="Bytes of a CSV header line or of one JSON Lines record")
     jsonl_max_depth: int = Field(default=64, ge=1, le=10_000, description="Nesting depth of a JSON Lines record")
     xlsx_max_cells: int = Field(
         default=30_000_000, ge=1, le=2_000_000_000,
