@@ -352,9 +352,7 @@ def test_content_changed_after_approval(tmp_path):
     text = approved(procedure_text())
     write(tmp_path, "p.yaml", text)
     assert problems_of(tmp_path) == []
-    # Lifecycle fields may change; content may not.
-    write(tmp_path, "p.yaml", text.replace("status: approved", "status: obsolete") + "effective_to: 2030-12-31\n")
-    assert problems_of(tmp_path) == []
+    # Lifecycle fields change only through the successor's approval (see the tests below); content never.
     write(tmp_path, "p.yaml", text.replace("amount: 5,", "amount: 4,"))
     message = only_problem(tmp_path)
     assert message.startswith(f"{tmp_path / 'p.yaml'}:26: content_sha256:")
@@ -393,7 +391,8 @@ def test_two_approved_issues_at_once(tmp_path):
 
 def test_obsolete_issue_needs_effective_to(tmp_path):
     write(tmp_path, "p.yaml", approved(procedure_text()).replace("status: approved", "status: obsolete"))
-    assert ": effective_to:" in only_problem(tmp_path)
+    found = problems_of(tmp_path)  # and, alone, it lacks the successor that made it obsolete
+    assert any(": effective_to:" in problem for problem in found) and len(found) == 2
 
 
 def test_load_library_copes_with_the_real_sample_tree_copied(tmp_path):
@@ -482,3 +481,14 @@ def test_checklist_items_name_existing_procedures(tmp_path):
     )
     message = only_problem(tmp_path)
     assert message.startswith(f"{tmp_path / 'c.yaml'}:8: items[1].procedures[1]:") and "QT-T-10" in message
+
+
+def test_lifecycle_fields_change_only_through_the_successors_approval(tmp_path):
+    """status and effective_to are outside the hash; what they may be is checked (issue 11 §9)."""
+    text = approved(procedure_text())
+    write(tmp_path, "p.yaml", text + "effective_to: 2030-12-31\n")
+    assert "effective_to: the current approved issue has no last day" in only_problem(tmp_path)
+    write(tmp_path, "p.yaml", text.replace("status: approved", "status: obsolete") + "effective_to: 2030-12-31\n")
+    assert "no later approved issue supersedes it" in only_problem(tmp_path)
+    write(tmp_path, "p.yaml", text.replace("status: approved", "status: draft"))
+    assert "cannot go back to draft" in only_problem(tmp_path)

@@ -208,3 +208,25 @@ def test_evidence_text_survives_bulk_insertion_unchanged(planned, workspace_conf
     nc = show_nc(planned, result["raised"][0])
     assert nc["evidence_items"][0]["detail"] == text.strip()
     assert verify_register(planned)["ok"]
+
+
+def test_a_filled_sheet_with_a_zip_bombed_cell_is_refused_before_openpyxl(planned, workspace_config, tmp_path):
+    """A 12 MB cell packed into a few KB (issue 11 §2): refused by its compression ratio."""
+    import zipfile
+
+    from qms.core.errors import QmsError
+
+    out = tmp_path / "sheet.xlsx"
+    export_sheet(planned, "DG-2026-01", out, language="vi")
+    bombed = tmp_path / "bombed.xlsx"
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(bombed, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                cell = b'<row r="999"><c r="F999" t="inlineStr"><is><t>' + b"A" * (12 * 1024 * 1024) + b"</t></is></c></row>"
+                data = data.replace(b"</sheetData>", cell + b"</sheetData>")
+            target.writestr(item.filename, data)
+    assert bombed.stat().st_size < 200_000
+    with pytest.raises(QmsError, match="zip bomb"):
+        record_sheet(planned, workspace_config, "mai", "DG-2026-01", bombed)
+    assert list_ncs(planned) == []

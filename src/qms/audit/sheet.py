@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..capa.errors import TransitionRefused
 from ..db import Database
+from ..core.atomic import atomic_target
 from ..core.errors import QmsError, ValidationFailed
 from ..core.excel_text import make_inert
 from ..core.i18n import _, get_language
@@ -117,14 +118,21 @@ def export_sheet(db: Database, code: str, path: str | Path, *, language: str | N
     sheet.protection.formatRows = False
     workbook.security = WorkbookProtection(lockStructure=True)
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(target)
+    with atomic_target(target) as partial:
+        workbook.save(partial)
     return {"audit": code, "path": str(target), "items": len(items)}
 
 
 def read_sheet(db: Database, code: str, path: str | Path) -> list[ItemResult]:
     """Parse a filled-in sheet; ValidationFailed lists every problem with its cell."""
     file = Path(path)
+    if file.exists():  # measured before openpyxl holds it in memory (docs/limits.md)
+        from ..core.input_file import check_regular_file
+        from ..ingest.limits import reader_limits
+        from ..ingest.xlsx_limits import check_xlsx_limits
+
+        check_regular_file(file)
+        check_xlsx_limits(file, reader_limits())
     try:
         workbook = load_workbook(file, data_only=True)
         # The same cells as typed: free text an auditor began with "=" is saved as a

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..db import Database
 from ..db.tables import Evidence, HistoryEntry, Nonconformity
+from ..core.atomic import atomic_target, write_text
 from ..core.errors import QmsError
 from ..core.i18n import _
 from . import history, register
@@ -46,9 +47,8 @@ def export_register(db: Database, path: str | Path) -> dict[str, Any]:
     if suffix not in (".json", ".csv", ".xlsx"):
         raise QmsError(_("Export to .json, .csv or .xlsx, not '{name}'").format(name=target.name))
     data = register_data(db)
-    target.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".json":
-        target.write_text(history.canonical_json(data) + "\n", encoding="utf-8")
+        write_text(target, history.canonical_json(data) + "\n")
     elif suffix == ".csv":
         import polars as pl
 
@@ -60,7 +60,8 @@ def export_register(db: Database, path: str | Path) -> dict[str, Any]:
                 | {"evidence": record["evidence"]["count"]} for record in data["nonconformities"]]
         schema = {field: pl.Utf8 for field in SUMMARY_FIELDS} | {"cycle": pl.Int64, "version": pl.Int64,
                                                                  "evidence": pl.Int64}
-        pl.DataFrame(rows, schema=schema).write_csv(target)
+        with atomic_target(target) as partial:
+            pl.DataFrame(rows, schema=schema).write_csv(partial)
     else:
         _write_xlsx(target, data)
     return {"path": str(target), "nonconformities": len(data["nonconformities"]), "history": len(data["history"]),
@@ -92,4 +93,5 @@ def _write_xlsx(target: Path, data: dict[str, Any]) -> None:
               for record in records for item in record["evidence_items"]))
     history_fields = ("seq", "at", "actor", "entity", "entity_id", "action", "prev_hash", "hash")
     sheet_of("history", list(history_fields), ([entry[k] for k in history_fields] for entry in data["history"]))
-    workbook.save(target)
+    with atomic_target(target) as partial:
+        workbook.save(partial)

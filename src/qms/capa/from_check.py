@@ -19,6 +19,7 @@ from ..db import Database
 from ..db.tables import Evidence, Nonconformity
 from ..core.errors import QmsError, ValidationFailed
 from ..core.hashing import file_sha256
+from ..core.output_set import verify_set
 from ..core.i18n import _, get_language
 from ..core.timezone import DEFAULT_TIMEZONE
 from ..model.check_output import FINDING_COLUMNS
@@ -151,6 +152,7 @@ def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_di
     folder = Path(check_dir)
     if not folder.is_dir():
         raise QmsError(_("Check output folder not found: {folder}").format(folder=folder))
+    verify_set(folder)  # a check killed half-way, or files mixed from two runs, raise nothing
     findings = _read_table(folder, "findings", required=True)
     dossiers = _read_table(folder, "dossiers", required=False)
     groups = group_findings(findings, dossiers, timezone=_check_timezone(folder, timezone),

@@ -14,10 +14,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, selectinload
 
 from ..db import Database
 from ..db.database import insert_rows
+from ..db.text_limits import check_text_lengths
 from ..db.tables import CorrectiveAction, Evidence, HistoryEntry, Nonconformity
 from ..core.i18n import _
 from ..core.timezone import DEFAULT_TIMEZONE
@@ -163,6 +165,18 @@ def raise_nc(db: Database, config: WorkspaceConfig, actor: str, *, title: str, s
 CHANGE_KEYS = ("evidence_added", "source_check")
 
 
+def allocate_ids(session: Session, table, count: int) -> list[int]:
+    """The next `count` NC numbers, taken inside the write transaction (the register
+    head is locked by it): a refused or rolled-back insert burns no number, which a
+    PostgreSQL sequence would. The sequence is moved past them for any other writer."""
+    first = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
+    ids = list(range(first, first + count))
+    if session.connection().dialect.name == "postgresql":
+        session.execute(sql_text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), :last)"),
+                        {"last": ids[-1]})
+    return ids
+
+
 def insert_ncs(session: Session, actor: str, new: list[tuple[dict[str, Any], list[tuple[str, str, str]]]],
                provenance: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Add NCs (fields, evidence triples) inside an open write transaction, with
@@ -174,8 +188,10 @@ def insert_ncs(session: Session, actor: str, new: list[tuple[dict[str, Any], lis
     values = [{**fields, "state": "open", "cycle": 1, "raised_by": actor, "raised_at": at, "updated_at": at,
                "version": 1} for fields, _evidence in new]
     table = Nonconformity.__table__
-    ids = [row.id for row in session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), values)]
+    check_text_lengths(table, values)
+    ids = allocate_ids(session, table, len(values))
+    values = [{"id": nc_id, **row} for nc_id, row in zip(ids, values)]
+    session.execute(insert(table), values)
     evidence_rows, refs_by_nc = [], []
     for nc_id, (_fields, evidence) in zip(ids, new):
         seen: dict[tuple[str, str], str] = {}

@@ -338,18 +338,24 @@ def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[In
 
 
 def write_outputs(result: CheckResult, out_dir: str | Path) -> dict[str, Path]:
-    """dossiers.parquet/.csv, findings.parquet/.csv and summary.json in `out_dir`."""
+    """dossiers.parquet/.csv, findings.parquet/.csv and summary.json in `out_dir`, as
+    one set: each file written whole (temporary file, then rename) and a manifest
+    `outputs.sha256` last, which `report --from-check` and `nc raise-from-check`
+    verify. The CSVs are for people: text that a spreadsheet would run as a formula
+    gets a leading apostrophe there; the Parquet files keep the exact values."""
+    from ..core.atomic import atomic_target, write_text
+    from ..core.excel_text import csv_safe_frame
+    from ..core.output_set import writing_set
+
     out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise QmsError(_("cannot create the output folder {path}: {error}").format(path=out, error=error)) from None
     written = {}
-    for name, table in (("dossiers", result.dossiers), ("findings", result.findings)):
-        written[f"{name}.parquet"] = out / f"{name}.parquet"
-        table.write_parquet(written[f"{name}.parquet"])
-        written[f"{name}.csv"] = out / f"{name}.csv"
-        table.write_csv(written[f"{name}.csv"])
-    written["summary.json"] = out / "summary.json"
-    written["summary.json"].write_text(result.summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    with writing_set(out) as names:
+        for name, table in (("dossiers", result.dossiers), ("findings", result.findings)):
+            for suffix, write in ((".parquet", table.write_parquet), (".csv", csv_safe_frame(table).write_csv)):
+                target = written[name + suffix] = out / (name + suffix)
+                with atomic_target(target) as temporary:
+                    write(temporary)
+                names.append(target.name)
+        written["summary.json"] = write_text(out / "summary.json", result.summary.model_dump_json(indent=2) + "\n")
+        names.append("summary.json")
     return written

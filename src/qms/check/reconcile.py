@@ -222,9 +222,10 @@ def write_reconciliation_xlsx(result: Reconciliation, target: str | Path, langua
     behind.append([gettext("Unit"), gettext("Indicator"), gettext("Dossier"), gettext("Status"), gettext("Counts in")])
     for row in result.dossiers.iter_rows():
         behind.append(inert_row(behind, [row[0] or gettext("Total"), *row[1:]]))
+    from ..core.atomic import atomic_target
+
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    workbook.save(partial)
-    partial.replace(target)
+    with atomic_target(target) as temporary:
+        workbook.save(temporary)
     return target

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from pathlib import Path
 
 import click
 
@@ -83,8 +82,11 @@ def _print_report(report, output_format: str) -> None:
 
 def _write_findings(report, target: str | None) -> None:
     if target:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        report.findings.write_csv(target, include_bom=True)
+        from ..core.atomic import atomic_target
+        from ..core.excel_text import csv_safe_frame
+
+        with atomic_target(target) as temporary:
+            csv_safe_frame(report.findings).write_csv(temporary, include_bom=True)
         echo(_("Data-quality findings written to {path}").format(path=target))
 
 

@@ -26,6 +26,20 @@ def csv_safe(value: Any) -> Any:
     return "'" + value if looks_like_formula(value) else value
 
 
+def csv_safe_frame(frame):
+    """`csv_safe` for every text column of a polars DataFrame or LazyFrame, vectorised."""
+    import polars as pl
+
+    pattern = "^[=+\\-@\t\r]"
+    text = [name for name, dtype in frame.collect_schema().items() if dtype == pl.String]
+    if not text:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(pattern)).then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
+        for name in text
+    )
+
+
 def make_inert(cell):
     """Mark an openpyxl cell (normal or write-only) holding formula-looking text as plain text."""
     if looks_like_formula(cell.value):

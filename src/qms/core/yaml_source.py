@@ -23,6 +23,12 @@ from .i18n import _
 
 Path_ = tuple[str | int, ...]
 
+# Nodes one document may hold, each alias counted as often as it is used. Process
+# documents are hand-written: the largest sample has a few thousand. A 324-byte alias
+# bomb expands to 9^9 nodes; this stops it before anything is built. Fixed (not in
+# qms.yaml), because qms.yaml itself is read under it.
+MAX_NODES = 100_000
+
 
 # libyaml's parser when present (several times faster); marks are the same.
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -126,7 +132,7 @@ def read_yaml(path: Path, text: str | None = None) -> SourceDocument:
             raise YamlProblem([Located(path, 1, "", _("the file holds no YAML document (only comments?)"))])
         duplicates: list[Located] = []
         lines: dict[Path_, int] = {}
-        _walk(node, (), lines, duplicates, path)
+        _Walk(path, lines, duplicates).node(node, ())
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -179,19 +185,46 @@ def _yaml_type(value: Any) -> str:
     return type(value).__name__
 
 
-def _walk(node: yaml.Node, location: Path_, lines: dict[Path_, int], duplicates: list[Located], path: Path) -> None:
-    lines.setdefault(location, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
-            if key in seen:
-                duplicates.append(
-                    Located(path, key_node.start_mark.line + 1, format_path(location + (key,)), _("the key appears twice"))
-                )
-            seen.add(key)
-            lines[location + (key,)] = key_node.start_mark.line + 1
-            _walk(value_node, location + (key,), lines, duplicates, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, location + (index,), lines, duplicates, path)
+_MAX_DEPTH = 200  # nesting levels; hand-written documents use fewer than ten
+
+
+class _Walk:
+    """The node tree with the line of every field path, within a node budget: an
+    alias is walked (and counted) again wherever it is used, so an alias bomb or an
+    alias inside itself is refused here, with its line, before it is expanded."""
+
+    def __init__(self, path: Path, lines: dict[Path_, int], duplicates: list[Located]):
+        self.path, self.lines, self.duplicates = path, lines, duplicates
+        self.left = MAX_NODES
+        self.open: set[int] = set()  # ids of the collections being walked (to spot a cycle)
+
+    def node(self, node: yaml.Node, location: Path_) -> None:
+        self.left -= 1
+        line = node.start_mark.line + 1
+        if self.left < 0:
+            raise YamlProblem([Located(self.path, line, format_path(location), _(
+                "the document expands to more than {limit} values (aliases used over and over?)").format(
+                    limit=MAX_NODES))])
+        if id(node) in self.open:
+            raise YamlProblem([Located(self.path, line, format_path(location), _("an alias refers to itself"))])
+        if len(location) > _MAX_DEPTH:
+            raise YamlProblem([Located(self.path, line, format_path(location[:5]) + "…", _(
+                "nested deeper than {limit} levels").format(limit=_MAX_DEPTH))])
+        self.lines.setdefault(location, line)
+        if isinstance(node, yaml.MappingNode):
+            self.open.add(id(node))
+            seen: set[Any] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+                if key in seen:
+                    self.duplicates.append(Located(
+                        self.path, key_node.start_mark.line + 1, format_path(location + (key,)), _("the key appears twice")))
+                seen.add(key)
+                self.lines[location + (key,)] = key_node.start_mark.line + 1
+                self.node(value_node, location + (key,))
+            self.open.discard(id(node))
+        elif isinstance(node, yaml.SequenceNode):
+            self.open.add(id(node))
+            for index, item in enumerate(node.value):
+                self.node(item, location + (index,))
+            self.open.discard(id(node))

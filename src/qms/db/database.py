@@ -19,6 +19,7 @@ from ..core.errors import QmsError
 from ..core.i18n import _
 from .engine import create_database_engine, resolve_database_url
 from .tables import RegisterHead
+from .text_limits import check_text_lengths
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 GENESIS_HASH = "0" * 64
@@ -126,6 +127,7 @@ def insert_rows(session: Session, table, rows: list[dict]) -> None:
     multi-row INSERT elsewhere."""
     if not rows:
         return
+    check_text_lengths(table, rows)
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         session.execute(table.insert(), rows)

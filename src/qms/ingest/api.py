@@ -15,12 +15,17 @@ from pathlib import Path
 
 import polars as pl
 
+from ..core.atomic import atomic_target
 from ..core.errors import QmsError
+from ..core.excel_text import csv_safe_frame
 from ..core.i18n import _
 from ..model.check_output import DataQuality
 from ..model.profile import LogProfile
+from ..model.limits import ReaderLimits
+from .compressed import accepts_gzip
 from .csv_reader import first_ragged_line
 from .json_lines import first_bad_json_line
+from .limits import reader_limits
 from .mapping import REASON, Mapped, blank_row_expr, map_to_canonical
 from .profiles import detect_profile, load_profile
 from .quality import count_by_kind, empty_findings, quality_findings
@@ -135,13 +140,14 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
     with tempfile.TemporaryDirectory(prefix="qms-ingest-") as folder:
         staging = Path(folder)
         tell(_("reading"), 0.0)
-        raw = open_source(path, profile, staging)
+        limits = reader_limits()
+        raw = open_source(path, profile, staging, limits)
         if raw.format in ("csv", "jsonl"):
             # parse the text once; every later pass reads columns from Parquet
             staged_raw = staging / "source.parquet"
             _run_polars(raw, lambda: raw.frame.sink_parquet(staged_raw))
             raw.frame = pl.scan_parquet(staged_raw)
-        mapped = _run_mapping(raw, profile)
+        mapped = _run_mapping(raw, profile, limits)
         tell(_("parsing"), 0.15)
         total = _rows_before_trailing_blanks(raw)
         if total == 0:
@@ -190,9 +196,9 @@ def _parse_in_chunks(raw: RawSource, mapped: Mapped, staging: Path, total: int, 
     return parts
 
 
-def _run_mapping(raw: RawSource, profile: LogProfile) -> Mapped:
+def _run_mapping(raw: RawSource, profile: LogProfile, limits: ReaderLimits) -> Mapped:
     result: list[Mapped] = []
-    _run_polars(raw, lambda: result.append(map_to_canonical(raw, profile)))
+    _run_polars(raw, lambda: result.append(map_to_canonical(raw, profile, limits)))
     return result[0]
 
 
@@ -251,18 +257,23 @@ def _check_writable(*targets: str | Path | None) -> None:
             raise QmsError(_("{path}: write .parquet, .csv or .jsonl").format(path=target))
 
 
-def _write(frame: pl.LazyFrame, target: Path, raw: RawSource, *, bom: bool = False) -> None:
+def _write(frame: pl.LazyFrame, target: Path, raw: RawSource, *, for_people: bool = False) -> None:
+    """Write whole or not at all (core.atomic). A rejects file is for people (UTF-8
+    with BOM for Excel, formula-looking text quote-prefixed); converted events are
+    data and keep their exact values."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
     suffix = target.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        _run_polars(raw, lambda: frame.sink_parquet(target))
-    elif suffix == ".csv":
-        _run_polars(raw, lambda: frame.sink_csv(target, include_bom=bom))
-    elif suffix in (".jsonl", ".ndjson"):
-        _run_polars(raw, lambda: frame.sink_ndjson(target))
-    else:
-        raise QmsError(_("{path}: write .parquet, .csv or .jsonl").format(path=target))
+    if for_people and suffix == ".csv":
+        frame = csv_safe_frame(frame)
+    with atomic_target(target) as temporary:
+        if suffix in (".parquet", ".pq"):
+            _run_polars(raw, lambda: frame.sink_parquet(temporary))
+        elif suffix == ".csv":
+            _run_polars(raw, lambda: frame.sink_csv(temporary, include_bom=for_people))
+        elif suffix in (".jsonl", ".ndjson"):
+            _run_polars(raw, lambda: frame.sink_ndjson(temporary))
+        else:
+            raise QmsError(_("{path}: write .parquet, .csv or .jsonl").format(path=target))
 
 
 def _findings(session: _Session, events: pl.LazyFrame, known: Iterable[str] | None) -> tuple[pl.DataFrame, list[str]]:
@@ -272,6 +283,7 @@ def _findings(session: _Session, events: pl.LazyFrame, known: Iterable[str] | No
     return quality_findings(events, session.profile.dossier_level_fields(), known), checked
 
 
+@accepts_gzip
 def validate_log(
     path: str | Path,
     profile: str | Path | LogProfile | None = None,
@@ -288,13 +300,14 @@ def validate_log(
         rejects_path = None
         if rejects is not None:
             (progress or _silent)(_("writing rejects"), 0.8)
-            _write(session.rejected(), Path(rejects), session.raw, bom=True)
+            _write(session.rejected(), Path(rejects), session.raw, for_people=True)
             rejects_path = str(rejects)
         (progress or _silent)(_("data-quality checks"), 0.85)
         findings, checked = _findings(session, session.accepted(), known_procedure_codes)
         return _report(session, findings, checked, rejects_path=rejects_path)
 
 
+@accepts_gzip
 def convert_log(
     path: str | Path,
     out: str | Path,
@@ -320,13 +333,14 @@ def convert_log(
         if rejects is not None or any(reason is not None for reason in session.counts):
             target = Path(rejects) if rejects is not None else out.with_name(out.stem + ".rejects.csv")
             tell(_("writing rejects"), 0.8)
-            _write(session.rejected(), target, session.raw, bom=True)
+            _write(session.rejected(), target, session.raw, for_people=True)
             rejects_path = str(target)
         tell(_("data-quality checks"), 0.85)
         findings, checked = _findings(session, pl.scan_parquet(out) if out.suffix.lower() in (".parquet", ".pq") else session.accepted(), known_procedure_codes)
         return _report(session, findings, checked, rejects_path=rejects_path, output_path=str(out))
 
 
+@accepts_gzip
 def read_log(
     path: str | Path,
     profile: str | Path | LogProfile | None = None,

@@ -9,15 +9,28 @@ from pathlib import Path
 
 import polars as pl
 
+from ..core.input_file import check_regular_file
 from .csv_reader import SAMPLE_BYTES, detect_delimiter, detect_encoding
 from .schema import REQUIRED_FIELDS, UTC_INSTANT, dtype_of
 from .source import detect_format
+from .json_limits import check_jsonl_limits
+from .limits import reader_limits
 from .xes_reader import refuse_dtd
+from .xlsx_limits import check_xlsx_limits
 
 
 def probe_columns(path: Path) -> list[str]:
-    if path.is_file() and detect_format(path) == "xes":
-        refuse_dtd(path)  # a hostile file gets its clear refusal, not a vague "unknown columns"
+    # a hostile file gets its clear refusal here, not a vague "unknown columns" (and
+    # nothing below opens a FIFO or hands calamine a lying workbook)
+    check_regular_file(path)
+    if path.stat().st_size:
+        kind = detect_format(path)
+        if kind == "xes":
+            refuse_dtd(path)
+        elif kind == "xlsx":
+            check_xlsx_limits(path, reader_limits())
+        elif kind == "jsonl":
+            check_jsonl_limits(path, reader_limits())
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return []

@@ -17,6 +17,7 @@ import polars as pl
 
 from ..core.errors import QmsError
 from ..core.i18n import _
+from ..model.limits import DEFAULT_LIMITS, ReaderLimits
 from ..model.profile import LogProfile
 from .source import ROW, RawSource
 
@@ -26,18 +27,34 @@ _CHUNK = 16 * 1024 * 1024
 
 
 def detect_encoding(sample: bytes) -> str:
+    """The file's encoding from its first bytes. A UTF-8 file with a few invalid
+    bytes stays UTF-8 (its damaged rows are rejected one by one); only text whose
+    non-ASCII bytes are mostly not UTF-8 is read as cp1258."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    try:
-        sample.decode("utf-8")
+    text = sample.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - sample.count("\ufffd".encode())
+    if invalid <= 0:
         return "utf-8"
-    except UnicodeDecodeError as error:
-        # a multi-byte character cut by the end of the sample is still UTF-8
-        if error.start >= len(sample) - 4 and len(sample) == SAMPLE_BYTES:
-            return "utf-8"
-    return "cp1258"
+    if len(sample) == SAMPLE_BYTES and invalid <= 3 and text[-3:].count("\ufffd") == invalid:
+        return "utf-8"  # a multi-byte character cut by the end of the sample
+    letters = sum(1 for char in text if ord(char) > 127 and char != "\ufffd")
+    return "utf-8" if letters >= invalid else "cp1258"
+
+
+def has_invalid_utf8(path: Path, skip_bom: bool = False) -> bool:
+    """Whether any byte of the file is not UTF-8 (one streaming pass, C speed)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return True
+    return False
 
 
 def looks_binary(sample: bytes, encoding: str) -> bool:
@@ -83,7 +100,20 @@ def _transcode(path: Path, encoding: str, staging: Path) -> Path:
     return target
 
 
-def read_csv(path: Path, profile: LogProfile, staging: Path) -> RawSource:
+def _header_bytes(path: Path, limits: ReaderLimits) -> bytes:
+    """The whole first line (a wide header can be far longer than the sample)."""
+    with path.open("rb") as handle:
+        line = handle.readline(limits.max_line_bytes + 1)
+    if len(line) > limits.max_line_bytes:
+        raise QmsError(
+            _("{path}:{line}: the line is longer than {limit} bytes (limits.max_line_bytes)").format(
+                path=path, line=1, limit=limits.max_line_bytes)
+        )
+    return line
+
+
+def read_csv(path: Path, profile: LogProfile, staging: Path, limits: ReaderLimits | None = None) -> RawSource:
+    limits = limits or DEFAULT_LIMITS
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     if not sample.strip(b" \t\r\n\xef\xbb\xbf"):
@@ -97,23 +127,23 @@ def read_csv(path: Path, profile: LogProfile, staging: Path) -> RawSource:
         raise QmsError(_("{path}: this is not a text (CSV) file").format(path=path))
 
     text_path = path
+    invalid_utf8 = False
     if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
         text_path = _transcode(path, encoding, staging)
-        with text_path.open("rb") as handle:
-            sample = handle.read(SAMPLE_BYTES)
-    text = sample.decode("utf-8-sig", errors="replace")
-    header_line = text.splitlines()[0] if text.splitlines() else ""
+    else:
+        invalid_utf8 = has_invalid_utf8(path)
+    header_line = _header_bytes(text_path, limits).decode("utf-8-sig", errors="replace").rstrip("\r\n")
     delimiter = profile.csv.delimiter or detect_delimiter(header_line)
     header = next(csv.reader(io.StringIO(header_line), delimiter=delimiter), [])
     header = [unicodedata.normalize("NFC", name.strip()) for name in header]
-    _check_header(path, header)
+    _check_header(path, header, limits)
 
     frame = pl.scan_csv(
         text_path,
         separator=delimiter,
         has_header=True,
         infer_schema=False,
-        encoding="utf8",
+        encoding="utf8-lossy" if invalid_utf8 else "utf8",
         quote_char='"',
         row_index_name=ROW,
         row_index_offset=2,  # the header is line 1
@@ -125,12 +155,20 @@ def read_csv(path: Path, profile: LogProfile, staging: Path) -> RawSource:
     frame = frame.rename(renames) if renames else frame
     frame = frame.with_columns(pl.col(ROW).cast(pl.Int64))
     notes = [f"encoding {encoding}", f"delimiter {delimiter!r}"]
-    return RawSource(path, "csv", frame, header, row_label="line", notes=notes, delimiter=delimiter)
+    if invalid_utf8:
+        notes.append("rows with bytes that are not UTF-8 rejected as invalid_utf8")
+    return RawSource(path, "csv", frame, header, row_label="line", notes=notes, delimiter=delimiter,
+                     invalid_utf8=invalid_utf8)
 
 
-def _check_header(path: Path, header: list[str]) -> None:
+def _check_header(path: Path, header: list[str], limits: ReaderLimits) -> None:
     if not header or all(not name for name in header):
         raise QmsError(_("{path}: no header line").format(path=path))
+    if len(header) > limits.max_columns:
+        raise QmsError(
+            _("{path}:1: the header has {count} columns, more than the limit of {limit} (limits.max_columns)").format(
+                path=path, count=len(header), limit=limits.max_columns)
+        )
     seen: set[str] = set()
     for name in header:
         if name in seen:
@@ -138,14 +176,22 @@ def _check_header(path: Path, header: list[str]) -> None:
         seen.add(name)
 
 
-def first_ragged_line(path: Path, delimiter: str, encoding: str = "utf-8-sig") -> tuple[int, int, int] | None:
+def first_ragged_line(path: Path, delimiter: str, encoding: str = "utf-8-sig",
+                      limit: int = DEFAULT_LIMITS.max_line_bytes) -> tuple[int, int, int] | None:
     """(line, fields, header fields) of the first row with more fields than the header.
 
     Used only to explain a failure, so a per-row loop is fine here."""
-    with path.open(encoding=encoding, errors="replace", newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
-        header = next(reader, [])
-        for row in reader:
-            if len(row) > len(header):
-                return reader.line_num, len(row), len(header)
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, limit))  # polars read the file: its fields fit the line limit
+    try:
+        with path.open(encoding=encoding, errors="replace", newline="") as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            header = next(reader, [])
+            for row in reader:
+                if len(row) > len(header):
+                    return reader.line_num, len(row), len(header)
+    except csv.Error:
+        return None  # the caller's own message stands
+    finally:
+        csv.field_size_limit(previous)
     return None

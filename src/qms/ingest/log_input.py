@@ -8,13 +8,14 @@ from pathlib import Path
 
 import polars as pl
 
-from ..core.errors import QmsError
 from ..core.hashing import file_sha256
-from ..core.i18n import _
+from ..core.input_file import check_regular_file
 from ..model.check_output import DataQuality, InputFile
 from .api import read_log
 from .canonical_probe import is_canonical_parquet
 from ..model.events import FIELD_VALUES
+from .compressed import uncompressed
+from .limits import reader_limits
 from .schema import CANONICAL_FIELDS, REQUIRED_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS
 
 
@@ -59,33 +60,55 @@ def read_log_input(events_or_path, profile, known_codes, progress, *, columns=No
     thread meanwhile); anything else goes through `read_log` with its profile."""
     if isinstance(events_or_path, (pl.DataFrame, pl.LazyFrame)):
         return events_or_path, [], None, None
-    path = Path(events_or_path)
-    if not path.is_file():
-        raise QmsError(_("{path}: no such log file").format(path=path))
+    original = Path(events_or_path)
+    check_regular_file(original)
+    limits = reader_limits()
+    with uncompressed(original, limits) as path:
+        return _read_file(path, original, limits, profile, known_codes, progress, columns)
+
+
+def _read_file(path: Path, original: Path, limits, profile, known_codes, progress, columns):
+    """`path` is `original`, or its unpacked copy when that was gzip: the manifest
+    names and hashes the file the user gave."""
+    window = limits.instant_window()
     if profile is None and path.suffix.lower() in (".parquet", ".pq"):
-        if is_canonical_parquet(path):
+        if is_canonical_parquet(path) and _instants_within(pl.scan_parquet(path), window):
             # qms's own canonical Parquet: already validated when it was written
             names = pl.scan_parquet(path).collect_schema().names()
             frame = pl.read_parquet(path, columns=[c for c in names if columns is None or c in columns])
-            info = PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
-                                profile="canonical", rows_read=frame.height)
+            info = PendingInput(path=str(original), sha256=_HashInBackground(original),
+                                bytes=original.stat().st_size, profile="canonical", rows_read=frame.height)
             quality = DataQuality(rows_read=frame.height, rows_accepted=frame.height, rows_rejected=0)
             return frame, [info], quality, None
     if profile is None and path.suffix.lower() == ".csv":
-        fast = _read_canonical_csv(path, columns)
+        fast = _read_canonical_csv(path, columns, window)
         if fast is not None:
-            info = PendingInput(path=str(path), sha256=_HashInBackground(path), bytes=path.stat().st_size,
-                                profile="canonical", rows_read=fast.height)
+            info = PendingInput(path=str(original), sha256=_HashInBackground(original),
+                                bytes=original.stat().st_size, profile="canonical", rows_read=fast.height)
             quality = DataQuality(rows_read=fast.height, rows_accepted=fast.height, rows_rejected=0)
             return fast, [info], quality, None
     read = read_log(path, profile, known_procedure_codes=known_codes, progress=progress)
     report = read.report
-    info = InputFile(path=str(path), sha256=file_sha256(path), bytes=path.stat().st_size, profile=report.profile,
-                     rows_read=report.rows_read)
+    info = InputFile(path=str(original), sha256=file_sha256(original), bytes=original.stat().st_size,
+                     profile=report.profile, rows_read=report.rows_read)
     return read.events, [info], report.data_quality(), report.findings
 
 
-def _read_canonical_csv(path: Path, columns) -> pl.DataFrame | None:
+def _instants_within(frame: pl.LazyFrame | pl.DataFrame, window) -> bool:
+    """Every instant of a canonical log inside the plausible window (else ingest reads
+    it and rejects the implausible rows with their numbers)."""
+    names = [c for c in frame.lazy().collect_schema().names() if c in TIMESTAMP_FIELDS]
+    if not names:
+        return True
+    earliest, latest = window
+    bounds = frame.lazy().select(
+        pl.min_horizontal(pl.col(names).min()).alias("low"), pl.max_horizontal(pl.col(names).max()).alias("high")
+    ).collect().row(0)
+    low, high = bounds
+    return (low is None or low >= earliest) and (high is None or high <= latest)
+
+
+def _read_canonical_csv(path: Path, columns, window) -> pl.DataFrame | None:
     """qms's own canonical CSV read directly (ISO 8601 UTC instants), or None when the
     file is not exactly that (then ingest reads it, with its rejects and locations)."""
     with path.open("rb") as handle:
@@ -114,7 +137,7 @@ def _read_canonical_csv(path: Path, columns) -> pl.DataFrame | None:
                   for c in REQUIRED_FIELDS)
     bad_value = any(frame.filter(pl.col(name).is_not_null() & ~pl.col(name).is_in(allowed)).height
                     for name, allowed in FIELD_VALUES.items() if name in frame.columns)
-    if unparsed or missing or bad_value:
+    if unparsed or missing or bad_value or not _instants_within(frame, window):
         return None
     return frame
 

@@ -15,6 +15,7 @@ import polars as pl
 
 from ..core.errors import QmsError
 from ..core.i18n import _
+from ..model.limits import ReaderLimits
 from ..model.profile import ISO, LogProfile
 from ..model.events import FIELD_VALUES
 from .schema import CANONICAL_FIELDS, CORE_FIELDS, SOURCE_ROW, TIMESTAMP_FIELDS, output_order
@@ -171,12 +172,20 @@ def map_values(values: pl.Series, mapping: dict[str, str]) -> pl.DataFrame:
     return frame.filter(pl.col("mapped").is_not_null())
 
 
-def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
+def map_to_canonical(raw: RawSource, profile: LogProfile, limits: ReaderLimits | None = None) -> Mapped:
     """The profile as polars expressions over `raw.frame`.
 
     Timestamp parsing and value maps are worked out once per distinct source value
     (a log repeats its labels and its dossier-level dates on every row) and applied
-    with a hash lookup, so the per-row cost does not grow with the number of formats."""
+    with a hash lookup, so the per-row cost does not grow with the number of formats.
+
+    An instant outside the plausible window of `limits` (default 1990 to a year after
+    now) rejects its row: one row typed 2199 must not move the check's as-of."""
+    if limits is None:
+        from .limits import reader_limits
+
+        limits = reader_limits()
+    earliest, latest = limits.instant_window()
     schema = raw.schema()
     missing = missing_columns(raw, profile)
     if missing:
@@ -253,6 +262,11 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
                 "unparseable_timestamp", text.is_not_null() & result.is_null(),
                 _detail("unparseable_timestamp", column, text),
             ))
+            problems.append((
+                "implausible_timestamp",
+                result.is_not_null() & ((result < pl.lit(earliest)) | (result > pl.lit(latest))),
+                _detail("implausible_timestamp", column, text),
+            ))
             continue
         value = text
         if source.values:
@@ -291,6 +305,11 @@ def map_to_canonical(raw: RawSource, profile: LogProfile) -> Mapped:
 
     order = {reason: i for i, reason in enumerate(_reason_order())}
     problems.sort(key=lambda p: order.get(p[0], len(order)))
+    if raw.invalid_utf8:
+        # the reader replaced bytes that are not UTF-8 with U+FFFD; only such rows are lost
+        strings = [c for c in raw.columns if schema[c] == pl.String]
+        damaged = pl.any_horizontal([pl.col(c).str.contains("\ufffd", literal=True).fill_null(False) for c in strings])
+        problems.insert(0, ("invalid_utf8", damaged, pl.lit("invalid_utf8: bytes that are not UTF-8 text")))
     blank_row = blank_row_expr(raw, schema)
     reason_expr = pl.when(blank_row).then(pl.lit("empty_row"))
     for reason, condition, _detail_expr in problems:

@@ -8,18 +8,23 @@ import polars as pl
 
 from ..core.errors import QmsError
 from ..core.i18n import _
+from ..core.input_file import check_regular_file
+from ..model.limits import ReaderLimits
 from ..model.profile import LogProfile
 from .csv_reader import read_csv
 from .json_lines import first_bad_json_line
+from .json_limits import check_jsonl_limits
+from .limits import reader_limits
+from .xlsx_limits import check_xlsx_limits
 from .source import ROW, RawSource, detect_format
 from .xes_reader import read_xes
 from .xlsx_reader import read_xlsx
 
 
-def open_source(path: Path, profile: LogProfile, staging: Path) -> RawSource:
+def open_source(path: Path, profile: LogProfile, staging: Path, limits: ReaderLimits | None = None) -> RawSource:
     path = Path(path)
-    if not path.is_file():
-        raise QmsError(_("{path}: no such file").format(path=path))
+    limits = limits or reader_limits()
+    check_regular_file(path)
     if path.stat().st_size == 0:
         raise QmsError(_("{path}: the file is empty").format(path=path))
     kind = profile.format if profile.format != "auto" else detect_format(path)
@@ -28,14 +33,16 @@ def open_source(path: Path, profile: LogProfile, staging: Path) -> RawSource:
             _("{path}: binary content, not a log in a supported format (CSV, XLSX, JSON Lines, Parquet, XES)").format(path=path)
         )
     if kind == "csv":
-        return read_csv(path, profile, staging)
+        return read_csv(path, profile, staging, limits)
     if kind == "xlsx":
+        check_xlsx_limits(path, limits)
         return read_xlsx(path, profile, staging)
     if kind == "xes":
         return read_xes(path, staging)
     if kind == "parquet":
         return _read_parquet(path)
     if kind == "jsonl":
+        check_jsonl_limits(path, limits)
         return _read_jsonl(path)
     raise QmsError(_("{path}: unsupported format {format}").format(path=path, format=kind))
 

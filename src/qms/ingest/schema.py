@@ -28,12 +28,14 @@ QUALITY_KINDS = (
 # row's `reason`; all of them are listed in its `detail`).
 REJECT_REASONS = (
     "empty_row",
+    "invalid_utf8",
     "missing_dossier_id",
     "missing_procedure_code",
     "missing_step",
     "unknown_step",
     "missing_timestamp",
     "unparseable_timestamp",
+    "implausible_timestamp",
     "unknown_channel",
     "unknown_value",
 )

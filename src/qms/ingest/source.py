@@ -20,6 +20,7 @@ class RawSource:
     row_label: str = "line"  # what ROW counts: "line", "row", "record"
     notes: list[str] = field(default_factory=list)  # e.g. detected delimiter and encoding
     delimiter: str | None = None
+    invalid_utf8: bool = False  # text cells hold U+FFFD where the file had invalid bytes
 
     def schema(self) -> dict[str, pl.DataType]:
         return dict(self.frame.collect_schema())

@@ -9,6 +9,7 @@ import polars as pl
 from ..model.events import DOSSIER_FIELDS, EVENT_FIELDS, INDICATOR_FIELDS
 from ..model.profile import LogProfile
 from .api import IngestReport, Progress, _findings, _report, _session, resolve_profile
+from .compressed import accepts_gzip
 
 
 def _counts(frame: pl.LazyFrame, column: str, distinct_dossiers: bool) -> dict[str, int]:
@@ -47,6 +48,7 @@ def describe_events(events: pl.LazyFrame) -> dict:
     return out
 
 
+@accepts_gzip
 def log_stats(
     path: str | Path, profile: str | Path | LogProfile | None = None, progress: Progress | None = None
 ) -> dict:

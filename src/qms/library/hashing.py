@@ -11,7 +11,10 @@ validated document with two kinds of things left out:
   (`optional: false`) does not count as a change.
 
 Everything else, including `approved_by`, is covered: changing a step, a time
-limit or the approver's name after approval is detected.
+limit or the approver's name after approval is detected. What the lifecycle fields
+may be is checked by the loader instead (`approval_problems`, `range_problems`): an
+approved issue has no `effective_to`, cannot go back to draft, and is obsolete only
+when a later controlled issue follows it with no gap or overlap.
 """
 
 from __future__ import annotations

@@ -269,10 +269,21 @@ def library_problems(documents: list[LoadedDocument]) -> list[Located]:
 
 
 def approval_problems(loaded: LoadedDocument) -> list[Located]:
+    """Status and effective_to are outside the content hash (they change when a later
+    issue is approved), so what they may be is checked here: an approved issue cannot
+    go back to draft, and only an obsolete issue has a last day."""
     doc = loaded.document
-    if doc.status not in CONTROLLED:
+    if doc.status is DocumentStatus.draft:
+        if doc.content_sha256 is not None or doc.approved_by is not None:
+            return [loaded.at(("status",), _(
+                "this issue was approved (it has approved_by/content_sha256) and cannot go back to draft; "
+                "prepare a new issue instead"))]
         return []
     problems = []
+    if doc.status is DocumentStatus.approved and doc.effective_to is not None:
+        problems.append(loaded.at(("effective_to",), _(
+            "the current approved issue has no last day: it ends only when the next issue is approved "
+            "(`qms docs approve` sets effective_to then)")))
     if doc.approved_by is None:
         problems.append(loaded.at(("approved_by",), _("an {status} issue must name who approved it").format(status=doc.status.value)))
     if doc.content_sha256 is None:
@@ -310,6 +321,11 @@ def range_problems(issues: list[LoadedDocument]) -> list[Located]:
             )
         )
     controlled = sorted((l for l in issues if l.document.status in CONTROLLED), key=lambda l: (l.document.effective_from, l.document.issue))
+    if controlled and controlled[-1].document.status is DocumentStatus.obsolete:
+        last = controlled[-1]
+        problems.append(last.at(("status",), _(
+            "issue {issue} is obsolete but no later approved issue supersedes it; an issue becomes obsolete "
+            "only by approving its successor").format(issue=last.document.issue)))
     for before, after in zip(controlled, controlled[1:]):
         a, b = before.document, after.document
         if a.effective_to is None or a.effective_to >= b.effective_from:

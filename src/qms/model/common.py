@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 class StrictModel(BaseModel):
     """Unknown fields are errors: a typo in a YAML key must not pass silently."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=False)
+    # inf and nan are refused everywhere: a time limit of `.inf` would pass validation
+    # and overflow in the check
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=False, allow_inf_nan=False)
 
 
 class Text(StrictModel):

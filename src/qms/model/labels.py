@@ -80,6 +80,8 @@ REJECT_REASON = {
     "unknown_step": "Unknown step",
     "missing_timestamp": "Missing timestamp",
     "unparseable_timestamp": "Unparseable timestamp",
+    "implausible_timestamp": "Implausible timestamp",
+    "invalid_utf8": "Bytes that are not UTF-8 text",
     "unknown_channel": "Unknown channel",
     "unknown_value": "Value not in the profile's value map",
 }

@@ -29,9 +29,21 @@ class DurationUnit(str, Enum):
     calendar_days = "calendar_days"
 
 
+# Ten years: a larger time limit is a typo, and past it the check's date arithmetic
+# would overflow (1e308 days).
+_MAX_AMOUNT = {"working_days": 3_660, "calendar_days": 3_660, "working_hours": 3_660 * 24}
+
+
 class Duration(StrictModel):
     amount: float = Field(gt=0)
     unit: DurationUnit = DurationUnit.working_days
+
+    @model_validator(mode="after")
+    def _sane_amount(self) -> "Duration":
+        largest = _MAX_AMOUNT[self.unit.value]
+        if self.amount > largest:
+            raise ValueError(f"{self.amount:g} {self.unit.value} is more than ten years (at most {largest:,})")
+        return self
 
     def in_working_hours(self, working_day_hours: float = 8.0) -> float | None:
         """Comparable size in working hours; None for calendar days (not comparable)."""

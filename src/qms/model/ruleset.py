@@ -29,10 +29,10 @@ class RuleSet(DocumentIssue):
     legal_basis: list[str] = Field(default_factory=list, description="Decrees and circulars this issue follows")
     classification_method: ClassificationMethodId = ClassificationMethodId.appointment
     apology_lead_working_days: float = Field(
-        default=0, ge=0, description="The apology must be issued at least this many working days before the appointment"
+        default=0, ge=0, le=3_660, description="The apology must be issued at least this many working days before the appointment"
     )
-    max_supplement_requests: int = Field(default=1, ge=0)
-    max_reschedules: int = Field(default=1, ge=0, description="New appointment dates allowed per dossier")
+    max_supplement_requests: int = Field(default=1, ge=0, le=1_000)
+    max_reschedules: int = Field(default=1, ge=0, le=1_000, description="New appointment dates allowed per dossier")
     count_repeated_supplement_as_late: bool = Field(
         default=True, description="The portal's formula counts a dossier with more than one supplement request as late"
     )

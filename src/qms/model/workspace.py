@@ -8,6 +8,7 @@ from enum import Enum
 from pydantic import Field
 
 from .common import StrictModel, Text
+from .limits import ReaderLimits
 
 
 class Role(str, Enum):
@@ -57,3 +58,6 @@ class WorkspaceConfig(StrictModel):
     users: dict[str, Person] = Field(default_factory=dict, description="User id -> person and roles")
     signatories: ReportSignatories = Field(default_factory=ReportSignatories)
     targets: IndicatorTargets = Field(default_factory=IndicatorTargets)
+    limits: ReaderLimits = Field(
+        default_factory=ReaderLimits, description="How much of an input file qms reads before refusing it (docs/limits.md)"
+    )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from ..core.atomic import atomic_target
 from ..core.errors import QmsError
 from .audit_model import NOT_ANSWERED, AuditReportModel, ClauseCounts, PersonRow
 from ..core.formatting import Formatter
@@ -124,8 +125,8 @@ def write_audit_xlsx(model: AuditReportModel, target: Path) -> Path:
     _results_sheet(workbook, gettext("Findings"), model.findings, formatter)
     _nonconformities_sheet(workbook, model, formatter)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        workbook.save(target)
+        with atomic_target(target) as partial:
+            workbook.save(partial)
     except OSError as error:
         raise QmsError(f"{target}: cannot write the Excel file: {error.strerror or error}") from None
     return target

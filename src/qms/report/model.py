@@ -23,6 +23,7 @@ from .. import __version__
 from ..core.errors import QmsError
 from ..core.hashing import file_sha256
 from ..core.i18n import translations
+from ..core.output_set import verify_set
 from ..model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary, GroupSummary, IndicatorReport
 from ..model.workspace import WorkspaceConfig
 from . import labels
@@ -423,6 +424,7 @@ def build_report(
     check_dir = Path(check_dir)
     if not check_dir.is_dir():
         raise QmsError(f"{check_dir}: not a directory of check outputs")
+    verify_set(check_dir, CHECK_OUTPUT_FILES)  # one complete set, or a refusal
     if status not in ("draft", "approved"):
         raise QmsError(f"report status must be draft or approved, not {status!r}")
     if status == "approved" and (config is None or not config.signatories.approved_by):

@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from ..core.atomic import atomic_target
 from ..core.errors import QmsError
 from ..core.resources import report_templates_dir
 from . import charts, labels
@@ -97,9 +98,9 @@ def html_to_pdf(html: str, target: Path, attachments: list[tuple[bytes, str, str
                            relationship=relationship)
                 for content, name, description, relationship in attachments]
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        HTML(string=html, base_url=str(report_templates_dir())).write_pdf(
-            target, pdf_variant="pdf/a-3b", attachments=embedded)
+        with atomic_target(target) as partial:  # a killed run leaves the old report intact
+            HTML(string=html, base_url=str(report_templates_dir())).write_pdf(
+                partial, pdf_variant="pdf/a-3b", attachments=embedded)
     except OSError as error:
         raise QmsError(f"{target}: cannot write the PDF: {error.strerror or error}") from None
     return target

@@ -438,7 +438,9 @@ def write_xlsx(model: ReportModel, target: Path, *, max_rows_per_sheet: int = EX
     _manifest_sheet(workbook, model, formatter)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        # openpyxl's file is scratch in the system's temporary folder; the target is
+        # written whole by splice (a killed run leaves nothing beside it)
+        with tempfile.TemporaryDirectory(prefix="qms-xlsx-") as scratch:
             saved = Path(scratch) / "openpyxl.xlsx"
             workbook.save(saved)
             splice(saved, target, bulk)

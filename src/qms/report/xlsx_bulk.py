@@ -13,14 +13,14 @@ as text, Excel never evaluates them, and they stay text when edited.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 from openpyxl.utils import get_column_letter
+
+from ..core.atomic import atomic_target
 
 EXCEL_MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767
@@ -108,9 +108,8 @@ def rows_xml(frame: pl.DataFrame, kinds: list[str], styles: dict[str, int], firs
 def splice(saved: Path, target: Path, sheets: list[BulkSheet]) -> None:
     """Copy the workbook openpyxl saved, inserting the generated rows into the bulk sheets."""
     by_part = {f"xl/worksheets/sheet{sheet.sheet_index}.xml": sheet for sheet in sheets}
-    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".xlsx.part", delete=False) as handle:
-        partial = Path(handle.name)
-    try:
+    # written whole or not at all, with the umask's mode (core.atomic)
+    with atomic_target(target) as partial:
         with zipfile.ZipFile(saved) as source, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED,
                                                                compresslevel=1) as output:
             for item in source.infolist():
@@ -129,6 +128,3 @@ def splice(saved: Path, target: Path, sheets: list[BulkSheet]) -> None:
                     for start in range(0, sheet.height, CHUNK_ROWS):
                         stream.write(rows_xml(sheet.values(start, CHUNK_ROWS), sheet.kinds, sheet.styles, start + 2))
                     stream.write(tail.encode("utf-8"))
-        shutil.move(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ..core.atomic import atomic_target, write_text
 from ..core.errors import QmsError
 from ..core.i18n import _, get_language
 from ..core.formatting import Formatter
@@ -44,17 +45,17 @@ def check_writable(frame_height: int, fmt: str) -> None:
 
 def write_events(events: pl.DataFrame, path: Path, fmt: str) -> None:
     check_writable(events.height, fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        events.write_csv(path, datetime_format=CSV_DATETIME)
-    elif fmt == "parquet":
-        events.write_parquet(path, compression="zstd", statistics=True)
-    elif fmt == "jsonl":
-        _as_text_instants(events).write_ndjson(path)
-    elif fmt == "xlsx":
-        _write_xlsx(_as_text_instants(events), path)
-    else:  # pragma: no cover - format_of refuses others
-        raise QmsError(fmt)
+    with atomic_target(path) as partial:
+        if fmt == "csv":
+            events.write_csv(partial, datetime_format=CSV_DATETIME)
+        elif fmt == "parquet":
+            events.write_parquet(partial, compression="zstd", statistics=True)
+        elif fmt == "jsonl":
+            _as_text_instants(events).write_ndjson(partial)
+        elif fmt == "xlsx":
+            _write_xlsx(_as_text_instants(events), partial)
+        else:  # pragma: no cover - format_of refuses others
+            raise QmsError(fmt)
 
 
 def _as_text_instants(frame: pl.DataFrame) -> pl.DataFrame:
@@ -107,16 +108,16 @@ def truth_meta_path(truth_path: Path) -> Path:
 
 
 def write_truth(truth: pl.DataFrame, meta: dict, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        truth.write_parquet(path, compression="zstd")
-    elif suffix == ".csv":
-        truth.write_csv(path)
-    else:
+    if suffix not in (".parquet", ".pq", ".csv"):
         raise QmsError(_("{path}: the truth file must end in .csv or .parquet").format(path=path))
+    with atomic_target(path) as partial:
+        if suffix == ".csv":
+            truth.write_csv(partial)
+        else:
+            truth.write_parquet(partial, compression="zstd")
     meta_path = truth_meta_path(path)
-    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_text(meta_path, json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return meta_path
 
 
