@@ -179,19 +179,36 @@ def _labels(docs: CheckDocuments) -> dict[str, dict[str, Text]]:
 
 
 def _warnings(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:
+    return warnings_for(docs, dossiers.filter(pl.col("ruleset_code") == DEFAULT_RULESET.code).height,
+                        sorted(dossiers["method"].drop_nulls().unique().to_list()))
+
+
+def warnings_for(docs: CheckDocuments, defaulted: int, methods: list[str]) -> list[str]:
+    """The summary's warnings from the documents, the number of dossiers judged by
+    qms's default rule set and the methods used (sums a merge of parts can redo)."""
     notes = list(docs.notes)
     years = list(getattr(docs.calendar, "years_without_holiday_data", []) or [])
     if years:
         notes.append(_("no public-holiday data for {years}: weekends only were taken as days off").format(
             years=", ".join(str(y) for y in years)))
-    defaulted = dossiers.filter(pl.col("ruleset_code") == DEFAULT_RULESET.code).height
     if defaulted:
         notes.append(_("{count} dossier(s) were received on days no rule set covers; qms defaults were used").format(
             count=defaulted))
-    methods = sorted(dossiers["method"].drop_nulls().unique().to_list())
     if len(methods) > 1:
         notes.append(_("the rule sets in force use different methods: {methods}").format(methods=", ".join(methods)))
     return notes
+
+
+def method_of(methods: list[str]) -> ClassificationMethod:
+    """The manifest's method for the (sorted) methods the dossiers were judged by."""
+    methods = methods or [DEFAULT_RULESET.classification_method.value]
+    if len(methods) == 1:
+        return ClassificationMethod(id=methods[0], description=METHOD_DESCRIPTIONS[methods[0]])
+    return ClassificationMethod(
+        id="+".join(methods),
+        description=Text(vi=" / ".join(METHOD_DESCRIPTIONS[m].vi for m in methods),
+                         en=" / ".join(METHOD_DESCRIPTIONS[m].en or "" for m in methods)),
+    )
 
 
 def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[InputFile], as_of: dt.datetime,
@@ -218,15 +235,7 @@ def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[In
         holiday_source=str(getattr(docs.calendar, "holiday_source", "") or docs.holiday_source or "?"),
         years_without_holiday_data=list(getattr(docs.calendar, "years_without_holiday_data", []) or []),
     )
-    methods = sorted(dossiers["method"].drop_nulls().unique().to_list()) or [DEFAULT_RULESET.classification_method.value]
-    if len(methods) == 1:
-        method = ClassificationMethod(id=methods[0], description=METHOD_DESCRIPTIONS[methods[0]])
-    else:
-        method = ClassificationMethod(
-            id="+".join(methods),
-            description=Text(vi=" / ".join(METHOD_DESCRIPTIONS[m].vi for m in methods),
-                             en=" / ".join(METHOD_DESCRIPTIONS[m].en or "" for m in methods)),
-        )
+    method = method_of(sorted(dossiers["method"].drop_nulls().unique().to_list()))
     return Manifest(
         qms_version=__version__, generated_at=dt.datetime.now(dt.timezone.utc), as_of=as_of,
         period_from=period_from, period_to=period_to, method=method, inputs=inputs, documents=refs,
@@ -234,8 +243,9 @@ def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[In
     )
 
 
-def write_outputs(result: CheckResult, out_dir: str | Path) -> dict[str, Path]:
-    """dossiers.parquet/.csv, findings.parquet/.csv and summary.json in `out_dir`."""
+def write_outputs(result: CheckResult, out_dir: str | Path, *, csv: bool = True) -> dict[str, Path]:
+    """dossiers.parquet/.csv, findings.parquet/.csv and summary.json in `out_dir`
+    (the CSVs only with `csv`)."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -245,8 +255,9 @@ def write_outputs(result: CheckResult, out_dir: str | Path) -> dict[str, Path]:
     for name, table in (("dossiers", result.dossiers), ("findings", result.findings)):
         written[f"{name}.parquet"] = out / f"{name}.parquet"
         table.write_parquet(written[f"{name}.parquet"])
-        written[f"{name}.csv"] = out / f"{name}.csv"
-        table.write_csv(written[f"{name}.csv"])
+        if csv:
+            written[f"{name}.csv"] = out / f"{name}.csv"
+            table.write_csv(written[f"{name}.csv"])
     written["summary.json"] = out / "summary.json"
     written["summary.json"].write_text(result.summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return written

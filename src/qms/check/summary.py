@@ -2,9 +2,9 @@
 findings tables, and the merge of summaries of separately checked partitions.
 
 Every count is a sum of per-dossier contributions, so summaries of disjoint sets of
-dossiers add up: `merge_summaries([check(a), check(b)]) == check(a + b)`. The
-average processing time is carried as a mean over the resolved, assessed dossiers
-and merged weighted by their number.
+dossiers add up: `merge_summaries([check(a), check(b)]) == check(a + b)`. Rates
+and averages are recomputed from the merged sums, never averaged: each group carries
+the average processing time's numerator and denominator unrounded.
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ def _groups(table: pl.DataFrame, labels: dict[str, Text]) -> list[GroupSummary]:
         counts = {c: int(row[c] or 0) for c in COUNT_FIELDS}
         out.append(GroupSummary(key=row["key"], label=labels.get(row["key"]), findings=int(row["findings"] or 0),
                                 on_time_rate=_rate(counts), average_processing_days=_round(row["average_days"]),
-                                **counts))
+                                processing_days_sum=float(row["days_sum"] or 0.0),
+                                processing_days_count=int(row["days_n"] or 0), **counts))
     return out
 
 
@@ -163,10 +164,8 @@ def _merge_groups(lists: list[list[GroupSummary]]) -> list[GroupSummary]:
             for c in COUNT_FIELDS:
                 into[c] += getattr(g, c)
             into["findings"] += g.findings
-            judged = g.resolved_early + g.resolved_on_time + g.resolved_late
-            if g.average_processing_days is not None:
-                into["days"] += g.average_processing_days * judged
-                into["judged"] += judged
+            into["days"] += g.processing_days_sum
+            into["judged"] += g.processing_days_count
             into["label"] = into["label"] or g.label
     out = []
     for key in sorted(merged):
@@ -174,7 +173,8 @@ def _merge_groups(lists: list[list[GroupSummary]]) -> list[GroupSummary]:
         counts = {c: m[c] for c in COUNT_FIELDS}
         average = _round(m["days"] / m["judged"]) if m["judged"] else None
         out.append(GroupSummary(key=key, label=m["label"], findings=m["findings"], on_time_rate=_rate(counts),
-                                average_processing_days=average, **counts))
+                                average_processing_days=average, processing_days_sum=m["days"],
+                                processing_days_count=m["judged"], **counts))
     return out
 
 
@@ -204,6 +204,7 @@ def merge_summaries(summaries: list[CheckSummary]) -> CheckSummary:
                 seen_docs.add((doc.kind, doc.code, doc.issue))
                 documents.append(doc)
     manifest = first.model_copy(update={
+        "method": _merged_method(summaries),
         "inputs": inputs,
         "documents": sorted(documents, key=lambda d: (d.kind, d.code, d.issue)),
         "as_of": max(s.manifest.as_of for s in summaries),
@@ -233,3 +234,12 @@ def merge_summaries(summaries: list[CheckSummary]) -> CheckSummary:
         data_quality=quality,
         warnings=warnings,
     )
+
+
+def _merged_method(summaries: list[CheckSummary]):
+    """The methods of the parts together (a part with no dossier names only the
+    default method, so it does not count when another part has dossiers)."""
+    from .api import method_of
+
+    counted = [s for s in summaries if s.totals.received_total] or summaries[:1]
+    return method_of(sorted({m for s in counted for m in s.manifest.method.id.split("+")}))

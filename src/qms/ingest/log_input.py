@@ -58,6 +58,11 @@ def read_log_input(events_or_path, profile, known_codes, progress, *, columns=No
     thread meanwhile); anything else goes through `read_log` with its profile."""
     if isinstance(events_or_path, (pl.DataFrame, pl.LazyFrame)):
         return events_or_path, [], None, None
+    from .partition import dataset_files
+
+    files = dataset_files(events_or_path)
+    if files is not None:
+        return read_canonical_dataset(files, columns)
     path = Path(events_or_path)
     if not path.is_file():
         raise QmsError(_("{path}: no such log file").format(path=path))
@@ -82,6 +87,25 @@ def read_log_input(events_or_path, profile, known_codes, progress, *, columns=No
     info = InputFile(path=str(path), sha256=file_sha256(path), bytes=path.stat().st_size, profile=report.profile,
                      rows_read=report.rows_read)
     return read.events, [info], report.data_quality(), report.findings
+
+
+def read_canonical_dataset(files: list[Path], columns=None) -> tuple[pl.DataFrame, list[InputFile], DataQuality, None]:
+    """A partitioned dataset (`qms log partition`, or any set of canonical Parquet
+    files): every file is one input of the manifest."""
+    frames, inputs = [], []
+    for file in files:
+        if not is_canonical_parquet(file):
+            raise QmsError(_("{path}: not a canonical Parquet log (write it with qms log convert or qms log partition)"
+                             ).format(path=file))
+        names = pl.scan_parquet(file).collect_schema().names()
+        frame = pl.read_parquet(file, columns=[c for c in names if columns is None or c in columns],
+                                hive_partitioning=False)
+        frames.append(frame)
+        inputs.append(InputFile(path=str(file), sha256=file_sha256(file), bytes=file.stat().st_size,
+                                profile="canonical", rows_read=frame.height))
+    events = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+    quality = DataQuality(rows_read=events.height, rows_accepted=events.height, rows_rejected=0)
+    return events, inputs, quality, None
 
 
 def _read_canonical_csv(path: Path, columns) -> pl.DataFrame | None:

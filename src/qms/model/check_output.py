@@ -74,6 +74,10 @@ class GroupSummary(Form06Counts):
         default=None, description="Mean used working time of resolved dossiers, in working days"
     )
     findings: int = 0
+    processing_days_sum: float = Field(
+        default=0.0, description="The average's numerator, unrounded, so that summaries of partitions merge exactly"
+    )
+    processing_days_count: int = Field(default=0, description="The average's denominator")
 
 
 class ClassificationMethod(StrictModel):
