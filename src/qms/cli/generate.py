@@ -28,7 +28,10 @@ def _progress():
 @click.command("generate")
 @click.option("--dossiers", "-n", type=click.IntRange(min=1), required=True, help="Number of dossiers.")
 @click.option("--seed", type=int, required=True, help="Random seed; the same seed gives the same files.")
-@click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="Log file to write.")
+@click.option("--out", "out", type=click.Path(), required=True,
+              help="Log file to write (with --partitions: a new folder for the dataset).")
+@click.option("--partitions", type=click.IntRange(min=1),
+              help="Write a Parquet dataset partitioned by dossier (as qms log partition does) into --out.")
 @click.option("--format", "file_format", type=click.Choice(["csv", "parquet", "xlsx", "jsonl"]),
               help="Log format (default: from the extension of --out).")
 @click.option("--truth", type=click.Path(dir_okay=False),
@@ -40,7 +43,8 @@ def _progress():
 @click.option("--defect-rate", type=click.FloatRange(0, 1), help="Share of eligible dossiers made defective (default 0.10).")
 @click.option("--format-summary", "summary_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="How to print the summary.")
-def generate(dossiers, seed, out, file_format, truth, period_from, period_to, docs, defect_rate, summary_format):
+def generate(dossiers, seed, out, partitions, file_format, truth, period_from, period_to, docs, defect_rate,
+             summary_format):
     """Write a reproducible synthetic dossier log with injected defects."""
     from ..synth import generate as run
 
@@ -48,7 +52,7 @@ def generate(dossiers, seed, out, file_format, truth, period_from, period_to, do
         summary = run(dossiers, seed, out, format=file_format, truth=truth,
                       period_from=period_from.date() if period_from else None,
                       period_to=period_to.date() if period_to else None,
-                      docs=docs, defect_rate=defect_rate, progress=progress)
+                      docs=docs, defect_rate=defect_rate, progress=progress, partitions=partitions)
     if summary_format == "json":
         click.echo(json.dumps({k: v for k, v in summary.items() if k != "units"}, ensure_ascii=False, indent=2))
         return

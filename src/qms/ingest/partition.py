@@ -97,6 +97,14 @@ def part_path(out: Path, part: int) -> Path:
     return out / f"part={part}" / DATA_FILE
 
 
+def check_dataset_target(out: Path, partitions: int) -> None:
+    """Refuse before any work: a bad count, or a folder that already holds something."""
+    if partitions < 1:
+        raise QmsError(_("the number of partitions must be at least 1"))
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise QmsError(_("{path}: the output folder exists and is not empty").format(path=out))
+
+
 def partition_log(path: str | Path, out: str | Path, partitions: int, *, profile=None,
                   batch_rows: int = BATCH_ROWS, progress=None) -> PartitionReport:
     """Write the log at `path` as a dataset of `partitions` parts under `out` (an
@@ -104,12 +112,9 @@ def partition_log(path: str | Path, out: str | Path, partitions: int, *, profile
     from .canonical_probe import is_canonical_parquet
 
     path, out = Path(path), Path(out)
-    if partitions < 1:
-        raise QmsError(_("the number of partitions must be at least 1"))
+    check_dataset_target(out, partitions)
     if not path.is_file():
         raise QmsError(_("{path}: no such log file").format(path=path))
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise QmsError(_("{path}: the output folder exists and is not empty").format(path=out))
     tell = progress or (lambda stage: None)
     source = {"path": str(path), "sha256": file_sha256(path), "bytes": path.stat().st_size}
     out.mkdir(parents=True, exist_ok=True)
@@ -131,8 +136,7 @@ def partition_log(path: str | Path, out: str | Path, partitions: int, *, profile
                 (out / REJECTS_FILE).unlink(missing_ok=True)
         tell(_("partitioning"))
         rows, counts = _split(canonical, out, partitions, batch_rows)
-    files = [{"part": part, "path": str(part_path(out, part).relative_to(out)), "rows": counts[part],
-              "sha256": file_sha256(part_path(out, part))} for part in range(partitions)]
+    files = describe_parts(out, partitions, counts)
     result = PartitionReport(out=out, partitions=partitions, rows=rows, files=files, source=source,
                              rejects_path=rejects_path)
     (out / PARTITIONING_FILE).write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n",
@@ -140,37 +144,67 @@ def partition_log(path: str | Path, out: str | Path, partitions: int, *, profile
     return result
 
 
+class PartWriters:
+    """One Parquet writer per part; `write(table)` splits an Arrow table of events
+    by part (a stable sort keeps every dossier's events in their order)."""
+
+    def __init__(self, out: Path, partitions: int, schema):
+        import pyarrow.parquet as pq
+
+        self.partitions = partitions
+        self.counts = [0] * partitions
+        self._writers = []
+        try:
+            for part in range(partitions):
+                part_path(out, part).parent.mkdir(parents=True, exist_ok=True)
+                self._writers.append(pq.ParquetWriter(part_path(out, part), schema, compression="zstd"))
+        except BaseException:
+            self.close()
+            raise
+
+    def write(self, table) -> None:
+        import numpy as np
+        import pyarrow as pa
+
+        parts = partition_of(table.column(PARTITION_KEY), self.partitions)
+        order = np.argsort(parts, kind="stable")
+        bounds = np.searchsorted(parts[order], np.arange(self.partitions + 1))
+        table = table.take(pa.array(order))
+        for part in range(self.partitions):
+            size = int(bounds[part + 1] - bounds[part])
+            if size:
+                self._writers[part].write_table(table.slice(int(bounds[part]), size))
+                self.counts[part] += size
+
+    def close(self) -> None:
+        for writer in self._writers:
+            writer.close()
+
+    def __enter__(self) -> "PartWriters":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def _split(canonical: Path, out: Path, partitions: int, batch_rows: int) -> tuple[int, list[int]]:
-    """Stream `canonical` into the parts: one Parquet writer per part, each batch
-    split by part (a stable sort keeps every dossier's events in their order)."""
-    import numpy as np
+    """Stream `canonical` into the parts, a batch of rows at a time."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     source = pq.ParquetFile(canonical)
-    schema = source.schema_arrow
-    writers: list = []
-    counts = [0] * partitions
     rows = 0
-    try:
-        for part in range(partitions):
-            part_path(out, part).parent.mkdir(parents=True, exist_ok=True)
-            writers.append(pq.ParquetWriter(part_path(out, part), schema, compression="zstd"))
+    with PartWriters(out, partitions, source.schema_arrow) as writers:
         for batch in source.iter_batches(batch_size=batch_rows):
-            parts = partition_of(batch.column(PARTITION_KEY), partitions)
-            order = np.argsort(parts, kind="stable")
-            bounds = np.searchsorted(parts[order], np.arange(partitions + 1))
-            table = pa.Table.from_batches([batch]).take(pa.array(order))
-            for part in range(partitions):
-                size = int(bounds[part + 1] - bounds[part])
-                if size:
-                    writers[part].write_table(table.slice(int(bounds[part]), size))
-                    counts[part] += size
+            writers.write(pa.Table.from_batches([batch]))
             rows += batch.num_rows
-    finally:
-        for writer in writers:
-            writer.close()
-    return rows, counts
+    return rows, writers.counts
+
+
+def describe_parts(out: Path, partitions: int, counts: list[int]) -> list[dict]:
+    """part, path (relative to `out`), rows and SHA-256 of every part file."""
+    return [{"part": part, "path": str(part_path(out, part).relative_to(out)), "rows": counts[part],
+             "sha256": file_sha256(part_path(out, part))} for part in range(partitions)]
 
 
 # -- reading a dataset --------------------------------------------------------------
