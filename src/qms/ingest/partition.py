@@ -73,10 +73,18 @@ def stable_hash(ids) -> np.ndarray:
 
 
 def partition_of(ids, partitions: int) -> np.ndarray:
-    """The part (0 … partitions-1) of each dossier id."""
+    """The part (0 … partitions-1) of each dossier id. Each distinct id is hashed
+    once (a dossier has several events)."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    return (stable_hash(ids) % np.uint64(partitions)).astype(np.int64)
+    array = pa.array(ids) if not isinstance(ids, (pa.Array, pa.ChunkedArray)) else ids
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array.cast(pa.large_string()), null_encoding="encode")
+    parts = (stable_hash(encoded.dictionary) % np.uint64(partitions)).astype(np.int64)
+    return parts[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 @dataclass
@@ -198,6 +206,8 @@ def _split(canonical: Path, out: Path, partitions: int, batch_rows: int) -> tupl
         for batch in source.iter_batches(batch_size=batch_rows):
             writers.write(pa.Table.from_batches([batch]))
             rows += batch.num_rows
+    # give the batches' memory back before the caller goes on (a check's workers)
+    pa.default_memory_pool().release_unused()
     return rows, writers.counts
 
 
