@@ -131,7 +131,9 @@ def check_partitioned(
             if latest is None:
                 raise QmsError(_("the log has no events"))
             as_of_instant = latest.astimezone(dt.timezone.utc)
-        root = str(Path(lib.root).resolve()) if getattr(lib, "root", None) else None
+        if getattr(lib, "root", None) is None:
+            raise QmsError(_("the shards need a library folder that the workers can load"))
+        root = str(Path(lib.root).resolve())
         jobs = [ShardJob(shard=k, source=str(Path(f).resolve()), library=root, as_of=as_of_instant, period=period,
                          language=language, out_dir=str((staging / "output").resolve()))
                 for k, f in enumerate(files)]
