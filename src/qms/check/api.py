@@ -204,16 +204,21 @@ def _labels(docs: CheckDocuments) -> dict[str, dict[str, Text]]:
 
 
 def _warnings(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:
+    return warnings_for(docs, dossiers.filter(pl.col("ruleset_code") == DEFAULT_RULESET.code).height,
+                        sorted(dossiers["method"].drop_nulls().unique().to_list()))
+
+
+def warnings_for(docs: CheckDocuments, defaulted: int, methods: list[str]) -> list[str]:
+    """The summary's warnings from the documents, the number of dossiers judged by
+    qms's default rule set and the methods used (sums a merge of parts can redo)."""
     notes = list(docs.notes)
     years = list(getattr(docs.calendar, "years_without_holiday_data", []) or [])
     if years:
         notes.append(_("no public-holiday data for {years}: weekends only were taken as days off").format(
             years=", ".join(str(y) for y in years)))
-    defaulted = dossiers.filter(pl.col("ruleset_code") == DEFAULT_RULESET.code).height
     if defaulted:
         notes.append(_("{count} dossier(s) were received on days no rule set covers; qms defaults were used").format(
             count=defaulted))
-    methods = sorted(dossiers["method"].drop_nulls().unique().to_list())
     if len(methods) > 1:
         notes.append(_("the rule sets in force use different methods: {methods}").format(methods=", ".join(methods)))
     return notes
@@ -297,6 +302,18 @@ def _not_assessable_hints(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[
     return hints
 
 
+def method_of(methods: list[str]) -> ClassificationMethod:
+    """The manifest's method for the (sorted) methods the dossiers were judged by."""
+    methods = methods or [DEFAULT_RULESET.classification_method.value]
+    if len(methods) == 1:
+        return ClassificationMethod(id=methods[0], description=METHOD_DESCRIPTIONS[methods[0]])
+    return ClassificationMethod(
+        id="+".join(methods),
+        description=Text(vi=" / ".join(METHOD_DESCRIPTIONS[m].vi for m in methods),
+                         en=" / ".join(METHOD_DESCRIPTIONS[m].en or "" for m in methods)),
+    )
+
+
 def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[InputFile], as_of: dt.datetime,
                    period_from: dt.date | None, period_to: dt.date | None) -> Manifest:
     used_procedures = set(dossiers.select("procedure_code", "procedure_issue").drop_nulls().unique().iter_rows())
@@ -321,15 +338,7 @@ def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[In
         holiday_source=str(getattr(docs.calendar, "holiday_source", "") or docs.holiday_source or "?"),
         years_without_holiday_data=list(getattr(docs.calendar, "years_without_holiday_data", []) or []),
     )
-    methods = sorted(dossiers["method"].drop_nulls().unique().to_list()) or [DEFAULT_RULESET.classification_method.value]
-    if len(methods) == 1:
-        method = ClassificationMethod(id=methods[0], description=METHOD_DESCRIPTIONS[methods[0]])
-    else:
-        method = ClassificationMethod(
-            id="+".join(methods),
-            description=Text(vi=" / ".join(METHOD_DESCRIPTIONS[m].vi for m in methods),
-                             en=" / ".join(METHOD_DESCRIPTIONS[m].en or "" for m in methods)),
-        )
+    method = method_of(sorted(dossiers["method"].drop_nulls().unique().to_list()))
     return Manifest(
         qms_version=__version__, generated_at=dt.datetime.now(dt.timezone.utc), as_of=as_of,
         period_from=period_from, period_to=period_to, method=method, inputs=inputs, documents=refs,
@@ -337,12 +346,13 @@ def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[In
     )
 
 
-def write_outputs(result: CheckResult, out_dir: str | Path) -> dict[str, Path]:
-    """dossiers.parquet/.csv, findings.parquet/.csv and summary.json in `out_dir`, as
-    one set: each file written whole (temporary file, then rename) and a manifest
-    `outputs.sha256` last, which `report --from-check` and `nc raise-from-check`
-    verify. The CSVs are for people: text that a spreadsheet would run as a formula
-    gets a leading apostrophe there; the Parquet files keep the exact values."""
+def write_outputs(result: CheckResult, out_dir: str | Path, *, csv: bool = True) -> dict[str, Path]:
+    """dossiers.parquet/.csv (the CSVs only with `csv`), findings.parquet/.csv and
+    summary.json in `out_dir`, as one set: each file written whole (temporary file,
+    then rename) and a manifest `outputs.sha256` last, which `report --from-check` and
+    `nc raise-from-check` verify. The CSVs are for people: text that a spreadsheet
+    would run as a formula gets a leading apostrophe there; the Parquet files keep the
+    exact values."""
     from ..core.atomic import atomic_target, write_text
     from ..core.excel_text import csv_safe_frame
     from ..core.output_set import writing_set
@@ -351,7 +361,10 @@ def write_outputs(result: CheckResult, out_dir: str | Path) -> dict[str, Path]:
     written = {}
     with writing_set(out) as names:
         for name, table in (("dossiers", result.dossiers), ("findings", result.findings)):
-            for suffix, write in ((".parquet", table.write_parquet), (".csv", csv_safe_frame(table).write_csv)):
+            writers = [(".parquet", table.write_parquet)]
+            if csv:
+                writers.append((".csv", csv_safe_frame(table).write_csv))
+            for suffix, write in writers:
                 target = written[name + suffix] = out / (name + suffix)
                 with atomic_target(target) as temporary:
                     write(temporary)

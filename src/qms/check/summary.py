@@ -2,9 +2,9 @@
 findings tables, and the merge of summaries of separately checked partitions.
 
 Every count is a sum of per-dossier contributions, so summaries of disjoint sets of
-dossiers add up: `merge_summaries([check(a), check(b)]) == check(a + b)`. The
-average processing time is carried as a mean over the resolved, assessed dossiers
-and merged weighted by their number.
+dossiers add up: `merge_summaries([check(a), check(b)]) == check(a + b)`. Rates
+and averages are recomputed from the merged sums, never averaged: each group carries
+the average processing time's numerator and denominator unrounded.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .local_time import LocalDates
 COUNT_FIELDS = tuple(Form06Counts.model_fields)
 RESOLVED = ("early", "on_time", "late")
 UNKNOWN_KEY = "?"
+MICRODAYS = 1_000_000  # the average processing time's sum is carried in whole millionths of a day
 
 
 def contributions(dossiers: pl.DataFrame, findings: pl.DataFrame, tz: str, working_day_hours: float,
@@ -87,10 +88,12 @@ def _group_tables(frame: pl.DataFrame) -> dict[str | None, pl.DataFrame]:
     counted = (*COUNT_FIELDS, "findings")
     fine = frame.group_by(*GROUP_KEYS).agg(
         *(pl.col(c).sum().cast(pl.Int64) for c in counted),
-        pl.col("processing_days").sum().alias("days_sum"), pl.col("processing_days").count().alias("days_n"),
+        # whole micro-days: an integer sum is the same in any order (threads, partitions)
+        (pl.col("processing_days") * MICRODAYS).round().cast(pl.Int64).sum().alias("days_sum"),
+        pl.col("processing_days").count().alias("days_n"),
     ).lazy()
     aggregates = [*(pl.col(c).sum() for c in counted), pl.col("days_sum").sum(), pl.col("days_n").sum()]
-    average = (pl.when(pl.col("days_n") > 0).then(pl.col("days_sum") / pl.col("days_n"))).alias("average_days")
+    average = (pl.when(pl.col("days_n") > 0).then(pl.col("days_sum") / pl.col("days_n") / MICRODAYS)).alias("average_days")
     queries = [fine.select(*aggregates).with_columns(pl.lit("*").alias("key"), average)]
     for key in GROUP_KEYS:
         grouped = fine.group_by(key).agg(*aggregates).rename({key: "key"}).with_columns(average)
@@ -109,7 +112,8 @@ def _groups(table: pl.DataFrame, labels: dict[str, Text]) -> list[GroupSummary]:
         counts = {c: int(row[c] or 0) for c in COUNT_FIELDS}
         out.append(GroupSummary(key=row["key"], label=labels.get(row["key"]), findings=int(row["findings"] or 0),
                                 on_time_rate=_rate(counts), average_processing_days=_round(row["average_days"]),
-                                **counts))
+                                processing_microdays=int(row["days_sum"] or 0),
+                                processing_days_count=int(row["days_n"] or 0), **counts))
     return out
 
 
@@ -161,23 +165,22 @@ def _merge_groups(lists: list[list[GroupSummary]]) -> list[GroupSummary]:
     merged: dict[str, dict] = {}
     for groups in lists:
         for g in groups:
-            into = merged.setdefault(g.key, {"key": g.key, "label": g.label, "findings": 0, "days": 0.0, "judged": 0,
+            into = merged.setdefault(g.key, {"key": g.key, "label": g.label, "findings": 0, "days": 0, "judged": 0,
                                              **{c: 0 for c in COUNT_FIELDS}})
             for c in COUNT_FIELDS:
                 into[c] += getattr(g, c)
             into["findings"] += g.findings
-            judged = g.resolved_early + g.resolved_on_time + g.resolved_late
-            if g.average_processing_days is not None:
-                into["days"] += g.average_processing_days * judged
-                into["judged"] += judged
+            into["days"] += g.processing_microdays
+            into["judged"] += g.processing_days_count
             into["label"] = into["label"] or g.label
     out = []
     for key in sorted(merged):
         m = merged[key]
         counts = {c: m[c] for c in COUNT_FIELDS}
-        average = _round(m["days"] / m["judged"]) if m["judged"] else None
+        average = _round(m["days"] / m["judged"] / MICRODAYS) if m["judged"] else None
         out.append(GroupSummary(key=key, label=m["label"], findings=m["findings"], on_time_rate=_rate(counts),
-                                average_processing_days=average, **counts))
+                                average_processing_days=average, processing_microdays=m["days"],
+                                processing_days_count=m["judged"], **counts))
     return out
 
 
@@ -207,6 +210,7 @@ def merge_summaries(summaries: list[CheckSummary]) -> CheckSummary:
                 seen_docs.add((doc.kind, doc.code, doc.issue))
                 documents.append(doc)
     manifest = first.model_copy(update={
+        "method": _merged_method(summaries),
         "inputs": inputs,
         "documents": sorted(documents, key=lambda d: (d.kind, d.code, d.issue)),
         "as_of": max(s.manifest.as_of for s in summaries),
@@ -243,3 +247,12 @@ def merge_summaries(summaries: list[CheckSummary]) -> CheckSummary:
         warnings=warnings,
         indicators=indicators,
     )
+
+
+def _merged_method(summaries: list[CheckSummary]):
+    """The methods of the parts together (a part with no dossier names only the
+    default method, so it does not count when another part has dossiers)."""
+    from .api import method_of
+
+    counted = [s for s in summaries if s.totals.received_total] or summaries[:1]
+    return method_of(sorted({m for s in counted for m in s.manifest.method.id.split("+")}))

@@ -29,7 +29,7 @@ def _progress():
 
 
 @click.command("check")
-@click.argument("log", type=click.Path(dir_okay=False))
+@click.argument("log", type=click.Path())
 @click.option("--profile", help="Log profile (default: detected for qms's canonical CSV/Parquet).")
 @click.option("--docs", type=click.Path(file_okay=False),
               help="Library folder (default: the workspace's, else the bundled sample).")
@@ -39,25 +39,68 @@ def _progress():
 @click.option("--to", "period_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the reporting period.")
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Folder for the outputs.")
 @format_option
-def check(log, profile, docs, as_of, period_from, period_to, out, output_format):
-    """Check every dossier of LOG against the procedure and rules in force at its receipt."""
-    from ..check.api import run_check, write_outputs
-
+@click.option("--partitions", type=click.IntRange(min=1),
+              help="Check the log in this many shards by dossier, in worker processes (default: one process when "
+                   "the log fits in memory; a partitioned dataset: one shard per file).")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option("--engine", type=click.Choice(["processes", "dask"]), default="processes", show_default=True,
+              help="Where the shards run: local worker processes, or a Dask distributed cluster.")
+@click.option("--scheduler", help="Dask scheduler address (tcp://HOST:PORT); default a local cluster.")
+@click.option("--csv/--no-csv", "csv", default=None,
+              help="Also write dossiers.csv and findings.csv (default: yes in one process, no in shards).")
+def check(log, profile, docs, as_of, period_from, period_to, out, output_format, partitions, workers, engine,
+          scheduler, csv):
+    """Check every dossier of LOG (a file, or a partitioned Parquet dataset: a folder or a glob) against the procedure and rules in force at its receipt."""
     if (period_from is None) != (period_to is None):
         raise click.UsageError(_("--from and --to go together"))
+    if scheduler and engine != "dask":
+        raise click.UsageError(_("--scheduler needs --engine dask"))
     period = (period_from.date(), period_to.date()) if period_from else None
     with _progress() as progress:
-        result = run_check(log, docs, as_of=as_of, period=period, profile=profile, progress=progress)
-        if progress:
-            progress(_("writing"))
-        written = write_outputs(result, out)
+        if _in_shards(log, partitions, workers, engine):
+            from ..check.partitioned import check_partitioned
+
+            done = check_partitioned(log, docs, out=out, as_of=as_of, period=period, profile=profile,
+                                     partitions=partitions, workers=workers, engine=engine, scheduler=scheduler,
+                                     csv=bool(csv), progress=progress)
+            summary, written, hints = done.summary, done.written, []
+        else:
+            from ..check.api import run_check, write_outputs
+
+            result = run_check(log, docs, as_of=as_of, period=period, profile=profile, progress=progress)
+            if progress:
+                progress(_("writing"))
+            summary, written = result.summary, write_outputs(result, out, csv=csv is not False)
+            hints = result.hints
     if output_format == "json":
-        print_json(result.summary.model_dump(mode="json"))
+        print_json(summary.model_dump(mode="json"))
         return
-    echo(render_summary_text(result.summary))
-    for hint in result.hints:
+    echo(render_summary_text(summary))
+    for hint in hints:
         echo(_("Hint: {text}").format(text=hint))
     echo(_("Outputs: {paths}").format(paths=", ".join(str(p) for p in written.values())))
+
+
+def _in_shards(log, partitions, workers, engine) -> bool:
+    """Shards when asked for, for a dataset of several files, and for a log too
+    large for one process (decided from its size)."""
+    import os
+    from pathlib import Path
+
+    from ..ingest.partition import dataset_files
+
+    if engine == "dask" or (partitions or 1) > 1:
+        return True
+    if partitions == 1:
+        return False
+    files = dataset_files(log)
+    if files is not None:
+        return len(files) > 1
+    if not Path(log).is_file():
+        return False  # run_check says what is wrong with it
+    from ..check.partitioned import choose_partitions
+
+    return choose_partitions(log, workers or os.cpu_count() or 1) > 1
 
 
 def render_summary_text(summary) -> str:

@@ -30,7 +30,10 @@ LOG_FORMATS = ("csv", "parquet", "xlsx", "jsonl")
 @click.command("generate")
 @click.option("--dossiers", "-n", type=click.IntRange(min=1), required=True, help="Number of dossiers.")
 @click.option("--seed", type=int, required=True, help="Random seed; the same seed gives the same files.")
-@click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="Log file to write.")
+@click.option("--out", "out", type=click.Path(), required=True,
+              help="Log file to write (with --partitions: a new folder for the dataset).")
+@click.option("--partitions", type=click.IntRange(min=1),
+              help="Write a Parquet dataset partitioned by dossier (as qms log partition does) into --out.")
 @click.option("--truth", type=click.Path(dir_okay=False),
               help="Write the injected defects (CSV or Parquet) and a sidecar .meta.json.")
 @click.option("--from", "period_from", type=click.DateTime(["%Y-%m-%d"]), help="First receipt date (default 2025-01-01).")
@@ -41,7 +44,7 @@ LOG_FORMATS = ("csv", "parquet", "xlsx", "jsonl")
 @aliased_option("--format", "--format-summary", "summary_format", default="text", show_default=True,
                 type=click.Choice(["text", "json", *LOG_FORMATS]), metavar="[text|json]",
                 help="Print the summary as text or as JSON; the log's format follows the extension of --out.")
-def generate(dossiers, seed, out, truth, period_from, period_to, docs, defect_rate, summary_format):
+def generate(dossiers, seed, out, partitions, truth, period_from, period_to, docs, defect_rate, summary_format):
     """Write a reproducible synthetic dossier log with injected defects."""
     from ..synth import generate as run
 
@@ -55,7 +58,7 @@ def generate(dossiers, seed, out, truth, period_from, period_to, docs, defect_ra
         summary = run(dossiers, seed, out, format=file_format, truth=truth,
                       period_from=period_from.date() if period_from else None,
                       period_to=period_to.date() if period_to else None,
-                      docs=docs, defect_rate=defect_rate, progress=progress)
+                      docs=docs, defect_rate=defect_rate, progress=progress, partitions=partitions)
     if summary_format == "json":
         print_json({k: v for k, v in summary.items() if k != "units"})
         return

@@ -172,3 +172,27 @@ def stats(log_file, profile, output_format):
             echo(f"  {shown or '—'}: {count(number)}")
         if len(items) > 15:
             echo("  " + _("… and {more} more").format(more=count(len(items) - 15)))
+
+
+@log.command()
+@click.argument("log_file", metavar="LOG", type=click.Path(dir_okay=False))
+@click.option("--out", "-o", required=True, type=click.Path(file_okay=False),
+              help="Folder for the dataset (new or empty): part=K/data.parquet for K = 0 … N-1.")
+@click.option("--partitions", "-n", required=True, type=click.IntRange(min=1), help="Number of parts.")
+@click.option("--profile", "-p", help=_PROFILE_HELP)
+@format_option
+def partition(log_file, out, partitions, profile, output_format):
+    """Split LOG by dossier into a Parquet dataset (hive layout), reading it in batches."""
+    from ..ingest.partition import partition_log
+
+    result = partition_log(log_file, out, partitions, profile=profile)
+    if output_format == "json":
+        print_json(result.to_dict())
+        return
+    count = _counter()
+    echo(_("Wrote {rows} events in {parts} parts to {path}").format(
+        rows=count(result.rows), parts=count(result.partitions), path=result.out))
+    sizes = [f["rows"] for f in result.files]
+    echo(_("Events per part: smallest {low}, largest {high}").format(low=count(min(sizes)), high=count(max(sizes))))
+    if result.rejects_path:
+        echo(_("Rejected rows written to {path}").format(path=result.rejects_path))

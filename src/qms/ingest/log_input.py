@@ -8,7 +8,9 @@ from pathlib import Path
 
 import polars as pl
 
+from ..core.errors import QmsError
 from ..core.hashing import file_sha256
+from ..core.i18n import _
 from ..core.input_file import check_regular_file
 from ..model.check_output import DataQuality, InputFile
 from .api import read_log
@@ -60,6 +62,11 @@ def read_log_input(events_or_path, profile, known_codes, progress, *, columns=No
     thread meanwhile); anything else goes through `read_log` with its profile."""
     if isinstance(events_or_path, (pl.DataFrame, pl.LazyFrame)):
         return events_or_path, [], None, None
+    from .partition import dataset_files
+
+    files = dataset_files(events_or_path)
+    if files is not None:
+        return read_canonical_dataset(files, columns)
     original = Path(events_or_path)
     check_regular_file(original)
     limits = reader_limits()
@@ -92,6 +99,27 @@ def _read_file(path: Path, original: Path, limits, profile, known_codes, progres
     info = InputFile(path=str(original), sha256=file_sha256(original), bytes=original.stat().st_size,
                      profile=report.profile, rows_read=report.rows_read)
     return read.events, [info], report.data_quality(), report.findings
+
+
+def read_canonical_dataset(files: list[Path], columns=None) -> tuple[pl.DataFrame, list[InputFile], DataQuality, None]:
+    """A partitioned dataset (`qms log partition`, or any set of canonical Parquet
+    files): every file is one input of the manifest."""
+    frames, inputs = [], []
+    for file in files:
+        if not is_canonical_parquet(file):
+            raise QmsError(_("{path}: not a canonical Parquet log (write it with qms log convert or qms log partition)"
+                             ).format(path=file))
+        names = pl.scan_parquet(file).collect_schema().names()
+        frame = pl.read_parquet(file, columns=[c for c in names if columns is None or c in columns],
+                                hive_partitioning=False)
+        frames.append(frame)
+        inputs.append(InputFile(path=str(file), sha256=file_sha256(file), bytes=file.stat().st_size,
+                                profile="canonical", rows_read=frame.height))
+    events = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+    quality = DataQuality(rows_read=events.height, rows_accepted=events.height, rows_rejected=0)
+    return events, inputs, quality, None
+
+
 
 
 def _instants_within(frame: pl.LazyFrame | pl.DataFrame, window) -> bool:

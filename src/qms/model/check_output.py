@@ -74,6 +74,11 @@ class GroupSummary(Form06Counts):
         default=None, description="Mean used working time of resolved dossiers, in working days"
     )
     findings: int = 0
+    processing_microdays: int = Field(
+        default=0, description="The average's numerator: the processing times summed in whole millionths of a day "
+        "(an integer, so that summaries of partitions merge exactly, in any order)"
+    )
+    processing_days_count: int = Field(default=0, description="The average's denominator")
 
 
 class ClassificationMethod(StrictModel):

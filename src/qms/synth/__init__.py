@@ -25,9 +25,11 @@ def generate(
     docs=None,
     defect_rate: float | None = None,
     progress=None,
+    partitions: int | None = None,
 ) -> dict:
     """`qms generate` as a function: generate, write the log (and the truth with its
-    sidecar), return a summary (the sidecar's content plus the paths)."""
+    sidecar), return a summary (the sidecar's content plus the paths). With
+    `partitions`, `out` is a folder that receives a partitioned Parquet dataset."""
     from pathlib import Path
 
     from ..core.hashing import file_sha256
@@ -36,7 +38,11 @@ def generate(
     from .output import check_writable, format_of
 
     out = Path(out)
-    fmt = format_of(out, format)
+    fmt = "parquet" if partitions else format_of(out, format)
+    if partitions:
+        from ..ingest.partition import check_dataset_target
+
+        check_dataset_target(out, partitions)
     if truth is not None and Path(truth).suffix.lower() not in (".csv", ".parquet", ".pq"):
         from ..core.errors import QmsError
         from ..core.i18n import _
@@ -45,10 +51,18 @@ def generate(
     library = load_library(docs)
     generated = generate_log(library, dossiers, seed, period_from, period_to,
                              DEFAULT_DEFECT_RATE if defect_rate is None else defect_rate, progress=progress)
-    check_writable(generated.events.height, fmt)
-    write_events(generated.events, out, fmt)
+    check_writable(generated.columns.height, fmt)
     meta = dict(generated.meta)
-    meta["log"] = {"path": out.name, "format": fmt, "sha256": file_sha256(out)}
+    if partitions:
+        from .output import write_event_dataset
+
+        parts = write_event_dataset(generated.columns, out, partitions)
+        meta["log"] = {"path": out.name, "format": "parquet-dataset", "partitions": parts}
+    else:
+        from .output import write_event_columns
+
+        write_event_columns(generated.columns, out, fmt)
+        meta["log"] = {"path": out.name, "format": fmt, "sha256": file_sha256(out)}
     summary = dict(meta, log_path=str(out), truth_rows=generated.truth.height)
     if truth is not None:
         meta_path = write_truth(generated.truth, meta, Path(truth))

@@ -37,10 +37,70 @@ UTC = pl.Datetime("us", "UTC")
 
 
 @dataclass
+class EventColumns:
+    """The generated events as integer arrays in log order plus the tables of names
+    they index: a slice of rows becomes a polars frame on demand, so that a large
+    log is written chunk by chunk instead of being held as one table of texts."""
+
+    dossier_ids: pl.Series  # per dossier
+    codes: pl.Series  # procedure code table
+    procedure_index: np.ndarray  # per dossier
+    steps: pl.Series
+    units: pl.Series
+    officers: pl.Series
+    event_rows: np.ndarray  # per event (log order): dossier index
+    step: np.ndarray
+    unit: np.ndarray
+    officer: np.ndarray
+    at_us: np.ndarray
+    step_due_us: np.ndarray
+    new_appointment_us: np.ndarray
+    received_us: np.ndarray  # per dossier
+    appointment_us: np.ndarray
+    returned_us: np.ndarray
+    channel: np.ndarray
+
+    @property
+    def height(self) -> int:
+        return int(self.event_rows.size)
+
+    def frame(self, start: int = 0, stop: int | None = None) -> pl.DataFrame:
+        """Events [start, stop) as the canonical table."""
+        chosen = slice(start, stop)
+        rows = self.event_rows[chosen]
+        return pl.DataFrame({
+            "dossier_id": self.dossier_ids.gather(rows),
+            "procedure_code": self.codes.gather(self.procedure_index[rows]),
+            "step": self.steps.gather(self.step[chosen]),
+            "unit": self.units.gather(self.unit[chosen]),
+            "officer": self.officers.gather(self.officer[chosen]),
+            "at": _datetime(self.at_us[chosen]),
+            "received_at": _datetime(self.received_us[rows]),
+            "appointment_at": _datetime(self.appointment_us[rows]),
+            "returned_at": _datetime(self.returned_us[rows]),
+            "channel": pl.Series(CHANNELS, dtype=pl.String).gather(self.channel[rows]),
+            "step_due_at": _datetime(self.step_due_us[chosen]),
+            "new_appointment_at": _datetime(self.new_appointment_us[chosen]),
+        })
+
+    def chunks(self, rows: int):
+        for start in range(0, self.height, rows):
+            yield self.frame(start, min(self.height, start + rows))
+
+
+@dataclass
 class GeneratedLog:
-    events: pl.DataFrame
+    columns: EventColumns
     truth: pl.DataFrame
     meta: dict
+
+    @property
+    def events(self) -> pl.DataFrame:
+        """Every event as one table (for a large log, write `columns.chunks(...)`)."""
+        cached = self.__dict__.get("_events")
+        if cached is None:
+            cached = self.__dict__["_events"] = self.columns.frame()
+        return cached
 
 
 def _local_day_of(instant_us: np.ndarray, offset_s: int) -> np.ndarray:
@@ -170,21 +230,20 @@ def generate_log(
     dossier_rank = np.empty(dossiers, dtype=np.int64)
     dossier_rank[np.lexsort((np.arange(dossiers), received_us))] = np.arange(dossiers)
     order = np.lexsort((at_us, dossier_rank[event_rows]))
-    event_rows = event_rows[order]
-    events = pl.DataFrame({
-        "dossier_id": dossier_ids.gather(event_rows),
-        "procedure_code": code_table.gather(procedure_index[event_rows]),
-        "step": pl.Series(step_table, dtype=pl.String).gather(step_codes[order]),
-        "unit": pl.Series(unit_codes, dtype=pl.String).gather(np.concatenate([p.unit for p in pieces])[order]),
-        "officer": pl.Series(officer_table, dtype=pl.String).gather(np.concatenate([p.officer for p in pieces])[order]),
-        "at": _datetime(at_us[order]),
-        "received_at": _datetime(received_us[event_rows]),
-        "appointment_at": _datetime(appointment_us[event_rows]),
-        "returned_at": _datetime(returned_us[event_rows]),
-        "channel": pl.Series(CHANNELS, dtype=pl.String).gather(channel_of[event_rows]),
-        "step_due_at": _datetime(step_due_us[order]),
-        "new_appointment_at": _datetime(np.concatenate([p.new_appointment_us for p in pieces])[order]),
-    })
+    del dossier_rank
+    units = np.concatenate([p.unit for p in pieces])[order]
+    officers = np.concatenate([p.officer for p in pieces])[order]
+    new_appointments = np.concatenate([p.new_appointment_us for p in pieces])[order]
+    del pieces  # the batches' arrays: only the ordered copies are kept
+    events = EventColumns(
+        dossier_ids=dossier_ids, codes=code_table, procedure_index=procedure_index,
+        steps=pl.Series(step_table, dtype=pl.String), units=pl.Series(unit_codes, dtype=pl.String),
+        officers=pl.Series(officer_table, dtype=pl.String), event_rows=event_rows[order], step=step_codes[order],
+        unit=units, officer=officers, at_us=at_us[order], step_due_us=step_due_us[order],
+        new_appointment_us=new_appointments, received_us=received_us, appointment_us=appointment_us,
+        returned_us=returned_us, channel=channel_of,
+    )
+    del order, at_us, step_due_us, step_codes, event_rows
 
     # ---- truth ---------------------------------------------------------------------------
     truth = _truth_table(truth_parts, dossier_ids, code_table.gather(procedure_index), kind_of, ruleset_of_row, rulesets)
@@ -209,7 +268,7 @@ def generate_log(
         "units": {unit: {"name": names.unit_name(unit), "officers": rosters[unit]} for unit in unit_codes},
         "semantics": "docs/generate.md",
     }
-    return GeneratedLog(events=events, truth=truth, meta=meta)
+    return GeneratedLog(columns=events, truth=truth, meta=meta)
 
 
 # ---- helpers ---------------------------------------------------------------------------

@@ -58,6 +58,58 @@ def write_events(events: pl.DataFrame, path: Path, fmt: str) -> None:
             raise QmsError(fmt)
 
 
+CHUNK_EVENTS = 2_000_000  # larger logs are built and written this many events at a time
+
+
+def write_event_columns(columns, path: Path, fmt: str, chunk_events: int = CHUNK_EVENTS) -> None:
+    """A generated log written chunk by chunk, so that memory holds one chunk of
+    texts, not the whole table. A log of at most one chunk is written as one table,
+    exactly as `write_events` writes it (same bytes as before chunking existed)."""
+    if columns.height <= chunk_events or fmt == "xlsx":
+        write_events(columns.frame(), path, fmt)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        writer = None
+        try:
+            for chunk in columns.chunks(chunk_events):
+                table = chunk.to_arrow()
+                writer = writer or pq.ParquetWriter(path, table.schema, compression="zstd")
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+        return
+    with path.open("wb") as handle:
+        for index, chunk in enumerate(columns.chunks(chunk_events)):
+            if fmt == "csv":
+                chunk.write_csv(handle, datetime_format=CSV_DATETIME, include_header=index == 0)
+            elif fmt == "jsonl":
+                _as_text_instants(chunk).write_ndjson(handle)
+            else:  # pragma: no cover - format_of refuses others
+                raise QmsError(fmt)
+
+
+def write_event_dataset(columns, out: Path, partitions: int, chunk_events: int = CHUNK_EVENTS) -> list[dict]:
+    """A generated log written straight into a partitioned dataset (the layout of
+    `qms log partition`), chunk by chunk. Returns the parts with rows and SHA-256."""
+    from ..ingest.partition import PartWriters, check_dataset_target, describe_parts
+
+    check_dataset_target(out, partitions)
+    writers = None
+    try:
+        for chunk in columns.chunks(chunk_events):
+            table = chunk.to_arrow()
+            writers = writers or PartWriters(out, partitions, table.schema)
+            writers.write(table)
+    finally:
+        if writers is not None:
+            writers.close()
+    return describe_parts(out, partitions, writers.counts)
+
+
 def _as_text_instants(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         pl.col(name).dt.strftime(CSV_DATETIME) for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime)
