@@ -399,9 +399,13 @@ def _register_section(register: dict | None, catalog) -> RegisterSection | None:
 
 
 def _figures_sha256(summary: CheckSummary) -> str:
-    """Hash of every figure in the summary, independent of when anything was generated."""
+    """Hash of every figure in the summary and of the inputs' contents: independent of when
+    anything was generated and of how (or where) the log's path was typed, so the same
+    inputs give the same report id on any machine."""
     payload = summary.model_dump(mode="json")
     payload["manifest"].pop("generated_at", None)
+    for item in payload["manifest"]["inputs"]:
+        item.pop("path", None)
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 

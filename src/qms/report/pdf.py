@@ -44,6 +44,7 @@ def _charts(model: ReportModel, formatter: Formatter) -> dict[str, Markup]:
         [(row.label, row.on_time_rate) for row in model.by_unit],
         title=gettext("On-time rate by unit"), value_label=formatter.percent, maximum=1.0, target=target,
         target_label=gettext("target") + " " + formatter.percent(target) if target is not None else "",
+        value_title=gettext("On-time rate"),
     )
     monthly_chart = charts.monthly_trend(
         [(formatter.month(row.key), row.counts["received_total"], row.counts["resolved_total"], row.on_time_rate)
@@ -51,15 +52,17 @@ def _charts(model: ReportModel, formatter: Formatter) -> dict[str, Markup]:
         title=gettext("Monthly trend (by month of receipt)"), received_label=gettext("Received"),
         resolved_label=gettext("Resolved"), rate_label=gettext("On-time rate"),
         count_label=lambda value: formatter.integer(round(value)), rate_value_label=formatter.percent,
+        x_title=gettext("Month of receipt"), count_title=gettext("Dossiers"), rate_title=gettext("On-time rate"),
     )
     rule_chart = charts.horizontal_bars(
         [(row.label, row.count) for row in model.findings_by_rule],
         title=gettext("Findings by rule"), value_label=lambda value: formatter.integer(round(value or 0)),
+        value_title=gettext("Findings"),
     )
     clause_chart = charts.horizontal_bars(
         [(f"{row.key} {row.label}", row.count) for row in model.findings_by_clause],
         title=gettext("Findings by ISO 9001:2015 clause"),
-        value_label=lambda value: formatter.integer(round(value or 0)),
+        value_label=lambda value: formatter.integer(round(value or 0)), value_title=gettext("Findings"),
     )
     return {name: Markup(svg) for name, svg in {
         "unit_on_time": unit_chart, "monthly": monthly_chart,
