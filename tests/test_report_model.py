@@ -134,8 +134,21 @@ def test_bad_inputs_name_the_file(tmp_path, check_dir):
         build_report(tmp_path)
 
 
-def test_an_approved_report_needs_an_approver(check_dir):
-    with pytest.raises(QmsError, match="approved_by"):
-        build_report(check_dir, status="approved")
-    model = build_report(check_dir, status="approved", config=sample_workspace_config())
+def test_an_approved_report_needs_an_approver_with_the_approving_role(check_dir):
+    config = sample_workspace_config()
+    with pytest.raises(QmsError, match="--user"):
+        build_report(check_dir, status="approved", config=config)
+    with pytest.raises(QmsError, match="manager"):  # a quality officer may prepare, not approve
+        build_report(check_dir, status="approved", config=config, approved_by="nguyenvana")
+    with pytest.raises(QmsError, match="nobody"):
+        build_report(check_dir, status="approved", config=config, approved_by="nobody")
+    model = build_report(check_dir, status="approved", config=config, approved_by="tranthib",
+                         generated_at=GENERATED)
     assert not model.is_draft
+    # The approving user signs, not whoever qms.yaml names by default; the time is recorded.
+    assert model.approved_by.name == "Trần Thị Bích" and model.signatories[-1].name == "Trần Thị Bích"
+    assert model.approved_at == GENERATED
+    assert model.manifest["report"]["approved_by"] == "tranthib"
+    assert model.manifest["report"]["approved_at"] == GENERATED.isoformat()
+    draft = build_report(check_dir, config=config, generated_at=GENERATED)
+    assert draft.approved_by is None and draft.manifest["report"]["approved_by"] is None

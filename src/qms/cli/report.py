@@ -40,12 +40,14 @@ def _parse_as_of(value: str | None) -> dt.datetime | None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Workspace configuration (default: the qms.yaml of the workspace around the current folder).")
 @click.option("--status", type=click.Choice(["draft", "approved"]), default="draft", show_default=True,
-              help="Approved reports carry no DRAFT watermark; needs signatories.approved_by.")
+              help="Approved reports carry no DRAFT watermark; needs --user with the approving role.")
+@click.option("--user", "user", envvar="QMS_USER", metavar="USER_ID",
+              help="Who approves the report (a user id from qms.yaml with the manager role; default QMS_USER).")
 @click.option("--register/--no-register", "with_register", default=True, show_default=True,
               help="Include the workspace's nonconformity register when it has one.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def report(log, from_check, profile, docs, as_of, period_from, period_to, previous, pdf, xlsx, lang,
-           config_path, status, with_register, output_format):
+           config_path, status, user, with_register, output_format):
     """Write the compliance report of a check as PDF and/or Excel."""
     from .. import report as reports
 
@@ -58,6 +60,7 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
     workspace = _workspace()
     config = config_path or (workspace.config if hasattr(workspace, "config") else workspace)
     render = {"pdf": pdf, "xlsx": xlsx, "config": config, "language": lang or get_language(), "status": status,
+              "approved_by": user if status == "approved" else None,
               "register": _register_summary(workspace) if with_register else None}
     show_progress = sys.stderr.isatty() and output_format == "text"
     with click.progressbar(length=1, label=_("Writing the report"), file=sys.stderr) if show_progress else _Quiet() as bar:

@@ -28,6 +28,7 @@ class Organisation(StrictModel):
     name: Text
     parent: Text | None = Field(default=None, description="Governing body, e.g. the provincial People's Committee")
     address: str | None = None
+    place: str | None = Field(default=None, description="Place name before the date under signatures, e.g. 'Hà Nam'")
 
 
 class ReportSignatories(StrictModel):

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from .. import __version__
 from ..core.errors import QmsError
 from ..core.hashing import file_sha256
-from ..core.i18n import translations
+from ..core.i18n import _, translations
 from ..model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary, GroupSummary
 from ..model.workspace import WorkspaceConfig
 from . import labels
@@ -78,6 +78,7 @@ class Signatory:
     role: str
     name: str | None
     title: str | None
+    user: str | None = None  # user id in qms.yaml
 
 
 @dataclass
@@ -138,6 +139,9 @@ class ReportModel:
     figures_sha256: str
     unit_on_time_target: float | None
     register: RegisterSection | None
+    approved_by: Signatory | None  # who approved it (a user with the approving role), when approved
+    approved_at: dt.datetime | None
+    place: str | None  # place name of the date line under the signatures ("Hà Nam, ngày …")
     # Long tables for the Excel file (and the CSV attachment). Dossiers stay a lazy
     # scan of dossiers.parquet: the PDF needs only the late ones, the Excel file
     # collects them when it writes.
@@ -342,16 +346,39 @@ def _procedure_fields(dossiers: pl.LazyFrame) -> dict[str, str]:
     return dict(pairs.iter_rows())
 
 
-def _signatories(config: WorkspaceConfig | None, gettext) -> list[Signatory]:
+def _unit_name(code: str | None, names: dict[str, str], gettext) -> str:
+    """The unit's name from qms.yaml, else its code; "(unit not known)" rather than "?"."""
+    if code in (None, "", "?"):
+        return gettext("(unit not known)")
+    return names.get(code, code)
+
+
+def _signatories(config: WorkspaceConfig | None, gettext, approver: str | None = None) -> list[Signatory]:
+    """Prepared / checked / approved by; the approving user, once the report is approved,
+    takes the approval slot whoever qms.yaml names there."""
     roles = [("prepared_by", gettext("Report prepared by")), ("reviewed_by", gettext("Report checked by")),
              ("approved_by", gettext("Report approved by"))]
     result = []
     for attribute, role in roles:
         user_id = getattr(config.signatories, attribute) if config else None
+        if attribute == "approved_by" and approver:
+            user_id = approver
         person = config.users.get(user_id) if config and user_id else None
         name = person.name if person else user_id
-        result.append(Signatory(role, name, person.title if person else None))
+        result.append(Signatory(role, name, person.title if person else None, user_id))
     return result
+
+
+def _approver(config: WorkspaceConfig | None, user: str | None) -> str:
+    """The user id approving the report: known in qms.yaml, with the approving role."""
+    if not user:
+        raise QmsError(_("An approved report needs --user: the user id (in qms.yaml) of the manager who approves it."))
+    if config is None:
+        raise QmsError(_("An approved report needs the workspace configuration (qms.yaml) that lists its approver."))
+    from ..capa.roles import require  # the one place roles are decided
+
+    require(config, user, "approve")
+    return user
 
 
 def _consistency_warnings(summary: CheckSummary, dossiers: pl.LazyFrame, findings: pl.DataFrame,
@@ -419,15 +446,16 @@ def build_report(
     generated_at: dt.datetime | None = None,
     pdf_late_cap: int = PDF_LATE_DOSSIER_CAP,
     register: dict | None = None,
+    approved_by: str | None = None,
 ) -> ReportModel:
-    """Build the report model from a check output directory (see module doc)."""
+    """Build the report model from a check output directory (see module doc). An approved
+    report needs `approved_by`, the user id of a user with the approving role."""
     check_dir = Path(check_dir)
     if not check_dir.is_dir():
         raise QmsError(f"{check_dir}: not a directory of check outputs")
     if status not in ("draft", "approved"):
         raise QmsError(f"report status must be draft or approved, not {status!r}")
-    if status == "approved" and (config is None or not config.signatories.approved_by):
-        raise QmsError("an approved report needs signatories.approved_by in the workspace configuration (qms.yaml)")
+    approver = _approver(config, approved_by) if status == "approved" else None
     catalog = translations(language)
     rule_names = labels.rule_names(language, catalog)  # already in `language`
     gettext = catalog.gettext
@@ -460,7 +488,8 @@ def build_report(
                for name in CHECK_OUTPUT_FILES]
     manifest_data = {
         "report": {"id": report_id, "status": status, "language": language, "qms_version": __version__,
-                   "generated_at": generated_at.isoformat(), "figures_sha256": figures_sha},
+                   "generated_at": generated_at.isoformat(), "figures_sha256": figures_sha,
+                   "approved_by": approver, "approved_at": generated_at.isoformat() if approver else None},
         "check_outputs": sources,
         "check": manifest.model_dump(mode="json"),
         "nonconformity_register": ({key: register.get(key) for key in ("total", "open", "by_state", "overdue_actions")}
@@ -470,6 +499,7 @@ def build_report(
                              "period_to": str(previous.manifest.period_to)} if previous else None),
     }
     indicators = _indicators(summary, previous, config, gettext)
+    signatories = _signatories(config, gettext, approver)
     on_time_target = next(indicator.target for indicator in indicators if indicator.key == "on_time_rate")
     quality = summary.data_quality
     organisation = config.organisation if config else None
@@ -491,14 +521,14 @@ def build_report(
         form06=_form06(summary, procedure_field, language, gettext),
         by_procedure=rows(summary.by_procedure, coded=True),
         by_field=rows(summary.by_field, field_rows=True),
-        by_unit=rows(summary.by_unit, unit_names),
+        by_unit=rows(summary.by_unit, {**unit_names, "?": gettext("(unit not known)"), "": gettext("(unit not known)")}),
         by_month=rows(summary.by_month, month=True),
         findings_total=summary.findings.total,
         findings_by_severity=_counts(summary.findings.by_severity, labels.SEVERITY, catalog),
         findings_by_rule=_counts(summary.findings.by_rule, rule_names, NullTranslations()),
         findings_by_clause=_counts(summary.findings.by_clause, labels.CLAUSE, catalog, by_count=False),
         late_dossiers_total=late.height,
-        late_dossiers_shown=[{**row, "unit_name": unit_names.get(row["unit"], row["unit"])}
+        late_dossiers_shown=[{**row, "unit_name": _unit_name(row["unit"], unit_names, gettext)}
                              for row in late.head(pdf_late_cap).to_dicts()],
         data_quality={
             "rows_read": quality.rows_read, "rows_accepted": quality.rows_accepted,
@@ -514,13 +544,16 @@ def build_report(
         calendar=manifest.calendar.model_dump(),
         documents=[document.model_dump() for document in manifest.documents],
         inputs=[item.model_dump() for item in manifest.inputs],
-        signatories=_signatories(config, gettext),
+        signatories=signatories,
         warnings=[*_consistency_warnings(summary, dossiers, findings, check_dir, gettext), *summary.warnings],
         manifest=manifest_data,
         manifest_json=json.dumps(manifest_data, ensure_ascii=False, indent=2, sort_keys=True),
         figures_sha256=figures_sha,
         unit_on_time_target=on_time_target,
         register=_register_section(register, catalog),
+        approved_by=signatories[-1] if approver else None,
+        approved_at=generated_at if approver else None,
+        place=organisation.place if organisation else None,
         dossiers=dossiers,
         findings=findings,
         late_dossiers=late,

@@ -7,7 +7,10 @@ attachments, so the file alone is enough to verify its figures.
 from __future__ import annotations
 
 import io
-from pathlib import Path
+from pathlib import Path, PurePath
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_time
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -69,12 +72,36 @@ def _charts(model: ReportModel, formatter: Formatter) -> dict[str, Markup]:
         "findings_by_rule": rule_chart, "findings_by_clause": clause_chart}.items()}
 
 
+def date_line(place: str | None, moment, formatter: Formatter) -> str:
+    """"Hà Nam, ngày 02 tháng 04 năm 2025" under the signatures; dotted blanks to be
+    filled in by hand while the report is not approved."""
+    if moment is None:
+        values = {"date": "……………", "day": "……", "month": "……", "year": "………"}
+    else:
+        day = formatter._local_date(moment)
+        values = {"date": formatter.date(day), "day": f"{day.day:02d}", "month": f"{day.month:02d}",
+                  "year": str(day.year)}
+    return formatter.gettext("%(place)s, %(date)s") % {"place": place or "……………", **values}
+
+
+def long_moment(moment, formatter: Formatter) -> str:
+    """"Thứ Hai, 31 tháng 3 năm 2025, 17:00": the long date once, then the local time."""
+    if moment is None:
+        return "–"
+    return f"{formatter.long_date(moment)}, {format_time(moment, 'HH:mm', tzinfo=ZoneInfo(formatter.timezone))}"
+
+
 def render_html(model: ReportModel) -> str:
     formatter = Formatter(model.language, model.timezone)
     environment = template_environment(formatter)
     css = (report_templates_dir() / STYLESHEET).read_text(encoding="utf-8")
     return environment.get_template(TEMPLATE).render(
         r=model, f=formatter, css=Markup(css), charts=_charts(model, formatter), form06_columns=FORM06_COLUMNS,
+        date_line=date_line(model.place, model.approved_at, formatter),
+        method_name=lambda method: labels.label(labels.METHOD, method, formatter.catalog),
+        holiday_source=lambda text: labels.holiday_source(text, formatter.catalog),
+        long_moment=lambda moment: long_moment(moment, formatter),
+        file_name=lambda path: PurePath(path.replace("\\", "/")).name,
         status_label=lambda status: labels.label(labels.STATUS, status, formatter.catalog),
         document_kind=lambda kind: labels.label(DOCUMENT_KIND, kind, formatter.catalog),
     )

@@ -317,7 +317,8 @@ def sample_workspace_config() -> "WorkspaceConfig":
     return WorkspaceConfig.model_validate({
         "organisation": {"name": {"vi": "Trung tâm Phục vụ hành chính công tỉnh Hà Nam",
                                   "en": "Ha Nam Public Administration Service Centre"},
-                         "parent": {"vi": "Ủy ban nhân dân tỉnh Hà Nam", "en": "Ha Nam Provincial People's Committee"}},
+                         "parent": {"vi": "Ủy ban nhân dân tỉnh Hà Nam", "en": "Ha Nam Provincial People's Committee"},
+                         "place": "Hà Nam"},
         "units": {code: {"vi": vi, **({"en": en} if en else {})} for code, vi, en in UNITS},
         "users": {
             "nguyenvana": {"name": "Nguyễn Văn An", "title": "Chuyên viên ISO", "roles": ["quality_officer"]},
