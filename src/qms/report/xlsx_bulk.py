@@ -12,8 +12,8 @@ as text, Excel never evaluates them, and they stay text when edited.
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -105,6 +105,16 @@ def rows_xml(frame: pl.DataFrame, kinds: list[str], styles: dict[str, int], firs
     return xml["xml"].str.join("").item().encode("utf-8")
 
 
+def publish(partial: Path, target: Path) -> None:
+    """Move a finished temporary file (same folder) onto `target` in one step, with the mode
+    an ordinary new file gets under the umask (0644 typically): temporary files are made
+    0600, and colleagues on a shared folder must be able to open the report."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(partial, 0o666 & ~umask)
+    os.replace(partial, target)
+
+
 def splice(saved: Path, target: Path, sheets: list[BulkSheet]) -> None:
     """Copy the workbook openpyxl saved, inserting the generated rows into the bulk sheets."""
     by_part = {f"xl/worksheets/sheet{sheet.sheet_index}.xml": sheet for sheet in sheets}
@@ -129,6 +139,6 @@ def splice(saved: Path, target: Path, sheets: list[BulkSheet]) -> None:
                     for start in range(0, sheet.height, CHUNK_ROWS):
                         stream.write(rows_xml(sheet.values(start, CHUNK_ROWS), sheet.kinds, sheet.styles, start + 2))
                     stream.write(tail.encode("utf-8"))
-        shutil.move(partial, target)
+        publish(partial, target)
     finally:
         partial.unlink(missing_ok=True)
