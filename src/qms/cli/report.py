@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -23,7 +24,21 @@ def _parse_as_of(value: str | None) -> dt.datetime | None:
     return moment
 
 
-@click.command("report")
+class _ReportCommand(click.Command):
+    """`qms report [LOG] …` writes a report; `qms report verify FILE.pdf` checks a signed one."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        if args and args[0] == "verify":
+            return verify.make_context("verify", list(args[1:]), parent=parent, **extra)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx):
+        if ctx.command is not self:
+            return ctx.command.invoke(ctx)
+        return super().invoke(ctx)
+
+
+@click.command("report", cls=_ReportCommand, epilog="qms report verify FILE.pdf [--trust CA.pem]: check a signed report.")
 @click.argument("log", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--from-check", "from_check", type=click.Path(file_okay=False, path_type=Path),
               help="Render from saved check outputs (summary.json, dossiers.parquet, findings.parquet).")
@@ -45,9 +60,11 @@ def _parse_as_of(value: str | None) -> dt.datetime | None:
               help="Who approves the report (a user id from qms.yaml with the manager role; default QMS_USER).")
 @click.option("--register/--no-register", "with_register", default=True, show_default=True,
               help="Include the workspace's nonconformity register when it has one.")
+@click.option("--sign", "sign_key", type=click.Path(dir_okay=False, path_type=Path), metavar="KEY.p12",
+              help="Sign the PDF (PAdES) with this PKCS#12 key; passphrase from QMS_SIGN_PASSPHRASE or a prompt.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def report(log, from_check, profile, docs, as_of, period_from, period_to, previous, pdf, xlsx, lang,
-           config_path, status, user, with_register, output_format):
+           config_path, status, user, with_register, sign_key, output_format):
     """Write the compliance report of a check as PDF and/or Excel."""
     from .. import report as reports
 
@@ -57,11 +74,14 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
         raise click.UsageError(_("Give either LOG or --from-check DIR."))
     if pdf is None and xlsx is None:
         raise click.UsageError(_("Nothing to write: give --pdf FILE, --xlsx FILE or both."))
+    if sign_key is not None and pdf is None:
+        raise click.UsageError(_("--sign signs the PDF: give --pdf FILE."))
     workspace = _workspace()
     config = config_path or (workspace.config if hasattr(workspace, "config") else workspace)
     render = {"pdf": pdf, "xlsx": xlsx, "config": config, "language": lang or get_language(), "status": status,
               "approved_by": user if status == "approved" else None,
-              "register": _register_summary(workspace) if with_register else None}
+              "register": _register_summary(workspace) if with_register else None,
+              "sign": _signing_key(sign_key) if sign_key else None}
     show_progress = sys.stderr.isatty() and output_format == "text"
     with click.progressbar(length=1, label=_("Writing the report"), file=sys.stderr) if show_progress else _Quiet() as bar:
         if from_check is not None:
@@ -81,6 +101,43 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
             click.echo(str(path))
     for warning in result.warnings:
         click.secho(f"{_('Warning')}: {warning}", fg="yellow", err=True)
+
+
+def _signing_key(key_file: Path):
+    from ..report.pdf import SigningKey
+
+    passphrase = os.environ.get("QMS_SIGN_PASSPHRASE")
+    if passphrase is None:
+        passphrase = click.prompt(_("Passphrase of {path}").format(path=key_file), hide_input=True, default="",
+                                  show_default=False, err=True)
+    return SigningKey(key_file, passphrase.encode("utf-8") if passphrase else None)
+
+
+@click.command("verify")
+@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--trust", "trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="CA.pem",
+              help="Certificate(s) of the certification authority to trust (PEM or DER); may repeat.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def verify(pdf, trust, output_format):
+    """Check a signed report: signature, nothing changed since, attachments match the manifest."""
+    from ..report.signing import verify_pdf
+
+    result = verify_pdf(pdf, list(trust))
+    if output_format == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{_('File')}: {pdf}")
+        click.echo(f"{_('Report id')}: {result.report_id or '–'}")
+        click.echo(f"{_('Signed by')}: {result.signer or '–'}")
+        click.echo(f"{_('Signed at')}: {result.signed_at.isoformat() if result.signed_at else '–'}")
+        if result.trusted is None and result.signed:
+            click.echo(_("Certificate chain not checked: give --trust CA.pem to check it."))
+        for name, digest in sorted(result.attachments.items()):
+            click.echo(f"  {name}  sha256={digest}")
+        for problem in result.problems:
+            click.echo(f"  ✘ {problem}")
+        click.echo(_("Valid") if result.valid else _("Not valid"))
+    sys.exit(0 if result.valid else 1)
 
 
 def _workspace():

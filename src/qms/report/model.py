@@ -154,7 +154,12 @@ class ReportModel:
         return self.status != "approved"
 
     def findings_csv(self) -> bytes:
-        return self.findings.write_csv().encode("utf-8")
+        """Every finding as CSV, the PDF's findings.csv (its hash is in the manifest)."""
+        return findings_csv(self.findings)
+
+
+def findings_csv(findings: pl.DataFrame) -> bytes:
+    return findings.write_csv().encode("utf-8")
 
 
 def load_summary(path: Path) -> CheckSummary:
@@ -486,6 +491,7 @@ def build_report(
 
     sources = [{"file": name, "sha256": file_sha256(check_dir / name), "bytes": (check_dir / name).stat().st_size}
                for name in CHECK_OUTPUT_FILES]
+    findings_bytes = findings_csv(findings)
     manifest_data = {
         "report": {"id": report_id, "status": status, "language": language, "qms_version": __version__,
                    "generated_at": generated_at.isoformat(), "figures_sha256": figures_sha,
@@ -494,6 +500,9 @@ def build_report(
         "check": manifest.model_dump(mode="json"),
         "nonconformity_register": ({key: register.get(key) for key in ("total", "open", "by_state", "overdue_actions")}
                                    | {"history": register.get("history")} if register else None),
+        # The PDF's other attachment, so `qms report verify` can tell it is the one signed.
+        "attachments": {"findings.csv": {"sha256": hashlib.sha256(findings_bytes).hexdigest(),
+                                         "bytes": len(findings_bytes)}},
         "previous_period": ({"summary_sha256": file_sha256(Path(previous_summary)),
                              "period_from": str(previous.manifest.period_from),
                              "period_to": str(previous.manifest.period_to)} if previous else None),

@@ -7,6 +7,7 @@ attachments, so the file alone is enough to verify its figures.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from zoneinfo import ZoneInfo
 
@@ -107,29 +108,65 @@ def render_html(model: ReportModel) -> str:
     )
 
 
-def write_pdf(model: ReportModel, target: Path) -> Path:
-    """Render the report to `target` as PDF/A-3b with manifest.json and findings.csv attached."""
+SIGNATURE_ANCHOR = "qms-approval-signature"  # the element of the templates where a signature goes
+CSS_PX_TO_PT = 0.75
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A PKCS#12 file (key, certificate, chain) and its passphrase."""
+
+    key_file: Path
+    passphrase: bytes | None
+
+
+def write_pdf(model: ReportModel, target: Path, *, sign: SigningKey | None = None) -> Path:
+    """Render the report to `target` as PDF/A-3b with manifest.json and findings.csv attached;
+    with `sign`, sign it (PAdES) in the approval block once it is complete."""
     gettext = Formatter(model.language).gettext
-    return html_to_pdf(render_html(model), target, [
+    target, place = render_pdf(render_html(model), target, [
         (model.manifest_json.encode("utf-8"), "manifest.json",
          gettext("Manifest: inputs, document issues, calendar, as-of"), "Source"),
         (model.findings_csv(), "findings.csv", gettext("Every finding of the check"), "Data"),
-    ])
+    ], anchor=SIGNATURE_ANCHOR)
+    if sign is not None:
+        from .signing import sign_pdf
+
+        sign_pdf(target, sign.key_file, sign.passphrase, place,
+                 reason=gettext("Approval of report {report_id}").format(report_id=model.report_id),
+                 location=model.place, signed_label=gettext("Signed by"), time_label=gettext("Time"))
+    return target
 
 
 def html_to_pdf(html: str, target: Path, attachments: list[tuple[bytes, str, str, str]] = ()) -> Path:
     """Write rendered HTML to `target` as PDF/A-3b; attachments are (content, file name,
     description, PDF/A relationship). Shared by every report of this package."""
+    return render_pdf(html, target, attachments)[0]
+
+
+def render_pdf(html: str, target: Path, attachments: list[tuple[bytes, str, str, str]] = (),
+               anchor: str | None = None):
+    """`html_to_pdf`, also returning where the element with id `anchor` landed (a
+    `signing.SignaturePlace` in PDF points), or None."""
     from weasyprint import HTML, Attachment
+
+    from .signing import SignaturePlace
 
     target = Path(target)
     embedded = [Attachment(file_obj=io.BytesIO(content), name=name, description=description,
                            relationship=relationship)
                 for content, name, description, relationship in attachments]
+    place = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        HTML(string=html, base_url=str(report_templates_dir())).write_pdf(
-            target, pdf_variant="pdf/a-3b", attachments=embedded)
+        document = HTML(string=html, base_url=str(report_templates_dir())).render(pdf_variant="pdf/a-3b")
+        for number, page in enumerate(document.pages):
+            if anchor and anchor in page.anchors:
+                left, top, right, bottom = page.anchors[anchor]
+                flip = page.height
+                place = SignaturePlace(number, (left * CSS_PX_TO_PT, (flip - bottom) * CSS_PX_TO_PT,
+                                                right * CSS_PX_TO_PT, (flip - top) * CSS_PX_TO_PT))
+        document.write_pdf(target, pdf_variant="pdf/a-3b", attachments=embedded)
     except OSError as error:
         raise QmsError(f"{target}: cannot write the PDF: {error.strerror or error}") from None
-    return target
+    return target, place
