@@ -6,6 +6,7 @@ attachments, so the file alone is enough to verify its figures.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -92,13 +93,15 @@ def long_moment(moment, formatter: Formatter) -> str:
     return f"{formatter.long_date(moment)}, {format_time(moment, 'HH:mm', tzinfo=ZoneInfo(formatter.timezone))}"
 
 
-def render_html(model: ReportModel) -> str:
+def render_html(model: ReportModel, signature_stamp: dict | None = None) -> str:
+    """The report as HTML; `signature_stamp` ({signer, date}) is printed where the digital
+    signature's widget will be."""
     formatter = Formatter(model.language, model.timezone)
     environment = template_environment(formatter)
     css = (report_templates_dir() / STYLESHEET).read_text(encoding="utf-8")
     return environment.get_template(TEMPLATE).render(
         r=model, f=formatter, css=Markup(css), charts=_charts(model, formatter), form06_columns=FORM06_COLUMNS,
-        date_line=date_line(model.place, model.approved_at, formatter),
+        date_line=date_line(model.place, model.approved_at, formatter), signature_stamp=signature_stamp,
         method_name=lambda method: labels.label(labels.METHOD, method, formatter.catalog),
         holiday_source=lambda text: labels.holiday_source(text, formatter.catalog),
         long_moment=lambda moment: long_moment(moment, formatter),
@@ -123,18 +126,26 @@ class SigningKey:
 def write_pdf(model: ReportModel, target: Path, *, sign: SigningKey | None = None) -> Path:
     """Render the report to `target` as PDF/A-3b with manifest.json and findings.csv attached;
     with `sign`, sign it (PAdES) in the approval block once it is complete."""
-    gettext = Formatter(model.language).gettext
-    target, place = render_pdf(render_html(model), target, [
+    formatter = Formatter(model.language, model.timezone)
+    gettext = formatter.gettext
+    signer = stamp = None
+    if sign is not None:
+        from .signing import load_signer, signer_name
+
+        signer = load_signer(sign.key_file, sign.passphrase)  # a wrong passphrase fails before rendering
+        stamp = {"signer": signer_name(signer),
+                 "date": formatter.date(dt.datetime.now(dt.timezone.utc))}
+    target, place = render_pdf(render_html(model, stamp), target, [
         (model.manifest_json.encode("utf-8"), "manifest.json",
          gettext("Manifest: inputs, document issues, calendar, as-of"), "Source"),
         (model.findings_csv(), "findings.csv", gettext("Every finding of the check"), "Data"),
     ], anchor=SIGNATURE_ANCHOR)
-    if sign is not None:
+    if signer is not None:
         from .signing import sign_pdf
 
-        sign_pdf(target, sign.key_file, sign.passphrase, place,
+        sign_pdf(target, signer, place,
                  reason=gettext("Approval of report {report_id}").format(report_id=model.report_id),
-                 location=model.place, signed_label=gettext("Signed by"), time_label=gettext("Time"))
+                 location=model.place)
     return target
 
 

@@ -21,11 +21,6 @@ from ..core.errors import QmsError
 from ..core.i18n import gettext as _
 
 SIGNATURE_FIELD = "qms-approval"
-FONT_CANDIDATES = (
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),  # Debian fonts-dejavu-core
-    Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
-)
 
 
 @dataclass(frozen=True)
@@ -53,14 +48,6 @@ class Verification:
                 "report_id": self.report_id, "trusted": self.trusted, "attachments": self.attachments}
 
 
-def _font_path() -> Path:
-    for candidate in FONT_CANDIDATES:
-        if candidate.is_file():
-            return candidate
-    raise QmsError(_("The DejaVu Sans font is missing (Debian package fonts-dejavu-core): the visible signature "
-                     "needs it for Vietnamese letters."))
-
-
 def load_signer(key_file: Path, passphrase: bytes | None):
     """A pyHanko signer from a PKCS#12 file (.p12/.pfx: key, certificate and chain)."""
     from pyhanko.sign import signers
@@ -78,26 +65,27 @@ def load_signer(key_file: Path, passphrase: bytes | None):
     return signer
 
 
-def sign_pdf(pdf: Path, key_file: Path, passphrase: bytes | None, place: SignaturePlace | None, *,
-             reason: str, location: str | None = None, signed_label: str = "Signed by",
-             time_label: str = "Time") -> Path:
-    """Sign `pdf` in place (PAdES baseline B, SHA-256), visibly at `place` when given."""
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+def signer_name(signer) -> str:
+    """The common name on the signer's certificate (else the whole subject)."""
+    subject = signer.signing_cert.subject
+    return subject.native.get("common_name") or subject.human_friendly
+
+
+def sign_pdf(pdf: Path, signer, place: SignaturePlace | None, *, reason: str, location: str | None = None) -> Path:
+    """Sign `pdf` in place (PAdES baseline B, SHA-256) with a signer from `load_signer()`.
+    At `place`, the signature gets a visible, framed widget over the words the report
+    printed there (signer and date, in the report's own fonts)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.sign import fields, signers
     from pyhanko.stamp import TextStampStyle
 
-    signer = load_signer(key_file, passphrase)
     pdf = Path(pdf)
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason, location=location)
-    style = TextStampStyle(
-        stamp_text=f"{signed_label}: %(signer)s\n{time_label}: %(ts)s",
-        timestamp_format="%d/%m/%Y %H:%M:%S %Z",
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(_font_path())), font_size=8),
-        border_width=1)
+    # No text of pyHanko's own: the report already printed "Ký số bởi …" in the box (with
+    # DejaVu, which renders Vietnamese properly); the widget only frames it.
+    style = TextStampStyle(stamp_text="", border_width=1, background=None)
     partial = pdf.with_name(pdf.name + ".signing")
     try:
         with pdf.open("rb") as source:
