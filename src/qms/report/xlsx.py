@@ -9,6 +9,7 @@ log is never evaluated by Excel (see `xlsx_bulk`).
 from __future__ import annotations
 
 import tempfile
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -42,6 +43,7 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 # Column widths (Excel character units) that fit an A4 portrait page at 100 %; wider sheets
 # print in landscape, and every sheet is scaled to one page wide.
 PORTRAIT_WIDTH = 95
+CHART_ROWS = 18  # rows an 8 cm chart covers at the default row height, plus a gap
 MINUTES_PER_WORKING_DAY = 480  # 8 working hours, the time-limit arithmetic's working day
 LATE_FILL = PatternFill("solid", fgColor="F8CBAD")
 OVERDUE_FILL = PatternFill("solid", fgColor="FFE699")
@@ -56,6 +58,7 @@ class _Sheet:
         # writes its properties with its first row.
         self.sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         self.rows_written = 0
+        self.printed_rows = 0  # rows below the data that must print too (charts)
         self.columns = 0
         self.column_widths: tuple[float, ...] = ()
 
@@ -106,7 +109,8 @@ class _Sheet:
         worksheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.25, footer=0.25)
         if title_rows:
             worksheet.print_title_rows = title_rows
-        worksheet.print_area = f"A1:{get_column_letter(columns)}{max(last_row or self.rows_written, 1)}"
+        rows = max(last_row or self.rows_written, self.printed_rows, 1)
+        worksheet.print_area = f"A1:{get_column_letter(columns)}{rows}"
         worksheet.oddHeader.center.text = "&A"  # the sheet's name
         worksheet.oddHeader.center.size = 9
         worksheet.oddFooter.left.text = report_id.replace("&", "&&")
@@ -208,7 +212,9 @@ def _summary_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter)
     bars.add_data(Reference(sheet.sheet, min_col=2, min_row=unit_header, max_row=unit_last), titles_from_data=True)
     bars.set_categories(Reference(sheet.sheet, min_col=1, min_row=unit_header + 1, max_row=unit_last))
     bars.width, bars.height = 18, 8
-    sheet.sheet.add_chart(bars, "H2")
+    # Under the tables, inside the printed width (A–F), so printing the sheet prints them.
+    chart_row = sheet.rows_written + 2
+    sheet.sheet.add_chart(bars, f"A{chart_row}")
 
     trend = BarChart()
     trend.title = gettext("Monthly trend (by month of receipt)")
@@ -223,7 +229,8 @@ def _summary_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter)
     rate_line.y_axis.crosses = "max"
     trend += rate_line
     trend.width, trend.height = 18, 8
-    sheet.sheet.add_chart(trend, "H20")
+    sheet.sheet.add_chart(trend, f"A{chart_row + CHART_ROWS}")
+    sheet.printed_rows = chart_row + 2 * CHART_ROWS
     return sheet
 
 
@@ -233,7 +240,8 @@ FORM06_TITLE_ROWS = 4  # title, reporting unit, period, blank: the header starts
 def _form06_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> _Sheet:
     gettext = formatter.gettext
     sheet = _Sheet(workbook, gettext("Form 06"))
-    sheet.widths(5, 40, *([10] * 11))
+    label_width = 50
+    sheet.widths(5, label_width, *([10] * 11))
     top = FORM06_TITLE_ROWS
     sheet.sheet.freeze_panes = f"C{top + 5}"
     h = lambda text: sheet.cell(text, header=True)  # noqa: E731
@@ -265,8 +273,12 @@ def _form06_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) 
     for merged in ("A1:A3", "B1:B3", "C1:F1", "G1:J1", "K1:M1", "C2:C3", "D2:E2", "F2:F3", "G2:G3", "H2:H3",
                    "I2:I3", "J2:J3", "K2:K3", "L2:L3", "M2:M3"):
         sheet.sheet.merged_cells.add(_shift(merged, top))
-    for row in model.form06:
+    for index, row in enumerate(model.form06, start=top + 5):
         bold = row.level < 2
+        # Wrapped names need their height set: spreadsheet programs do not grow rows on opening.
+        lines = max(1, math.ceil(len(row.label) * (1.15 if bold else 1.0) / (label_width - 2)))
+        if lines > 1:
+            sheet.sheet.row_dimensions[index].height = 15 * lines
         sheet.append([sheet.cell(row.number, bold=bold, border=True),
                       sheet.cell(row.label, bold=bold, border=True, wrap=True),
                       *(sheet.cell(row.counts[key], bold=bold, number_format=INTEGER, border=True)
