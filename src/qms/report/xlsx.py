@@ -22,6 +22,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -167,6 +168,9 @@ def _summary_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter)
     sheet.append([gettext("Figures as of"), formatter.datetime(model.as_of)])
     sheet.append([gettext("Report id"), model.report_id])
     sheet.append([gettext("Report status"), gettext("Draft, not approved") if model.is_draft else gettext("Approved")])
+    if model.approved_by:
+        approver = ", ".join(part for part in (model.approved_by.name, model.approved_by.title) if part)
+        sheet.append([gettext("Report approved by"), f"{approver}, {formatter.datetime(model.approved_at)}"])
     sheet.append([gettext("Times in this workbook are local time"), model.timezone])
     sheet.append([])
     headers = [gettext("Indicator"), gettext("This period"), gettext("Target"), gettext("Met")]
@@ -214,6 +218,7 @@ def _summary_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter)
     bars.width, bars.height = 18, 8
     # Under the tables, inside the printed width (A–F), so printing the sheet prints them.
     chart_row = sheet.rows_written + 2
+    sheet.sheet.row_breaks.append(Break(id=chart_row - 1))  # the charts print together on a page of their own
     sheet.sheet.add_chart(bars, f"A{chart_row}")
 
     trend = BarChart()
@@ -425,7 +430,7 @@ def _dossier_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
                "days", 11),
         Column(gettext("Status code"), pl.col("status"), "text", 16),
         Column(gettext("Dossier status"), pl.col("status").replace(status_names), "text", 24),
-        Column(gettext("Days past appointment"), pl.col("days_past_appointment"), "number", 11),
+        Column(gettext("Days past appointment (calendar days)"), pl.col("days_past_appointment"), "number", 11),
         Column(gettext("Why not assessable"), pl.col("not_assessable_reason"), "text", 30),
     ]
 
