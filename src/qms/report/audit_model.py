@@ -187,11 +187,14 @@ def build_audit_model(audit_data: dict, ncs: list[dict], config: WorkspaceConfig
     totals = _counts("", gettext("Total"), results)
     findings = [row for row in results if row.result in FINDING_GRADES]
     raised = set(audit_data.get("nonconformities") or [])
+    # An NC is named by what was found (the evidence recorded for its item), not by the
+    # checklist's question; the register's title stands where no evidence was written.
+    found = {row.nc: row.evidence for row in findings if row.nc and row.evidence}
     nonconformities = [
         NcRow(code=nc["code"], severity=nc["severity"],
               severity_label=labels.label(labels.SEVERITY, nc["severity"], catalog), state=nc["state"],
               state_label=labels.label(labels.NC_STATE, nc["state"], catalog), clause=nc.get("clause"),
-              title=nc.get("title") or "")
+              title=found.get(nc["code"]) or nc.get("title") or "")
         for nc in sorted(ncs, key=lambda nc: nc["code"]) if nc["code"] in raised
     ]
     unit_names = config.units if config else {}
