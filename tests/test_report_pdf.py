@@ -126,7 +126,10 @@ def test_english_and_approved(tmp_path, rendered):
     assert "Page 1/" in text or "Page 2/" in text
     assert "DRAFT" not in text and "BẢN NHÁP" not in text
     # Who approved it and when, on the cover and under the signature, with the date line.
-    assert re.search(r"approved by: Lê Đức Cường, Giám đốc, Apr 2, 2025", text, re.IGNORECASE), text[:600]
+    assert re.search(r"approved by: Lê Đức Cường, Director, Apr 2, 2025", text, re.IGNORECASE), text[:600]
+    # English all through: signatories' titles translated, no Python None, no "?" for a unit.
+    assert "Deputy Director" in text and "Giám đốc" not in text
+    assert "None" not in text and " ? " not in text
     assert "Hà Nam, Apr 2, 2025" in text
     on_time = next(i for i in english.indicators if i.key == "on_time_rate").value
     assert Formatter("en").percent(on_time) in text

@@ -154,12 +154,12 @@ def _clause_title(clause: str, gettext) -> str:
     return ""
 
 
-def _person(config: WorkspaceConfig | None, user_id: str | None) -> PersonRow | None:
+def _person(config: WorkspaceConfig | None, user_id: str | None, language: str = "vi") -> PersonRow | None:
     if not user_id:
         return None
     person = config.users.get(user_id) if config else None
     return PersonRow(user_id=user_id, name=person.name if person else user_id,
-                     title=person.title if person else None, unit=person.unit if person else None)
+                     title=person.title_in(language) if person else None, unit=person.unit if person else None)
 
 
 def build_audit_model(audit_data: dict, ncs: list[dict], config: WorkspaceConfig | None, *, language: str = "vi",
@@ -211,10 +211,10 @@ def build_audit_model(audit_data: dict, ncs: list[dict], config: WorkspaceConfig
         scope=plan.get("scope") or plan["title"], processes=list(plan.get("processes") or []),
         units=[unit_names[code].in_language(language) if code in unit_names else code
                for code in plan.get("units") or []],
-        lead_auditor=_person(config, plan.get("lead_auditor")),
-        auditors=[_person(config, user) for user in plan.get("auditors") or []],
-        auditees=[_person(config, user) for user in plan.get("auditees") or []],
-        approver=_person(config, approver_id),
+        lead_auditor=_person(config, plan.get("lead_auditor"), language),
+        auditors=[_person(config, user, language) for user in plan.get("auditors") or []],
+        auditees=[_person(config, user, language) for user in plan.get("auditees") or []],
+        approver=_person(config, approver_id, language),
         checklist_code=plan.get("checklist_code"), checklist_issue=plan.get("checklist_issue"),
         checklist_sha256=(plan.get("checklist_items") or {}).get("sha256", ""),
         generated_at=generated_at or dt.datetime.now(dt.timezone.utc),

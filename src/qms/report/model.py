@@ -358,7 +358,8 @@ def _unit_name(code: str | None, names: dict[str, str], gettext) -> str:
     return names.get(code, code)
 
 
-def _signatories(config: WorkspaceConfig | None, gettext, approver: str | None = None) -> list[Signatory]:
+def _signatories(config: WorkspaceConfig | None, gettext, approver: str | None = None,
+                 language: str = "vi") -> list[Signatory]:
     """Prepared / checked / approved by; the approving user, once the report is approved,
     takes the approval slot whoever qms.yaml names there."""
     roles = [("prepared_by", gettext("Report prepared by")), ("reviewed_by", gettext("Report checked by")),
@@ -370,7 +371,7 @@ def _signatories(config: WorkspaceConfig | None, gettext, approver: str | None =
             user_id = approver
         person = config.users.get(user_id) if config and user_id else None
         name = person.name if person else user_id
-        result.append(Signatory(role, name, person.title if person else None, user_id))
+        result.append(Signatory(role, name, person.title_in(language) if person else None, user_id))
     return result
 
 
@@ -508,7 +509,7 @@ def build_report(
                              "period_to": str(previous.manifest.period_to)} if previous else None),
     }
     indicators = _indicators(summary, previous, config, gettext)
-    signatories = _signatories(config, gettext, approver)
+    signatories = _signatories(config, gettext, approver, language)
     on_time_target = next(indicator.target for indicator in indicators if indicator.key == "on_time_rate")
     quality = summary.data_quality
     organisation = config.organisation if config else None
