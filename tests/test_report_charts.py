@@ -89,3 +89,14 @@ def test_grades_get_their_own_colours():
                                  colours=["#111111", "#222222"])
     fills = [element.get("fill") for element in ET.fromstring(svg).iter(f"{SVG}rect")]
     assert fills == ["#111111", "#222222"]
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_rate_labels_do_not_touch(language):
+    svg = _month_chart(16, language)
+    rates = [(float(element.get("x")), element.text) for element in ET.fromstring(svg).iter(f"{SVG}text")
+             if element.text and element.text.endswith("%") and element.get("fill") == charts.ALERT
+             and element.get("text-anchor") == "middle"]
+    assert len(rates) >= 8
+    for (x1, text1), (x2, text2) in zip(rates, rates[1:]):
+        assert x1 + charts.text_width(text1, 9) / 2 <= x2 - charts.text_width(text2, 9) / 2, (text1, text2)

@@ -235,7 +235,7 @@ def monthly_trend(
         for index, (x, y, rate) in enumerate(points):
             body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{ALERT}"/>')
             label = rate_value_label(rate)
-            if text_width(label, 9) * every > slot * 1.9 and index % 2:
+            if text_width(label, 9) + 4 > slot * every and index % 2:
                 continue  # rate labels wider than their slot: every other one, so they do not touch
             # A white plate keeps the label readable where it crosses a column.
             plate = text_width(label, 9)
