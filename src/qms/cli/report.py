@@ -80,7 +80,8 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
     config = config_path or (workspace.config if hasattr(workspace, "config") else workspace)
     render = {"pdf": pdf, "xlsx": xlsx, "config": config, "language": lang or get_language(), "status": status,
               "approved_by": user if status == "approved" else None,
-              "register": _register_summary(workspace) if with_register else None,
+              "register": _register_summary(workspace, _register_period(from_check, period_from, period_to))
+              if with_register else None,
               "sign": _signing_key(sign_key) if sign_key else None}
     show_progress = sys.stderr.isatty() and output_format == "text"
     with click.progressbar(length=1, label=_("Writing the report"), file=sys.stderr) if show_progress else _Quiet() as bar:
@@ -150,7 +151,24 @@ def _workspace():
     return load_workspace()
 
 
-def _register_summary(workspace) -> dict | None:
+def _register_period(from_check, period_from, period_to):
+    """The report's period as instants, so the register section counts only its NCs."""
+    from ..report.model import period_instants
+
+    if from_check is not None:
+        from ..report.model import load_summary
+
+        summary_path = Path(from_check) / "summary.json"
+        if not summary_path.is_file():
+            return None  # the report itself says what is missing
+        manifest = load_summary(summary_path).manifest
+        return period_instants(manifest.period_from, manifest.period_to or manifest.as_of.date(), manifest.timezone)
+    if period_from and period_to:
+        return period_instants(period_from.date(), period_to.date(), "Asia/Ho_Chi_Minh")
+    return None
+
+
+def _register_summary(workspace, period=None) -> dict | None:
     """The nonconformity register's summary when qms.capa and a workspace database exist."""
     if workspace is None or not hasattr(workspace, "database_url"):
         return None
@@ -167,7 +185,7 @@ def _register_summary(workspace) -> dict | None:
     try:
         database = open_database(url, migrate=False)
         try:
-            return register_summary(database)
+            return register_summary(database, period=period)
         finally:
             database.dispose()
     except (QmsError, SQLAlchemyError) as error:

@@ -14,6 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from babel.support import NullTranslations
@@ -96,6 +97,8 @@ class RegisterSection:
     history_ok: bool | None
     history_entries: int | None
     history_head_hash: str | None
+    nonconformities: list[dict] = field(default_factory=list)  # the period's NCs with state and actions
+    period: list[str] | None = None  # [start, end) of the NCs counted, ISO instants; None: the whole register
 
 
 @dataclass
@@ -404,6 +407,15 @@ def _consistency_warnings(summary: CheckSummary, dossiers: pl.LazyFrame, finding
     return warnings
 
 
+def period_instants(first: dt.date | None, last: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+    """[first day 00:00, the day after the last 00:00) in local time, as aware instants;
+    without a first day, from the beginning."""
+    zone = ZoneInfo(timezone)
+    start = (dt.datetime.combine(first, dt.time(), zone) if first
+             else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
+
+
 def _register_section(register: dict | None, catalog) -> RegisterSection | None:
     """`register` has the shape of qms.capa.summary.register_summary(); None leaves the section out."""
     if register is None:
@@ -426,6 +438,11 @@ def _register_section(register: dict | None, catalog) -> RegisterSection | None:
             overdue_shown=overdue[:PDF_OVERDUE_ACTION_CAP],
             history_ok=history.get("ok"), history_entries=history.get("entries"),
             history_head_hash=history.get("head_hash"),
+            nonconformities=[{**item, "state_label": labels.label(labels.NC_STATE, item.get("state"), catalog),
+                              "severity_label": labels.label(labels.SEVERITY, item.get("severity"), catalog),
+                              "actions": [action(entry) for entry in item.get("actions", [])]}
+                             for item in register.get("nonconformities") or []],
+            period=register.get("period"),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise QmsError(f"nonconformity register summary is incomplete: {error}") from None
