@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import shutil
 
 import polars as pl
 import pytest
@@ -214,3 +215,23 @@ def test_english_workbook(tmp_path, check_dir):
     book = load_workbook(write_xlsx(model, tmp_path / "en.xlsx"))
     assert book.sheetnames[:2] == ["Summary", "Form 06"] and "Dossiers" in book.sheetnames
     assert book["Form 06"]["C5"].value == "Dossiers received for handling"
+
+
+def test_findings_sheet_names_units_and_does_not_repeat_the_rule(tmp_path, check_dir):
+    findings = pl.read_parquet(check_dir / "findings.parquet")
+    extra = pl.DataFrame({
+        "dossier_id": ["HS-X-1", "HS-X-2", "HS-X-3"], "rule": ["step_overrun", "too_many_supplement_requests",
+                                                             "finished_late"],
+        "severity": ["observation", "major", "major"], "clause": ["9.1", "8.5.1", "8.5.1"],
+        "procedure_code": ["QT-07"] * 3, "step": ["appraise", None, None], "unit": ["BP-MC"] * 3,
+        "expected": ["3840", "1", "2025-03-03 10:05"], "actual": ["8931", "2", "2025-03-07 09:02"],
+        "message": ["Bước vượt thời gian phân bổ", "Yêu cầu bổ sung quá số lần", "Trả sau ngày hẹn 4 ngày"],
+    }).cast(findings.schema)
+    directory = tmp_path / "check"
+    shutil.copytree(check_dir, directory)
+    pl.concat([findings, extra]).write_parquet(directory / "findings.parquet")
+    book = load_workbook(write_xlsx(build_report(directory, generated_at=GENERATED), tmp_path / "f.xlsx"))
+    rows = {row[0]: row for row in _rows(book["Phát hiện"])}
+    assert rows["HS-X-1"][8:11] == ("64,0 giờ làm việc", "148,8 giờ làm việc", None)  # title repeated: left out
+    assert rows["HS-X-2"][8:10] == ("1 lần", "2 lần")
+    assert rows["HS-X-3"][8:11] == ("2025-03-03 10:05", "2025-03-07 09:02", "Trả sau ngày hẹn 4 ngày")

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
+from babel.numbers import get_decimal_symbol
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -435,23 +436,44 @@ def _dossier_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
     ]
 
 
+# Rules whose expected/actual are working minutes or counts (qms.check writes bare numbers):
+# the workbook shows them with their unit. Timestamps and codes need none.
+MINUTE_VALUED_RULES = ("step_overrun",)
+COUNT_VALUED_RULES = ("appointment_rescheduled_more_than_once", "too_many_supplement_requests")
+
+
+def _with_unit(column: str, hours: str, times: str, decimal: str) -> pl.Expr:
+    value = pl.col(column)
+    minutes = value.cast(pl.Float64, strict=False)
+    hours_text = (minutes / 60).round(1).cast(pl.Utf8).str.replace(".", decimal, literal=True)
+    return (pl.when(pl.col("rule").is_in(MINUTE_VALUED_RULES) & minutes.is_not_null())
+            .then(pl.concat_str([hours_text, pl.lit(f" {hours}")]))
+            .when(pl.col("rule").is_in(COUNT_VALUED_RULES) & value.is_not_null())
+            .then(pl.concat_str([value, pl.lit(f" {times}")]))
+            .otherwise(value))
+
+
 def _finding_columns(formatter: Formatter) -> list[Column]:
     gettext = formatter.gettext
     catalog = formatter.catalog
     rule_names = labels.rule_names(formatter.language, catalog)
     severity_names = {key: catalog.gettext(text) for key, text in labels.SEVERITY.items()}
+    rule_name = pl.col("rule").replace(rule_names)
+    hours, times = gettext("working hours"), gettext("times")
+    decimal = get_decimal_symbol(formatter.locale)
     return [
         Column(gettext("Dossier id"), pl.col("dossier_id"), "text", 20),
         Column(gettext("Rule id"), pl.col("rule"), "text", 24),
-        Column(gettext("Rule"), pl.col("rule").replace(rule_names), "text", 34),
+        Column(gettext("Rule"), rule_name, "text", 34),
         Column(gettext("Severity"), pl.col("severity").replace(severity_names), "text", 14),
         Column(gettext("Clause"), pl.col("clause"), "text", 9),
         Column(gettext("Procedure code"), pl.col("procedure_code"), "text", 14),
         Column(gettext("Step"), pl.col("step"), "text", 16),
         Column(gettext("Unit"), pl.col("unit"), "text", 20),
-        Column(gettext("Expected"), pl.col("expected"), "text", 24),
-        Column(gettext("Actual"), pl.col("actual"), "text", 24),
-        Column(gettext("Message"), pl.col("message"), "text", 60),
+        Column(gettext("Expected"), _with_unit("expected", hours, times, decimal), "text", 24),
+        Column(gettext("Actual"), _with_unit("actual", hours, times, decimal), "text", 24),
+        # The check's message often is the rule's title again: shown only when it says more.
+        Column(gettext("Message"), pl.when(pl.col("message") != rule_name).then(pl.col("message")), "text", 60),
     ]
 
 
