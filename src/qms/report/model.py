@@ -27,6 +27,7 @@ from ..core.i18n import _, translations
 from ..model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary, GroupSummary
 from ..model.workspace import WorkspaceConfig
 from . import labels
+from .collation import vietnamese_key
 
 PDF_LATE_DOSSIER_CAP = 100
 PDF_OVERDUE_ACTION_CAP = 30
@@ -288,9 +289,15 @@ def _form06(summary: CheckSummary, procedure_field: dict[str, str], language: st
     for group in summary.by_procedure:
         procedures_by_field.setdefault(procedure_field.get(group.key, orphan_key), []).append(group)
     rows: list[TableRow] = []
-    for field_number, field_group in enumerate(summary.by_field, start=1):
+    # In Vietnamese alphabetical order ("Đất đai" after "Doanh nghiệp", not last); the
+    # group of unknown fields last.
+    fields = sorted(summary.by_field, key=lambda group: (group.key in ("", "?"),
+                                                         vietnamese_key(_field_label(group, language, gettext))))
+    for field_number, field_group in enumerate(fields, start=1):
         rows.append(_row(field_group, str(field_number), _field_label(field_group, language, gettext), 1))
-        for item_number, procedure in enumerate(procedures_by_field.pop(field_group.key, []), start=1):
+        procedures = sorted(procedures_by_field.pop(field_group.key, []),
+                            key=lambda group: vietnamese_key(_coded_label(group, language)))
+        for item_number, procedure in enumerate(procedures, start=1):
             rows.append(_row(procedure, f"{field_number}.{item_number}", _coded_label(procedure, language), 2))
     # Procedures whose field is not among by_field still appear, under no field.
     for leftovers in procedures_by_field.values():
