@@ -53,6 +53,11 @@ def test_vietnamese_headings_and_form06_layout(rendered):
     pages = len(PdfReader(rendered[1]).pages)
     assert f"Trang 1/{pages}" in text or f"Trang 2/{pages}" in text
     assert f"Trang {pages}/{pages}" in text
+    # Form 06's apparatus: reporting and receiving unit, unit of measure, its own signatures.
+    for phrase in ("Đơn vị báo cáo: Trung tâm Phục vụ hành chính công tỉnh Hà Nam",
+                   "Đơn vị nhận báo cáo: Ủy ban nhân dân tỉnh Hà Nam", "Đơn vị tính: hồ sơ",
+                   "NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ"):
+        assert phrase in text, phrase
     # A draft's date line is left for the hand that signs it.
     assert "Hà Nam, ngày …… tháng …… năm ………" in text
 
@@ -133,3 +138,13 @@ def test_english_and_approved(tmp_path, rendered):
     assert "Hà Nam, Apr 2, 2025" in text
     on_time = next(i for i in english.indicators if i.key == "on_time_rate").value
     assert Formatter("en").percent(on_time) in text
+
+
+def test_form06_total_row_and_signatures_never_alone(rendered):
+    _model, pdf, _text_, summary = rendered
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages]
+    signed = next(index for index, text in enumerate(pages) if "NGƯỜI LẬP BIỂU" in text.upper())
+    page = pages[signed]
+    f = Formatter("vi")
+    assert f"Tổng số {f.integer(summary.totals.received_total)}" in page  # the total row is on it …
+    assert re.search(r"\b\d+\.\d+ \S", page)  # … with at least one procedure row above it
