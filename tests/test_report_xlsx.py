@@ -76,8 +76,12 @@ def test_form06_official_layout(workbook):
     assert [sheet.cell(8, column).value for column in (1, 13)] == ["(1)", "(13)"]
     # Header rows tall enough for "Trực tiếp, dịch vụ bưu chính" wrapped in its column (3 lines of 15 pt).
     assert sheet.row_dimensions[7].height >= 45 and sheet.row_dimensions[6].height >= 45
-    total = _rows(sheet)[-1]
-    assert total[1] == "Tổng số"
+    rows = _rows(sheet)
+    total = next(row for row in rows if row[1] == "Tổng số")
+    assert "Đơn vị tính: hồ sơ" in sheet["A3"].value
+    # The form's signatures under it.
+    below = [value for row in rows[rows.index(total) + 1:] for value in row if value]
+    assert {"Người lập biểu", "Thủ trưởng đơn vị", "Nguyễn Văn An", "Lê Đức Cường"} <= set(below)
     totals = summary.totals
     assert list(total[2:]) == [totals.received_total, totals.received_online, totals.received_in_person_or_postal,
                                totals.carried_over, totals.resolved_total, totals.resolved_early,

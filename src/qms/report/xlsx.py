@@ -32,6 +32,7 @@ from ..core.excel_text import make_inert
 from . import labels
 from ..core.formatting import Formatter
 from .model import FORM06_COLUMNS, ReportModel, TableRow
+from .pdf import date_line
 from .xlsx_bulk import EXCEL_MAX_ROWS, FORMULA_TRIGGERS, BulkSheet, Column, excel_serial, splice
 
 PERCENT = "0.0%"
@@ -261,8 +262,10 @@ def _form06_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) 
     title.alignment = Alignment(horizontal="center")
     sheet.append([title])
     sheet.append([sheet.cell(f"{gettext('Reporting unit')}: {model.organisation}", bold=True)])
+    receiving = f"; {gettext('Receiving unit')}: {model.organisation_parent}" if model.organisation_parent else ""
     sheet.append([sheet.cell(f"{gettext('Period')}: {formatter.date(model.period_from)} – "
-                             f"{formatter.date(model.period_to)}; {gettext('Report id')}: {model.report_id}")])
+                             f"{formatter.date(model.period_to)}; {gettext('Report id')}: {model.report_id}; "
+                             f"{gettext('Unit of measure: dossiers')}{receiving}")])
     sheet.append([])
     sheet.append([h(gettext("No.")), h(gettext("Field / procedure")), h(gettext("Dossiers received for handling")),
                   blank(), blank(), blank(), h(gettext("Dossiers resolved")), blank(), blank(), blank(),
@@ -289,6 +292,16 @@ def _form06_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) 
                       sheet.cell(row.label, bold=bold, border=True, wrap=True),
                       *(sheet.cell(row.counts[key], bold=bold, number_format=INTEGER, border=True)
                         for key in FORM06_COLUMNS)])
+    # The form's own signatures, under the table (left: who prepared it, right: the head of the unit).
+    sheet.append([])
+    sheet.append([None, None, *([None] * 7), sheet.cell(date_line(model.place, model.approved_at, formatter))])
+    sheet.append([None, sheet.cell(gettext("Prepared by (form)"), bold=True), *([None] * 7),
+                  sheet.cell(gettext("Head of the unit"), bold=True)])
+    sheet.append([None, gettext("(signature, full name)"), *([None] * 7), gettext("(signature, full name, seal)")])
+    for _blank in range(3):
+        sheet.append([])
+    sheet.append([None, sheet.cell(model.signatories[0].name or "", bold=True), *([None] * 7),
+                  sheet.cell(model.signatories[-1].name or "", bold=True)])
     return sheet
 
 
