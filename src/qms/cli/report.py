@@ -29,7 +29,7 @@ class _ReportCommand(click.Command):
 
     def make_context(self, info_name, args, parent=None, **extra):
         if args and args[0] == "verify":
-            return verify.make_context("verify", list(args[1:]), parent=parent, **extra)
+            return verify.make_context(f"{info_name} verify", list(args[1:]), parent=parent, **extra)
         return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx):

@@ -105,13 +105,25 @@ def rows_xml(frame: pl.DataFrame, kinds: list[str], styles: dict[str, int], firs
     return xml["xml"].str.join("").item().encode("utf-8")
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (the web server
+    writes reports from threads: setting it to 0 even briefly would leak to them)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    umask = os.umask(0o077)
+    os.umask(umask)
+    return umask
+
+
 def publish(partial: Path, target: Path) -> None:
     """Move a finished temporary file (same folder) onto `target` in one step, with the mode
     an ordinary new file gets under the umask (0644 typically): temporary files are made
     0600, and colleagues on a shared folder must be able to open the report."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(partial, 0o666 & ~umask)
+    os.chmod(partial, 0o666 & ~_umask())
     os.replace(partial, target)
 
 
