@@ -10,7 +10,8 @@ want="${1:-runtime}"
 
 debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils)
 if [ "$want" = test ]; then
-  debs+=(postgresql)
+  # LibreOffice prints the Excel reports in the tests (page setup as a person sees it).
+  debs+=(postgresql libreoffice-calc-nogui)
 fi
 python=${PYTHON:-python3}
 if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then

@@ -317,12 +317,13 @@ def sample_workspace_config() -> "WorkspaceConfig":
     return WorkspaceConfig.model_validate({
         "organisation": {"name": {"vi": "Trung tâm Phục vụ hành chính công tỉnh Hà Nam",
                                   "en": "Ha Nam Public Administration Service Centre"},
-                         "parent": {"vi": "Ủy ban nhân dân tỉnh Hà Nam", "en": "Ha Nam Provincial People's Committee"}},
+                         "parent": {"vi": "Ủy ban nhân dân tỉnh Hà Nam", "en": "Ha Nam Provincial People's Committee"},
+                         "place": "Hà Nam"},
         "units": {code: {"vi": vi, **({"en": en} if en else {})} for code, vi, en in UNITS},
         "users": {
-            "nguyenvana": {"name": "Nguyễn Văn An", "title": "Chuyên viên ISO", "roles": ["quality_officer"]},
-            "tranthib": {"name": "Trần Thị Bích", "title": "Phó Giám đốc", "roles": ["manager"]},
-            "leduc": {"name": "Lê Đức Cường", "title": "Giám đốc", "roles": ["manager"]},
+            "nguyenvana": {"name": "Nguyễn Văn An", "title": {"vi": "Chuyên viên ISO", "en": "ISO officer"}, "roles": ["quality_officer"]},
+            "tranthib": {"name": "Trần Thị Bích", "title": {"vi": "Phó Giám đốc", "en": "Deputy Director"}, "roles": ["manager"]},
+            "leduc": {"name": "Lê Đức Cường", "title": {"vi": "Giám đốc", "en": "Director"}, "roles": ["manager"]},
         },
         "signatories": {"prepared_by": "nguyenvana", "reviewed_by": "tranthib", "approved_by": "leduc"},
         "targets": {"on_time_rate": 0.9, "online_share": 0.5, "max_open_overdue": 5},

@@ -37,10 +37,16 @@ def test_lang_en_and_xlsx_alone(tmp_path, check_dir):
 
 def test_config_file_and_approval(tmp_path, check_dir):
     config = tmp_path / "qms.yaml"
-    config.write_text("organisation:\n  name: {vi: UBND xã Hòa Bình}\nsignatories: {approved_by: Lê Văn Cường}\n",
-                      encoding="utf-8")
-    result = CliRunner().invoke(main, ["report", "--from-check", str(check_dir), "--xlsx", str(tmp_path / "a.xlsx"),
-                                       "--config", str(config), "--status", "approved"])
+    config.write_text("organisation:\n  name: {vi: UBND xã Hòa Bình}\nusers:\n"
+                      "  cuong: {name: Lê Văn Cường, title: Chủ tịch, roles: [manager]}\n"
+                      "  an: {name: Nguyễn Văn An, roles: [quality_officer]}\n", encoding="utf-8")
+    approve = ["report", "--from-check", str(check_dir), "--xlsx", str(tmp_path / "a.xlsx"),
+               "--config", str(config), "--status", "approved"]
+    result = CliRunner().invoke(main, approve)  # anyone could pass --status approved: not any more
+    assert result.exit_code == 1 and "--user" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(main, [*approve, "--user", "an"])
+    assert result.exit_code == 1 and "lãnh đạo" in result.output  # the manager role, in Vietnamese
+    result = CliRunner().invoke(main, approve, env={"QMS_USER": "cuong"})
     assert result.exit_code == 0, result.output
     config.write_text("organisation:\n  name: {vi: UBND}\n  nmae: typo\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["report", "--from-check", str(check_dir), "--xlsx", str(tmp_path / "b.xlsx"),

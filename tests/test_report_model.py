@@ -9,6 +9,7 @@ import pytest
 from qms.core.errors import QmsError
 from qms.model.check_output import CheckSummary
 from qms.report import build_report
+from qms.report.collation import vietnamese_key
 from report_support import sample_workspace_config, write_check_output
 
 GENERATED = dt.datetime(2025, 4, 2, 3, 0, tzinfo=dt.timezone.utc)
@@ -37,7 +38,11 @@ def test_form06_rows_are_the_summary_figures(check_dir, summary):
     for column, value in total.counts.items():
         assert value == getattr(summary.totals, column)
     fields = [row for row in model.form06 if row.level == 1]
-    assert [row.key for row in fields] == [group.key for group in summary.by_field]
+    assert {row.key for row in fields} == {group.key for group in summary.by_field}
+    # Vietnamese alphabetical order, the unknown field last: "Đất đai" between D and H, not after X.
+    known = [row.label for row in fields if row.key != "?"]
+    assert known == sorted(known, key=vietnamese_key) and fields[-1].key == "?"
+    assert known.index("Đất đai") < known.index("Hộ tịch")
     procedures = {row.key: row for row in model.form06 if row.level == 2}
     assert set(procedures) == {group.key for group in summary.by_procedure}
     for group in summary.by_procedure:
@@ -134,8 +139,21 @@ def test_bad_inputs_name_the_file(tmp_path, check_dir):
         build_report(tmp_path)
 
 
-def test_an_approved_report_needs_an_approver(check_dir):
-    with pytest.raises(QmsError, match="approved_by"):
-        build_report(check_dir, status="approved")
-    model = build_report(check_dir, status="approved", config=sample_workspace_config())
+def test_an_approved_report_needs_an_approver_with_the_approving_role(check_dir):
+    config = sample_workspace_config()
+    with pytest.raises(QmsError, match="--user"):
+        build_report(check_dir, status="approved", config=config)
+    with pytest.raises(QmsError, match="lãnh đạo"):  # a quality officer may prepare, not approve
+        build_report(check_dir, status="approved", config=config, approved_by="nguyenvana")
+    with pytest.raises(QmsError, match="nobody"):
+        build_report(check_dir, status="approved", config=config, approved_by="nobody")
+    model = build_report(check_dir, status="approved", config=config, approved_by="tranthib",
+                         generated_at=GENERATED)
     assert not model.is_draft
+    # The approving user signs, not whoever qms.yaml names by default; the time is recorded.
+    assert model.approved_by.name == "Trần Thị Bích" and model.signatories[-1].name == "Trần Thị Bích"
+    assert model.approved_at == GENERATED
+    assert model.manifest["report"]["approved_by"] == "tranthib"
+    assert model.manifest["report"]["approved_at"] == GENERATED.isoformat()
+    draft = build_report(check_dir, config=config, generated_at=GENERATED)
+    assert draft.approved_by is None and draft.manifest["report"]["approved_by"] is None

@@ -53,6 +53,13 @@ def test_vietnamese_headings_and_form06_layout(rendered):
     pages = len(PdfReader(rendered[1]).pages)
     assert f"Trang 1/{pages}" in text or f"Trang 2/{pages}" in text
     assert f"Trang {pages}/{pages}" in text
+    # Form 06's apparatus: reporting and receiving unit, unit of measure, its own signatures.
+    for phrase in ("Đơn vị báo cáo: Trung tâm Phục vụ hành chính công tỉnh Hà Nam",
+                   "Đơn vị nhận báo cáo: Ủy ban nhân dân tỉnh Hà Nam", "Đơn vị tính: hồ sơ",
+                   "NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ"):
+        assert phrase in text, phrase
+    # A draft's date line is left for the hand that signs it.
+    assert "Hà Nam, ngày …… tháng …… năm ………" in text
 
 
 def test_exact_figures_of_the_summary_the_vietnamese_way(rendered):
@@ -118,10 +125,26 @@ def test_english_and_approved(tmp_path, rendered):
     check_dir = tmp_path / "check"
     write_check_output(check_dir, 120, seed=3)
     english = build_report(check_dir, config=sample_workspace_config(), language="en", status="approved",
-                           generated_at=GENERATED)
+                           approved_by="leduc", generated_at=GENERATED)
     text = _text(write_pdf(english, tmp_path / "en.pdf"))
     assert "Executive summary" in text and "form 06/VPCP/KSTT" in text
     assert "Page 1/" in text or "Page 2/" in text
     assert "DRAFT" not in text and "BẢN NHÁP" not in text
+    # Who approved it and when, on the cover and under the signature, with the date line.
+    assert re.search(r"approved by: Lê Đức Cường, Director, Apr 2, 2025", text, re.IGNORECASE), text[:600]
+    # English all through: signatories' titles translated, no Python None, no "?" for a unit.
+    assert "Deputy Director" in text and "Giám đốc" not in text
+    assert "None" not in text and " ? " not in text
+    assert "Hà Nam, Apr 2, 2025" in text
     on_time = next(i for i in english.indicators if i.key == "on_time_rate").value
     assert Formatter("en").percent(on_time) in text
+
+
+def test_form06_total_row_and_signatures_never_alone(rendered):
+    _model, pdf, _text_, summary = rendered
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages]
+    signed = next(index for index, text in enumerate(pages) if "NGƯỜI LẬP BIỂU" in text.upper())
+    page = pages[signed]
+    f = Formatter("vi")
+    assert f"Tổng số {f.integer(summary.totals.received_total)}" in page  # the total row is on it …
+    assert re.search(r"\b\d+\.\d+ \S", page)  # … with at least one procedure row above it

@@ -81,3 +81,24 @@ def test_cli_reads_the_register_of_the_workspace(tmp_path, monkeypatch):
     assert "Sự không phù hợp" in load_workbook(tmp_path / "ws" / "r.xlsx").sheetnames
     result = runner.invoke(main, ["report", "--from-check", str(check_dir), "--xlsx", "n.xlsx", "--no-register"])
     assert "Sự không phù hợp" not in load_workbook(tmp_path / "ws" / "n.xlsx").sheetnames
+
+
+def test_a_period_register_lists_its_ncs_with_state_and_actions(tmp_path_factory):
+    from qms.report.pdf import render_html
+
+    register = {**REGISTER, "period": ["2025-01-01T00:00:00+07:00", "2025-04-01T00:00:00+07:00"],
+                "nonconformities": [
+                    {"nc": "NC-0003", "title": "Trả kết quả quá hạn tại Bộ phận Một cửa", "severity": "major",
+                     "state": "action_plan", "unit": "BP-MC", "clause": "8.5.1", "raised_at": "2025-02-03T02:00:00+00:00",
+                     "actions": [{"action": 1, "description": "Đào tạo lại cán bộ tiếp nhận", "owner": "an",
+                                  "due_date": "2025-03-01", "done": False},
+                                 {"action": 2, "description": "Sửa quy trình", "owner": "an",
+                                  "due_date": "2025-03-15", "done": True}]}]}
+    check_dir = write_check_output(tmp_path_factory.mktemp("check"), 60, seed=9)
+    model = build_report(check_dir, register=register)
+    html = " ".join(render_html(model).split())
+    assert "Trong kỳ báo cáo đã lập 7 điểm không phù hợp" in html
+    assert "Điểm không phù hợp lập trong kỳ" in html
+    assert "Trả kết quả quá hạn tại Bộ phận Một cửa" in html and "Đã lập kế hoạch hành động" in html
+    assert "1. Đào tạo lại cán bộ tiếp nhận (01/03/2025)" in html
+    assert "2. Sửa quy trình (15/03/2025, đã xong)" in html

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import shutil
 
 import polars as pl
 import pytest
@@ -61,21 +62,87 @@ def test_summary_indicators_and_native_chart(workbook):
 
 
 def test_form06_official_layout(workbook):
-    _model, book, summary = workbook
+    model, book, summary = workbook
     sheet = book["Mẫu 06"]
+    # Title, reporting unit and period above the form, so a printed page says what it is.
+    assert sheet["A1"].value == "Tình hình, kết quả giải quyết thủ tục hành chính (mẫu 06/VPCP/KSTT)"
+    assert sheet["A2"].value == "Đơn vị báo cáo: Trung tâm Phục vụ hành chính công tỉnh Hà Nam"
+    assert sheet["A3"].value.startswith("Kỳ báo cáo: ") and model.report_id in sheet["A3"].value
     merged = {str(item) for item in sheet.merged_cells.ranges}
-    assert {"A1:A3", "B1:B3", "C1:F1", "G1:J1", "K1:M1", "D2:E2"} <= merged
-    assert sheet["C1"].value == "Số hồ sơ nhận giải quyết"
-    assert sheet["D2"].value == "Trong kỳ" and sheet["D3"].value == "Trực tuyến"
-    assert sheet["F2"].value == "Từ kỳ trước"
-    assert [sheet.cell(4, column).value for column in (1, 13)] == ["(1)", "(13)"]
-    total = _rows(sheet)[-1]
-    assert total[1] == "Tổng số"
+    assert {"A5:A7", "B5:B7", "C5:F5", "G5:J5", "K5:M5", "D6:E6"} <= merged
+    assert sheet["C5"].value == "Số hồ sơ nhận giải quyết"
+    assert sheet["D6"].value == "Trong kỳ" and sheet["D7"].value == "Trực tuyến"
+    assert sheet["F6"].value == "Từ kỳ trước"
+    assert [sheet.cell(8, column).value for column in (1, 13)] == ["(1)", "(13)"]
+    # Header rows tall enough for "Trực tiếp, dịch vụ bưu chính" wrapped in its column (3 lines of 15 pt).
+    assert sheet.row_dimensions[7].height >= 45 and sheet.row_dimensions[6].height >= 45
+    rows = _rows(sheet)
+    total = next(row for row in rows if row[1] == "Tổng số")
+    assert "Đơn vị tính: hồ sơ" in sheet["A3"].value
+    # The form's signatures under it.
+    below = [value for row in rows[rows.index(total) + 1:] for value in row if value]
+    assert {"Người lập biểu", "Thủ trưởng đơn vị", "Nguyễn Văn An", "Lê Đức Cường"} <= set(below)
     totals = summary.totals
     assert list(total[2:]) == [totals.received_total, totals.received_online, totals.received_in_person_or_postal,
                                totals.carried_over, totals.resolved_total, totals.resolved_early,
                                totals.resolved_on_time, totals.resolved_late, totals.in_progress_total,
                                totals.in_progress_within_time, totals.in_progress_overdue]
+
+
+def test_every_sheet_prints(workbook):
+    """Print setup read back: A4, orientation by width, one page wide, titles repeated,
+    print area, report id and page numbers in the footer."""
+    model, book, _summary = workbook
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert setup.paperSize == 9, sheet.title  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert int(setup.fitToWidth) == 1 and int(setup.fitToHeight) == 0, sheet.title
+        assert sheet.print_area, sheet.title
+        assert sheet.oddFooter.left.text == model.report_id, sheet.title
+        assert sheet.oddFooter.right.text == "Trang &P/&N", sheet.title
+        assert sheet.oddHeader.center.text == "&A", sheet.title
+    assert book["Mẫu 06"].page_setup.orientation == "landscape"
+    assert book["Mẫu 06"].print_title_rows == "$5:$8"
+    assert book["Mẫu 06"].print_area == f"'Mẫu 06'!$A$1:$M${book['Mẫu 06'].max_row}"
+    assert book["Hồ sơ"].page_setup.orientation == "landscape" and book["Hồ sơ"].print_title_rows == "$1:$1"
+    assert book["Hồ sơ"].print_area.endswith(f"$S${book['Hồ sơ'].max_row}")
+    assert book["Chất lượng dữ liệu"].page_setup.orientation == "portrait"
+
+
+def test_durations_in_working_days_and_hours(workbook):
+    model, book, _summary = workbook
+    header = [cell.value for cell in book["Hồ sơ"][1]]
+    assert not any("phút" in (text or "") for text in header)
+    used_days = header.index("Đã dùng (ngày làm việc)")
+    used_hours = header.index("Đã dùng (giờ làm việc)")
+    allowed_days = header.index("Thời hạn (ngày làm việc)")
+    first = model.dossiers.collect().row(0, named=True)
+    row = [cell.value for cell in book["Hồ sơ"][2]]
+    assert row[used_days] == round(first["used_minutes"] / 480, 2)
+    assert row[used_hours] == round(first["used_minutes"] / 60, 2)
+    assert row[allowed_days] == round(first["allowed_minutes"] / 480, 2)
+
+
+def test_workbook_mode_follows_the_umask(tmp_path, check_dir):
+    import os
+    import stat
+
+    model = build_report(check_dir, generated_at=GENERATED)
+    previous = os.umask(0o022)
+    try:
+        path = write_xlsx(model, tmp_path / "shared.xlsx")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob("tmp*"))
+
+
+def test_inventory_shows_local_times(workbook):
+    _model, book, _summary = workbook
+    values = {row[0]: row[1] for row in _rows(book["Bản kê"]) if row and row[0]}
+    assert values["Số liệu tính đến"] == "31/03/2025 17:00"  # 10:00 UTC, shown in Hà Nội time
+    assert "T" not in values["Thời điểm lập"]
 
 
 def test_breakdowns_match_summary(workbook):
@@ -95,10 +162,10 @@ def test_every_dossier_with_filter_freeze_and_highlight(workbook):
     rows = _rows(sheet)
     assert len(rows) - 1 == summary.totals.received_total
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:R{len(rows)}"
+    assert sheet.auto_filter.ref == f"A1:S{len(rows)}"
     rules = [rule.formula[0] for cf in sheet.conditional_formatting for rule in cf.rules]
-    assert '$O2="late"' in rules and '$O2="open_overdue"' in rules
-    statuses = [row[14] for row in rows[1:]]
+    assert '$P2="late"' in rules and '$P2="open_overdue"' in rules
+    statuses = [row[15] for row in rows[1:]]
     assert statuses.count("late") == summary.status_counts["late"]
     first = model.dossiers.collect().row(0, named=True)
     assert rows[1][0] == first["dossier_id"]
@@ -144,11 +211,31 @@ def test_long_sheets_continue_on_another_sheet(tmp_path, check_dir):
     ids = [row[0] for name in parts for row in _rows(book[name])[1:]]
     assert ids == model.dossiers.collect()["dossier_id"].to_list()
     assert all(book[name]["A1"].value == "Mã hồ sơ" for name in parts)
-    assert book["Hồ sơ (3)"].auto_filter.ref == f"A1:R{300 - 2 * 119 + 1}"
+    assert book["Hồ sơ (3)"].auto_filter.ref == f"A1:S{300 - 2 * 119 + 1}"
 
 
 def test_english_workbook(tmp_path, check_dir):
     model = build_report(check_dir, language="en", generated_at=GENERATED)
     book = load_workbook(write_xlsx(model, tmp_path / "en.xlsx"))
     assert book.sheetnames[:2] == ["Summary", "Form 06"] and "Dossiers" in book.sheetnames
-    assert book["Form 06"]["C1"].value == "Dossiers received for handling"
+    assert book["Form 06"]["C5"].value == "Dossiers received for handling"
+
+
+def test_findings_sheet_names_units_and_does_not_repeat_the_rule(tmp_path, check_dir):
+    findings = pl.read_parquet(check_dir / "findings.parquet")
+    extra = pl.DataFrame({
+        "dossier_id": ["HS-X-1", "HS-X-2", "HS-X-3"], "rule": ["step_overrun", "too_many_supplement_requests",
+                                                             "finished_late"],
+        "severity": ["observation", "major", "major"], "clause": ["9.1", "8.5.1", "8.5.1"],
+        "procedure_code": ["QT-07"] * 3, "step": ["appraise", None, None], "unit": ["BP-MC"] * 3,
+        "expected": ["3840", "1", "2025-03-03 10:05"], "actual": ["8931", "2", "2025-03-07 09:02"],
+        "message": ["Bước vượt thời gian phân bổ", "Yêu cầu bổ sung quá số lần", "Trả sau ngày hẹn 4 ngày"],
+    }).cast(findings.schema)
+    directory = tmp_path / "check"
+    shutil.copytree(check_dir, directory)
+    pl.concat([findings, extra]).write_parquet(directory / "findings.parquet")
+    book = load_workbook(write_xlsx(build_report(directory, generated_at=GENERATED), tmp_path / "f.xlsx"))
+    rows = {row[0]: row for row in _rows(book["Phát hiện"])}
+    assert rows["HS-X-1"][8:11] == ("64,0 giờ làm việc", "148,8 giờ làm việc", None)  # title repeated: left out
+    assert rows["HS-X-2"][8:10] == ("1 lần", "2 lần")
+    assert rows["HS-X-3"][8:11] == ("2025-03-03 10:05", "2025-03-07 09:02", "Trả sau ngày hẹn 4 ngày")

@@ -231,3 +231,24 @@ def test_a_plan_made_by_a_manager_is_approved_as_it_is_made(db, workspace_config
     assert planned["plan_approved_by"] == "hung" and planned["plan_approved_at"]
     complete_action(db, cfg, "binh", 1, 1)
     assert advance(db, cfg, "lan", 1, "implement")["state"] == "implemented"
+
+
+def test_register_summary_limited_to_a_period_lists_its_ncs_with_actions(db, workspace_config):
+    from qms.capa import register_summary
+
+    cfg = workspace_config
+    _raise(db, cfg)
+    _raise(db, cfg, unit="TP", severity="major")
+    _to_action_plan(db, cfg, 1, due=TODAY)
+    now = dt.datetime.now(dt.timezone.utc)
+    earlier = register_summary(db, period=(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc),
+                                           dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)))
+    assert earlier["total"] == 0 and earlier["nonconformities"] == [] and earlier["overdue_actions"] == 0
+    current = register_summary(db, today=TODAY + dt.timedelta(days=1),
+                               period=(now - dt.timedelta(days=1), now + dt.timedelta(days=1)))
+    assert current["total"] == 2 and current["overdue_actions"] == 2
+    listed = {item["nc"]: item for item in current["nonconformities"]}
+    assert set(listed) == {"NC-0001", "NC-0002"}
+    assert listed["NC-0001"]["state"] == "action_plan" and listed["NC-0002"]["state"] == "open"
+    assert [(a["action"], a["due_date"], a["done"]) for a in listed["NC-0001"]["actions"]] == [
+        (1, TODAY.isoformat(), False), (2, TODAY.isoformat(), False)]

@@ -15,7 +15,7 @@ from .. import __version__
 from ..core.errors import QmsError
 from ..core.i18n import _
 from ..model.check_output import (
-    CalendarRef, CheckSummary, ClassificationMethod, DataQuality, DocumentRef, InputFile, Manifest,
+    CalendarRef, CheckSummary, DataQuality, DocumentRef, InputFile, Manifest,
 )
 from ..model.common import Text
 from ..ingest.log_input import PendingInput, read_log_input
@@ -23,18 +23,8 @@ from .documents import DEFAULT_RULESET, CheckDocuments, _hash_model
 from ..model.events import INDICATOR_FIELDS
 from .engine import check_events
 from .indicators import compute_indicators, dossier_facts
+from .methods import METHOD_DESCRIPTIONS, method_of  # noqa: F401  (re-exported)
 from .summary import summarise
-
-METHOD_DESCRIPTIONS = {
-    "appointment": Text(
-        vi="So thời điểm hoàn thành với ngày hẹn trả kết quả (trước ngày hẹn: trước hạn; trong ngày hẹn: đúng hạn; sau: quá hạn).",
-        en="Finish compared with the appointment date (before that day: early; on it: on time; after it: late).",
-    ),
-    "working_time": Text(
-        vi="So thời gian làm việc đã dùng (trừ thời gian tạm dừng) với thời hạn giải quyết luật định.",
-        en="Working time used (pauses excluded) compared with the legal time limit.",
-    ),
-}
 
 Progress = Callable[[str], None]
 
@@ -300,18 +290,6 @@ def _not_assessable_hints(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[
             hints.append(_("procedure(s) {codes} have only draft issues: approve them with `qms docs approve` "
                            "before their dossiers can be judged").format(codes=", ".join(drafts)))
     return hints
-
-
-def method_of(methods: list[str]) -> ClassificationMethod:
-    """The manifest's method for the (sorted) methods the dossiers were judged by."""
-    methods = methods or [DEFAULT_RULESET.classification_method.value]
-    if len(methods) == 1:
-        return ClassificationMethod(id=methods[0], description=METHOD_DESCRIPTIONS[methods[0]])
-    return ClassificationMethod(
-        id="+".join(methods),
-        description=Text(vi=" / ".join(METHOD_DESCRIPTIONS[m].vi for m in methods),
-                         en=" / ".join(METHOD_DESCRIPTIONS[m].en or "" for m in methods)),
-    )
 
 
 def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[InputFile], as_of: dt.datetime,

@@ -252,7 +252,7 @@ def merge_summaries(summaries: list[CheckSummary]) -> CheckSummary:
 def _merged_method(summaries: list[CheckSummary]):
     """The methods of the parts together (a part with no dossier names only the
     default method, so it does not count when another part has dossiers)."""
-    from .api import method_of
+    from .methods import method_of
 
     counted = [s for s in summaries if s.totals.received_total] or summaries[:1]
     return method_of(sorted({m for s in counted for m in s.manifest.method.id.split("+")}))

@@ -22,6 +22,15 @@ PART_SUFFIX = ".qms-part"
 
 
 def _umask_mode() -> int:
+    """The mode a new file gets under the process's umask, read without changing the
+    umask where Linux shows it (the web server writes reports from threads: setting it
+    even briefly would leak to them)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
     current = os.umask(0o022)
     os.umask(current)
     return 0o666 & ~current

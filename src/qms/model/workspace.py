@@ -20,15 +20,20 @@ class Role(str, Enum):
 
 class Person(StrictModel):
     name: str = Field(min_length=1)
-    title: str | None = None
+    title: str | Text | None = Field(default=None, description="Job title: text, or {vi: …, en: …} for both languages")
     unit: str | None = Field(default=None, description="Unit code the person belongs to")
     roles: list[Role] = Field(default_factory=list)
+
+    def title_in(self, language: str) -> str | None:
+        """The job title in `language` (Vietnamese when no English title is given)."""
+        return self.title.in_language(language) if isinstance(self.title, Text) else self.title
 
 
 class Organisation(StrictModel):
     name: Text
     parent: Text | None = Field(default=None, description="Governing body, e.g. the provincial People's Committee")
     address: str | None = None
+    place: str | None = Field(default=None, description="Place name before the date under signatures, e.g. 'Hà Nam'")
 
 
 class ReportSignatories(StrictModel):

@@ -19,10 +19,10 @@ from ..core.i18n import gettext as _
 from ..core.model_file import load_model_file
 from ..model.workspace import WorkspaceConfig
 from .model import ReportModel, build_report
-from .pdf import write_pdf
+from .pdf import SigningKey, write_pdf
 from .xlsx import write_xlsx
 
-__all__ = ["ReportModel", "ReportResult", "build_report", "load_workspace_config", "report_from_check",
+__all__ = ["ReportModel", "ReportResult", "SigningKey", "build_report", "load_workspace_config", "report_from_check",
            "report_from_log", "write_pdf", "write_xlsx"]
 
 
@@ -58,6 +58,8 @@ def report_from_check(
     status: str = "draft",
     generated_at: dt.datetime | None = None,
     register: dict | None = None,
+    approved_by: str | None = None,
+    sign: "SigningKey | None" = None,
 ) -> ReportResult:
     """Render the reports of one check output directory. `previous` is the previous
     period's check output directory or its summary.json; `register` the summary of the
@@ -71,8 +73,9 @@ def report_from_check(
         previous = Path(previous)
         previous_summary = previous / "summary.json" if previous.is_dir() else previous
     model = build_report(Path(check_dir), config=config, previous_summary=previous_summary, language=language,
-                         status=status, generated_at=generated_at, register=register)
-    pdf_path = write_pdf(model, Path(pdf)) if pdf else None
+                         status=status, generated_at=generated_at, register=register,
+                         approved_by=approved_by)
+    pdf_path = write_pdf(model, Path(pdf), sign=sign) if pdf else None
     xlsx_path = write_xlsx(model, Path(xlsx)) if xlsx else None
     return ReportResult(model.report_id, model.figures_sha256, model.status, model.language, pdf_path, xlsx_path,
                         model.warnings)

@@ -155,12 +155,12 @@ def _clause_title(clause: str, gettext) -> str:
     return ""
 
 
-def _person(config: WorkspaceConfig | None, user_id: str | None) -> PersonRow | None:
+def _person(config: WorkspaceConfig | None, user_id: str | None, language: str = "vi") -> PersonRow | None:
     if not user_id:
         return None
     person = config.users.get(user_id) if config else None
     return PersonRow(user_id=user_id, name=person.name if person else user_id,
-                     title=person.title if person else None, unit=person.unit if person else None)
+                     title=person.title_in(language) if person else None, unit=person.unit if person else None)
 
 
 def build_audit_model(audit_data: dict, ncs: list[dict], config: WorkspaceConfig | None, *, language: str = "vi",
@@ -188,11 +188,14 @@ def build_audit_model(audit_data: dict, ncs: list[dict], config: WorkspaceConfig
     totals = _counts("", gettext("Total"), results)
     findings = [row for row in results if row.result in FINDING_GRADES]
     raised = set(audit_data.get("nonconformities") or [])
+    # An NC is named by what was found (the evidence recorded for its item), not by the
+    # checklist's question; the register's title stands where no evidence was written.
+    found = {row.nc: row.evidence for row in findings if row.nc and row.evidence}
     nonconformities = [
         NcRow(code=nc["code"], severity=nc["severity"],
               severity_label=labels.label(labels.SEVERITY, nc["severity"], catalog), state=nc["state"],
               state_label=labels.label(labels.NC_STATE, nc["state"], catalog), clause=nc.get("clause"),
-              title=nc.get("title") or "")
+              title=found.get(nc["code"]) or nc.get("title") or "")
         for nc in sorted(ncs, key=lambda nc: nc["code"]) if nc["code"] in raised
     ]
     unit_names = config.units if config else {}
@@ -209,10 +212,10 @@ def build_audit_model(audit_data: dict, ncs: list[dict], config: WorkspaceConfig
         scope=plan.get("scope") or plan["title"], processes=list(plan.get("processes") or []),
         units=[unit_names[code].in_language(language) if code in unit_names else code
                for code in plan.get("units") or []],
-        lead_auditor=_person(config, plan.get("lead_auditor")),
-        auditors=[_person(config, user) for user in plan.get("auditors") or []],
-        auditees=[_person(config, user) for user in plan.get("auditees") or []],
-        approver=_person(config, approver_id),
+        lead_auditor=_person(config, plan.get("lead_auditor"), language),
+        auditors=[_person(config, user, language) for user in plan.get("auditors") or []],
+        auditees=[_person(config, user, language) for user in plan.get("auditees") or []],
+        approver=_person(config, approver_id, language),
         checklist_code=plan.get("checklist_code"), checklist_issue=plan.get("checklist_issue"),
         checklist_sha256=(plan.get("checklist_items") or {}).get("sha256", ""),
         generated_at=generated_at or dt.datetime.now(dt.timezone.utc),

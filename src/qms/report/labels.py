@@ -7,11 +7,19 @@ later) falls back to the key itself, so nothing is hidden.
 
 from __future__ import annotations
 
+import re
+
 from babel.support import NullTranslations
 
 from ..model.labels import (  # noqa: F401  (the tables' one home; re-exported here)
     CHANNEL, CLAUSE, DATA_QUALITY, DOCUMENT_KIND, EVENT, NC_SOURCE, NC_STATE, REJECT_REASON, SEVERITY, STATUS,
 )
+
+# Classification methods named in the rule set (qms.check); the id stays in manifest.json.
+METHOD = {
+    "appointment": "Finish compared with the appointment date",
+    "working_time": "Working time used compared with the legal time limit",
+}
 
 
 def label(table: dict[str, str], key: str | None, catalog: NullTranslations) -> str:
@@ -22,8 +30,9 @@ def label(table: dict[str, str], key: str | None, catalog: NullTranslations) -> 
 
 
 def all_msgids() -> list[str]:
-    return [text for table in (STATUS, SEVERITY, CHANNEL, EVENT, DATA_QUALITY, CLAUSE, REJECT_REASON, DOCUMENT_KIND,
-                               NC_STATE, NC_SOURCE) for text in table.values()]
+    return [message for _pattern, message in _HOLIDAY_SOURCE_PARTS] + [
+        text for table in (STATUS, SEVERITY, CHANNEL, EVENT, DATA_QUALITY, CLAUSE, REJECT_REASON, DOCUMENT_KIND,
+                           NC_STATE, NC_SOURCE, METHOD) for text in table.values()]
 
 
 
@@ -35,3 +44,31 @@ def rule_names(language: str, catalog: NullTranslations) -> dict[str, str]:
     names = {rule.id: rule.title.in_language(language) for rule in REGISTRY.values()}
     names.update({key: catalog.gettext(text) for key, text in DATA_QUALITY.items()})
     return names
+
+
+# The calendar's holiday-source line (qms.calendar writes it in English, for manifests),
+# pattern by pattern; a part that matches none is shown as written.
+_HOLIDAY_SOURCE_PARTS = (
+    (re.compile(r"^(?P<code>\S+) issue (?P<issue>\d+)$"), "%(code)s, issue %(issue)s"),
+    (re.compile(r"^holidays (?P<version>[\w.]+) \((?P<country>\w+)\)$"),
+     "public holidays from the holidays package %(version)s (%(country)s)"),
+    (re.compile(r"^no holidays package \(country not set\)$"), "no public-holiday package (no country set)"),
+    (re.compile(r"^override (?P<year>\d+): complete list \((?P<off>\d+) days off, (?P<worked>\d+) worked\)$"),
+     "%(year)s set by the calendar: %(off)s days off, %(worked)s Saturdays worked"),
+    (re.compile(r"^override (?P<year>\d+): \+(?P<off>\d+) −(?P<removed>\d+) days off, (?P<worked>\d+) worked$"),
+     "%(year)s corrected by the calendar: %(off)s days off added, %(removed)s removed, %(worked)s Saturdays worked"),
+)
+
+
+def holiday_source(text: str, catalog: NullTranslations) -> str:
+    """The holiday-source line in the report's language."""
+    parts = []
+    for part in (piece.strip() for piece in text.split(";")):
+        for pattern, message in _HOLIDAY_SOURCE_PARTS:
+            match = pattern.match(part)
+            if match:
+                parts.append(catalog.gettext(message) % match.groupdict())
+                break
+        else:
+            parts.append(part)
+    return "; ".join(part for part in parts if part)

@@ -14,6 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from babel.support import NullTranslations
@@ -22,11 +23,12 @@ from pydantic import ValidationError
 from .. import __version__
 from ..core.errors import QmsError
 from ..core.hashing import file_sha256
-from ..core.i18n import translations
+from ..core.i18n import _, translations
 from ..core.output_set import verify_set
 from ..model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary, GroupSummary, IndicatorReport
 from ..model.workspace import WorkspaceConfig
 from . import labels
+from .collation import vietnamese_key
 
 PDF_LATE_DOSSIER_CAP = 100
 PDF_OVERDUE_ACTION_CAP = 30
@@ -79,6 +81,7 @@ class Signatory:
     role: str
     name: str | None
     title: str | None
+    user: str | None = None  # user id in qms.yaml
 
 
 @dataclass
@@ -96,6 +99,8 @@ class RegisterSection:
     history_ok: bool | None
     history_entries: int | None
     history_head_hash: str | None
+    nonconformities: list[dict] = field(default_factory=list)  # the period's NCs with state and actions
+    period: list[str] | None = None  # [start, end) of the NCs counted, ISO instants; None: the whole register
 
 
 @dataclass
@@ -139,6 +144,9 @@ class ReportModel:
     figures_sha256: str
     unit_on_time_target: float | None
     register: RegisterSection | None
+    approved_by: Signatory | None  # who approved it (a user with the approving role), when approved
+    approved_at: dt.datetime | None
+    place: str | None  # place name of the date line under the signatures ("Hà Nam, ngày …")
     # Long tables for the Excel file (and the CSV attachment). Dossiers stay a lazy
     # scan of dossiers.parquet: the PDF needs only the late ones, the Excel file
     # collects them when it writes.
@@ -154,7 +162,12 @@ class ReportModel:
         return self.status != "approved"
 
     def findings_csv(self) -> bytes:
-        return self.findings.write_csv().encode("utf-8")
+        """Every finding as CSV, the PDF's findings.csv (its hash is in the manifest)."""
+        return findings_csv(self.findings)
+
+
+def findings_csv(findings: pl.DataFrame) -> bytes:
+    return findings.write_csv().encode("utf-8")
 
 
 def load_summary(path: Path) -> CheckSummary:
@@ -280,9 +293,15 @@ def _form06(summary: CheckSummary, procedure_field: dict[str, str], language: st
     for group in summary.by_procedure:
         procedures_by_field.setdefault(procedure_field.get(group.key, orphan_key), []).append(group)
     rows: list[TableRow] = []
-    for field_number, field_group in enumerate(summary.by_field, start=1):
+    # In Vietnamese alphabetical order ("Đất đai" after "Doanh nghiệp", not last); the
+    # group of unknown fields last.
+    fields = sorted(summary.by_field, key=lambda group: (group.key in ("", "?"),
+                                                         vietnamese_key(_field_label(group, language, gettext))))
+    for field_number, field_group in enumerate(fields, start=1):
         rows.append(_row(field_group, str(field_number), _field_label(field_group, language, gettext), 1))
-        for item_number, procedure in enumerate(procedures_by_field.pop(field_group.key, []), start=1):
+        procedures = sorted(procedures_by_field.pop(field_group.key, []),
+                            key=lambda group: vietnamese_key(_coded_label(group, language)))
+        for item_number, procedure in enumerate(procedures, start=1):
             rows.append(_row(procedure, f"{field_number}.{item_number}", _coded_label(procedure, language), 2))
     # Procedures whose field is not among by_field still appear, under no field.
     for leftovers in procedures_by_field.values():
@@ -346,16 +365,40 @@ def _procedure_fields(dossiers: pl.LazyFrame) -> dict[str, str]:
     return dict(pairs.iter_rows())
 
 
-def _signatories(config: WorkspaceConfig | None, gettext) -> list[Signatory]:
+def _unit_name(code: str | None, names: dict[str, str], gettext) -> str:
+    """The unit's name from qms.yaml, else its code; "(unit not known)" rather than "?"."""
+    if code in (None, "", "?"):
+        return gettext("(unit not known)")
+    return names.get(code, code)
+
+
+def _signatories(config: WorkspaceConfig | None, gettext, approver: str | None = None,
+                 language: str = "vi") -> list[Signatory]:
+    """Prepared / checked / approved by; the approving user, once the report is approved,
+    takes the approval slot whoever qms.yaml names there."""
     roles = [("prepared_by", gettext("Report prepared by")), ("reviewed_by", gettext("Report checked by")),
              ("approved_by", gettext("Report approved by"))]
     result = []
     for attribute, role in roles:
         user_id = getattr(config.signatories, attribute) if config else None
+        if attribute == "approved_by" and approver:
+            user_id = approver
         person = config.users.get(user_id) if config and user_id else None
         name = person.name if person else user_id
-        result.append(Signatory(role, name, person.title if person else None))
+        result.append(Signatory(role, name, person.title_in(language) if person else None, user_id))
     return result
+
+
+def _approver(config: WorkspaceConfig | None, user: str | None) -> str:
+    """The user id approving the report: known in qms.yaml, with the approving role."""
+    if not user:
+        raise QmsError(_("An approved report needs --user: the user id (in qms.yaml) of the manager who approves it."))
+    if config is None:
+        raise QmsError(_("An approved report needs the workspace configuration (qms.yaml) that lists its approver."))
+    from ..capa.roles import require  # the one place roles are decided
+
+    require(config, user, "approve")
+    return user
 
 
 def _consistency_warnings(summary: CheckSummary, dossiers: pl.LazyFrame, findings: pl.DataFrame,
@@ -373,6 +416,15 @@ def _consistency_warnings(summary: CheckSummary, dossiers: pl.LazyFrame, finding
         warnings.append(gettext("findings.parquet does not match summary.json (finding counts differ): {path}")
                         .format(path=directory))
     return warnings
+
+
+def period_instants(first: dt.date | None, last: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+    """[first day 00:00, the day after the last 00:00) in local time, as aware instants;
+    without a first day, from the beginning."""
+    zone = ZoneInfo(timezone)
+    start = (dt.datetime.combine(first, dt.time(), zone) if first
+             else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
 
 
 def _register_section(register: dict | None, catalog) -> RegisterSection | None:
@@ -397,15 +449,24 @@ def _register_section(register: dict | None, catalog) -> RegisterSection | None:
             overdue_shown=overdue[:PDF_OVERDUE_ACTION_CAP],
             history_ok=history.get("ok"), history_entries=history.get("entries"),
             history_head_hash=history.get("head_hash"),
+            nonconformities=[{**item, "state_label": labels.label(labels.NC_STATE, item.get("state"), catalog),
+                              "severity_label": labels.label(labels.SEVERITY, item.get("severity"), catalog),
+                              "actions": [action(entry) for entry in item.get("actions", [])]}
+                             for item in register.get("nonconformities") or []],
+            period=register.get("period"),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise QmsError(f"nonconformity register summary is incomplete: {error}") from None
 
 
 def _figures_sha256(summary: CheckSummary) -> str:
-    """Hash of every figure in the summary, independent of when anything was generated."""
+    """Hash of every figure in the summary and of the inputs' contents: independent of when
+    anything was generated and of how (or where) the log's path was typed, so the same
+    inputs give the same report id on any machine."""
     payload = summary.model_dump(mode="json")
     payload["manifest"].pop("generated_at", None)
+    for item in payload["manifest"]["inputs"]:
+        item.pop("path", None)
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
@@ -419,16 +480,17 @@ def build_report(
     generated_at: dt.datetime | None = None,
     pdf_late_cap: int = PDF_LATE_DOSSIER_CAP,
     register: dict | None = None,
+    approved_by: str | None = None,
 ) -> ReportModel:
-    """Build the report model from a check output directory (see module doc)."""
+    """Build the report model from a check output directory (see module doc). An approved
+    report needs `approved_by`, the user id of a user with the approving role."""
     check_dir = Path(check_dir)
     if not check_dir.is_dir():
         raise QmsError(f"{check_dir}: not a directory of check outputs")
     verify_set(check_dir, CHECK_OUTPUT_FILES)  # one complete set, or a refusal
     if status not in ("draft", "approved"):
         raise QmsError(f"report status must be draft or approved, not {status!r}")
-    if status == "approved" and (config is None or not config.signatories.approved_by):
-        raise QmsError("an approved report needs signatories.approved_by in the workspace configuration (qms.yaml)")
+    approver = _approver(config, approved_by) if status == "approved" else None
     catalog = translations(language)
     rule_names = labels.rule_names(language, catalog)  # already in `language`
     gettext = catalog.gettext
@@ -459,18 +521,24 @@ def build_report(
 
     sources = [{"file": name, "sha256": file_sha256(check_dir / name), "bytes": (check_dir / name).stat().st_size}
                for name in CHECK_OUTPUT_FILES]
+    findings_bytes = findings_csv(findings)
     manifest_data = {
         "report": {"id": report_id, "status": status, "language": language, "qms_version": __version__,
-                   "generated_at": generated_at.isoformat(), "figures_sha256": figures_sha},
+                   "generated_at": generated_at.isoformat(), "figures_sha256": figures_sha,
+                   "approved_by": approver, "approved_at": generated_at.isoformat() if approver else None},
         "check_outputs": sources,
         "check": manifest.model_dump(mode="json"),
         "nonconformity_register": ({key: register.get(key) for key in ("total", "open", "by_state", "overdue_actions")}
                                    | {"history": register.get("history")} if register else None),
+        # The PDF's other attachment, so `qms report verify` can tell it is the one signed.
+        "attachments": {"findings.csv": {"sha256": hashlib.sha256(findings_bytes).hexdigest(),
+                                         "bytes": len(findings_bytes)}},
         "previous_period": ({"summary_sha256": file_sha256(Path(previous_summary)),
                              "period_from": str(previous.manifest.period_from),
                              "period_to": str(previous.manifest.period_to)} if previous else None),
     }
     indicators = _indicators(summary, previous, config, gettext)
+    signatories = _signatories(config, gettext, approver, language)
     on_time_target = next(indicator.target for indicator in indicators if indicator.key == "on_time_rate")
     quality = summary.data_quality
     organisation = config.organisation if config else None
@@ -492,14 +560,14 @@ def build_report(
         form06=_form06(summary, procedure_field, language, gettext),
         by_procedure=rows(summary.by_procedure, coded=True),
         by_field=rows(summary.by_field, field_rows=True),
-        by_unit=rows(summary.by_unit, unit_names),
+        by_unit=rows(summary.by_unit, {**unit_names, "?": gettext("(unit not known)"), "": gettext("(unit not known)")}),
         by_month=rows(summary.by_month, month=True),
         findings_total=summary.findings.total,
         findings_by_severity=_counts(summary.findings.by_severity, labels.SEVERITY, catalog),
         findings_by_rule=_counts(summary.findings.by_rule, rule_names, NullTranslations()),
         findings_by_clause=_counts(summary.findings.by_clause, labels.CLAUSE, catalog, by_count=False),
         late_dossiers_total=late.height,
-        late_dossiers_shown=[{**row, "unit_name": unit_names.get(row["unit"], row["unit"])}
+        late_dossiers_shown=[{**row, "unit_name": _unit_name(row["unit"], unit_names, gettext)}
                              for row in late.head(pdf_late_cap).to_dicts()],
         data_quality={
             "rows_read": quality.rows_read, "rows_accepted": quality.rows_accepted,
@@ -515,13 +583,16 @@ def build_report(
         calendar=manifest.calendar.model_dump(),
         documents=[document.model_dump() for document in manifest.documents],
         inputs=[item.model_dump() for item in manifest.inputs],
-        signatories=_signatories(config, gettext),
+        signatories=signatories,
         warnings=[*_consistency_warnings(summary, dossiers, findings, check_dir, gettext), *summary.warnings],
         manifest=manifest_data,
         manifest_json=json.dumps(manifest_data, ensure_ascii=False, indent=2, sort_keys=True),
         figures_sha256=figures_sha,
         unit_on_time_target=on_time_target,
         register=_register_section(register, catalog),
+        approved_by=signatories[-1] if approver else None,
+        approved_at=generated_at if approver else None,
+        place=organisation.place if organisation else None,
         dossiers=dossiers,
         findings=findings,
         late_dossiers=late,

@@ -9,10 +9,12 @@ log is never evaluated by Excel (see `xlsx_bulk`).
 from __future__ import annotations
 
 import tempfile
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
+from babel.numbers import get_decimal_symbol
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -20,6 +22,10 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..core.errors import QmsError
 from ..core.excel_text import make_inert
@@ -27,15 +33,22 @@ from . import labels
 from ..core.formatting import Formatter
 from .xlsx_indicators import indicators_sheet
 from .model import FORM06_COLUMNS, ReportModel, TableRow
+from .pdf import date_line
 from .xlsx_bulk import EXCEL_MAX_ROWS, FORMULA_TRIGGERS, BulkSheet, Column, excel_serial, splice
 
 PERCENT = "0.0%"
 DECIMAL = "#,##0.0"
 INTEGER = "#,##0"
 DATETIME = "dd/mm/yyyy hh:mm"
+DAYS = "#,##0.00"
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
 THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+# Column widths (Excel character units) that fit an A4 portrait page at 100 %; wider sheets
+# print in landscape, and every sheet is scaled to one page wide.
+PORTRAIT_WIDTH = 95
+CHART_ROWS = 18  # rows an 8 cm chart covers at the default row height, plus a gap
+MINUTES_PER_WORKING_DAY = 480  # 8 working hours, the time-limit arithmetic's working day
 LATE_FILL = PatternFill("solid", fgColor="F8CBAD")
 OVERDUE_FILL = PatternFill("solid", fgColor="FFE699")
 
@@ -45,7 +58,13 @@ class _Sheet:
 
     def __init__(self, workbook: Workbook, title: str):
         self.sheet = workbook.create_sheet(title=_sheet_title(title))
+        # Scale to the page (fit to width, see print_setup). Set now: a write-only sheet
+        # writes its properties with its first row.
+        self.sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         self.rows_written = 0
+        self.printed_rows = 0  # rows below the data that must print too (charts)
+        self.columns = 0
+        self.column_widths: tuple[float, ...] = ()
 
     def cell(self, value, *, bold: bool = False, header: bool = False, number_format: str | None = None,
              wrap: bool = False, border: bool = False) -> WriteOnlyCell:
@@ -67,13 +86,41 @@ class _Sheet:
 
     def append(self, values: Iterable) -> int:
         # Every string goes through cell(): text that looks like a formula stays text.
-        self.sheet.append([self.cell(value) if isinstance(value, str) else value for value in values])
+        row = [self.cell(value) if isinstance(value, str) else value for value in values]
+        self.sheet.append(row)
         self.rows_written += 1
+        self.columns = max(self.columns, len(row))
         return self.rows_written
 
     def widths(self, *widths: float) -> None:
+        self.column_widths = widths
         for index, width in enumerate(widths, start=1):
             self.sheet.column_dimensions[get_column_letter(index)].width = width
+
+    def print_setup(self, report_id: str, page_text: str, *, title_rows: str | None = None,
+                    last_row: int | None = None) -> None:
+        """A4, landscape when the columns are wider than a portrait page, one page wide,
+        title rows on every page, the used range as print area, the report id and
+        "Trang N/M" in the footer."""
+        columns = max(self.columns, len(self.column_widths), 1)
+        used_width = sum(self.column_widths[:columns]) + 8.43 * max(0, columns - len(self.column_widths))
+        worksheet = self.sheet
+        worksheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        worksheet.page_setup.orientation = "landscape" if used_width > PORTRAIT_WIDTH else "portrait"
+        worksheet.page_setup.fitToWidth = 1
+        worksheet.page_setup.fitToHeight = 0  # as many pages down as needed
+        worksheet.print_options.horizontalCentered = True
+        worksheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.25, footer=0.25)
+        if title_rows:
+            worksheet.print_title_rows = title_rows
+        rows = max(last_row or self.rows_written, self.printed_rows, 1)
+        worksheet.print_area = f"A1:{get_column_letter(columns)}{rows}"
+        worksheet.oddHeader.center.text = "&A"  # the sheet's name
+        worksheet.oddHeader.center.size = 9
+        worksheet.oddFooter.left.text = report_id.replace("&", "&&")
+        worksheet.oddFooter.left.size = 8
+        worksheet.oddFooter.right.text = f"{page_text.replace('&', '&&')} &P/&N"
+        worksheet.oddFooter.right.size = 8
 
 
 def _sheet_title(title: str) -> str:
@@ -83,7 +130,7 @@ def _sheet_title(title: str) -> str:
 
 
 def _group_sheet(workbook: Workbook, title: str, rows: list[TableRow], totals: TableRow, first: str,
-                 formatter: Formatter, month: bool = False) -> None:
+                 formatter: Formatter, month: bool = False) -> _Sheet:
     gettext = formatter.gettext
     sheet = _Sheet(workbook, title)
     sheet.widths(6, 46, *([12] * 12))
@@ -109,9 +156,10 @@ def _group_sheet(workbook: Workbook, title: str, rows: list[TableRow], totals: T
             sheet.cell(row.average_processing_days, bold=bold, number_format=DECIMAL),
             sheet.cell(row.findings, bold=bold, number_format=INTEGER),
         ])
+    return sheet
 
 
-def _summary_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> None:
+def _summary_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> _Sheet:
     gettext = formatter.gettext
     sheet = _Sheet(workbook, gettext("Summary"))
     sheet.widths(46, 18, 16, 12, 18, 18)
@@ -123,6 +171,9 @@ def _summary_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter)
     sheet.append([gettext("Figures as of"), formatter.datetime(model.as_of)])
     sheet.append([gettext("Report id"), model.report_id])
     sheet.append([gettext("Report status"), gettext("Draft, not approved") if model.is_draft else gettext("Approved")])
+    if model.approved_by:
+        approver = ", ".join(part for part in (model.approved_by.name, model.approved_by.title) if part)
+        sheet.append([gettext("Report approved by"), f"{approver}, {formatter.datetime(model.approved_at)}"])
     sheet.append([gettext("Times in this workbook are local time"), model.timezone])
     sheet.append([])
     headers = [gettext("Indicator"), gettext("This period"), gettext("Target"), gettext("Met")]
@@ -168,7 +219,10 @@ def _summary_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter)
     bars.add_data(Reference(sheet.sheet, min_col=2, min_row=unit_header, max_row=unit_last), titles_from_data=True)
     bars.set_categories(Reference(sheet.sheet, min_col=1, min_row=unit_header + 1, max_row=unit_last))
     bars.width, bars.height = 18, 8
-    sheet.sheet.add_chart(bars, "H2")
+    # Under the tables, inside the printed width (A–F), so printing the sheet prints them.
+    chart_row = sheet.rows_written + 2
+    sheet.sheet.row_breaks.append(Break(id=chart_row - 1))  # the charts print together on a page of their own
+    sheet.sheet.add_chart(bars, f"A{chart_row}")
 
     trend = BarChart()
     trend.title = gettext("Monthly trend (by month of receipt)")
@@ -183,16 +237,37 @@ def _summary_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter)
     rate_line.y_axis.crosses = "max"
     trend += rate_line
     trend.width, trend.height = 18, 8
-    sheet.sheet.add_chart(trend, "H20")
+    sheet.sheet.add_chart(trend, f"A{chart_row + CHART_ROWS}")
+    sheet.printed_rows = chart_row + 2 * CHART_ROWS
+    return sheet
 
 
-def _form06_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> None:
+FORM06_TITLE_ROWS = 4  # title, reporting unit, period, blank: the header starts below
+
+
+def _form06_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> _Sheet:
     gettext = formatter.gettext
     sheet = _Sheet(workbook, gettext("Form 06"))
-    sheet.widths(6, 52, *([12] * 11))
-    sheet.sheet.freeze_panes = "C5"
+    label_width = 50
+    sheet.widths(5, label_width, *([10] * 11))
+    top = FORM06_TITLE_ROWS
+    sheet.sheet.freeze_panes = f"C{top + 5}"
     h = lambda text: sheet.cell(text, header=True)  # noqa: E731
     blank = lambda: sheet.cell(None, header=True)  # noqa: E731
+    # Tall enough for the longest wrapped header ("Trực tiếp, dịch vụ bưu chính" in a 10-wide
+    # column); set before the rows are appended (a write-only sheet streams each row as it comes).
+    for row, height in ((1, 22), (top + 1, 30), (top + 2, 48), (top + 3, 48)):
+        sheet.sheet.row_dimensions[row].height = height
+    title = sheet.cell(gettext("Results of handling administrative procedures (form 06/VPCP/KSTT)"), bold=True)
+    title.font = Font(bold=True, size=13)
+    title.alignment = Alignment(horizontal="center")
+    sheet.append([title])
+    sheet.append([sheet.cell(f"{gettext('Reporting unit')}: {model.organisation}", bold=True)])
+    receiving = f"; {gettext('Receiving unit')}: {model.organisation_parent}" if model.organisation_parent else ""
+    sheet.append([sheet.cell(f"{gettext('Period')}: {formatter.date(model.period_from)} – "
+                             f"{formatter.date(model.period_to)}; {gettext('Report id')}: {model.report_id}; "
+                             f"{gettext('Unit of measure: dossiers')}{receiving}")])
+    sheet.append([])
     sheet.append([h(gettext("No.")), h(gettext("Field / procedure")), h(gettext("Dossiers received for handling")),
                   blank(), blank(), blank(), h(gettext("Dossiers resolved")), blank(), blank(), blank(),
                   h(gettext("Dossiers in progress")), blank(), blank()])
@@ -203,14 +278,40 @@ def _form06_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) 
     sheet.append([blank(), blank(), blank(), h(gettext("Online")), h(gettext("In person or by post")),
                   *(blank() for _ in range(8))])
     sheet.append(h(f"({number})") for number in range(1, 14))
+    for row_range in ("A1:M1", "A2:M2", "A3:M3"):
+        sheet.sheet.merged_cells.add(row_range)
     for merged in ("A1:A3", "B1:B3", "C1:F1", "G1:J1", "K1:M1", "C2:C3", "D2:E2", "F2:F3", "G2:G3", "H2:H3",
                    "I2:I3", "J2:J3", "K2:K3", "L2:L3", "M2:M3"):
-        sheet.sheet.merged_cells.add(merged)
-    for row in model.form06:
+        sheet.sheet.merged_cells.add(_shift(merged, top))
+    for index, row in enumerate(model.form06, start=top + 5):
         bold = row.level < 2
-        sheet.append([sheet.cell(row.number, bold=bold, border=True), sheet.cell(row.label, bold=bold, border=True),
+        # Wrapped names need their height set: spreadsheet programs do not grow rows on opening.
+        lines = max(1, math.ceil(len(row.label) * (1.15 if bold else 1.0) / (label_width - 2)))
+        if lines > 1:
+            sheet.sheet.row_dimensions[index].height = 15 * lines
+        sheet.append([sheet.cell(row.number, bold=bold, border=True),
+                      sheet.cell(row.label, bold=bold, border=True, wrap=True),
                       *(sheet.cell(row.counts[key], bold=bold, number_format=INTEGER, border=True)
                         for key in FORM06_COLUMNS)])
+    # The form's own signatures, under the table (left: who prepared it, right: the head of the unit).
+    sheet.append([])
+    sheet.append([None, None, *([None] * 7), sheet.cell(date_line(model.place, model.approved_at, formatter))])
+    sheet.append([None, sheet.cell(gettext("Prepared by (form)"), bold=True), *([None] * 7),
+                  sheet.cell(gettext("Head of the unit"), bold=True)])
+    sheet.append([None, gettext("(signature, full name)"), *([None] * 7), gettext("(signature, full name, seal)")])
+    for _blank in range(3):
+        sheet.append([])
+    sheet.append([None, sheet.cell(model.signatories[0].name or "", bold=True), *([None] * 7),
+                  sheet.cell(model.signatories[-1].name or "", bold=True)])
+    return sheet
+
+
+def _shift(cell_range: str, rows: int) -> str:
+    """"A1:B3" moved `rows` rows down."""
+    def move(reference: str) -> str:
+        letters = reference.rstrip("0123456789")
+        return f"{letters}{int(reference[len(letters):]) + rows}"
+    return ":".join(move(part) for part in cell_range.split(":"))
 
 
 def _key_values(workbook: Workbook, title: str, rows: list[tuple], formatter: Formatter, widths=(44, 70)) -> _Sheet:
@@ -221,7 +322,7 @@ def _key_values(workbook: Workbook, title: str, rows: list[tuple], formatter: Fo
     return sheet
 
 
-def _data_quality_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> None:
+def _data_quality_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> _Sheet:
     gettext = formatter.gettext
     quality = model.data_quality
     rows = [
@@ -238,15 +339,16 @@ def _data_quality_sheet(workbook: Workbook, model: ReportModel, formatter: Forma
         (gettext("Data-quality findings, by kind"),),
         *((row.label, row.count) for row in model.data_quality_findings),
     ]
-    sheet = _key_values(workbook, gettext("Data quality"), [], formatter)
+    sheet = _key_values(workbook, gettext("Data quality"), [], formatter, widths=(52, 16))
     for row in rows:
         cells = [sheet.cell(value, bold=len(row) == 1) for value in row]
         if row and row[0] == gettext("Share of rows rejected"):
             cells[1].number_format = PERCENT
         sheet.append(cells)
+    return sheet
 
 
-def _register_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> None:
+def _register_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> _Sheet:
     gettext = formatter.gettext
     register = model.register
     sheet = _Sheet(workbook, gettext("Nonconformities"))
@@ -272,20 +374,21 @@ def _register_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter
         sheet.append([f"{action.get('nc')} – {action.get('nc_title')}", f"{action.get('action')}. {action.get('description')}",
                       action.get("unit") or "", action.get("owner") or "",
                       sheet.cell(action.get("due_date"), number_format="dd/mm/yyyy"), action.get("days_overdue")])
+    return sheet
 
 
-def _manifest_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> None:
+def _manifest_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> _Sheet:
     gettext = formatter.gettext
     manifest = model.manifest
     check = manifest["check"]
     rows: list[tuple] = [
         (gettext("Report id"), model.report_id),
-        (gettext("Generated"), manifest["report"]["generated_at"]),
+        (gettext("Generated"), formatter.datetime(model.generated_at)),
         ("qms", manifest["report"]["qms_version"]),
         (gettext("Fingerprint of the figures (SHA-256)"), model.figures_sha256),
         (gettext("Method of classification"), f"{model.method_id}: {model.method_description}"),
-        (gettext("Figures as of"), check["as_of"]),
-        (gettext("Period"), f"{check.get('period_from')} – {check.get('period_to')}"),
+        (gettext("Figures as of"), formatter.datetime(model.as_of)),
+        (gettext("Period"), f"{formatter.date(model.period_from)} – {formatter.date(model.period_to)}"),
         (gettext("Time zone"), check["timezone"]),
         (gettext("Working calendar"), f"{check['calendar']['code']} #{check['calendar']['issue']} "
                                       f"sha256={check['calendar']['sha256']}"),
@@ -309,6 +412,7 @@ def _manifest_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter
     for row in rows:
         sheet.append([sheet.cell(value, bold=len(row) == 1 and index == 0 and not str(value).startswith((" ", "{", "}")))
                       for index, value in enumerate(row)])
+    return sheet
 
 
 def _dossier_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
@@ -333,14 +437,34 @@ def _dossier_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
         Column(gettext("Appointment date"), moment("appointment_at"), "datetime", 16),
         Column(gettext("Legal due time"), moment("due_at"), "datetime", 16),
         Column(gettext("Finished at"), moment("finished_at"), "datetime", 16),
-        Column(gettext("Paused (minutes)"), pl.col("paused_minutes"), "integer", 11),
-        Column(gettext("Used (working minutes)"), pl.col("used_minutes"), "integer", 11),
-        Column(gettext("Allowed (working minutes)"), pl.col("allowed_minutes"), "integer", 11),
+        Column(gettext("Paused (working hours)"), (pl.col("paused_minutes") / 60).round(2), "number", 11),
+        Column(gettext("Used (working days)"), (pl.col("used_minutes") / MINUTES_PER_WORKING_DAY).round(2),
+               "days", 11),
+        Column(gettext("Used (working hours)"), (pl.col("used_minutes") / 60).round(2), "number", 11),
+        Column(gettext("Allowed (working days)"), (pl.col("allowed_minutes") / MINUTES_PER_WORKING_DAY).round(2),
+               "days", 11),
         Column(gettext("Status code"), pl.col("status"), "text", 16),
         Column(gettext("Dossier status"), pl.col("status").replace(status_names), "text", 24),
-        Column(gettext("Days past appointment"), pl.col("days_past_appointment"), "number", 11),
+        Column(gettext("Days past appointment (calendar days)"), pl.col("days_past_appointment"), "number", 11),
         Column(gettext("Why not assessable"), pl.col("not_assessable_reason"), "text", 30),
     ]
+
+
+# Rules whose expected/actual are working minutes or counts (qms.check writes bare numbers):
+# the workbook shows them with their unit. Timestamps and codes need none.
+MINUTE_VALUED_RULES = ("step_overrun",)
+COUNT_VALUED_RULES = ("appointment_rescheduled_more_than_once", "too_many_supplement_requests")
+
+
+def _with_unit(column: str, hours: str, times: str, decimal: str) -> pl.Expr:
+    value = pl.col(column)
+    minutes = value.cast(pl.Float64, strict=False)
+    hours_text = (minutes / 60).round(1).cast(pl.Utf8).str.replace(".", decimal, literal=True)
+    return (pl.when(pl.col("rule").is_in(MINUTE_VALUED_RULES) & minutes.is_not_null())
+            .then(pl.concat_str([hours_text, pl.lit(f" {hours}")]))
+            .when(pl.col("rule").is_in(COUNT_VALUED_RULES) & value.is_not_null())
+            .then(pl.concat_str([value, pl.lit(f" {times}")]))
+            .otherwise(value))
 
 
 def _finding_columns(formatter: Formatter) -> list[Column]:
@@ -348,23 +472,27 @@ def _finding_columns(formatter: Formatter) -> list[Column]:
     catalog = formatter.catalog
     rule_names = labels.rule_names(formatter.language, catalog)
     severity_names = {key: catalog.gettext(text) for key, text in labels.SEVERITY.items()}
+    rule_name = pl.col("rule").replace(rule_names)
+    hours, times = gettext("working hours"), gettext("times")
+    decimal = get_decimal_symbol(formatter.locale)
     return [
         Column(gettext("Dossier id"), pl.col("dossier_id"), "text", 20),
         Column(gettext("Rule id"), pl.col("rule"), "text", 24),
-        Column(gettext("Rule"), pl.col("rule").replace(rule_names), "text", 34),
+        Column(gettext("Rule"), rule_name, "text", 34),
         Column(gettext("Severity"), pl.col("severity").replace(severity_names), "text", 14),
         Column(gettext("Clause"), pl.col("clause"), "text", 9),
         Column(gettext("Procedure code"), pl.col("procedure_code"), "text", 14),
         Column(gettext("Step"), pl.col("step"), "text", 16),
         Column(gettext("Unit"), pl.col("unit"), "text", 20),
-        Column(gettext("Expected"), pl.col("expected"), "text", 24),
-        Column(gettext("Actual"), pl.col("actual"), "text", 24),
-        Column(gettext("Message"), pl.col("message"), "text", 60),
+        Column(gettext("Expected"), _with_unit("expected", hours, times, decimal), "text", 24),
+        Column(gettext("Actual"), _with_unit("actual", hours, times, decimal), "text", 24),
+        # The check's message often is the rule's title again: shown only when it says more.
+        Column(gettext("Message"), pl.when(pl.col("message") != rule_name).then(pl.col("message")), "text", 60),
     ]
 
 
 def _bulk_sheets(workbook: Workbook, title: str, frame: pl.LazyFrame, columns: list[Column],
-                 max_rows: int, conditional=None) -> list[BulkSheet]:
+                 max_rows: int, conditional=None, printed: list | None = None) -> list[BulkSheet]:
     """Header rows written by openpyxl now; data rows spliced after saving."""
     total = frame.select(pl.len()).collect().item()
     per_sheet = max_rows - 1
@@ -383,8 +511,11 @@ def _bulk_sheets(workbook: Workbook, title: str, frame: pl.LazyFrame, columns: l
             conditional(sheet.sheet, f"A2:{last_column}{last_row}")
         styles = _bulk_styles(sheet)
         sheet.append(sheet.cell(column.header, header=True) for column in columns)
+        if printed is not None:
+            printed.append((sheet, "1:1"))
         index = workbook.worksheets.index(sheet.sheet) + 1
         result.append(BulkSheet(index, chunk, height, columns, styles))
+        sheet.rows_written = height + 1  # the spliced rows, for the print area
     return result
 
 
@@ -399,7 +530,7 @@ def _bulk_styles(sheet: _Sheet) -> dict[str, int]:
         return cell.style_id
 
     return {"quoted": style_of(quoted=True), "integer": style_of(INTEGER), "number": style_of(DECIMAL),
-            "datetime": style_of(DATETIME)}
+            "days": style_of(DAYS), "datetime": style_of(DATETIME)}
 
 
 def _late_highlight(status_column: str):
@@ -417,25 +548,32 @@ def write_xlsx(model: ReportModel, target: Path, *, max_rows_per_sheet: int = EX
     formatter = Formatter(model.language, model.timezone)
     gettext = formatter.gettext
     workbook = Workbook(write_only=True)
-    _summary_sheet(workbook, model, formatter)
-    _form06_sheet(workbook, model, formatter)
-    indicators_sheet(workbook, model, formatter, _Sheet)
-    _group_sheet(workbook, gettext("By procedure"), model.by_procedure, model.totals, gettext("Procedure"), formatter)
-    _group_sheet(workbook, gettext("By field"), model.by_field, model.totals, gettext("Field"), formatter)
-    _group_sheet(workbook, gettext("By unit"), model.by_unit, model.totals, gettext("Unit"), formatter)
-    _group_sheet(workbook, gettext("By month of receipt"), model.by_month, model.totals, gettext("Month"),
-                 formatter, month=True)
+    printed: list[tuple[_Sheet, str | None]] = [
+        (_summary_sheet(workbook, model, formatter), None),
+        (_form06_sheet(workbook, model, formatter), f"{FORM06_TITLE_ROWS + 1}:{FORM06_TITLE_ROWS + 4}"),
+    ]
+    index_sheet = indicators_sheet(workbook, model, formatter, _Sheet)
+    if index_sheet is not None:
+        printed.append((index_sheet, None))
+    for title, rows, first, month in (
+            (gettext("By procedure"), model.by_procedure, gettext("Procedure"), False),
+            (gettext("By field"), model.by_field, gettext("Field"), False),
+            (gettext("By unit"), model.by_unit, gettext("Unit"), False),
+            (gettext("By month of receipt"), model.by_month, gettext("Month"), True)):
+        printed.append((_group_sheet(workbook, title, rows, model.totals, first, formatter, month=month), "1:1"))
     dossier_columns = _dossier_columns(model, formatter)
     status_letter = get_column_letter(next(index for index, column in enumerate(dossier_columns, start=1)
                                            if column.header == gettext("Status code")))
     bulk = _bulk_sheets(workbook, gettext("Dossiers"), model.dossiers, dossier_columns, max_rows_per_sheet,
-                        _late_highlight(status_letter))
+                        _late_highlight(status_letter), printed)
     bulk += _bulk_sheets(workbook, gettext("Findings"), model.findings.lazy(), _finding_columns(formatter),
-                         max_rows_per_sheet)
+                         max_rows_per_sheet, printed=printed)
     if model.register is not None:
-        _register_sheet(workbook, model, formatter)
-    _data_quality_sheet(workbook, model, formatter)
-    _manifest_sheet(workbook, model, formatter)
+        printed.append((_register_sheet(workbook, model, formatter), None))
+    printed.append((_data_quality_sheet(workbook, model, formatter), None))
+    printed.append((_manifest_sheet(workbook, model, formatter), None))
+    for sheet, title_rows in printed:
+        sheet.print_setup(model.report_id, gettext("Page"), title_rows=title_rows)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         # openpyxl's file is scratch in the system's temporary folder; the target is

@@ -6,11 +6,11 @@ from __future__ import annotations
 from ..core.formatting import Formatter
 
 
-def indicators_sheet(workbook, model, formatter: Formatter, sheet_class) -> None:
-    """Add the sheet when the check scored the index (`model.service_index`)."""
+def indicators_sheet(workbook, model, formatter: Formatter, sheet_class):
+    """Add the sheet when the check scored the index (`model.service_index`); the sheet, or None."""
     index = model.service_index
     if index is None:
-        return
+        return None
     gettext = formatter.gettext
     language = model.language
     sheet = sheet_class(workbook, gettext("Service-quality index"))
@@ -39,3 +39,4 @@ def indicators_sheet(workbook, model, formatter: Formatter, sheet_class) -> None
                             unit.measurable_max_score, unit.scaled_score,
                             unit.band_title.in_language(language) if unit.band_title else None])
     sheet.widths(8, 60, 12, 12, 10, 12, 50)
+    return sheet
