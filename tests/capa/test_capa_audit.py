@@ -62,7 +62,7 @@ def test_programme_create_update_and_show(db, workspace_config, programme_yaml):
     unknown_unit.audits[0].units = ["XYZ"]
     with pytest.raises(ValidationFailed, match="XYZ"):
         save_programme(db, cfg, "lan", unknown_unit)
-    assert verify_register(db)["ok"]
+    assert verify_register(db).ok
 
 
 def test_plan_refuses_an_auditor_of_the_audited_unit_and_other_faults(db, workspace_config, checklist,
@@ -124,11 +124,11 @@ def test_round_trip_records_results_and_raises_ncs_once(planned, workspace_confi
     result = record_sheet(planned, workspace_config, "mai", "DG-2026-01", out)
     assert result["results"] == {"conforming": 1, "major_nc": 1, "minor_nc": 1, "ofi": 1}
     assert result["raised"] == ["NC-0001", "NC-0002"] and result["not_recorded"] == 0
-    ncs = {r["code"]: r for r in list_ncs(planned, source="audit")}
-    assert ncs["NC-0001"]["severity"] == "minor" and ncs["NC-0002"]["severity"] == "major"
+    ncs = {r.code: r for r in list_ncs(planned, source="audit")}
+    assert ncs["NC-0001"].severity == "minor" and ncs["NC-0002"].severity == "major"
     nc = show_nc(planned, "NC-0002")
-    assert (nc["clause"], nc["unit"], nc["procedure_code"], nc["period"]) == ("8.5.1", "TNMT", "QT-01", "2026-03")
-    assert nc["evidence_items"][0]["ref"] == "DG-2026-01/OPS-2"
+    assert (nc.clause, nc.unit, nc.procedure_code, nc.period) == ("8.5.1", "TNMT", "QT-01", "2026-03")
+    assert nc.evidence_items[0].ref == "DG-2026-01/OPS-2"
     again = record_sheet(planned, workspace_config, "mai", "DG-2026-01", out)
     assert again["raised"] == [] and len(list_ncs(planned)) == 2
     summary = audit_results(planned, "DG-2026-01")
@@ -141,7 +141,7 @@ def test_round_trip_records_results_and_raises_ncs_once(planned, workspace_confi
     assert again_sheet["E10"].value == "Major NC"
     note = again_sheet["G11"]  # an auditor's note that looks like a formula stays text
     assert (note.value, note.data_type, note.quotePrefix) == ("=SUM(A1:A2) xem lại", "s", True)
-    assert verify_register(planned)["ok"]
+    assert verify_register(planned).ok
 
 
 def test_bad_cells_are_all_reported_and_nothing_is_recorded(planned, workspace_config, tmp_path):
@@ -189,13 +189,13 @@ def test_results_changed_in_the_database_are_detected(planned, workspace_config)
 
     record_results(planned, workspace_config, "mai", "DG-2026-01",
                    [ItemResult(item_id="DOC-1", result=AuditResultValue.major_nc, evidence="QT-01 lần 1 hết hiệu lực")])
-    assert verify_register(planned)["ok"]
+    assert verify_register(planned).ok
     with planned.engine.begin() as connection:
         connection.execute(text("UPDATE audit_result SET result = 'conforming' WHERE item_id = 'DOC-1'"))
         connection.execute(text("UPDATE audit SET lead_auditor = 'son' WHERE code = 'DG-2026-01'"))
     report = verify_register(planned)
-    assert not report["ok"] and report["problems"] == []
-    [mismatch] = report["state_mismatches"]
+    assert not report.ok and report.problems == []
+    [mismatch] = report.state_mismatches
     assert mismatch["audit"] == "DG-2026-01"
     assert "lead_auditor" in mismatch["reason"] and "result DOC-1" in mismatch["reason"]
 
@@ -205,5 +205,5 @@ def test_evidence_text_survives_bulk_insertion_unchanged(planned, workspace_conf
     result = record_results(planned, workspace_config, "mai", "DG-2026-01",
                             [ItemResult(item_id="NCO-1", result=AuditResultValue.minor_nc, evidence=text)])
     nc = show_nc(planned, result["raised"][0])
-    assert nc["evidence_items"][0]["detail"] == text.strip()
-    assert verify_register(planned)["ok"]
+    assert nc.evidence_items[0].detail == text.strip()
+    assert verify_register(planned).ok

@@ -23,6 +23,7 @@ from ..core.i18n import _, get_language
 from ..model.check_output import FINDING_COLUMNS
 from ..model.workspace import WorkspaceConfig
 from . import register, roles
+from .models import RaiseFromCheckResult
 
 if TYPE_CHECKING:
     import polars as pl
@@ -126,7 +127,7 @@ def source_key(rule: str, procedure_code: str, unit: str, period: str) -> str:
 
 def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_dir: str | Path, *,
                      timezone: str | None = None, min_severity: str = "minor",
-                     period: str = "month") -> dict[str, Any]:
+                     period: str = "month") -> RaiseFromCheckResult:
     """Raise (or extend) one NC per group of findings; returns what was done."""
     roles.require(config, actor, "raise_from_check")
     if min_severity not in ("minor", "major"):
@@ -172,8 +173,8 @@ def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_di
             raised.append({"code": after["code"], "rule": group["rule"], "procedure_code": group["procedure_code"],
                            "unit": group["unit"], "period": group["period"], "severity": group["severity"],
                            "dossiers": group["dossier_count"], "findings": group["findings"]})
-    return {"check_dir": str(folder), "findings": findings.height, "groups": groups.height,
-            "raised": raised, "extended": extended, "unchanged": unchanged, "source_check": provenance}
+    return RaiseFromCheckResult(check_dir=str(folder), findings=findings.height, groups=groups.height,
+                                raised=raised, extended=extended, unchanged=unchanged, source_check=provenance)
 
 
 def check_provenance(folder: Path) -> dict[str, Any]:

@@ -32,7 +32,7 @@ def register_summary(db: Database, today: dt.date | None = None) -> dict[str, An
     return {
         "total": sum(by_state.values()), "open": sum(n for state, n in by_state.items() if state != "closed"),
         "by_state": by_state, "by_severity": by_severity, "by_source": by_source, "open_by_unit": open_by_unit,
-        "overdue_actions": len(overdue), "overdue": overdue,
+        "overdue_actions": len(overdue), "overdue": [row.model_dump(mode="json") for row in overdue],
         "history": {"ok": chain.ok, "entries": chain.entries, "head_seq": chain.head_seq,
                     "head_hash": chain.head_hash},
     }

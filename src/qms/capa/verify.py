@@ -6,9 +6,10 @@ from typing import Any
 
 from ..db import Database
 from . import history, register
+from .models import RegisterVerification
 
 
-def verify_register(db: Database) -> dict[str, Any]:
+def verify_register(db: Database) -> RegisterVerification:
     from ..audit.verify import audit_mismatches  # qms.audit builds on qms.capa
 
     with db.reading() as session:
@@ -17,4 +18,4 @@ def verify_register(db: Database) -> dict[str, Any]:
     result = report.as_dict()
     result["state_mismatches"] = mismatches
     result["ok"] = report.ok and not mismatches
-    return result
+    return RegisterVerification.model_validate(result)

@@ -97,4 +97,7 @@ def require_user(user: str | None) -> str:
 
 
 def print_json(data: Any) -> None:
+    from ..capa.models import dumped
+
+    data = dumped(data)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -65,7 +65,8 @@ def list_command(state, unit, source, open_only, config_path, database_url, outp
     if output_format == "json":
         print_json(rows)
     else:
-        _table(rows, _columns("code", "state", "severity", "unit", "period", "evidence", "open_actions", "title"))
+        _table([row.model_dump() for row in rows],
+               _columns("code", "state", "severity", "unit", "period", "evidence", "open_actions", "title"))
 
 
 @nc.command("show")
@@ -77,10 +78,11 @@ def show_command(code, config_path, database_url, output_format) -> None:
     from ..capa import show_nc
 
     _config, db = open_db(config_path, database_url)
-    data = show_nc(db, code)
+    shown = show_nc(db, code)
     if output_format == "json":
-        print_json(data)
+        print_json(shown)
         return
+    data = shown.model_dump(mode="json")
     click.echo(f"{data['code']}  {data['title']}")
     for key in ("state", "cycle", "version", "severity", "source", "clause", "procedure_code", "unit", "period",
                 "rule", "raised_by", "raised_at", "containment", "cause_method", "root_cause", "plan_approved_by",
@@ -131,7 +133,7 @@ def raise_command(title, severity, description, clause, procedure_code, unit, ev
     data = raise_nc(db, require_config(config), require_user(user), title=title, severity=severity,
                     description=description, clause=clause, procedure_code=procedure_code, unit=unit,
                     evidence=items)
-    print_json(data) if output_format == "json" else click.echo(_("Raised {code}").format(code=data["code"]))
+    print_json(data) if output_format == "json" else click.echo(_("Raised {code}").format(code=data.code))
 
 
 @nc.command("raise-from-check")
@@ -155,13 +157,14 @@ def raise_from_check_command(check_dir, timezone, min_severity, period, user, co
         print_json(result)
         return
     click.echo(_("{findings} finding(s) in {groups} group(s): {raised} NC(s) raised, {extended} extended, "
-                 "{unchanged} unchanged").format(findings=result["findings"], groups=result["groups"],
-                                                 raised=len(result["raised"]), extended=len(result["extended"]),
-                                                 unchanged=result["unchanged"]))
-    _table(result["raised"], _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
-    if result["extended"]:
+                 "{unchanged} unchanged").format(findings=result.findings, groups=result.groups,
+                                                 raised=len(result.raised), extended=len(result.extended),
+                                                 unchanged=result.unchanged))
+    _table([row.model_dump() for row in result.raised],
+           _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
+    if result.extended:
         click.echo(_("New dossiers added to existing NCs:"))
-        _table(result["extended"], _columns("code", "state", "added_dossiers"))
+        _table([row.model_dump() for row in result.extended], _columns("code", "state", "added_dossiers"))
 
 
 def _parse_action(text: str):
@@ -213,9 +216,10 @@ def advance_command(code, step, containment, whys, causes, root_cause, actions, 
         print_json(data)
     elif step == "approve":
         click.echo(_("{code}: action plan approved by {user} (version {version})").format(
-            code=data["code"], user=data["plan_approved_by"], version=data["version"]))
+            code=data.code, user=data.plan_approved_by, version=data.version))
     else:
-        click.echo(_("{code} is now '{state}' (cycle {cycle}, version {version})").format(**data))
+        click.echo(_("{code} is now '{state}' (cycle {cycle}, version {version})").format(
+            code=data.code, state=data.state, cycle=data.cycle, version=data.version))
 
 
 @nc.command("action-done")
@@ -236,7 +240,7 @@ def action_done_command(code, number, note, expect_version, user, config_path, d
     if output_format == "json":
         print_json(data)
     else:
-        click.echo(_("{code}: action {number} done").format(code=data["code"], number=number))
+        click.echo(_("{code}: action {number} done").format(code=data.code, number=number))
 
 
 @nc.command("overdue")
@@ -252,7 +256,8 @@ def overdue_command(today, config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(rows)
     else:
-        _table(rows, _columns("nc", "action", "owner", "due_date", "days_overdue", "description"))
+        _table([row.model_dump(mode="json") for row in rows],
+               _columns("nc", "action", "owner", "due_date", "days_overdue", "description"))
 
 
 @nc.command("verify")
@@ -266,14 +271,14 @@ def verify_command(config_path, database_url, output_format) -> None:
     report = verify_register(db)
     if output_format == "json":
         print_json(report)
-    elif report["ok"]:
+    elif report.ok:
         click.echo(_("History intact: {entries} entries, head #{seq} {hash}").format(
-            entries=report["entries"], seq=report["head_seq"], hash=report["head_hash"]))
-    if not report["ok"]:
-        lines = [f"#{p['seq']}: {p['reason']}" for p in report["problems"]]
-        lines += [m["reason"] for m in report["state_mismatches"]]
-        first = report["first_problem"]
-        head = (_("History broken: first entry that does not match is #{seq}").format(seq=first["seq"]) if first
+            entries=report.entries, seq=report.head_seq, hash=report.head_hash))
+    if not report.ok:
+        lines = [f"#{p.seq}: {p.reason}" for p in report.problems]
+        lines += [m["reason"] for m in report.state_mismatches]
+        first = report.first_problem
+        head = (_("History broken: first entry that does not match is #{seq}").format(seq=first.seq) if first
                 else _("History intact but the register was changed outside it"))
         raise QmsError("\n".join([head, *lines]))
 
