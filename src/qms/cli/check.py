@@ -51,11 +51,28 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format)
         if progress:
             progress(_("writing"))
         written = write_outputs(result, out)
+    _register_in_workspace(out)
     if output_format == "json":
         click.echo(result.summary.model_dump_json(indent=2))
         return
     click.echo(render_summary_text(result.summary))
     click.echo(_("Outputs: {paths}").format(paths=", ".join(str(p) for p in written.values())))
+
+
+def _register_in_workspace(out) -> None:
+    """Inside a workspace, the run is recorded for the web workspace's check pages
+    (on stderr, so the printed summary stays what it was)."""
+    from ..workspace import load_workspace
+
+    workspace = load_workspace()
+    if workspace is None:
+        return
+    from ..check_runs import register_check_run
+    from ._capa_common import open_db
+
+    _config, db = open_db(str(workspace.config_path), None)
+    run = register_check_run(db, out)
+    click.echo(_("Registered as check run {id} of the workspace").format(id=run.id), err=True)
 
 
 def render_summary_text(summary) -> str:
