@@ -10,7 +10,7 @@ want="${1:-runtime}"
 
 debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils)
 if [ "$want" = test ]; then
-  debs+=(postgresql)
+  debs+=(postgresql chromium)  # chromium: the web workspace's end-to-end tests (Playwright drives it)
 fi
 python=${PYTHON:-python3}
 if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then

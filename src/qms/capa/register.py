@@ -310,3 +310,23 @@ def state_mismatches(session: Session) -> list[dict[str, Any]]:
         problems.append({"nc": code, "reason": _("{code} is in the history but not in the database (deleted?)").format(
             code=code)})
     return problems
+
+
+def changes_since(db: Database, ref: str | int, version: int) -> list[tuple[str, Any, Any]]:
+    """(field, value at `version`, value now) for every field changed since the NC
+    was at `version`: what a second editor, refused by the version check, missed."""
+    with db.reading() as session:
+        nc = load(session, ref)
+        current = current_snapshot(session, nc)
+        entries = session.scalars(select(HistoryEntry).where(HistoryEntry.entity == ENTITY,
+                                                             HistoryEntry.entity_id == nc.code)
+                                  .order_by(HistoryEntry.seq))
+        read = None
+        for entry in entries:
+            after = json.loads(entry.after)
+            if after.get("version") == version:
+                read = after
+    if read is None:
+        return []
+    return [(key, read.get(key), current.get(key)) for key in current
+            if key not in ("version", "evidence") and read.get(key) != current.get(key)]

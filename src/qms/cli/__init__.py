@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("audit", "audit"),
     "nc": ("nc", "nc"),
     "db": ("db", "db"),
+    "user": ("user", "user"),
+    "serve": ("serve", "serve"),
 }
 
 

@@ -1,0 +1,110 @@
+"""/checks: the workspace's check runs; /checks/{id}: a dashboard of one run (form
+06 totals, on-time rate against the target, by procedure, unit and month, findings
+by rule with drill-down); /checks/{id}/dossiers/{dossier_id}: one dossier."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..check_runs import dossier_record, findings_of_rule, get_check_run, list_check_runs, read_summary
+from ..core.errors import QmsError
+from ..core.formatting import Formatter
+from ..core.i18n import _
+from ..report import charts
+from .rendering import render
+
+DRILL_PAGE = 100
+
+
+async def check_list(request: Request) -> Response:
+    runs = await run_in_threadpool(list_check_runs, request.app.state.qms.db)
+    return render(request, "checks.html", runs=runs)
+
+
+async def _run_or_404(request: Request):
+    run = await run_in_threadpool(get_check_run, request.app.state.qms.db, request.path_params["run_id"])
+    if run is None:
+        return None, render(request, "error.html", status_code=404, message=_("No such check run"))
+    return run, None
+
+
+def dashboard_charts(summary, target: float, language: str) -> dict[str, str]:
+    """The same SVG charts as the PDF report (qms.report.charts)."""
+    number = Formatter(language)
+
+    def label(group) -> str:
+        return group.label.in_language(language) if group.label else group.key
+
+    def rates(groups) -> list[tuple[str, float | None]]:
+        return [(label(g), g.on_time_rate) for g in groups]
+
+    return {
+        "procedure": charts.horizontal_bars(rates(summary.by_procedure), title=_("On-time rate by procedure"),
+                                            value_label=number.percent, maximum=1.0, target=target,
+                                            target_label=_("target")),
+        "unit": charts.horizontal_bars(rates(summary.by_unit), title=_("On-time rate by unit"),
+                                       value_label=number.percent, maximum=1.0, target=target,
+                                       target_label=_("target")),
+        "month": charts.monthly_trend(
+            [(number.month(g.key), g.received_total, g.resolved_total, g.on_time_rate) for g in summary.by_month],
+            title=_("By month of receipt"), received_label=_("Received"), resolved_label=_("Resolved"),
+            rate_label=_("On-time rate"), count_label=lambda v: number.integer(int(v)),
+            rate_value_label=number.percent),
+    }
+
+
+async def check_dashboard(request: Request) -> Response:
+    run, missing = await _run_or_404(request)
+    if missing:
+        return missing
+    context = request.app.state.qms
+    try:
+        summary = await run_in_threadpool(read_summary, run)
+    except QmsError as error:
+        return render(request, "error.html", status_code=404, message=str(error))
+    target = context.config.targets.on_time_rate
+    language = request.scope["qms_language"]
+    from ..check.rules import RULES_BY_ID
+
+    rules = [(rule, count, RULES_BY_ID[rule].title.in_language(language) if rule in RULES_BY_ID else rule)
+             for rule, count in sorted(summary.findings.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return render(request, "check_dashboard.html", run=run, summary=summary, target=target, rules=rules,
+                  charts=dashboard_charts(summary, target, language))
+
+
+async def check_findings(request: Request) -> Response:
+    run, missing = await _run_or_404(request)
+    if missing:
+        return missing
+    rule = request.query_params.get("rule", "")[:100]
+    try:
+        page = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page = 1
+    total, rows = await run_in_threadpool(findings_of_rule, run, rule, offset=(page - 1) * DRILL_PAGE,
+                                          limit=DRILL_PAGE)
+    return render(request, "check_findings.html", run=run, rule=rule, total=total, rows=rows, page=page,
+                  pages=max(1, -(-total // DRILL_PAGE)))
+
+
+async def dossier_page(request: Request) -> Response:
+    run, missing = await _run_or_404(request)
+    if missing:
+        return missing
+    dossier_id = request.path_params["dossier_id"]
+    dossier, findings = await run_in_threadpool(dossier_record, run, dossier_id)
+    if dossier is None:
+        return render(request, "error.html", status_code=404,
+                      message=_("No dossier {id} in this check").format(id=dossier_id))
+    return render(request, "dossier.html", run=run, dossier=dossier, findings=findings)
+
+
+ROUTES = [
+    Route("/checks", check_list, methods=["GET"]),
+    Route("/checks/{run_id:int}", check_dashboard, methods=["GET"]),
+    Route("/checks/{run_id:int}/findings", check_findings, methods=["GET"]),
+    Route("/checks/{run_id:int}/dossiers/{dossier_id:path}", dossier_page, methods=["GET"]),
+]
