@@ -16,6 +16,17 @@ PASSWORD = "mật-khẩu-đủ-dài"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch):
+    """argon2id still, at the smallest cost: the suite hashes hundreds of passwords
+    (the production cost is argon2-cffi's recommended default)."""
+    from argon2 import PasswordHasher
+
+    from qms.auth import credentials
+
+    monkeypatch.setattr(credentials, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def web_config() -> WorkspaceConfig:
     return WorkspaceConfig.model_validate({
@@ -67,3 +78,17 @@ def client_for(web):
     yield make
     for client in clients:
         client.close()
+
+
+def synthetic_check(tmp_path, dossiers: int = 150):
+    """A real `qms check` output folder over a synthetic log (and the log's path)."""
+    from check_support import approved_sample_library
+    from qms.check.api import run_check, write_outputs
+    from qms.synth import generate_log
+    from qms.synth.output import write_events
+
+    library = approved_sample_library()
+    log = generate_log(library, dossiers, seed=3, defect_rate=0.3)
+    write_events(log.events, tmp_path / "log.parquet", "parquet")
+    write_outputs(run_check(tmp_path / "log.parquet", library), tmp_path / "out")
+    return tmp_path / "out", library

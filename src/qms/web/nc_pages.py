@@ -24,6 +24,11 @@ from ..model.workspace import Role
 from .rendering import render, user_of
 
 PER_PAGE = 50
+# Field names of the conflict table, in the reader's language (msgids marked here).
+FIELD_NAMES = {"state": "State", "containment": "Containment", "root_cause": "Root cause",
+               "cause_analysis": "Five whys", "actions": "Corrective actions", "plan_approved_by": "Approved by",
+               "verifications": "Effectiveness checks", "cycle": "Cycle", "closed_at": "Closed on",
+               "title": "Title", "description": "Description", "severity": "Severity", "unit": "Unit"}
 MAX_WHYS = 5
 PLAN_ROWS = 3
 
@@ -148,6 +153,7 @@ async def _act(request: Request, action) -> Response:
         return await nc_detail(request, problem=str(error), status_code=403)
     except ConflictError as error:
         changed = await run_in_threadpool(changes_since, context.db, code, version) if version else []
+        changed = [(FIELD_NAMES.get(field, field), before, after) for field, before, after in changed]
         return await nc_detail(request, problem=str(error), conflict=changed, status_code=409)
     except NotFound as error:
         return render(request, "error.html", status_code=404, message=str(error))
