@@ -71,8 +71,9 @@ class Nonconformity(Base):
     source_key: Mapped[str | None] = mapped_column(String(400), unique=True)
     severity: Mapped[str] = mapped_column(String(12))  # major, minor
     clause: Mapped[str | None] = mapped_column(String(20))
-    procedure_code: Mapped[str | None] = mapped_column(String(100))
-    unit: Mapped[str | None] = mapped_column(String(100))
+    # indexed for the web's filters and menus (migration 0003)
+    procedure_code: Mapped[str | None] = mapped_column(String(100), index=True)
+    unit: Mapped[str | None] = mapped_column(String(100), index=True)
     period: Mapped[str | None] = mapped_column(String(10))
     rule: Mapped[str | None] = mapped_column(String(100))
     audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit.id"))

@@ -6,7 +6,7 @@ Create Date: 2026-12-04
 
 For the web workspace (`qms serve`): password hashes and API-token hashes of the
 users named in qms.yaml, failed-login counters, and the check runs made in the
-workspace.
+workspace; indexes on the NC columns the web filters by.
 """
 
 from __future__ import annotations
@@ -64,9 +64,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_check_run")),
     )
     op.create_index(op.f("ix_check_run_registered_at"), "check_run", ["registered_at"], unique=False)
+    # the web's NC filters and their menus (distinct units and procedures)
+    op.create_index(op.f("ix_nonconformity_unit"), "nonconformity", ["unit"], unique=False)
+    op.create_index(op.f("ix_nonconformity_procedure_code"), "nonconformity", ["procedure_code"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_nonconformity_procedure_code"), table_name="nonconformity")
+    op.drop_index(op.f("ix_nonconformity_unit"), table_name="nonconformity")
     op.drop_index(op.f("ix_check_run_registered_at"), table_name="check_run")
     op.drop_table("check_run")
     op.drop_table("login_failure")
