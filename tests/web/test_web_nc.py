@@ -116,3 +116,54 @@ def test_json_api_with_a_token(web):
         assert listing.status_code == 200 and listing.json()["total"] == 3
         one = client.get("/api/nc/NC-0002", headers={"Authorization": f"Bearer {token}"}).json()
         assert one["code"] == "NC-0002" and json.dumps(one)
+
+
+def test_the_whole_workflow_through_the_forms(web, client_for):
+    """Each step's form, as the page renders it, carries what its capa function needs."""
+    import datetime as dt
+
+    _app, db, config = web
+    _raise(db, config, 1)
+    officer, manager, auditor, owner = client_for("lan"), client_for("hung"), client_for("mai"), client_for("binh")
+    due = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+
+    def post(client, path, **fields):
+        page = client.get("/nc/NC-0001")
+        version = show_nc(db, 1).version
+        answer = client.post(path, data={"csrf_token": csrf_of(page.text), "expected_version": str(version), **fields},
+                             follow_redirects=False)
+        assert answer.status_code == 303, answer.text[-2000:]
+
+    post(officer, "/nc/NC-0001/steps/contain", containment="Tạm dừng")
+    post(officer, "/nc/NC-0001/steps/analyse", why1="Không theo dõi hạn", why2="Phần mềm không cảnh báo",
+         root_cause="Thiếu cảnh báo hạn")
+    assert 'name="action1_owner"' in officer.get("/nc/NC-0001").text
+    post(officer, "/nc/NC-0001/steps/plan", action1_description="Bật cảnh báo hạn", action1_owner="binh",
+         action1_due=due)
+    assert "/steps/approve" not in officer.get("/nc/NC-0001").text  # only a manager approves
+    post(manager, "/nc/NC-0001/steps/approve")
+    assert "/actions/1/done" in owner.get("/nc/NC-0001").text  # the action's owner may mark it done
+    post(owner, "/nc/NC-0001/actions/1/done", note="Đã bật")
+    post(officer, "/nc/NC-0001/steps/implement")
+    post(auditor, "/nc/NC-0001/steps/verify", effective="yes", note="Không còn hồ sơ trễ")
+    nc = show_nc(db, 1)
+    assert nc.state == "closed" and nc.cause_analysis == ["Không theo dõi hạn", "Phần mềm không cảnh báo"]
+    assert [h.actor for h in nc.history] == ["lan", "lan", "lan", "lan", "hung", "binh", "lan", "mai"]
+    assert verify_register(db).ok
+    closed = officer.get("/nc/NC-0001").text
+    assert "/steps/" not in closed and "Không còn hồ sơ trễ" in closed
+
+
+def test_overdue_filter(web, client_for):
+    import datetime as dt
+
+    from qms.capa import PlannedAction, advance
+
+    _app, db, config = web
+    _raise(db, config, 2)
+    advance(db, config, "lan", 1, "contain", containment="x")
+    advance(db, config, "lan", 1, "analyse", whys=["a"], root_cause="b")
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    advance(db, config, "hung", 1, "plan", actions=[PlannedAction("A", "binh", yesterday)], today=yesterday)
+    client = client_for("hung")
+    assert show_codes(client.get("/nc", params={"overdue": "1"}).text) == ["NC-0001"]
