@@ -122,3 +122,14 @@ def test_user_commands(tmp_path, db_url, monkeypatch):
         assert user_for_token(db, config, token) is None
     finally:
         db.dispose()
+
+
+def test_the_login_page_switches_language_before_logging_in(web):
+    from starlette.testclient import TestClient
+
+    with TestClient(web[0]) as client:
+        page = client.get("/login")
+        assert "Đăng nhập" in page.text
+        client.post("/lang", data={"csrf_token": csrf_of(page.text), "lang": "en", "next": "/login"})
+        assert "Log in" in client.get("/login").text
+        assert client.post("/lang", data={"lang": "vi"}).status_code == 403

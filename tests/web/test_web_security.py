@@ -15,7 +15,7 @@ from qms.web.security import COOKIE
 
 from web.conftest import PASSWORD, csrf_of, login
 
-PUBLIC = {"/login"}
+PUBLIC = {"/login", "/lang"}  # /lang only sets the session language (CSRF-checked)
 
 
 def _concrete(path: str) -> str:

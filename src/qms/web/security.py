@@ -22,7 +22,7 @@ COOKIE = "qms_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 PUBLIC_PREFIXES = ("/static/",)
-PUBLIC_PATHS = ("/login",)
+PUBLIC_PATHS = ("/login", "/lang")  # /lang: the login page has the language switch too (CSRF still checked)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
 SECURE_HEADERS = [
