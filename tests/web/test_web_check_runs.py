@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from check_support import approved_sample_library
 from qms.auth import set_password
+from qms.capa import list_ncs, verify_register
 from qms.check_runs import list_check_runs
 from qms.cli import main
 from qms.db import open_database
@@ -47,5 +48,21 @@ def test_a_check_in_a_workspace_is_registered_and_has_a_dashboard(tmp_path, monk
             assert client.get(f"/checks/{run.id}/dossiers/{dossier_link}").status_code == 200
             api = client.get(f"/api/checks/{run.id}").json()
             assert api["summary"]["totals"]["received_total"] == 150
+            # a manager may not raise NCs from a check (the CLI's rule); a quality officer may
+            assert "/raise-ncs" not in board.text
+            token = board.text.split('name="csrf_token" value="')[1].split('"')[0]
+            assert client.post(f"/checks/{run.id}/raise-ncs", data={"csrf_token": token}).status_code == 403
+        set_password(db, workspace.config, "iso.secretary", PASSWORD)
+        with TestClient(create_app(workspace.config, db, workspace.root, secret_key="k")) as client:
+            assert login(client, "iso.secretary").status_code == 303
+            board = client.get(f"/checks/{run.id}")
+            token = board.text.split('name="csrf_token" value="')[1].split('"')[0]
+            raised = client.post(f"/checks/{run.id}/raise-ncs", data={"csrf_token": token, "period": "quarter",
+                                                                      "min_severity": "major"})
+            assert raised.status_code == 200 and 'href="/nc/NC-0001"' in raised.text
+            again = client.post(f"/checks/{run.id}/raise-ncs", data={"csrf_token": token, "period": "quarter",
+                                                                     "min_severity": "major"})
+            assert 'href="/nc/NC-0001"' not in again.text  # nothing new the second time
+            assert verify_register(db).ok and {nc.raised_by for nc in list_ncs(db)} == {"iso.secretary"}
     finally:
         db.dispose()

@@ -9,12 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..capa import PermissionRefused, raise_from_check
 from ..check_runs import dossier_record, findings_of_rule, get_check_run, list_check_runs, read_summary
 from ..core.errors import QmsError
 from ..core.formatting import Formatter
 from ..core.i18n import _
 from ..report import charts
-from .rendering import render
+from .nc_pages import may_take
+from .rendering import render, user_of
 
 DRILL_PAGE = 100
 
@@ -56,7 +58,8 @@ def dashboard_charts(summary, target: float, language: str) -> dict[str, str]:
     }
 
 
-async def check_dashboard(request: Request) -> Response:
+async def check_dashboard(request: Request, *, raised=None, problem: str | None = None,
+                          status_code: int = 200) -> Response:
     run, missing = await _run_or_404(request)
     if missing:
         return missing
@@ -72,7 +75,27 @@ async def check_dashboard(request: Request) -> Response:
     rules = [(rule, count, RULES_BY_ID[rule].title.in_language(language) if rule in RULES_BY_ID else rule)
              for rule, count in sorted(summary.findings.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))]
     return render(request, "check_dashboard.html", run=run, summary=summary, target=target, rules=rules,
-                  charts=dashboard_charts(summary, target, language))
+                  charts=dashboard_charts(summary, target, language), raised=raised, problem=problem,
+                  may_raise=may_take(context.config, user_of(request), "raise_from_check"), status_code=status_code)
+
+
+async def raise_ncs(request: Request) -> Response:
+    """As `qms nc raise-from-check`: one NC per rule × procedure × unit × period."""
+    run, missing = await _run_or_404(request)
+    if missing:
+        return missing
+    context = request.app.state.qms
+    form = await request.form()
+    period = str(form.get("period", "month"))
+    severity = str(form.get("min_severity", "minor"))
+    try:
+        result = await run_in_threadpool(raise_from_check, context.db, context.config, user_of(request), run.out_dir,
+                                         min_severity=severity, period=period)
+    except PermissionRefused as error:
+        return await check_dashboard(request, problem=str(error), status_code=403)
+    except QmsError as error:
+        return await check_dashboard(request, problem=str(error), status_code=422)
+    return await check_dashboard(request, raised=result)
 
 
 async def check_findings(request: Request) -> Response:
@@ -106,5 +129,6 @@ ROUTES = [
     Route("/checks", check_list, methods=["GET"]),
     Route("/checks/{run_id:int}", check_dashboard, methods=["GET"]),
     Route("/checks/{run_id:int}/findings", check_findings, methods=["GET"]),
+    Route("/checks/{run_id:int}/raise-ncs", raise_ncs, methods=["POST"]),
     Route("/checks/{run_id:int}/dossiers/{dossier_id:path}", dossier_page, methods=["GET"]),
 ]
