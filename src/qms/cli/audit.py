@@ -38,19 +38,19 @@ def programme_command(programme_file, year, user, config_path, database_url, out
             print_json(changes)
             return
         click.echo(_("Programme {year}: {added} added, {updated} updated, {removed} removed").format(
-            year=spec.year, added=len(changes["added"]), updated=len(changes["updated"]),
-            removed=len(changes["removed"])))
+            year=spec.year, added=len(changes.added), updated=len(changes.updated),
+            removed=len(changes.removed)))
         year = spec.year
     data = show_programme(db, year or local_today().year)
     if output_format == "json":
         print_json(data)
         return
-    click.echo(f"{data['year']}  {data['title']}")
-    for item in data["audits"]:
-        month = f"{item['planned_month']:02d}" if item["planned_month"] else "--"
-        date = item["audit_date"] or "-"
-        click.echo(f"  {item['code']}  {month}  {item['status']:<10}  {date}  {','.join(item['units'])}  "
-                   f"{','.join(item['clauses']) or '*'}  {item['title']}")
+    click.echo(f"{data.year}  {data.title}")
+    for item in data.audits:
+        month = f"{item.planned_month:02d}" if item.planned_month else "--"
+        date = item.audit_date or "-"
+        click.echo(f"  {item.code}  {month}  {item.status:<10}  {date}  {','.join(item.units)}  "
+                   f"{','.join(item.clauses) or '*'}  {item.title}")
 
 
 def _load_checklist(reference: str, audit_date: dt.date, docs_dir: str | Path | None):
@@ -99,8 +99,8 @@ def plan_command(audit_id, audit_date, lead_auditor, auditors, auditees, checkli
         print_json(data)
     else:
         click.echo(_("{code} planned on {date}: {items} checklist item(s) from {checklist} issue {issue}").format(
-            code=data["code"], date=data["audit_date"], items=data["checklist_items"]["count"],
-            checklist=data["checklist_code"], issue=data["checklist_issue"]))
+            code=data.code, date=data.audit_date, items=data.checklist_items.count,
+            checklist=data.checklist_code, issue=data.checklist_issue))
 
 
 @audit.command("sheet")
@@ -118,8 +118,8 @@ def sheet_command(audit_id, out_path, config_path, database_url, output_format) 
     if output_format == "json":
         print_json(result)
     else:
-        click.echo(_("Wrote {items} item(s) of {code} to {path}").format(items=result["items"], code=audit_id,
-                                                                          path=result["path"]))
+        click.echo(_("Wrote {items} item(s) of {code} to {path}").format(items=result.items, code=audit_id,
+                                                                          path=result.path))
 
 
 @audit.command("record")
@@ -154,9 +154,9 @@ def record_command(audit_id, sheet_file, item_id, result, evidence, notes, user,
         print_json(done)
         return
     click.echo(_("{code}: {recorded} result(s) recorded, {missing} item(s) not yet recorded").format(
-        code=audit_id, recorded=done["recorded"], missing=done["not_recorded"]))
-    if done["raised"]:
-        click.echo(_("Nonconformities raised: {codes}").format(codes=", ".join(done["raised"])))
+        code=audit_id, recorded=done.recorded, missing=done.not_recorded))
+    if done.raised:
+        click.echo(_("Nonconformities raised: {codes}").format(codes=", ".join(done.raised)))
 
 
 @audit.command("show")
