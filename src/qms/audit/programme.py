@@ -142,3 +142,9 @@ def show_programme(db: Database, year: int) -> ProgrammeView:
         }
         return ProgrammeView(year=programme.year, title=programme.title, created_by=programme.created_by,
                              audits=audits, coverage=coverage)
+
+
+def programme_years(db: Database) -> list[int]:
+    """The years that have an audit programme, newest first."""
+    with db.reading() as session:
+        return list(session.scalars(select(AuditProgramme.year).order_by(AuditProgramme.year.desc())))
