@@ -42,7 +42,7 @@ def test_programme_and_recording_results_in_the_browser(audit_app):
     programme = lead.get("/audits")
     assert "DG-2026-01" in programme.text and "DG-2026-02" in programme.text
     page = lead.get("/audits/DG-2026-01")
-    assert 'name="result:OPS-2"' in page.text
+    assert 'name="result:OPS-2"' in page.text and "0/4" in page.text and "Đã lập kế hoạch" in page.text
     answer = lead.post("/audits/DG-2026-01/results", data={
         "csrf_token": csrf_of(page.text), "result:DOC-1": "conforming", "evidence:DOC-1": "QT-01 lần 3",
         "result:OPS-2": "major_nc", "evidence:OPS-2": "HS-0012 <script>trả muộn</script>", "result:OPS-1": "",

@@ -25,6 +25,11 @@ def test_every_template_message_has_a_vietnamese_translation():
         for match in re.finditer(r'''_\((["'])(.*?)\1\)''', template.read_text(encoding="utf-8")):
             if catalog.gettext(match.group(2)) == match.group(2):
                 missing.append(f"{template.name}: {match.group(2)}")
+    from qms.web.audit_pages import AUDIT_STATUS
+    from qms.web.nc_pages import FIELD_NAMES
+
+    missing += [f"label: {text}" for text in [*AUDIT_STATUS.values(), *FIELD_NAMES.values()]
+                if catalog.gettext(text) == text]
     assert not missing, missing
 
 

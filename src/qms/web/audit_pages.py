@@ -18,6 +18,9 @@ from ..model.audit import RESULT_LABELS, AuditResultValue, ItemResult
 from ..model.workspace import Role
 from .rendering import render, user_of
 
+# The audit's state in the reader's language (msgids in web.po).
+AUDIT_STATUS = {"programmed": "Programmed", "planned": "Planned", "recorded": "Results recorded"}
+
 
 async def programme_page(request: Request) -> Response:
     db = request.app.state.qms.db
@@ -31,7 +34,7 @@ async def programme_page(request: Request) -> Response:
         programme = await run_in_threadpool(show_programme, db, year)
     except NotFound:
         programme = None
-    return render(request, "audits.html", programme=programme, years=years, year=year)
+    return render(request, "audits.html", programme=programme, years=years, year=year, audit_status=AUDIT_STATUS)
 
 
 def _may_record(config, user: str, plan: dict) -> bool:
@@ -51,7 +54,7 @@ async def audit_page(request: Request, *, problem: str | None = None, status_cod
     language = request.scope["qms_language"]
     labels = {value.value: text.in_language(language) for value, text in RESULT_LABELS.items()}
     return render(request, "audit.html", status_code=status_code, data=data, plan=data["audit"],
-                  result_labels=labels, problem=problem,
+                  result_labels=labels, problem=problem, audit_status=AUDIT_STATUS,
                   may_record=_may_record(context.config, user_of(request), data["audit"]))
 
 
