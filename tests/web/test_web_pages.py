@@ -26,9 +26,10 @@ def test_every_template_message_has_a_vietnamese_translation():
             if catalog.gettext(match.group(2)) == match.group(2):
                 missing.append(f"{template.name}: {match.group(2)}")
     from qms.web.audit_pages import AUDIT_STATUS
+    from qms.web.document_pages import DOCUMENT_STATUS
     from qms.web.nc_pages import FIELD_NAMES
 
-    missing += [f"label: {text}" for text in [*AUDIT_STATUS.values(), *FIELD_NAMES.values()]
+    missing += [f"label: {text}" for text in [*AUDIT_STATUS.values(), *FIELD_NAMES.values(), *DOCUMENT_STATUS.values()]
                 if catalog.gettext(text) == text]
     assert not missing, missing
 
@@ -138,3 +139,24 @@ def test_the_login_page_switches_language_before_logging_in(web):
         client.post("/lang", data={"csrf_token": csrf_of(page.text), "lang": "en", "next": "/login"})
         assert "Log in" in client.get("/login").text
         assert client.post("/lang", data={"lang": "vi"}).status_code == 403
+
+
+def test_documents_in_force_on_a_date_and_the_changes_between_issues(web, client_for, tmp_path):
+    """The bundled sample library, copied where the test app's workspace looks for it."""
+    import shutil
+
+    from qms.core.resources import sample_library_dir
+    from qms.library import load_library
+
+    shutil.copytree(sample_library_dir(), tmp_path / "process_docs")
+    library = load_library(tmp_path / "process_docs")
+    code = next(code for code in library.codes("procedure") if len(library.issues(code)) > 1)
+    first, second = library.issues(code)[:2]
+    client = client_for("tra")
+    before = client.get("/documents", params={"date": first.effective_from.isoformat()})
+    assert before.status_code == 200 and f'href="/documents/{code}/{first.issue}"' in before.text
+    row = before.text.split(f'href="/documents/{code}/{first.issue}"')[0].rsplit("<tr", 1)[1]
+    assert 'class="current"' in row  # the first issue was the one in force then
+    page = client.get(f"/documents/{code}/{second.issue}")
+    assert page.status_code == 200 and "Thay đổi so với lần ban hành" in page.text and "<pre" in page.text
+    assert client.get(f"/documents/{code}/99").status_code == 404
