@@ -154,3 +154,22 @@ def test_one_nc_cannot_be_changed_through_another(web, client_for):
     officer.post("/nc/NC-0002/steps/contain", data={"csrf_token": token, "containment": "y"})
     assert show_nc(db, 1).state == "open" and show_nc(db, 2).state == "containment"
     assert officer.get("/nc/NC-9999").status_code == 404
+
+
+def test_single_sign_on_header_is_believed_only_from_the_trusted_proxy(web):
+    from qms.web.app import create_app
+
+    _app, db, config = web
+    behind_proxy = create_app(config, db, ".", secret_key="k", sso_header="X-Remote-User",
+                              trusted_proxies=("testclient",))  # the test client's address
+    with TestClient(behind_proxy) as client:
+        assert client.get("/nc", headers={"X-Remote-User": "lan"}).status_code == 200
+        assert client.get("/nc", headers={"X-Remote-User": "ghost"}, follow_redirects=False).status_code == 303
+        disable_user(db, config, "hung")
+        assert client.get("/nc", headers={"X-Remote-User": "hung"}, follow_redirects=False).status_code == 303
+    elsewhere = create_app(config, db, ".", secret_key="k", sso_header="X-Remote-User", trusted_proxies=("10.0.0.9",))
+    with TestClient(elsewhere) as client:
+        assert client.get("/nc", headers={"X-Remote-User": "lan"}, follow_redirects=False).status_code == 303
+    # off by default: the header means nothing
+    with TestClient(web[0]) as client:
+        assert client.get("/nc", headers={"X-Remote-User": "lan"}, follow_redirects=False).status_code == 303

@@ -22,10 +22,13 @@ SESSION_HOURS = 8  # one working day
 
 
 def create_app(config: WorkspaceConfig, db: Database, root: Path, *, secret_key: str | None = None,
-               session_hours: float = SESSION_HOURS) -> Starlette:
+               session_hours: float = SESSION_HOURS, sso_header: str | None = None,
+               trusted_proxies: tuple[str, ...] = ()) -> Starlette:
     """`secret_key` signs the session cookies; without one a random key is made
-    (sessions then end when the server restarts)."""
-    context = WebContext(config=config, db=db, root=Path(root), language=config.language)
+    (sessions then end when the server restarts). `sso_header`: single sign-on, the
+    user named by that header when the request comes from one of `trusted_proxies`."""
+    context = WebContext(config=config, db=db, root=Path(root), language=config.language, sso_header=sso_header,
+                         trusted_proxies=tuple(trusted_proxies))
     routes = [*auth_pages.ROUTES, *nc_pages.ROUTES, *check_pages.ROUTES, *audit_pages.ROUTES, *document_pages.ROUTES, *api.ROUTES,
               Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")]
     app = Starlette(routes=routes, middleware=[

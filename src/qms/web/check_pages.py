@@ -109,8 +109,12 @@ async def check_findings(request: Request) -> Response:
         page = 1
     total, rows = await run_in_threadpool(findings_of_rule, run, rule, offset=(page - 1) * DRILL_PAGE,
                                           limit=DRILL_PAGE)
-    return render(request, "check_findings.html", run=run, rule=rule, total=total, rows=rows, page=page,
-                  pages=max(1, -(-total // DRILL_PAGE)))
+    from ..check.rules import RULES_BY_ID
+
+    known = RULES_BY_ID.get(rule)
+    title = known.title.in_language(request.scope["qms_language"]) if known else rule
+    return render(request, "check_findings.html", run=run, rule=rule, rule_title=title, total=total, rows=rows,
+                  page=page, pages=max(1, -(-total // DRILL_PAGE)))
 
 
 async def dossier_page(request: Request) -> Response:

@@ -18,6 +18,10 @@ class WebContext:
     db: Database
     root: Path
     language: str = "vi"
+    # Single sign-on: the user named by this request header, believed only from these
+    # addresses (the reverse proxy that authenticated the user). Off when None.
+    sso_header: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
     templates: Environment = field(init=False)
 
     def __post_init__(self) -> None:

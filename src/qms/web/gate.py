@@ -57,6 +57,10 @@ class Gate:
             from ..auth import user_for_token
 
             return user_for_token(self.context.db, self.context.config, authorization[7:].strip()), True
+        if self.context.sso_header and connection.client and connection.client.host in self.context.trusted_proxies:
+            named = connection.headers.get(self.context.sso_header, "").strip()
+            if named and self.context.may_log_in(named):
+                return named, False
         user = session.get("user")
         if user and not self.context.may_log_in(user):
             session.clear()  # disabled or removed from qms.yaml since logging in
