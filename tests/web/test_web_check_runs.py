@@ -66,3 +66,31 @@ def test_a_check_in_a_workspace_is_registered_and_has_a_dashboard(tmp_path, monk
             assert verify_register(db).ok and {nc.raised_by for nc in list_ncs(db)} == {"iso.secretary"}
     finally:
         db.dispose()
+
+
+def test_an_excel_report_is_made_listed_and_downloaded(web, client_for, tmp_path):
+    from openpyxl import load_workbook
+
+    from qms.check_runs import register_check_run
+
+    from web.conftest import csrf_of, synthetic_check
+
+    _app, db, _config = web
+    run = register_check_run(db, synthetic_check(tmp_path, dossiers=60)[0])
+    client = client_for("hung")
+    page = client.get(f"/checks/{run.id}/reports")
+    assert page.status_code == 200 and "/reports/" not in page.text.split("<h2>")[1]
+    nothing = client.post(f"/checks/{run.id}/reports", data={"csrf_token": csrf_of(page.text)})
+    assert nothing.status_code == 422
+    made = client.post(f"/checks/{run.id}/reports", data={"csrf_token": csrf_of(page.text), "xlsx": "1",
+                                                          "language": "vi"}, follow_redirects=False)
+    assert made.status_code == 303
+    listing = client.get(f"/checks/{run.id}/reports").text
+    name = listing.split(f'href="/checks/{run.id}/reports/')[1].split('"')[0]
+    assert name.endswith("-vi.xlsx")
+    download = client.get(f"/checks/{run.id}/reports/{name}")
+    assert download.status_code == 200 and download.headers["content-type"].startswith("application/vnd.openxml")
+    (tmp_path / "got.xlsx").write_bytes(download.content)
+    assert load_workbook(tmp_path / "got.xlsx").sheetnames
+    for hostile in ("..%2F..%2Fqms.db", "%2Fetc%2Fpasswd", "qms.db"):
+        assert client.get(f"/checks/{run.id}/reports/{hostile}").status_code == 404
