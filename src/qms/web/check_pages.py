@@ -4,6 +4,8 @@ by rule with drill-down); /checks/{id}/dossiers/{dossier_id}: one dossier."""
 
 from __future__ import annotations
 
+import functools
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,11 +28,16 @@ async def check_list(request: Request) -> Response:
     return render(request, "checks.html", runs=runs)
 
 
-async def _run_or_404(request: Request):
-    run = await run_in_threadpool(get_check_run, request.app.state.qms.db, request.path_params["run_id"])
-    if run is None:
-        return None, render(request, "error.html", status_code=404, message=_("No such check run"))
-    return run, None
+def with_run(handler):
+    """The handler gets the check run of the URL as `run`; an unknown run is a 404."""
+    @functools.wraps(handler)
+    async def wrapper(request: Request, **options) -> Response:
+        run = await run_in_threadpool(get_check_run, request.app.state.qms.db, request.path_params["run_id"])
+        if run is None:
+            return render(request, "error.html", status_code=404, message=_("No such check run"))
+        return await handler(request, run, **options)
+
+    return wrapper
 
 
 def dashboard_charts(summary, target: float, language: str) -> dict[str, str]:
@@ -58,11 +65,9 @@ def dashboard_charts(summary, target: float, language: str) -> dict[str, str]:
     }
 
 
-async def check_dashboard(request: Request, *, raised=None, problem: str | None = None,
+@with_run
+async def check_dashboard(request: Request, run, *, raised=None, problem: str | None = None,
                           status_code: int = 200) -> Response:
-    run, missing = await _run_or_404(request)
-    if missing:
-        return missing
     context = request.app.state.qms
     try:
         summary = await run_in_threadpool(read_summary, run)
@@ -79,11 +84,9 @@ async def check_dashboard(request: Request, *, raised=None, problem: str | None 
                   may_raise=may_take(context.config, user_of(request), "raise_from_check"), status_code=status_code)
 
 
-async def raise_ncs(request: Request) -> Response:
+@with_run
+async def raise_ncs(request: Request, run) -> Response:
     """As `qms nc raise-from-check`: one NC per rule × procedure × unit × period."""
-    run, missing = await _run_or_404(request)
-    if missing:
-        return missing
     context = request.app.state.qms
     form = await request.form()
     period = str(form.get("period", "month"))
@@ -98,10 +101,8 @@ async def raise_ncs(request: Request) -> Response:
     return await check_dashboard(request, raised=result)
 
 
-async def check_findings(request: Request) -> Response:
-    run, missing = await _run_or_404(request)
-    if missing:
-        return missing
+@with_run
+async def check_findings(request: Request, run) -> Response:
     rule = request.query_params.get("rule", "")[:100]
     try:
         page = max(1, int(request.query_params.get("page", "1")))
@@ -117,10 +118,8 @@ async def check_findings(request: Request) -> Response:
                   page=page, pages=max(1, -(-total // DRILL_PAGE)))
 
 
-async def dossier_page(request: Request) -> Response:
-    run, missing = await _run_or_404(request)
-    if missing:
-        return missing
+@with_run
+async def dossier_page(request: Request, run) -> Response:
     dossier_id = request.path_params["dossier_id"]
     dossier, findings = await run_in_threadpool(dossier_record, run, dossier_id)
     if dossier is None:

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from ..capa.summary import register_summary
 from ..core.errors import QmsError
 from ..core.i18n import _
-from .check_pages import _run_or_404
+from .check_pages import with_run
 from .rendering import render
 
 KINDS = {".pdf": "application/pdf",
@@ -35,20 +35,16 @@ def made_reports(root: Path, run_id: int) -> list[Path]:
                   key=lambda path: path.name, reverse=True)
 
 
-async def reports_page(request: Request, *, problem: str | None = None, status_code: int = 200) -> Response:
-    run, missing = await _run_or_404(request)
-    if missing:
-        return missing
+@with_run
+async def reports_page(request: Request, run, *, problem: str | None = None, status_code: int = 200) -> Response:
     files = made_reports(request.app.state.qms.root, run.id)
     return render(request, "reports.html", status_code=status_code, run=run, files=files, problem=problem)
 
 
-async def make_report(request: Request) -> Response:
+@with_run
+async def make_report(request: Request, run) -> Response:
     from ..report import report_from_check
 
-    run, missing = await _run_or_404(request)
-    if missing:
-        return missing
     context = request.app.state.qms
     form = await request.form()
     language = str(form.get("language", request.scope["qms_language"]))
@@ -72,10 +68,8 @@ async def make_report(request: Request) -> Response:
     return RedirectResponse(f"/checks/{run.id}/reports", status_code=303)
 
 
-async def download(request: Request) -> Response:
-    run, missing = await _run_or_404(request)
-    if missing:
-        return missing
+@with_run
+async def download(request: Request, run) -> Response:
     name = request.path_params["name"]
     # only a file the listing shows: no path of the client's choosing is opened
     chosen = next((path for path in made_reports(request.app.state.qms.root, run.id) if path.name == name), None)
