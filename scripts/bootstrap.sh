@@ -10,8 +10,9 @@ want="${1:-runtime}"
 
 debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils)
 if [ "$want" = test ]; then
-  # LibreOffice prints the Excel reports in the tests (page setup as a person sees it).
-  debs+=(postgresql libreoffice-calc-nogui)
+  # LibreOffice prints the Excel reports in the tests (page setup as a person sees it);
+  # chromium: the web workspace's end-to-end tests (Playwright drives it).
+  debs+=(postgresql libreoffice-calc-nogui chromium)
 fi
 python=${PYTHON:-python3}
 if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then

@@ -72,7 +72,7 @@ def test_an_empty_workspace_leads_to_a_judged_log(tmp_path, monkeypatch):
 
     # 4. approved: the dossier is judged
     approve("WABO-1", 1, "An", path=docs, on=dt.date(2012, 1, 1))
-    judged = json.loads(run("check", str(log), "--out", str(tmp_path / "out"), "--format", "json").output)
+    judged = json.loads(run("check", str(log), "--out", str(tmp_path / "out"), "--format", "json").stdout)
     assert judged["status_counts"].get("not_assessable", 0) == 0
     assert judged["manifest"]["calendar"]["code"] == "LICH"
 

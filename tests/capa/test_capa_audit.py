@@ -46,24 +46,24 @@ def test_programme_file_errors_name_line_and_field(tmp_path):
 def test_programme_create_update_and_show(db, workspace_config, programme_yaml):
     cfg = workspace_config
     spec = load_programme_file(programme_yaml)
-    assert save_programme(db, cfg, "lan", spec) == {"year": 2026, "added": ["DG-2026-01", "DG-2026-02"],
-                                                    "updated": [], "removed": []}
-    assert save_programme(db, cfg, "lan", spec)["added"] == []  # loading again changes nothing
+    assert save_programme(db, cfg, "lan", spec).model_dump() == {"year": 2026, "added": ["DG-2026-01", "DG-2026-02"],
+                                                                 "updated": [], "removed": []}
+    assert save_programme(db, cfg, "lan", spec).added == []  # loading again changes nothing
     changed = spec.model_copy(deep=True)
     changed.audits[1].month = 10
     changed.audits = changed.audits[1:]
-    assert save_programme(db, cfg, "hung", changed) == {"year": 2026, "added": [], "updated": ["DG-2026-02"],
-                                                        "removed": ["DG-2026-01"]}
+    assert save_programme(db, cfg, "hung", changed).model_dump() == {
+        "year": 2026, "added": [], "updated": ["DG-2026-02"], "removed": ["DG-2026-01"]}
     shown = show_programme(db, 2026)
-    assert [a["code"] for a in shown["audits"]] == ["DG-2026-02"] and shown["audits"][0]["planned_month"] == 10
-    assert shown["coverage"]["units"] == ["TP"]
+    assert [a.code for a in shown.audits] == ["DG-2026-02"] and shown.audits[0].planned_month == 10
+    assert shown.coverage.units == ["TP"]
     with pytest.raises(PermissionRefused):
         save_programme(db, cfg, "mai", spec)
     unknown_unit = spec.model_copy(deep=True)
     unknown_unit.audits[0].units = ["XYZ"]
     with pytest.raises(ValidationFailed, match="XYZ"):
         save_programme(db, cfg, "lan", unknown_unit)
-    assert verify_register(db)["ok"]
+    assert verify_register(db).ok
 
 
 def test_plan_refuses_an_auditor_of_the_audited_unit_and_other_faults(db, workspace_config, checklist,
@@ -85,7 +85,7 @@ def test_plan_refuses_an_auditor_of_the_audited_unit_and_other_faults(db, worksp
         plan_audit(db, cfg, "hung", "DG-2026-01", audit_date=AUDIT_DAY, lead_auditor="mai", auditors=[],
                    auditees=["binh"], checklist=checklist)
     planned = _plan(db, cfg, checklist)
-    assert planned["status"] == "planned" and planned["auditors"] == ["mai"]
+    assert planned.status == "planned" and planned.auditors == ["mai"]
     # Scope filtering: clauses 7.5 / 8.5.1 / 8.7, process QT-01, unit TNMT (TP-1 and MON-1 left out).
     items = [r["item_id"] for r in audit_results(db, "DG-2026-01")["results"]]
     assert items == ["DOC-1", "OPS-1", "OPS-2", "NCO-1"]
@@ -93,7 +93,7 @@ def test_plan_refuses_an_auditor_of_the_audited_unit_and_other_faults(db, worksp
 
 def test_sheet_has_drop_down_protection_and_editable_cells(planned, tmp_path):
     out = tmp_path / "sheet.xlsx"
-    assert export_sheet(planned, "DG-2026-01", out, language="vi")["items"] == 4
+    assert export_sheet(planned, "DG-2026-01", out, language="vi").items == 4
     workbook = load_workbook(out)
     sheet = workbook["Checklist"]
     assert sheet["D1"].value == "DG-2026-01" and sheet["B8"].value == "DOC-1" and sheet["B11"].value == "NCO-1"
@@ -123,15 +123,15 @@ def test_round_trip_records_results_and_raises_ncs_once(planned, workspace_confi
                 "E10": "major NC", "F10": "HS-0012, HS-0044 trả sau hẹn 5 ngày", "G10": "Hệ thống",
                 "E11": "Cơ hội cải tiến", "F11": "Nên dùng mẫu điện tử", "G11": "=SUM(A1:A2) xem lại"})
     result = record_sheet(planned, workspace_config, "mai", "DG-2026-01", out)
-    assert result["results"] == {"conforming": 1, "major_nc": 1, "minor_nc": 1, "ofi": 1}
-    assert result["raised"] == ["NC-0001", "NC-0002"] and result["not_recorded"] == 0
-    ncs = {r["code"]: r for r in list_ncs(planned, source="audit")}
-    assert ncs["NC-0001"]["severity"] == "minor" and ncs["NC-0002"]["severity"] == "major"
+    assert result.results == {"conforming": 1, "major_nc": 1, "minor_nc": 1, "ofi": 1}
+    assert result.raised == ["NC-0001", "NC-0002"] and result.not_recorded == 0
+    ncs = {r.code: r for r in list_ncs(planned, source="audit")}
+    assert ncs["NC-0001"].severity == "minor" and ncs["NC-0002"].severity == "major"
     nc = show_nc(planned, "NC-0002")
-    assert (nc["clause"], nc["unit"], nc["procedure_code"], nc["period"]) == ("8.5.1", "TNMT", "QT-01", "2026-03")
-    assert nc["evidence_items"][0]["ref"] == "DG-2026-01/OPS-2"
+    assert (nc.clause, nc.unit, nc.procedure_code, nc.period) == ("8.5.1", "TNMT", "QT-01", "2026-03")
+    assert nc.evidence_items[0].ref == "DG-2026-01/OPS-2"
     again = record_sheet(planned, workspace_config, "mai", "DG-2026-01", out)
-    assert again["raised"] == [] and len(list_ncs(planned)) == 2
+    assert again.raised == [] and len(list_ncs(planned)) == 2
     summary = audit_results(planned, "DG-2026-01")
     assert summary["coverage"] == {"items": 4, "recorded": 4, "share": 1.0}
     assert summary["by_clause"]["8.5.1"] == {"major_nc": 1, "minor_nc": 1}
@@ -142,7 +142,7 @@ def test_round_trip_records_results_and_raises_ncs_once(planned, workspace_confi
     assert again_sheet["E10"].value == "Major NC"
     note = again_sheet["G11"]  # an auditor's note that looks like a formula stays text
     assert (note.value, note.data_type, note.quotePrefix) == ("=SUM(A1:A2) xem lại", "s", True)
-    assert verify_register(planned)["ok"]
+    assert verify_register(planned).ok
 
 
 def test_bad_cells_are_all_reported_and_nothing_is_recorded(planned, workspace_config, tmp_path):
@@ -176,7 +176,7 @@ def test_recording_from_the_api_and_who_may_record(planned, workspace_config, ch
         record_results(planned, cfg, "mai", "DG-2026-01",
                        [ItemResult(item_id="DOC-1", result=AuditResultValue.major_nc)])
     done = record_results(planned, cfg, "lan", "DG-2026-01", result)  # a quality officer may record
-    assert done["not_recorded"] == 3 and done["results"] == {"observation": 1}
+    assert done.not_recorded == 3 and done.results == {"observation": 1}
     with pytest.raises(TransitionRefused, match="no plan yet"):
         record_results(planned, cfg, "lan", "DG-2026-02", result)
     with pytest.raises(TransitionRefused, match="already recorded"):
@@ -190,13 +190,13 @@ def test_results_changed_in_the_database_are_detected(planned, workspace_config)
 
     record_results(planned, workspace_config, "mai", "DG-2026-01",
                    [ItemResult(item_id="DOC-1", result=AuditResultValue.major_nc, evidence="QT-01 lần 1 hết hiệu lực")])
-    assert verify_register(planned)["ok"]
+    assert verify_register(planned).ok
     with planned.engine.begin() as connection:
         connection.execute(text("UPDATE audit_result SET result = 'conforming' WHERE item_id = 'DOC-1'"))
         connection.execute(text("UPDATE audit SET lead_auditor = 'son' WHERE code = 'DG-2026-01'"))
     report = verify_register(planned)
-    assert not report["ok"] and report["problems"] == []
-    [mismatch] = report["state_mismatches"]
+    assert not report.ok and report.problems == []
+    [mismatch] = report.state_mismatches
     assert mismatch["audit"] == "DG-2026-01"
     assert "lead_auditor" in mismatch["reason"] and "result DOC-1" in mismatch["reason"]
 
@@ -205,9 +205,9 @@ def test_evidence_text_survives_bulk_insertion_unchanged(planned, workspace_conf
     text = "Hồ sơ HS-1\tthiếu phiếu\nđường dẫn C:\\ho_so\\HS-1; 'trích dẫn' \"kép\" \\N"
     result = record_results(planned, workspace_config, "mai", "DG-2026-01",
                             [ItemResult(item_id="NCO-1", result=AuditResultValue.minor_nc, evidence=text)])
-    nc = show_nc(planned, result["raised"][0])
-    assert nc["evidence_items"][0]["detail"] == text.strip()
-    assert verify_register(planned)["ok"]
+    nc = show_nc(planned, result.raised[0])
+    assert nc.evidence_items[0].detail == text.strip()
+    assert verify_register(planned).ok
 
 
 def test_a_filled_sheet_with_a_zip_bombed_cell_is_refused_before_openpyxl(planned, workspace_config, tmp_path):

@@ -33,7 +33,7 @@ def test_any_single_edit_or_deletion_is_named(workspace_config, entries, data):
                 connection.execute(text(f"UPDATE history SET {tamper} = 'x' || {tamper} WHERE seq = :s"),
                                    {"s": target})
         report = verify_register(db)
-        assert not report["ok"]
-        assert report["first_problem"]["seq"] == target, report
+        assert not report.ok
+        assert report.first_problem.seq == target, report
     finally:
         db.dispose()

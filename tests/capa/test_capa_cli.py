@@ -34,8 +34,8 @@ def run(tmp_path, workspace_config, db_url, monkeypatch):
 
 def test_db_upgrade_is_idempotent(run):
     first = json.loads(run("db", "upgrade", "--format", "json"))
-    assert first["revision"] == first["revision_before"] == "0002"  # the fixture migrated it
-    assert "already at revision 0002" in run("db", "upgrade")
+    assert first["revision"] == first["revision_before"] == "0003"  # the fixture migrated it
+    assert "already at revision 0003" in run("db", "upgrade")
 
 
 def test_nc_lifecycle_from_the_command_line(run):

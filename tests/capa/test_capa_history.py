@@ -33,8 +33,8 @@ def _execute(db, sql, **params):
 def test_untouched_register_verifies(db, workspace_config):
     _three_ncs_with_history(db, workspace_config)
     report = verify_register(db)
-    assert report["ok"] and report["entries"] == 5 and report["head_seq"] == 5
-    assert report["first_problem"] is None and report["state_mismatches"] == []
+    assert report.ok and report.entries == 5 and report.head_seq == 5
+    assert report.first_problem is None and report.state_mismatches == []
 
 
 def test_canonical_json_and_hash_are_stable():
@@ -48,9 +48,9 @@ def test_an_edited_entry_is_named(db, workspace_config):
     _three_ncs_with_history(db, workspace_config)
     _execute(db, "UPDATE history SET actor = 'hung' WHERE seq = 2")
     report = verify_register(db)
-    assert not report["ok"]
-    assert report["first_problem"]["seq"] == 2 and "altered" in report["first_problem"]["reason"]
-    assert len(report["problems"]) == 1  # the following entries still link to the stored hash
+    assert not report.ok
+    assert report.first_problem.seq == 2 and "altered" in report.first_problem.reason
+    assert len(report.problems) == 1  # the following entries still link to the stored hash
 
 
 def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(db, workspace_config):
@@ -63,29 +63,29 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(db, workspace_confi
         connection.execute(text("UPDATE history SET after = :a, hash = :h WHERE seq = 3"),
                            {"a": forged_after, "h": forged})
     report = verify_register(db)
-    assert report["first_problem"]["seq"] == 4 and "does not link" in report["first_problem"]["reason"]
+    assert report.first_problem.seq == 4 and "does not link" in report.first_problem.reason
 
 
 def test_a_deleted_entry_is_named(db, workspace_config):
     _three_ncs_with_history(db, workspace_config)
     _execute(db, "DELETE FROM history WHERE seq = 3")
     report = verify_register(db)
-    assert report["first_problem"]["seq"] == 3 and "missing" in report["first_problem"]["reason"]
+    assert report.first_problem.seq == 3 and "missing" in report.first_problem.reason
 
 
 def test_a_deleted_newest_entry_is_detected_by_the_head(db, workspace_config):
     _three_ncs_with_history(db, workspace_config)
     _execute(db, "DELETE FROM history WHERE seq = 5")
     report = verify_register(db)
-    assert not report["ok"] and "newest entries are missing" in report["first_problem"]["reason"]
+    assert not report.ok and "newest entries are missing" in report.first_problem.reason
 
 
 def test_a_change_behind_the_registers_back_is_detected(db, workspace_config):
     _three_ncs_with_history(db, workspace_config)
     _execute(db, "UPDATE nonconformity SET state = 'closed' WHERE id = 3")
     report = verify_register(db)
-    assert not report["ok"] and report["problems"] == []
-    assert report["state_mismatches"][0]["nc"] == "NC-0003" and "state" in report["state_mismatches"][0]["reason"]
+    assert not report.ok and report.problems == []
+    assert report.state_mismatches[0]["nc"] == "NC-0003" and "state" in report.state_mismatches[0]["reason"]
 
 
 def _race(*jobs):
@@ -111,19 +111,19 @@ def _race(*jobs):
 def test_second_of_two_concurrent_writers_gets_a_conflict(db, workspace_config):
     cfg = workspace_config
     raise_nc(db, cfg, "lan", title="Hồ sơ quá hạn", severity="major", unit="TNMT")
-    seen_by_both = show_nc(db, 1)["version"]
+    seen_by_both = show_nc(db, 1).version
     outcomes = _race(
         lambda: advance(db, cfg, "lan", 1, "contain", containment="Dừng nhận", expected_version=seen_by_both),
         lambda: advance(db, cfg, "hung", 1, "contain", containment="Bổ sung cán bộ", expected_version=seen_by_both),
     )
-    winners = [o for o in outcomes if isinstance(o, dict)]
+    winners = [o for o in outcomes if not isinstance(o, Exception)]
     losers = [o for o in outcomes if isinstance(o, Exception)]
     assert len(winners) == 1 and len(losers) == 1, outcomes
     assert isinstance(losers[0], ConflictError)
     message = str(losers[0])
     assert "NC-0001" in message and f"version {seen_by_both}" in message and "version 2" in message
-    assert show_nc(db, 1)["containment"] == winners[0]["containment"]
-    assert verify_register(db)["ok"]
+    assert show_nc(db, 1).containment == winners[0].containment
+    assert verify_register(db).ok
 
 
 def test_concurrent_writers_without_stale_reads_queue_up_and_keep_the_chain(db, workspace_config):
@@ -140,11 +140,11 @@ def test_concurrent_writers_without_stale_reads_queue_up_and_keep_the_chain(db, 
         lambda: raise_nc(db, cfg, "hung", title="Khác", severity="minor"),
         lambda: raise_nc(db, cfg, "mai", title="Khác nữa", severity="minor"),
     )
-    assert all(isinstance(o, dict) for o in outcomes), outcomes
+    assert all(not isinstance(o, Exception) for o in outcomes), outcomes
     shown = show_nc(db, 1)
-    assert all(a["done_at"] for a in shown["actions"]) and shown["version"] == 7
+    assert all(a.done_at for a in shown.actions) and shown.version == 7
     report = verify_register(db)
-    assert report["ok"] and report["entries"] == 9
+    assert report.ok and report.entries == 9
 
 
 def test_the_orm_refuses_a_stale_version_even_outside_the_api(db, workspace_config):
@@ -163,7 +163,7 @@ def test_the_orm_refuses_a_stale_version_even_outside_the_api(db, workspace_conf
         merged = second.merge(stale, load=False)
         merged.title = "overwritten"
         second.commit()
-    assert show_nc(db, 1)["title"] == "x"
+    assert show_nc(db, 1).title == "x"
 
 
 def test_two_concurrent_raise_from_check_runs_raise_each_group_once(db, workspace_config, tmp_path, check_samples):
@@ -171,9 +171,9 @@ def test_two_concurrent_raise_from_check_runs_raise_each_group_once(db, workspac
     check = cs.write(tmp_path / "check", cs.findings(), cs.received)
     outcomes = _race(lambda: raise_from_check(db, workspace_config, "lan", check),
                      lambda: raise_from_check(db, workspace_config, "lan", check))
-    assert all(isinstance(o, dict) for o in outcomes), outcomes
-    assert sorted(len(o["raised"]) for o in outcomes) == [0, 4]
-    assert len(list_ncs(db)) == 4 and verify_register(db)["ok"]
+    assert all(not isinstance(o, Exception) for o in outcomes), outcomes
+    assert sorted(len(o.raised) for o in outcomes) == [0, 4]
+    assert len(list_ncs(db)) == 4 and verify_register(db).ok
 
 
 def test_two_commands_opening_a_new_database_at_once(tmp_path, request):
@@ -198,8 +198,8 @@ def test_an_nc_deleted_behind_the_registers_back_is_detected(db, workspace_confi
     _three_ncs_with_history(db, workspace_config)
     _execute(db, "DELETE FROM nonconformity WHERE id = 3")
     report = verify_register(db)
-    assert not report["ok"]
-    assert report["state_mismatches"] == [
+    assert not report.ok
+    assert report.state_mismatches == [
         {"nc": "NC-0003", "reason": "NC-0003 is in the history but not in the database (deleted?)"}]
 
 
@@ -223,4 +223,4 @@ def test_verify_while_others_write_sees_a_consistent_snapshot(db, workspace_conf
     written, reports = _race(write, verify_repeatedly)
     assert written == "written", written
     assert not isinstance(reports, Exception), reports
-    assert reports and all(report["ok"] for report in reports), [r for r in reports if not r["ok"]][:1]
+    assert reports and all(report.ok for report in reports), [r for r in reports if not r.ok][:1]

@@ -17,9 +17,9 @@ def test_an_over_long_title_is_refused_alike_and_burns_no_number(db, workspace_c
     with pytest.raises(QmsError, match=r"nonconformity\.title: 600 characters"):
         raise_nc(db, workspace_config, "lan", title="y" * 600, severity="minor")
     raised = raise_nc(db, workspace_config, "lan", title="Hồ sơ trễ hạn", severity="minor")
-    assert raised["code"] == "NC-0001"
-    assert raise_nc(db, workspace_config, "lan", title="Hồ sơ thứ hai", severity="minor")["code"] == "NC-0002"
-    assert verify_register(db)["ok"]
+    assert raised.code == "NC-0001"
+    assert raise_nc(db, workspace_config, "lan", title="Hồ sơ thứ hai", severity="minor").code == "NC-0002"
+    assert verify_register(db).ok
 
 
 def test_a_unit_over_100_characters_from_a_check_is_refused_before_any_insert(db, workspace_config, tmp_path,
@@ -31,7 +31,7 @@ def test_a_unit_over_100_characters_from_a_check_is_refused_before_any_insert(db
         raise_from_check(db, workspace_config, "lan", check)
     assert list_ncs(db) == []
     good = cs.write(tmp_path / "good", cs.findings(), cs.received)
-    codes = sorted(r["code"] for r in raise_from_check(db, workspace_config, "lan", good)["raised"])
+    codes = sorted(r.code for r in raise_from_check(db, workspace_config, "lan", good).raised)
     assert codes == ["NC-0001", "NC-0002", "NC-0003", "NC-0004"]
 
 

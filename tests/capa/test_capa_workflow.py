@@ -32,20 +32,20 @@ def _to_action_plan(db, cfg, code, owner="binh", due=TODAY + dt.timedelta(days=1
 def test_full_cycle_to_closure(db, workspace_config):
     cfg = workspace_config
     nc = _raise(db, cfg)
-    assert (nc["code"], nc["state"], nc["cycle"], nc["version"]) == ("NC-0001", "open", 1, 1)
+    assert (nc.code, nc.state, nc.cycle, nc.version) == ("NC-0001", "open", 1, 1)
     planned = _to_action_plan(db, cfg, "NC-0001")
-    assert planned["state"] == "action_plan" and [a["number"] for a in planned["actions"]] == [1, 2]
+    assert planned.state == "action_plan" and [a.number for a in planned.actions] == [1, 2]
     complete_action(db, cfg, "binh", "NC-0001", 1, note="Đã bật")  # the owner, without any role
     complete_action(db, cfg, "hung", "NC-0001", 2)  # a manager for someone else
     advance(db, cfg, "lan", "NC-0001", "implement")
     closed = advance(db, cfg, "mai", "NC-0001", "verify", effective=True, note="3 tháng không trễ hạn")
-    assert closed["state"] == "closed" and closed["closed_at"]
-    assert closed["verifications"][0]["effective"] is True
+    assert closed.state == "closed" and closed.closed_at
+    assert closed.verifications[0].effective is True
     shown = show_nc(db, 1)
-    assert [h["action"] for h in shown["history"]] == [
+    assert [h.action for h in shown.history] == [
         "raise", "contain", "analyse", "plan", "approve", "complete_action:1", "complete_action:2", "implement",
         "verify"]
-    assert shown["version"] == 9 and shown["plan_approved_by"] == "hung"
+    assert shown.version == 9 and shown.plan_approved_by == "hung"
 
 
 def test_not_effective_opens_a_follow_up_cycle_on_the_same_nc(db, workspace_config):
@@ -56,14 +56,14 @@ def test_not_effective_opens_a_follow_up_cycle_on_the_same_nc(db, workspace_conf
     complete_action(db, cfg, "lan", 1, 2)
     advance(db, cfg, "lan", 1, "implement")
     again = advance(db, cfg, "hung", 1, "verify", effective=False, note="Vẫn còn hồ sơ trễ tháng 10")
-    assert (again["state"], again["cycle"]) == ("containment", 2)
+    assert (again.state, again.cycle) == ("containment", 2)
     # New cause analysis and new actions, numbered after the first cycle's.
     advance(db, cfg, "lan", 1, "analyse", fishbone={"methods": ["Quy trình không quy định thời điểm xin lỗi"]},
             root_cause="Quy trình thiếu bước")
     planned = advance(db, cfg, "lan", 1, "plan", today=TODAY,
                       actions=[PlannedAction("Sửa quy trình QT-01", "lan", TODAY)])
-    assert [(a["number"], a["cycle"]) for a in planned["actions"]] == [(1, 1), (2, 1), (3, 2)]
-    assert planned["plan_approved_by"] is None  # each cycle's plan is approved again
+    assert [(a.number, a.cycle) for a in planned.actions] == [(1, 1), (2, 1), (3, 2)]
+    assert planned.plan_approved_by is None  # each cycle's plan is approved again
     with pytest.raises(TransitionRefused, match="not approved yet.*actions not done yet: 3"):
         advance(db, cfg, "lan", 1, "implement")  # only the new cycle's action counts as pending
     advance(db, cfg, "hung", 1, "approve")
@@ -72,7 +72,7 @@ def test_not_effective_opens_a_follow_up_cycle_on_the_same_nc(db, workspace_conf
     with pytest.raises(TransitionRefused, match="owns actions 3"):
         _verify_as_owner(db, cfg)
     closed = advance(db, cfg, "mai", 1, "verify", effective=True, note="Không còn trễ")
-    assert closed["state"] == "closed" and [v["cycle"] for v in closed["verifications"]] == [1, 2]
+    assert closed.state == "closed" and [v.cycle for v in closed.verifications] == [1, 2]
 
 
 def _verify_as_owner(db, cfg):
@@ -113,7 +113,7 @@ def test_every_state_refuses_every_step_but_its_own(db, workspace_config):
         if state == "action_plan":
             complete_action(db, cfg, "binh", 1, 1)
         state = advance(db, cfg, "hung" if expected[state] != "verify" else "mai", 1, expected[state],
-                        **payloads[expected[state]])["state"]
+                        **payloads[expected[state]]).state
     with pytest.raises(TransitionRefused, match="'closed'"):
         advance(db, cfg, "hung", 1, "contain", containment="x")
 
@@ -140,7 +140,7 @@ def test_step_data_is_validated(db, workspace_config):
         advance(db, cfg, "lan", 1, "plan", actions=[])
     with pytest.raises(TransitionRefused, match="Unknown step"):
         advance(db, cfg, "lan", 1, "close")
-    assert show_nc(db, 1)["state"] == "cause_analysis"  # nothing half-applied
+    assert show_nc(db, 1).state == "cause_analysis"  # nothing half-applied
 
 
 def test_roles(db, workspace_config):
@@ -176,7 +176,7 @@ def test_roles(db, workspace_config):
         advance(db, cfg, "son", 1, "verify", effective=True, note="ok")  # nor the action's owner
     with pytest.raises(PermissionRefused, match="read-only"):
         advance(db, cfg, "tra", 1, "verify", effective=True, note="ok")
-    assert advance(db, cfg, "mai", 1, "verify", effective=True, note="ok")["state"] == "closed"
+    assert advance(db, cfg, "mai", 1, "verify", effective=True, note="ok").state == "closed"
 
 
 def test_raise_validation_and_lookup(db, workspace_config):
@@ -196,16 +196,16 @@ def test_list_filters_and_overdue(db, workspace_config):
     _raise(db, cfg, unit="TP", severity="major")
     _to_action_plan(db, cfg, 1, owner="binh", due=TODAY)
     rows = list_ncs(db)
-    assert [(r["code"], r["state"], r["open_actions"]) for r in rows] == [
+    assert [(r.code, r.state, r.open_actions) for r in rows] == [
         ("NC-0001", "action_plan", 2), ("NC-0002", "open", 0)]
-    assert [r["code"] for r in list_ncs(db, unit="TP")] == ["NC-0002"]
-    assert [r["code"] for r in list_ncs(db, state="open")] == ["NC-0002"]
+    assert [r.code for r in list_ncs(db, unit="TP")] == ["NC-0002"]
+    assert [r.code for r in list_ncs(db, state="open")] == ["NC-0002"]
     assert overdue_actions(db, today=TODAY) == []
     late = overdue_actions(db, today=TODAY + dt.timedelta(days=3))
-    assert [(r["nc"], r["action"], r["owner"], r["days_overdue"]) for r in late] == [
+    assert [(r.nc, r.action, r.owner, r.days_overdue) for r in late] == [
         ("NC-0001", 1, "binh", 3), ("NC-0001", 2, "lan", 3)]
     complete_action(db, cfg, "binh", 1, 1)
-    assert [r["action"] for r in overdue_actions(db, today=TODAY + dt.timedelta(days=3))] == [2]
+    assert [r.action for r in overdue_actions(db, today=TODAY + dt.timedelta(days=3))] == [2]
 
 
 def test_register_summary_for_reports(db, workspace_config):
@@ -228,9 +228,9 @@ def test_a_plan_made_by_a_manager_is_approved_as_it_is_made(db, workspace_config
     advance(db, cfg, "hung", 1, "contain", containment="x")
     advance(db, cfg, "hung", 1, "analyse", whys=["a"], root_cause="b")
     planned = advance(db, cfg, "hung", 1, "plan", today=TODAY, actions=[PlannedAction("Làm", "binh", TODAY)])
-    assert planned["plan_approved_by"] == "hung" and planned["plan_approved_at"]
+    assert planned.plan_approved_by == "hung" and planned.plan_approved_at
     complete_action(db, cfg, "binh", 1, 1)
-    assert advance(db, cfg, "lan", 1, "implement")["state"] == "implemented"
+    assert advance(db, cfg, "lan", 1, "implement").state == "implemented"
 
 
 def test_register_summary_limited_to_a_period_lists_its_ncs_with_actions(db, workspace_config):

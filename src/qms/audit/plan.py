@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..capa import history, roles
 from ..capa.errors import NotFound, TransitionRefused
+from .models import AuditSnapshot
 from ..db import Database
 from ..db.tables import Audit
 from ..core.i18n import _
@@ -55,7 +56,7 @@ def frozen_item(item: ChecklistItem) -> dict[str, Any]:
 
 def plan_audit(db: Database, config: WorkspaceConfig, actor: str, code: str, *, audit_date: dt.date,
                lead_auditor: str, auditors: list[str], auditees: list[str], checklist: Checklist,
-               scope: str | None = None) -> dict[str, Any]:
+               scope: str | None = None) -> AuditSnapshot:
     """Record (or re-record, before any result) the plan of a programmed audit."""
     roles.require(config, actor, "plan_audit")
     team = [lead_auditor, *[a for a in auditors if a != lead_auditor]]
@@ -103,4 +104,4 @@ def plan_audit(db: Database, config: WorkspaceConfig, actor: str, code: str, *, 
         after = audit_snapshot(audit)
         history.append(session, actor=actor, entity="audit", entity_id=code, action="plan", before=before,
                        after={**after, "checklist_sha256": checklist.content_sha256})
-        return after
+        return AuditSnapshot.model_validate(after)

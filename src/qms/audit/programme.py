@@ -25,6 +25,7 @@ from ..core.i18n import _
 from ..core.model_file import load_model_file
 from ..model.audit import AuditProgrammeSpec, ProgrammedAudit
 from ..model.workspace import WorkspaceConfig
+from .models import ProgrammeChanges, ProgrammeView
 
 
 
@@ -53,7 +54,7 @@ def _fields(spec: ProgrammedAudit) -> dict[str, Any]:
             "clauses": list(spec.clauses), "planned_month": spec.month}
 
 
-def save_programme(db: Database, config: WorkspaceConfig, actor: str, spec: AuditProgrammeSpec) -> dict[str, Any]:
+def save_programme(db: Database, config: WorkspaceConfig, actor: str, spec: AuditProgrammeSpec) -> ProgrammeChanges:
     """Create or update the programme of `spec.year`; returns what changed."""
     roles.require(config, actor, "programme")
     if config.units:
@@ -118,7 +119,7 @@ def save_programme(db: Database, config: WorkspaceConfig, actor: str, spec: Audi
             removed.append(code)
         if problems:
             raise TransitionRefused("\n".join([_("The programme was not changed:"), *problems]))
-    return {"year": spec.year, "added": added, "updated": updated, "removed": removed}
+    return ProgrammeChanges(year=spec.year, added=added, updated=updated, removed=removed)
 
 
 def _codes_in_other_programmes(session: Session, programme_id: int, codes: list[str]) -> list[str]:
@@ -126,7 +127,7 @@ def _codes_in_other_programmes(session: Session, programme_id: int, codes: list[
                                                            Audit.programme_id != programme_id)))
 
 
-def show_programme(db: Database, year: int) -> dict[str, Any]:
+def show_programme(db: Database, year: int) -> ProgrammeView:
     with db.reading() as session:
         programme = session.scalars(select(AuditProgramme).where(AuditProgramme.year == year)
                                     .options(selectinload(AuditProgramme.audits))).one_or_none()
@@ -138,5 +139,11 @@ def show_programme(db: Database, year: int) -> dict[str, Any]:
             "processes": sorted({p for a in audits for p in a["processes"]}),
             "clauses": sorted({c for a in audits for c in a["clauses"]}),
         }
-        return {"year": programme.year, "title": programme.title, "created_by": programme.created_by,
-                "audits": audits, "coverage": coverage}
+        return ProgrammeView(year=programme.year, title=programme.title, created_by=programme.created_by,
+                             audits=audits, coverage=coverage)
+
+
+def programme_years(db: Database) -> list[int]:
+    """The years that have an audit programme, newest first."""
+    with db.reading() as session:
+        return list(session.scalars(select(AuditProgramme.year).order_by(AuditProgramme.year.desc())))

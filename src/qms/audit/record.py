@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..capa import history, register, roles
 from ..capa.errors import PermissionRefused, TransitionRefused
+from .models import RecordOutcome
 from ..db import Database
 from ..db.tables import AuditResult, Nonconformity
 from ..core.errors import ValidationFailed
@@ -34,7 +35,7 @@ def question_text(item: dict[str, Any], language: str | None = None) -> str:
 
 
 def record_results(db: Database, config: WorkspaceConfig, actor: str, code: str, results: list[ItemResult],
-                   *, source: str = "command line") -> dict[str, Any]:
+                   *, source: str = "command line") -> RecordOutcome:
     """Store item results (replacing earlier results of the same items) and raise NCs."""
     with db.writing() as session:
         audit = load_audit(session, code)
@@ -83,8 +84,8 @@ def record_results(db: Database, config: WorkspaceConfig, actor: str, code: str,
         history.append(session, actor=actor, entity="audit", entity_id=code, action="record", before=before,
                        after=after, at=at)
         counts = Counter(row.result for row in existing.values())
-        return {"audit": code, "recorded": len(results), "items": len(items), "results": dict(sorted(counts.items())),
-                "not_recorded": len(items) - len(existing), "raised": raised}
+        return RecordOutcome(audit=code, recorded=len(results), items=len(items), results=dict(sorted(counts.items())),
+                             not_recorded=len(items) - len(existing), raised=raised)
 
 
 def result_dict(row: AuditResult) -> dict[str, Any]:

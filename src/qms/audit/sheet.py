@@ -18,6 +18,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..capa.errors import TransitionRefused
+from .models import RecordOutcome, SheetWritten
 from ..db import Database
 from ..core.atomic import atomic_target
 from ..core.errors import QmsError, ValidationFailed
@@ -54,7 +55,7 @@ def _accepted_results() -> dict[str, AuditResultValue]:
 
 
 def export_sheet(db: Database, code: str, path: str | Path, *, language: str | None = None,
-                 config: WorkspaceConfig | None = None) -> dict[str, Any]:
+                 config: WorkspaceConfig | None = None) -> SheetWritten:
     """Write the fill-in workbook; `config` turns user ids into names on the sheet."""
     language = language or get_language()
 
@@ -120,7 +121,7 @@ def export_sheet(db: Database, code: str, path: str | Path, *, language: str | N
     target = Path(path)
     with atomic_target(target) as partial:
         workbook.save(partial)
-    return {"audit": code, "path": str(target), "items": len(items)}
+    return SheetWritten(audit=code, path=str(target), items=len(items))
 
 
 def read_sheet(db: Database, code: str, path: str | Path) -> list[ItemResult]:
@@ -228,6 +229,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def record_sheet(db: Database, config: WorkspaceConfig, actor: str, code: str, path: str | Path) -> dict[str, Any]:
+def record_sheet(db: Database, config: WorkspaceConfig, actor: str, code: str, path: str | Path) -> RecordOutcome:
     results = read_sheet(db, code, path)
     return record_results(db, config, actor, code, results, source=Path(path).name)

@@ -25,6 +25,7 @@ from ..core.timezone import DEFAULT_TIMEZONE
 from ..model.check_output import FINDING_COLUMNS
 from ..model.workspace import WorkspaceConfig
 from . import register, roles
+from .models import RaiseFromCheckResult, SkippedDossiers
 
 if TYPE_CHECKING:
     import polars as pl
@@ -142,7 +143,7 @@ def _dossiers_in_ncs(existing: dict[str, int], present: dict[int, list[tuple[str
 
 def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_dir: str | Path, *,
                      timezone: str | None = None, min_severity: str = "minor",
-                     period: str = "month") -> dict[str, Any]:
+                     period: str = "month") -> RaiseFromCheckResult:
     """Raise (or extend) one NC per group of findings; returns what was done."""
     roles.require(config, actor, "raise_from_check")
     if min_severity not in ("minor", "major"):
@@ -202,9 +203,10 @@ def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_di
             raised.append({"code": after["code"], "rule": group["rule"], "procedure_code": group["procedure_code"],
                            "unit": group["unit"], "period": group["period"], "severity": group["severity"],
                            "dossiers": group["dossier_count"], "findings": group["findings"]})
-    return {"check_dir": str(folder), "findings": findings.height, "groups": groups.height,
-            "raised": raised, "extended": extended, "unchanged": unchanged,
-            "skipped": {"groups": skipped_groups, "dossiers": skipped_dossiers}, "source_check": provenance}
+    return RaiseFromCheckResult(check_dir=str(folder), findings=findings.height, groups=groups.height,
+                                raised=raised, extended=extended, unchanged=unchanged,
+                                skipped=SkippedDossiers(groups=skipped_groups, dossiers=skipped_dossiers),
+                                source_check=provenance)
 
 
 def check_provenance(folder: Path) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from ..core.timezone import DEFAULT_TIMEZONE
 from ..model.workspace import WorkspaceConfig
 from . import history, roles
 from .errors import NotFound, TransitionRefused
+from .models import NcDetail, NcSnapshot, NcSummary, OverdueAction
 
 SEVERITIES = ("major", "minor")
 SOURCES = ("manual", "audit", "check")
@@ -138,7 +139,7 @@ def raise_nc(db: Database, config: WorkspaceConfig, actor: str, *, title: str, s
              description: str = "", clause: str | None = None, procedure_code: str | None = None,
              unit: str | None = None, period: str | None = None, rule: str | None = None,
              source: str = "manual", source_key: str | None = None, audit_id: int | None = None,
-             evidence: Iterable[tuple[str, str, str]] = (), permission: str = "raise") -> dict[str, Any]:
+             evidence: Iterable[tuple[str, str, str]] = (), permission: str = "raise") -> NcSnapshot:
     """Open a nonconformity. `evidence` is (kind, ref, detail) triples."""
     roles.require(config, actor, permission)
     problems = []
@@ -158,7 +159,7 @@ def raise_nc(db: Database, config: WorkspaceConfig, actor: str, *, title: str, s
               "procedure_code": procedure_code, "unit": unit, "period": period, "rule": rule, "source": source,
               "source_key": source_key, "audit_id": audit_id}
     with db.writing() as session:
-        return insert_ncs(session, actor, [(fields, list(evidence))])[0]
+        return NcSnapshot.model_validate(insert_ncs(session, actor, [(fields, list(evidence))])[0])
 
 
 # Keys a history entry carries beside the record's state (what was added, from where).
@@ -243,7 +244,7 @@ def summary_row(nc: Nonconformity, evidence_count: int, open_actions: int) -> di
 
 
 def list_ncs(db: Database, *, state: str | None = None, unit: str | None = None, source: str | None = None,
-             include_closed: bool = True) -> list[dict[str, Any]]:
+             include_closed: bool = True) -> list[NcSummary]:
     evidence_counts = (select(Evidence.nc_id, func.count().label("n")).group_by(Evidence.nc_id).subquery())
     open_counts = (select(CorrectiveAction.nc_id, func.count().label("n"))
                    .where(CorrectiveAction.done_at.is_(None), CorrectiveAction.cycle == Nonconformity.cycle)
@@ -265,10 +266,10 @@ def list_ncs(db: Database, *, state: str | None = None, unit: str | None = None,
     if source:
         query = query.where(Nonconformity.source == source)
     with db.reading() as session:
-        return [summary_row(nc, n_evidence, n_open) for nc, n_evidence, n_open in session.execute(query)]
+        return [NcSummary.model_validate(summary_row(nc, n_evidence, n_open)) for nc, n_evidence, n_open in session.execute(query)]
 
 
-def show_nc(db: Database, ref: str | int, *, evidence_limit: int | None = None) -> dict[str, Any]:
+def show_nc(db: Database, ref: str | int, *, evidence_limit: int | None = None) -> NcDetail:
     """The NC in full: fields, actions, evidence and its own history entries."""
     with db.reading() as session:
         nc = load(session, ref)
@@ -281,10 +282,10 @@ def show_nc(db: Database, ref: str | int, *, evidence_limit: int | None = None) 
                                                              HistoryEntry.entity_id == nc.code)
                                   .order_by(HistoryEntry.seq))
         data["history"] = [{"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action} for e in entries]
-        return data
+        return NcDetail.model_validate(data)
 
 
-def overdue_actions(db: Database, today: dt.date | None = None) -> list[dict[str, Any]]:
+def overdue_actions(db: Database, today: dt.date | None = None) -> list[OverdueAction]:
     """Actions of the current cycle not done by their due date, oldest first."""
     today = today or local_today()
     query = (select(CorrectiveAction, Nonconformity)
@@ -293,9 +294,9 @@ def overdue_actions(db: Database, today: dt.date | None = None) -> list[dict[str
                     CorrectiveAction.cycle == Nonconformity.cycle, Nonconformity.state != "closed")
              .order_by(CorrectiveAction.due_date, Nonconformity.id, CorrectiveAction.number))
     with db.reading() as session:
-        return [{"nc": nc.code, "nc_title": nc.title, "unit": nc.unit, "action": action.number,
-                 "description": action.description, "owner": action.owner,
-                 "due_date": action.due_date.isoformat(), "days_overdue": (today - action.due_date).days}
+        return [OverdueAction(nc=nc.code, nc_title=nc.title, unit=nc.unit, action=action.number,
+                              description=action.description, owner=action.owner, due_date=action.due_date,
+                              days_overdue=(today - action.due_date).days)
                 for action, nc in session.execute(query)]
 
 
@@ -326,3 +327,23 @@ def state_mismatches(session: Session) -> list[dict[str, Any]]:
         problems.append({"nc": code, "reason": _("{code} is in the history but not in the database (deleted?)").format(
             code=code)})
     return problems
+
+
+def changes_since(db: Database, ref: str | int, version: int) -> list[tuple[str, Any, Any]]:
+    """(field, value at `version`, value now) for every field changed since the NC
+    was at `version`: what a second editor, refused by the version check, missed."""
+    with db.reading() as session:
+        nc = load(session, ref)
+        current = current_snapshot(session, nc)
+        entries = session.scalars(select(HistoryEntry).where(HistoryEntry.entity == ENTITY,
+                                                             HistoryEntry.entity_id == nc.code)
+                                  .order_by(HistoryEntry.seq))
+        read = None
+        for entry in entries:
+            after = json.loads(entry.after)
+            if after.get("version") == version:
+                read = after
+    if read is None:
+        return []
+    return [(key, read.get(key), current.get(key)) for key in current
+            if key not in ("version", "evidence") and read.get(key) != current.get(key)]

@@ -54,11 +54,11 @@ def register_summary(db: Database, today: dt.date | None = None,
     overdue = overdue_actions(db, today)
     if period:
         in_period = {item["nc"] for item in listed}
-        overdue = [item for item in overdue if item["nc"] in in_period]
+        overdue = [item for item in overdue if item.nc in in_period]
     return {
         "total": sum(by_state.values()), "open": sum(n for state, n in by_state.items() if state != "closed"),
         "by_state": by_state, "by_severity": by_severity, "by_source": by_source, "open_by_unit": open_by_unit,
-        "overdue_actions": len(overdue), "overdue": overdue,
+        "overdue_actions": len(overdue), "overdue": [row.model_dump(mode="json") for row in overdue],
         "period": [period[0].isoformat(), period[1].isoformat()] if period else None,
         "nonconformities": listed,
         "history": {"ok": chain.ok, "entries": chain.entries, "head_seq": chain.head_seq,

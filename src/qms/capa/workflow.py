@@ -27,6 +27,7 @@ from ..core.i18n import _
 from ..model.workspace import Role, WorkspaceConfig
 from . import register, roles
 from .errors import ConflictError, TransitionRefused
+from .models import NcSnapshot
 
 FISHBONE_CATEGORIES = ("people", "methods", "machines", "materials", "measurement", "environment")
 CAUSE_METHODS = ("five_whys", "fishbone")
@@ -93,7 +94,7 @@ def advance(db: Database, config: WorkspaceConfig, actor: str, ref: str | int, s
             cause_method: str | None = None, whys: list[str] | None = None,
             fishbone: dict[str, list[str]] | None = None, root_cause: str | None = None,
             actions: list[PlannedAction] | None = None,
-            effective: bool | None = None, note: str | None = None) -> dict[str, Any]:
+            effective: bool | None = None, note: str | None = None) -> NcSnapshot:
     """Take one workflow step; returns the NC's new snapshot."""
     if step not in STEPS:
         raise TransitionRefused(_("Unknown step '{step}'; steps are: {steps}").format(
@@ -121,7 +122,7 @@ def advance(db: Database, config: WorkspaceConfig, actor: str, ref: str | int, s
             _implement(nc)
         elif step == "verify":
             _verify(nc, actor, effective, note)
-        return register.record_change(session, nc, actor, step, before)
+        return NcSnapshot.model_validate(register.record_change(session, nc, actor, step, before))
 
 
 def _contain(nc: Nonconformity, containment: str | None) -> None:
@@ -237,7 +238,7 @@ def _verify(nc: Nonconformity, actor: str, effective: bool | None, note: str | N
 
 
 def complete_action(db: Database, config: WorkspaceConfig, actor: str, ref: str | int, number: int, *,
-                    note: str = "", expected_version: int | None = None) -> dict[str, Any]:
+                    note: str = "", expected_version: int | None = None) -> NcSnapshot:
     """Mark one action of the current cycle done (its owner, a quality officer or a manager)."""
     with db.writing() as session:
         nc = register.load(session, ref)
@@ -260,4 +261,5 @@ def complete_action(db: Database, config: WorkspaceConfig, actor: str, ref: str 
             raise _refuse(nc.code, "complete_action", problems)
         before = register.current_snapshot(session, nc)
         action.done_at, action.done_by, action.done_note = register.now_utc(), actor, note.strip() or None
-        return register.record_change(session, nc, actor, f"complete_action:{number}", before)
+        return NcSnapshot.model_validate(register.record_change(session, nc, actor, f"complete_action:{number}",
+                                                                before))

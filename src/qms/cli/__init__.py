@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("audit", "audit", "Internal audits (ISO 9001 clause 9.2)."),
     "nc": ("nc", "nc", "Nonconformities and corrective actions (ISO 9001 clause 10.2)."),
     "db": ("db", "db", "The database of audits, nonconformities and their history."),
+    "user": ("user", "user", "Web users: passwords, access and API tokens."),
+    "serve": ("serve", "serve", "Serve the web workspace (nonconformities, check results, reports, audits)."),
 }
 
 

@@ -43,9 +43,20 @@ def secho(message: Any, *, fg: str | None = None, err: bool = False) -> None:
     click.secho(terminal_safe(str(message)), fg=fg, err=err)
 
 
+def _plain(data: Any) -> Any:
+    """Typed results (pydantic models) as the JSON-able data they hold."""
+    if hasattr(data, "model_dump"):
+        return data.model_dump(mode="json")
+    if isinstance(data, (list, tuple)):
+        return [_plain(item) for item in data]
+    if isinstance(data, dict):
+        return {key: _plain(value) for key, value in data.items()}
+    return data
+
+
 def json_text(data: Any) -> str:
     """Indented JSON (UTF-8 text kept readable) whose strings hold no raw control character."""
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    text = json.dumps(_plain(data), ensure_ascii=False, indent=2, default=str)
     return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 

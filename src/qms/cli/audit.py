@@ -38,8 +38,8 @@ def programme_command(programme_file, year, user, config_path, database_url, out
             print_json(changes)
             return
         echo(_("Programme {year}: {added} added, {updated} updated, {removed} removed").format(
-            year=spec.year, added=len(changes["added"]), updated=len(changes["updated"]),
-            removed=len(changes["removed"])))
+            year=spec.year, added=len(changes.added), updated=len(changes.updated),
+            removed=len(changes.removed)))
         year = spec.year
     from ..capa.register import local_today
 
@@ -47,12 +47,12 @@ def programme_command(programme_file, year, user, config_path, database_url, out
     if output_format == "json":
         print_json(data)
         return
-    echo(f"{data['year']}  {data['title']}")
-    for item in data["audits"]:
-        month = f"{item['planned_month']:02d}" if item["planned_month"] else "--"
-        date = item["audit_date"] or "-"
-        echo(f"  {item['code']}  {month}  {_audit_status(item['status']):<10}  {date}  {','.join(item['units'])}  "
-                   f"{','.join(item['clauses']) or '*'}  {item['title']}")
+    echo(f"{data.year}  {data.title}")
+    for item in data.audits:
+        month = f"{item.planned_month:02d}" if item.planned_month else "--"
+        date = item.audit_date or "-"
+        echo(f"  {item.code}  {month}  {_audit_status(item.status):<10}  {date}  {','.join(item.units)}  "
+             f"{','.join(item.clauses) or '*'}  {item.title}")
 
 
 def _load_checklist(reference: str, audit_date: dt.date, docs_dir: str | Path | None):
@@ -102,8 +102,8 @@ def plan_command(audit_id, audit_date, lead_auditor, auditors, auditees, checkli
         print_json(data)
     else:
         echo(_("{code} planned on {date}: {items} checklist item(s) from {checklist} issue {issue}").format(
-            code=data["code"], date=data["audit_date"], items=data["checklist_items"]["count"],
-            checklist=data["checklist_code"], issue=data["checklist_issue"]))
+            code=data.code, date=data.audit_date, items=data.checklist_items.count,
+            checklist=data.checklist_code, issue=data.checklist_issue))
 
 
 @audit.command("sheet")
@@ -121,8 +121,8 @@ def sheet_command(audit_id, out_path, config_path, database_url, output_format) 
     if output_format == "json":
         print_json(result)
     else:
-        echo(_("Wrote {items} item(s) of {code} to {path}").format(items=result["items"], code=audit_id,
-                                                                          path=result["path"]))
+        echo(_("Wrote {items} item(s) of {code} to {path}").format(items=result.items, code=audit_id,
+                                                                          path=result.path))
 
 
 @audit.command("record")
@@ -157,9 +157,9 @@ def record_command(audit_id, sheet_file, item_id, result, evidence, notes, user,
         print_json(done)
         return
     echo(_("{code}: {recorded} result(s) recorded, {missing} item(s) not yet recorded").format(
-        code=audit_id, recorded=done["recorded"], missing=done["not_recorded"]))
-    if done["raised"]:
-        echo(_("Nonconformities raised: {codes}").format(codes=", ".join(done["raised"])))
+        code=audit_id, recorded=done.recorded, missing=done.not_recorded))
+    if done.raised:
+        echo(_("Nonconformities raised: {codes}").format(codes=", ".join(done.raised)))
 
 
 @audit.command("show")

@@ -72,6 +72,7 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format,
                 progress(_("writing"))
             summary, written = result.summary, write_outputs(result, out, csv=csv is not False)
             hints = result.hints
+    _register_in_workspace(out)
     if output_format == "json":
         print_json(summary.model_dump(mode="json"))
         return
@@ -101,6 +102,22 @@ def _in_shards(log, partitions, workers, engine) -> bool:
     from ..check.partitioned import choose_partitions
 
     return choose_partitions(log, workers or os.cpu_count() or 1) > 1
+
+
+def _register_in_workspace(out) -> None:
+    """Inside a workspace, the run is recorded for the web workspace's check pages
+    (on stderr, so the printed summary stays what it was)."""
+    from ..workspace import load_workspace
+
+    workspace = load_workspace()
+    if workspace is None:
+        return
+    from ..check_runs import register_check_run
+    from ._capa_common import open_db
+
+    _config, db = open_db(str(workspace.config_path), None)
+    run = register_check_run(db, out)
+    click.echo(_("Registered as check run {id} of the workspace").format(id=run.id), err=True)
 
 
 def render_summary_text(summary) -> str:

@@ -77,7 +77,8 @@ def list_command(state, unit, source, open_only, config_path, database_url, outp
     if output_format == "json":
         print_json(rows)
     else:
-        _table(_readable(rows), _columns("code", "state", "severity", "unit", "period", "evidence", "open_actions", "title"))
+        _table(_readable([row.model_dump() for row in rows]),
+               _columns("code", "state", "severity", "unit", "period", "evidence", "open_actions", "title"))
 
 
 @nc.command("show")
@@ -89,11 +90,11 @@ def show_command(code, config_path, database_url, output_format) -> None:
     from ..capa import show_nc
 
     _config, db = open_db(config_path, database_url)
-    data = show_nc(db, code)
+    shown = show_nc(db, code)
     if output_format == "json":
-        print_json(data)
+        print_json(shown)
         return
-    _print_nc(data)
+    _print_nc(shown.model_dump(mode="json"))
 
 
 def _print_nc(data: dict) -> None:
@@ -179,7 +180,7 @@ def raise_command(title, severity, description, clause, procedure_code, unit, ev
     data = raise_nc(db, require_config(config), require_user(user), title=title, severity=severity,
                     description=description, clause=clause, procedure_code=procedure_code, unit=unit,
                     evidence=items)
-    print_json(data) if output_format == "json" else echo(_("Raised {code}").format(code=data["code"]))
+    print_json(data) if output_format == "json" else echo(_("Raised {code}").format(code=data.code))
 
 
 @nc.command("raise-from-check")
@@ -206,17 +207,18 @@ def raise_from_check_command(check_dir, timezone, min_severity, period, user, co
     from ._display import count
 
     echo(_("{findings} finding(s) in {groups} group(s): {raised} NC(s) raised, {extended} extended, "
-           "{unchanged} unchanged").format(findings=count(result["findings"]), groups=count(result["groups"]),
-                                           raised=count(len(result["raised"])), extended=count(len(result["extended"])),
-                                           unchanged=count(result["unchanged"])))
-    if result["skipped"]["dossiers"]:
+           "{unchanged} unchanged").format(findings=count(result.findings), groups=count(result.groups),
+                                           raised=count(len(result.raised)), extended=count(len(result.extended)),
+                                           unchanged=count(result.unchanged)))
+    if result.skipped.dossiers:
         echo(_("{dossiers} dossier(s) already evidence of an NC for the same rule under another period were "
                "not raised again ({groups} group(s) left with none)").format(
-            dossiers=count(result["skipped"]["dossiers"]), groups=count(result["skipped"]["groups"])))
-    _table(_readable(result["raised"]), _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
-    if result["extended"]:
+            dossiers=count(result.skipped.dossiers), groups=count(result.skipped.groups)))
+    _table(_readable([row.model_dump() for row in result.raised]),
+           _columns("code", "severity", "rule", "procedure_code", "unit", "period", "dossiers"))
+    if result.extended:
         echo(_("New dossiers added to existing NCs:"))
-        _table(_readable(result["extended"]), _columns("code", "state", "added_dossiers"))
+        _table(_readable([row.model_dump() for row in result.extended]), _columns("code", "state", "added_dossiers"))
 
 
 def _parse_action(text: str):
@@ -268,12 +270,12 @@ def advance_command(code, step, containment, whys, causes, root_cause, actions, 
         print_json(data)
     elif step == "approve":
         echo(_("{code}: action plan approved by {user} (version {version})").format(
-            code=data["code"], user=data["plan_approved_by"], version=data["version"]))
+            code=data.code, user=data.plan_approved_by, version=data.version))
     else:
         from ._display import nc_state
 
         echo(_("{code} is now: {state} (cycle {cycle}, version {version})").format(
-            code=data["code"], state=nc_state(data["state"]), cycle=data["cycle"], version=data["version"]))
+            code=data.code, state=nc_state(data.state), cycle=data.cycle, version=data.version))
 
 
 @nc.command("action-done")
@@ -294,7 +296,7 @@ def action_done_command(code, number, note, expect_version, user, config_path, d
     if output_format == "json":
         print_json(data)
     else:
-        echo(_("{code}: action {number} done").format(code=data["code"], number=number))
+        echo(_("{code}: action {number} done").format(code=data.code, number=number))
 
 
 @nc.command("overdue")
@@ -310,7 +312,8 @@ def overdue_command(today, config_path, database_url, output_format) -> None:
     if output_format == "json":
         print_json(rows)
     else:
-        _table(rows, _columns("nc", "action", "owner", "due_date", "days_overdue", "description"))
+        _table([row.model_dump(mode="json") for row in rows],
+               _columns("nc", "action", "owner", "due_date", "days_overdue", "description"))
 
 
 @nc.command("verify")
@@ -324,16 +327,16 @@ def verify_command(config_path, database_url, output_format) -> None:
     report = verify_register(db)
     if output_format == "json":
         print_json(report)
-    elif report["ok"]:
+    elif report.ok:
         from ._display import count
 
         echo(_("History intact: {entries} entries; the newest is #{seq}, hash {hash}").format(
-            entries=count(report["entries"]), seq=report["head_seq"], hash=report["head_hash"]))
-    if not report["ok"]:
-        lines = [f"#{p['seq']}: {p['reason']}" for p in report["problems"]]
-        lines += [m["reason"] for m in report["state_mismatches"]]
-        first = report["first_problem"]
-        head = (_("History broken: first entry that does not match is #{seq}").format(seq=first["seq"]) if first
+            entries=count(report.entries), seq=report.head_seq, hash=report.head_hash))
+    if not report.ok:
+        lines = [f"#{p.seq}: {p.reason}" for p in report.problems]
+        lines += [m["reason"] for m in report.state_mismatches]
+        first = report.first_problem
+        head = (_("History broken: first entry that does not match is #{seq}").format(seq=first.seq) if first
                 else _("History intact but the register was changed outside it"))
         raise QmsError("\n".join([head, *lines]))
 

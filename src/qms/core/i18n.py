@@ -8,8 +8,11 @@ compiled in memory with Babel at first use. The language is Vietnamese unless
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 
 from babel.messages.catalog import Catalog
@@ -23,6 +26,9 @@ SUPPORTED_LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
 _current_language: str | None = None
+# One request's language in the web server (each request has its own context);
+# the CLI sets the process-wide language instead.
+_context_language: ContextVar[str | None] = ContextVar("qms_language", default=None)
 
 
 def set_language(language: str) -> None:
@@ -32,7 +38,22 @@ def set_language(language: str) -> None:
     _current_language = language
 
 
+@contextlib.contextmanager
+def use_language(language: str) -> Iterator[None]:
+    """Messages in `language` inside the block, for this context only (a web request)."""
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; choose one of {SUPPORTED_LANGUAGES}")
+    token = _context_language.set(language)
+    try:
+        yield
+    finally:
+        _context_language.reset(token)
+
+
 def get_language() -> str:
+    in_context = _context_language.get()
+    if in_context:
+        return in_context
     if _current_language:
         return _current_language
     from_env = os.environ.get("QMS_LANG", "").strip().lower()[:2]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .types import UtcDateTime
@@ -71,8 +71,9 @@ class Nonconformity(Base):
     source_key: Mapped[str | None] = mapped_column(String(400), unique=True)
     severity: Mapped[str] = mapped_column(String(12))  # major, minor
     clause: Mapped[str | None] = mapped_column(String(20))
-    procedure_code: Mapped[str | None] = mapped_column(String(100))
-    unit: Mapped[str | None] = mapped_column(String(100))
+    # indexed for the web's filters and menus (migration 0003)
+    procedure_code: Mapped[str | None] = mapped_column(String(100), index=True)
+    unit: Mapped[str | None] = mapped_column(String(100), index=True)
     period: Mapped[str | None] = mapped_column(String(10))
     rule: Mapped[str | None] = mapped_column(String(100))
     audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit.id"))
@@ -199,3 +200,60 @@ class AuditResult(Base):
     nc_id: Mapped[int | None] = mapped_column(ForeignKey("nonconformity.id"))
 
     audit: Mapped[Audit] = relationship(back_populates="results")
+
+
+class UserCredential(Base):
+    """The password of a user of `qms.yaml` (who the user is and their roles stay in
+    that file). Only an argon2id hash is kept; a disabled user cannot log in or use
+    a token."""
+
+    __tablename__ = "user_credential"
+
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ApiToken(Base):
+    """A token for the JSON API. Only its SHA-256 is stored (the token itself is
+    random and shown once)."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class LoginFailure(Base):
+    """Failed logins per key (`user:NAME` or `address:IP`) in the current window, so
+    throttling holds across server processes and restarts."""
+
+    __tablename__ = "login_failure"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class CheckRun(Base):
+    """A `qms check --out DIR` made inside the workspace: where its outputs are, what
+    it covered and the hashes of what it read, for the web's check pages."""
+
+    __tablename__ = "check_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    out_dir: Mapped[str] = mapped_column(String(1000))
+    period_from: Mapped[dt.date | None] = mapped_column(Date)
+    period_to: Mapped[dt.date | None] = mapped_column(Date)
+    as_of: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    timezone: Mapped[str] = mapped_column(String(60))
+    inputs: Mapped[list] = mapped_column(JSON)  # [{"path", "sha256", "bytes"}]
+    summary_sha256: Mapped[str] = mapped_column(String(64))
+    dossiers: Mapped[int] = mapped_column(Integer)
+    findings: Mapped[int] = mapped_column(Integer)
+    registered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)

@@ -231,5 +231,5 @@ def build_audit_report(db, code: str, config: WorkspaceConfig | None = None, *, 
     from ..capa import list_ncs
 
     data = audit_results(db, code)
-    ncs = list_ncs(db, source="audit") if data["nonconformities"] else []
+    ncs = [nc.model_dump() for nc in list_ncs(db, source="audit")] if data["nonconformities"] else []
     return build_audit_model(data, ncs, config, language=language, generated_at=generated_at)

@@ -1,0 +1,137 @@
+"""/checks: the workspace's check runs; /checks/{id}: a dashboard of one run (form
+06 totals, on-time rate against the target, by procedure, unit and month, findings
+by rule with drill-down); /checks/{id}/dossiers/{dossier_id}: one dossier."""
+
+from __future__ import annotations
+
+import functools
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..capa import PermissionRefused, raise_from_check
+from ..check_runs import dossier_record, findings_of_rule, get_check_run, list_check_runs, read_summary
+from ..core.errors import QmsError
+from ..core.formatting import Formatter
+from ..core.i18n import _
+from ..report import charts
+from .nc_pages import may_take
+from .rendering import render, user_of
+
+DRILL_PAGE = 100
+
+
+async def check_list(request: Request) -> Response:
+    runs = await run_in_threadpool(list_check_runs, request.app.state.qms.db)
+    return render(request, "checks.html", runs=runs)
+
+
+def with_run(handler):
+    """The handler gets the check run of the URL as `run`; an unknown run is a 404."""
+    @functools.wraps(handler)
+    async def wrapper(request: Request, **options) -> Response:
+        run = await run_in_threadpool(get_check_run, request.app.state.qms.db, request.path_params["run_id"])
+        if run is None:
+            return render(request, "error.html", status_code=404, message=_("No such check run"))
+        return await handler(request, run, **options)
+
+    return wrapper
+
+
+def dashboard_charts(summary, target: float, language: str) -> dict[str, str]:
+    """The same SVG charts as the PDF report (qms.report.charts)."""
+    number = Formatter(language)
+
+    def label(group) -> str:
+        return group.label.in_language(language) if group.label else group.key
+
+    def rates(groups) -> list[tuple[str, float | None]]:
+        return [(label(g), g.on_time_rate) for g in groups]
+
+    return {
+        "procedure": charts.horizontal_bars(rates(summary.by_procedure), title=_("On-time rate by procedure"),
+                                            value_label=number.percent, maximum=1.0, target=target,
+                                            target_label=_("target")),
+        "unit": charts.horizontal_bars(rates(summary.by_unit), title=_("On-time rate by unit"),
+                                       value_label=number.percent, maximum=1.0, target=target,
+                                       target_label=_("target")),
+        "month": charts.monthly_trend(
+            [(number.month(g.key), g.received_total, g.resolved_total, g.on_time_rate) for g in summary.by_month],
+            title=_("By month of receipt"), received_label=_("Received"), resolved_label=_("Resolved"),
+            rate_label=_("On-time rate"), count_label=lambda v: number.integer(int(v)),
+            rate_value_label=number.percent),
+    }
+
+
+@with_run
+async def check_dashboard(request: Request, run, *, raised=None, problem: str | None = None,
+                          status_code: int = 200) -> Response:
+    context = request.app.state.qms
+    try:
+        summary = await run_in_threadpool(read_summary, run)
+    except QmsError as error:
+        return render(request, "error.html", status_code=404, message=str(error))
+    target = context.config.targets.on_time_rate
+    language = request.scope["qms_language"]
+    from ..check.rules import REGISTRY
+
+    rules = [(rule, count, REGISTRY[rule].title.in_language(language) if rule in REGISTRY else rule)
+             for rule, count in sorted(summary.findings.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return render(request, "check_dashboard.html", run=run, summary=summary, target=target, rules=rules,
+                  charts=dashboard_charts(summary, target, language), raised=raised, problem=problem,
+                  may_raise=may_take(context.config, user_of(request), "raise_from_check"), status_code=status_code)
+
+
+@with_run
+async def raise_ncs(request: Request, run) -> Response:
+    """As `qms nc raise-from-check`: one NC per rule × procedure × unit × period."""
+    context = request.app.state.qms
+    form = await request.form()
+    period = str(form.get("period", "month"))
+    severity = str(form.get("min_severity", "minor"))
+    try:
+        result = await run_in_threadpool(raise_from_check, context.db, context.config, user_of(request), run.out_dir,
+                                         min_severity=severity, period=period)
+    except PermissionRefused as error:
+        return await check_dashboard(request, problem=str(error), status_code=403)
+    except QmsError as error:
+        return await check_dashboard(request, problem=str(error), status_code=422)
+    return await check_dashboard(request, raised=result)
+
+
+@with_run
+async def check_findings(request: Request, run) -> Response:
+    rule = request.query_params.get("rule", "")[:100]
+    try:
+        page = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page = 1
+    total, rows = await run_in_threadpool(findings_of_rule, run, rule, offset=(page - 1) * DRILL_PAGE,
+                                          limit=DRILL_PAGE)
+    from ..check.rules import REGISTRY
+
+    known = REGISTRY.get(rule)
+    title = known.title.in_language(request.scope["qms_language"]) if known else rule
+    return render(request, "check_findings.html", run=run, rule=rule, rule_title=title, total=total, rows=rows,
+                  page=page, pages=max(1, -(-total // DRILL_PAGE)))
+
+
+@with_run
+async def dossier_page(request: Request, run) -> Response:
+    dossier_id = request.path_params["dossier_id"]
+    dossier, findings = await run_in_threadpool(dossier_record, run, dossier_id)
+    if dossier is None:
+        return render(request, "error.html", status_code=404,
+                      message=_("No dossier {id} in this check").format(id=dossier_id))
+    return render(request, "dossier.html", run=run, dossier=dossier, findings=findings)
+
+
+ROUTES = [
+    Route("/checks", check_list, methods=["GET"]),
+    Route("/checks/{run_id:int}", check_dashboard, methods=["GET"]),
+    Route("/checks/{run_id:int}/findings", check_findings, methods=["GET"]),
+    Route("/checks/{run_id:int}/raise-ncs", raise_ncs, methods=["POST"]),
+    Route("/checks/{run_id:int}/dossiers/{dossier_id:path}", dossier_page, methods=["GET"]),
+]

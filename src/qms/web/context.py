@@ -1,0 +1,36 @@
+"""What the web application works on: the workspace's configuration, its register
+database and the templates; built once when the server starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ..db import Database
+from ..model.workspace import WorkspaceConfig
+
+
+@dataclass
+class WebContext:
+    config: WorkspaceConfig
+    db: Database
+    root: Path
+    language: str = "vi"
+    # Single sign-on: the user named by this request header, believed only from these
+    # addresses (the reverse proxy that authenticated the user). Off when None.
+    sso_header: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    templates: Environment = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Autoescape everything: dossier ids, units and titles come from logs and users.
+        self.templates = Environment(loader=PackageLoader("qms.web", "templates"),
+                                     autoescape=select_autoescape(default=True, default_for_string=True),
+                                     trim_blocks=True, lstrip_blocks=True)
+
+    def may_log_in(self, user: str) -> bool:
+        from ..auth import user_state
+
+        return user in self.config.users and not user_state(self.db, user).disabled

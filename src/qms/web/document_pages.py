@@ -1,0 +1,68 @@
+"""/documents: the library's issues and which are in force on a date (approval,
+dates, content hash); /documents/{code}/{issue}: one issue as text, and what
+changed from the issue before it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..core.errors import QmsError
+from ..library import load_library
+from ..library.diff import MISSING, diff_documents
+from ..library.render import render_text
+from .rendering import render
+
+# Document states in the reader's language (msgids in report.po and web.po).
+DOCUMENT_STATUS = {"draft": "Draft", "approved": "Approved", "obsolete": "Obsolete"}
+
+
+def _library(request: Request):
+    context = request.app.state.qms
+    return load_library(context.root / context.config.docs_dir)
+
+
+async def documents_page(request: Request) -> Response:
+    try:
+        day = dt.date.fromisoformat(request.query_params.get("date", ""))
+    except ValueError:
+        day = dt.date.today()
+    try:
+        library = await run_in_threadpool(_library, request)
+    except QmsError as error:
+        return render(request, "error.html", status_code=500, message=str(error))
+    rows = [(library.kind_of(document.code), document, library.content_hash(document))
+            for document in library.documents()]
+    return render(request, "documents.html", rows=rows, day=day, kinds=_kinds(), statuses=DOCUMENT_STATUS)
+
+
+async def document_page(request: Request) -> Response:
+    code, number = request.path_params["code"], request.path_params["issue"]
+    try:
+        library = await run_in_threadpool(_library, request)
+        document = library.issue(code, number)
+    except QmsError as error:
+        return render(request, "error.html", status_code=404, message=str(error))
+    earlier = [d for d in library.issues(code) if d.issue < number]
+    previous = earlier[-1] if earlier else None
+    changes = [(change.path, None if change.before is MISSING else change.before,
+                None if change.after is MISSING else change.after)
+               for change in diff_documents(previous, document)] if previous else []
+    return render(request, "document.html", document=document, text=render_text(document), previous=previous,
+                  changes=changes, content_hash=library.content_hash(document), statuses=DOCUMENT_STATUS)
+
+
+def _kinds() -> dict[str, str]:
+    from ..report.labels import DOCUMENT_KIND
+
+    return DOCUMENT_KIND
+
+
+ROUTES = [
+    Route("/documents", documents_page, methods=["GET"]),
+    Route("/documents/{code}/{issue:int}", document_page, methods=["GET"]),
+]

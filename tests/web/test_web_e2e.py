@@ -1,0 +1,151 @@
+"""End to end in a real headless Chromium (Debian's, driven by Playwright): log in,
+NC list → detail → a workflow step, the conflict seen by a second browser, the
+language switch, and a dashboard drill-down to a dossier. Screenshots land in
+QMS_SCREENSHOTS (a folder) when it is set."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from qms.auth import set_password
+from qms.capa import raise_nc, show_nc
+from qms.db import open_database
+from qms.web.app import create_app
+
+from qms.check_runs import register_check_run
+
+from web.conftest import PASSWORD, synthetic_check
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is part of the test set (scripts/bootstrap.sh test)"
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A real uvicorn on 127.0.0.1 over a SQLite register with two NCs."""
+    from qms.model.workspace import WorkspaceConfig
+
+    config = WorkspaceConfig.model_validate({
+        "organisation": {"name": {"vi": "Trung tâm Phục vụ hành chính công tỉnh X"}},
+        "units": {"TP": {"vi": "Sở Tư pháp"}},
+        "users": {"lan": {"name": "Nguyễn Thị Lan", "roles": ["quality_officer"]},
+                  "hung": {"name": "Trần Văn Hùng", "roles": ["manager"]}},
+    })
+    db = open_database(f"sqlite:///{tmp_path / 'qms.db'}")
+    for user in config.users:
+        set_password(db, config, user, PASSWORD)
+    raise_nc(db, config, "lan", title="Hồ sơ giải quyết quá hạn tại Sở Tư pháp", severity="major", unit="TP",
+             procedure_code="QT-01", evidence=[("dossier", "HS-0001", "")])
+    raise_nc(db, config, "lan", title="Thiếu phiếu xin lỗi", severity="minor", unit="TP")
+    register_check_run(db, synthetic_check(tmp_path)[0])
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(config, db, tmp_path, secret_key="e2e"), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", db
+    server.should_exit = True
+    thread.join(timeout=10)
+    db.dispose()
+
+
+def _shot(page, name: str) -> None:
+    folder = os.environ.get("QMS_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def _log_in(page, base: str, user: str) -> None:
+    page.goto(f"{base}/nc")
+    assert "/login" in page.url
+    page.get_by_label("Tên đăng nhập").fill(user)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"{base}/nc")
+
+
+def test_login_list_detail_step_and_conflict(browser, server):
+    base, db = server
+    first = browser.new_context(viewport={"width": 1024, "height": 768})  # a tablet held landscape
+    second = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        officer, manager = first.new_page(), second.new_page()
+        _log_in(officer, base, "lan")
+        _shot(officer, "nc-list")
+        assert officer.get_by_text("2 sự không phù hợp").is_visible()
+        officer.get_by_role("link", name="NC-0001").click()
+        officer.wait_for_url(f"{base}/nc/NC-0001")
+        _log_in(manager, base, "hung")
+        manager.goto(f"{base}/nc/NC-0001")  # both have version 1 open
+        officer.get_by_label("Biện pháp khắc phục tức thời: đã làm gì ngay để hạn chế ảnh hưởng").fill(
+            "Tạm dừng tiếp nhận hồ sơ mới")
+        officer.get_by_role("button", name="Ghi nhận biện pháp tức thời").click()
+        officer.wait_for_load_state()
+        assert officer.get_by_text("phiên bản 2").is_visible()
+        _shot(officer, "nc-detail")
+        manager.get_by_label("Biện pháp khắc phục tức thời: đã làm gì ngay để hạn chế ảnh hưởng").fill("Khác")
+        manager.get_by_role("button", name="Ghi nhận biện pháp tức thời").click()
+        manager.wait_for_load_state()
+        alert = manager.get_by_role("alert")
+        assert "lan" in alert.inner_text() and "Tạm dừng tiếp nhận hồ sơ mới" in alert.inner_text()
+        _shot(manager, "nc-conflict")
+        assert show_nc(db, 1).containment == "Tạm dừng tiếp nhận hồ sơ mới"
+        # the language switch
+        officer.get_by_role("button", name="English").click()
+        officer.wait_for_load_state()
+        assert officer.get_by_role("link", name="Nonconformities", exact=True).is_visible()
+        assert officer.evaluate("document.documentElement.lang") == "en"
+    finally:
+        first.close()
+        second.close()
+
+
+def test_dashboard_drill_down_to_a_dossier(browser, server):
+    base, _db = server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        _log_in(page, base, "hung")
+        page.get_by_role("link", name="Kết quả kiểm tra").click()
+        page.get_by_role("link", name="1", exact=True).click()
+        page.wait_for_url(f"{base}/checks/1")
+        assert page.locator("svg").count() == 3
+        _shot(page, "check-dashboard")
+        page.locator("a[href^='/checks/1/findings']").first.click()
+        page.wait_for_load_state()
+        _shot(page, "check-findings")
+        page.locator("a[href^='/checks/1/dossiers/']").first.click()
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", level=1).inner_text().startswith("Hồ sơ ")
+        _shot(page, "dossier")
+    finally:
+        context.close()
