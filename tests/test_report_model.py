@@ -143,7 +143,7 @@ def test_an_approved_report_needs_an_approver_with_the_approving_role(check_dir)
     config = sample_workspace_config()
     with pytest.raises(QmsError, match="--user"):
         build_report(check_dir, status="approved", config=config)
-    with pytest.raises(QmsError, match="lãnh đạo"):  # a quality officer may prepare, not approve
+    with pytest.raises(QmsError, match="lãnh đạo|manager"):  # a quality officer may prepare, not approve
         build_report(check_dir, status="approved", config=config, approved_by="nguyenvana")
     with pytest.raises(QmsError, match="nobody"):
         build_report(check_dir, status="approved", config=config, approved_by="nobody")

@@ -194,7 +194,7 @@ class _Quiet:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *_exc):
         return False
 
     def update(self, _steps: int) -> None:

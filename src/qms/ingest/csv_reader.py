@@ -44,7 +44,7 @@ def detect_encoding(sample: bytes) -> str:
     return "utf-8" if letters >= invalid else "cp1258"
 
 
-def has_invalid_utf8(path: Path, skip_bom: bool = False) -> bool:
+def has_invalid_utf8(path: Path) -> bool:
     """Whether any byte of the file is not UTF-8 (one streaming pass, C speed)."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
     with path.open("rb") as handle:

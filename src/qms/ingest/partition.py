@@ -191,7 +191,7 @@ class PartWriters:
     def __enter__(self) -> "PartWriters":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *_exc) -> None:
         self.close()
 
 

@@ -153,8 +153,7 @@ class ReportModel:
     dossiers: pl.LazyFrame = field(repr=False)
     findings: pl.DataFrame = field(repr=False)
     late_dossiers: pl.DataFrame = field(repr=False)
-    # the Decision 766 index of the check, when its library had an indicator set
-    service_index: IndicatorReport | None = None
+    service_index: IndicatorReport | None = None  # Decision 766, when the library had an indicator set
     unit_names: dict[str, str] = field(default_factory=dict)
 
     @property
