@@ -126,12 +126,7 @@ def run_check(
 
     tell = progress or (lambda _stage: None)
     language = language or get_language()
-    period_from, period_to = (period or (None, None))
-    period_from = dt.date.fromisoformat(period_from) if isinstance(period_from, str) else period_from
-    period_to = dt.date.fromisoformat(period_to) if isinstance(period_to, str) else period_to
-    if period_from and period_to and period_to < period_from:
-        raise QmsError(_("the period ends ({to}) before it starts ({start})").format(to=period_to, start=period_from))
-
+    period_from, period_to = _period_dates(period)
     if not isinstance(library, CheckDocuments):
         from ..library import Library, load_library
 
@@ -214,6 +209,16 @@ def warnings_for(docs: CheckDocuments, defaulted: int, methods: list[str]) -> li
     return notes
 
 
+def _period_dates(period) -> tuple[dt.date | None, dt.date | None]:
+    """(from, to) of a period given as dates or ISO texts, checked to be in order."""
+    period_from, period_to = (period or (None, None))
+    period_from = dt.date.fromisoformat(period_from) if isinstance(period_from, str) else period_from
+    period_to = dt.date.fromisoformat(period_to) if isinstance(period_to, str) else period_to
+    if period_from and period_to and period_to < period_from:
+        raise QmsError(_("the period ends ({to}) before it starts ({start})").format(to=period_to, start=period_from))
+    return period_from, period_to
+
+
 def _scored_index(dossiers, facts, carried, indicator_set, received_from, library):
     """The service-quality index of the dossiers, and the dossiers with their indicator
     facts (so that a check folder alone can be reconciled with the portal)."""
@@ -224,9 +229,10 @@ def _scored_index(dossiers, facts, carried, indicator_set, received_from, librar
     return index, dossiers
 
 
-# Rules that judge something a source system may not record at all.
-RULE_NEEDS_CONCEPT = {"late_without_apology": "apology"}
+# Concepts a source system may not record at all (rules name theirs: `Rule.needs_concept`):
+# the event that shows a log records it, and what it is called in a warning.
 CONCEPT_EVENTS = {"apology": "apology_issued"}
+CONCEPT_NAMES = {"apology": "apology letters with a new appointment date"}
 
 
 def concepts_absent_from(events, inputs, profile) -> set[str]:
@@ -255,19 +261,19 @@ def _without_unassessable_rules(dossiers: pl.DataFrame, findings: pl.DataFrame, 
                                 ) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     """The findings of rules whose concept the log lacks taken out (and each dossier's
     count of findings with them), with a warning naming each such rule."""
-    rules = sorted(rule for rule, concept in RULE_NEEDS_CONCEPT.items() if concept in absent)
+    from .rules import REGISTRY
+
+    needing = {rule.id: rule.needs_concept for rule in REGISTRY.values() if rule.needs_concept in absent}
+    rules = sorted(needing)
     dropping = findings.filter(pl.col("rule").is_in(rules)) if rules else None
     warnings = [_("rule {rule} is not assessable: the log does not record {concept} at all").format(
-        rule=rule, concept=_(CONCEPT_NAMES[RULE_NEEDS_CONCEPT[rule]])) for rule in rules]
+        rule=rule, concept=_(CONCEPT_NAMES[needing[rule]])) for rule in rules]
     if dropping is None or dropping.height == 0:
         return dossiers, findings, warnings
     removed = dropping.group_by("dossier_id").len("removed")
     dossiers = dossiers.join(removed, on="dossier_id", how="left", maintain_order="left").with_columns(
         (pl.col("findings") - pl.col("removed").fill_null(0)).alias("findings")).drop("removed")
     return dossiers, findings.filter(~pl.col("rule").is_in(rules)), warnings
-
-
-CONCEPT_NAMES = {"apology": "apology letters with a new appointment date"}
 
 
 def _not_assessable_hints(dossiers: pl.DataFrame, docs: CheckDocuments) -> list[str]:

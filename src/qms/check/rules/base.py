@@ -97,6 +97,9 @@ class Rule:
     dossier_facts: tuple[str, ...] = ()
     event_facts: tuple[str, ...] = ()
     judged_only: bool = True  # applies only to dossiers with a procedure issue in force
+    # a concept some source systems do not record at all (e.g. "apology"); where a log's
+    # system lacks it, the rule is reported as not assessable instead of finding everything
+    needs_concept: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "severity", Severity(self.severity))

@@ -49,5 +49,5 @@ RULE = Rule(
     reported_when="late or open overdue, past the appointment, and no `apology_issued` event at least "
                   "`apology_lead_working_days` before the appointment",
     dossier_facts=("status", "finished_at", "as_of_at", "appointment_at", "apology_lead_s", "first_apology_at"),
-    event_facts=("sc", "at"), query=query, reference=reference,
+    event_facts=("sc", "at"), query=query, reference=reference, needs_concept="apology",
 )
