@@ -13,8 +13,12 @@ from ..model.events import STATUS_STEPS
 # Canonical statuses that are not procedure steps unless a procedure lists them.
 CANONICAL_STATUSES = frozenset(STATUS_STEPS)
 
-# How a dossier finished, by rank: processed, else a result, else stopped or refused; withdrawn last.
-FINISH_KIND_NAMES = {1: "processed", 2: "returned", 3: "stopped_or_refused", 4: "withdrawn"}
+# How a dossier finished, by rank: processed, else a result, else stopped or refused; withdrawn last
+# (the default finish); by its procedure's own finish step, or by its last event (`finish:`).
+RANK_STOPPED_OR_REFUSED = 3
+FINISH_STEP, FINISH_LAST_EVENT = 5, 6
+FINISH_KIND_NAMES = {1: "processed", 2: "returned", RANK_STOPPED_OR_REFUSED: "stopped_or_refused", 4: "withdrawn",
+                     FINISH_STEP: "finish_step", FINISH_LAST_EVENT: "last_event"}
 
 REASON_UNKNOWN_PROCEDURE = "unknown_procedure"
 REASON_NO_ISSUE = "no_issue_in_force"

@@ -38,6 +38,7 @@ from .facts import (
     dense_step_table, documents_in_force, dossier_columns, finish_columns, return_and_approval, step_properties,
     step_sums,
 )
+from .finish import finish_by_setting
 from .findings import CheckContext, dossier_output, finish_findings, rule_findings
 from .frame import D, STATUS_NAMES, UTC, broadcast, id_rank, prepare_events
 from .local_time import LocalDates
@@ -74,6 +75,8 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     ev = step_properties(ev, dense, issue_codes.height + 1)
     tick("  step: lookup join")
     dossiers, finish_at, rank_code, finished = step_sums(ev, dossiers)
+    finish_at, finish_rank, finished = finish_by_setting(ev, dossiers, finish_at, rank_code, finished, names)
+    del rank_code
     ev = ev.drop("bit")
     tick("  step: sums, bits")
     ev, dossiers = return_and_approval(ev, dossiers)
@@ -82,8 +85,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     ev, dossiers = ev.hstack(per_event), dossiers.hstack(per_dossier)
     del per_event, per_dossier
     tick("  clock: gaps, sums")
-    dossiers = finish_columns(ev, dossiers, finish_at, rank_code)
-    del rank_code
+    dossiers = finish_columns(ev, dossiers, finish_at, finish_rank)
     ev = ev.select(*EVENT_COLUMNS_KEPT)
     tick("clock")
     dossiers = classify(dossiers, pl.lit(as_of).cast(UTC), tz, docs.calendar_settings.working_day_hours, local_dates)

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from .documents import CheckDocuments
+from .finish import NO_RANK, first_of_lowest
 from .frame import (
     BIT_APPROVAL, BIT_ENDS, BIT_IS_RESULT, BIT_ONCE_ONLY, BIT_REPEATABLE, BIT_RESULT, BIT_TERMINAL, BIT_TO_END, D,
     FIRST, PACKED_IDX_BITS, RANK_SHIFT, STATUS_CODE, broadcast, first_per_dossier, firsts_per_dossier, packed_flag,
@@ -163,7 +164,7 @@ def step_sums(ev: pl.DataFrame, dossiers: pl.DataFrame) -> tuple[pl.DataFrame, n
                                                    if len(starts) else [], dtype=pl.Int64))
     flags = per_run(np.bitwise_or, packed)
     rank_code = ((packed >> RANK_SHIFT) & 7).astype(np.int8)
-    rank_code[rank_code == 0] = 9
+    rank_code[rank_code == 0] = NO_RANK
     rank = per_run(np.minimum, rank_code)
     furthest = per_run(np.maximum, packed & PACKED_IDX_BITS) - 1  # idx + 1 is kept in the low 16 bits
     once_only = ((packed >> BIT_ONCE_ONLY) & 1).astype(bool)
@@ -177,11 +178,11 @@ def step_sums(ev: pl.DataFrame, dossiers: pl.DataFrame) -> tuple[pl.DataFrame, n
         pl.Series("may_repeat", once_only_events > distinct_once_only.cast(pl.Int64).fill_null(0).to_numpy()),
         pl.Series("went_to_end", (flags & (1 << BIT_TO_END)) != 0),
     )
-    lengths = np.diff(np.append(starts, ev.height))
-    candidates = np.flatnonzero((rank_code == np.repeat(rank, lengths)) & (rank_code != 9))
-    dossier_of = np.repeat(np.arange(len(starts)), lengths)[candidates]
-    finish_at = candidates[np.append(True, dossier_of[1:] != dossier_of[:-1])] if len(candidates) else candidates
-    return dossiers, finish_at, rank_code, rank != 9
+    finished = rank != NO_RANK
+    if not len(starts):
+        return dossiers, np.zeros(0, np.int64), rank_code, finished
+    finish_at, _lowest = first_of_lowest(rank_code, starts, np.diff(np.append(starts, ev.height)))
+    return dossiers, finish_at[finished], rank_code, finished
 
 
 def return_and_approval(ev: pl.DataFrame, dossiers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -192,14 +193,14 @@ def return_and_approval(ev: pl.DataFrame, dossiers: pl.DataFrame) -> tuple[pl.Da
     return broadcast(ev, dossiers, ["return_at"]), dossiers
 
 
-def finish_columns(ev: pl.DataFrame, dossiers: pl.DataFrame, finish_at: np.ndarray, rank_code: np.ndarray
+def finish_columns(ev: pl.DataFrame, dossiers: pl.DataFrame, finish_at: np.ndarray, finish_rank: np.ndarray
                    ) -> pl.DataFrame:
     """The finish (instant, rank, clock there) scattered onto the dossiers, and the
     used and paused time: up to the finish, else up to as-of."""
     finish = pl.DataFrame([
         ev["did"].gather(finish_at),
         ev["at"].gather(finish_at).alias("finished_at"),
-        pl.Series("finish_rank", rank_code[finish_at], dtype=pl.Int64),
+        pl.Series("finish_rank", finish_rank, dtype=pl.Int64),
         ev["clock_s"].gather(finish_at).alias("clock_at_finish"),
         ev["paused_before_s"].gather(finish_at).alias("paused_at_finish"),
     ])

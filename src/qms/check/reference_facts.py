@@ -11,10 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from ..model.procedure import Procedure
+from ..model.procedure import FinishRule, Procedure
 from ..model.ruleset import ClassificationMethodId, RuleSet
 from .common import (
-    REASON_NO_RECEIPT, REASON_WITHDRAWN, day_seconds, limit_seconds,
+    FINISH_LAST_EVENT, FINISH_STEP, RANK_STOPPED_OR_REFUSED, REASON_NO_RECEIPT, REASON_WITHDRAWN, day_seconds,
+    limit_seconds,
 )
 from .documents import CheckDocuments
 from .rules.base import Hit
@@ -187,15 +188,38 @@ def _rank(facts: DossierFacts, e: Event) -> int | None:
 
 
 def _finish(facts: DossierFacts) -> None:
-    ranked = [(_rank(facts, e), e) for e in facts.events if _rank(facts, e) is not None]
-    facts.finish_event = min(ranked, key=lambda pair: pair[0])[1] if ranked else None  # min keeps the first of equals
-    facts.finish_rank = _rank(facts, facts.finish_event) if facts.finish_event else None
+    facts.finish_event, facts.finish_rank = _finishing_event(facts)
     facts.return_at = min((e.at for e in facts.events if facts.is_result(e)), default=None)
     facts.approval_at = min((e.at for e in facts.events if e.step in facts.steps and facts.steps[e.step][1].approval),
                             default=None)
     facts.went_to_end = any(e.step == "processed" or facts.is_result(e) for e in facts.events)
     facts.ended_by_outcome = any(e.step in facts.terminal or e.step in ("refused", "withdrawn", "stopped")
                                  for e in facts.events)
+
+
+def _first_of_lowest_rank(facts: DossierFacts, events: list[Event]) -> tuple[Event | None, int | None]:
+    ranked = [(_rank(facts, e), e) for e in events if _rank(facts, e) is not None]
+    if not ranked:
+        return None, None
+    rank, event = min(ranked, key=lambda pair: pair[0])  # min keeps the first of equals
+    return event, rank
+
+
+def _finishing_event(facts: DossierFacts) -> tuple[Event | None, int | None]:
+    """The event that finishes the dossier and its rank, by the issue's `finish:`:
+    `default` the first of the lowest rank; `last_event` the last event, unless the
+    dossier was only withdrawn; a step its first or last occurrence, else the first
+    stop or refusal, else a withdrawal, else none (the dossier is open)."""
+    finish = facts.procedure.finish if facts.procedure is not None else FinishRule.default
+    event, rank = _first_of_lowest_rank(facts, facts.events)
+    if finish == FinishRule.default:
+        return event, rank
+    if finish == FinishRule.last_event:
+        return (event, rank) if rank == 4 else (facts.events[-1], FINISH_LAST_EVENT)
+    occurrences = [e for e in facts.events if e.step == finish.step]
+    if occurrences:
+        return occurrences[0 if finish.occurrence == "first" else -1], FINISH_STEP
+    return _first_of_lowest_rank(facts, [e for e in facts.events if (_rank(facts, e) or 0) >= RANK_STOPPED_OR_REFUSED])
 
 
 def _times(facts: DossierFacts) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from ..model.procedure import FinishStep
 from .common import limit_seconds
 from .documents import DEFAULT_RULESET, CheckDocuments
 from .rules import REGISTRY
@@ -41,11 +42,22 @@ def procedure_issue_table(docs: CheckDocuments) -> pl.DataFrame:
             "cutoff": cutoff.strftime("%H:%M:%S") if cutoff else None,
             "has_approval_step": any(step.approval for step in p.steps),
             "approval_step": next((step.id for step in p.steps if step.approval), None),
+            **finish_setting(p),
         })
     schema = {"procedure_code": pl.Utf8, "procedure_issue": pl.Int64, "field": pl.Utf8, "limit_amount": pl.Float64,
               "limit_unit": pl.Utf8, "allowed_s": pl.Int64, "calendar_clock": pl.Boolean, "cutoff": pl.Utf8,
-              "has_approval_step": pl.Boolean, "approval_step": pl.Utf8}
+              "has_approval_step": pl.Boolean, "approval_step": pl.Utf8, "finish_mode": pl.Utf8,
+              "finish_step": pl.Utf8, "finish_last": pl.Boolean}
     return pl.DataFrame(rows, schema=schema).with_row_index("pid")
+
+
+def finish_setting(procedure) -> dict:
+    """The issue's `finish:` as three columns: mode (default, last_event, step), the step and whether its last
+    occurrence finishes the dossier."""
+    finish = procedure.finish
+    if isinstance(finish, FinishStep):
+        return {"finish_mode": "step", "finish_step": finish.step, "finish_last": finish.occurrence == "last"}
+    return {"finish_mode": finish.value, "finish_step": None, "finish_last": False}
 
 
 def step_table(docs: CheckDocuments) -> pl.DataFrame:

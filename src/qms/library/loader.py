@@ -56,7 +56,7 @@ def _known_rule_ids() -> frozenset[str]:
     return known_rule_ids()
 # Fields each cross-check reads: enough to run it on a file that fails elsewhere.
 CROSS_CHECK_FIELDS: dict[str, tuple[str, ...]] = {
-    "procedure": ("time_limit", "steps", "loops", "terminal_outcomes"),
+    "procedure": ("time_limit", "steps", "loops", "terminal_outcomes", "finish"),
     "ruleset": ("rules",),
     "checklist": ("items",),
 }
@@ -152,6 +152,9 @@ def _partial_document(model: type[DocumentIssue], data: dict, fields: tuple[str,
         except ValidationError:
             if name == "time_limit":
                 values[name] = None
+                continue
+            if name == "finish":  # its own error is reported; the other checks still run
+                values[name] = field.get_default(call_default_factory=True)
                 continue
             recovered = _recover_items(field.annotation, data[name])
             if recovered is None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Literal, Union
 
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from ..core.i18n import _
 from .common import DocumentIssue, StrictModel, Text
@@ -102,6 +102,31 @@ class RetainedRecord(StrictModel):
     retention: str = Field(description="e.g. '05 năm', 'Vĩnh viễn'")
 
 
+class FinishRule(str, Enum):
+    """What finishes a dossier when no single step is named (see docs/check.md)."""
+
+    default = "default"  # first `processed`, else first result, else stop or refusal
+    last_event = "last_event"  # the dossier's last event: logs of closed cases only
+
+
+class FinishStep(StrictModel):
+    """A dossier finishes at an occurrence of one step of the procedure."""
+
+    step: str = Field(pattern=STEP_ID_PATTERN, description="A step id of this procedure")
+    occurrence: Literal["first", "last"] = Field(
+        default="first", description="Which occurrence finishes the dossier when the step occurs more than once")
+
+
+def _finish_form(value) -> str:
+    return "finish_name" if isinstance(value, (str, FinishRule)) else "finish_step"
+
+
+# Tagged by the form written, so that an error speaks of that form only (the tags are
+# not keys of the file: located errors leave them out).
+Finish = Annotated[Union[Annotated[FinishRule, Tag("finish_name")], Annotated[FinishStep, Tag("finish_step")]],
+                   Discriminator(_finish_form)]
+
+
 class Procedure(DocumentIssue):
     kind: Literal["procedure"] = "procedure"
     title: Text
@@ -121,8 +146,21 @@ class Procedure(DocumentIssue):
     steps: list[Step] = Field(min_length=1)
     loops: list[Loop] = Field(default_factory=list)
     terminal_outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_TERMINAL_OUTCOMES))
+    finish: Finish = Field(
+        default=FinishRule.default,
+        description="What finishes a dossier: `default` (first processed, else first result, else stop or "
+                    "refusal), `last_event`, or `{step: ID, occurrence: first|last}`")
     forms: list[Form] = Field(default_factory=list)
     records: list[RetainedRecord] = Field(default_factory=list)
+
+    @field_validator("finish", mode="before")
+    @classmethod
+    def _finish_written_right(cls, value):
+        if isinstance(value, (dict, FinishRule, FinishStep)) or (
+                isinstance(value, str) and value in {rule.value for rule in FinishRule}):
+            return value
+        raise ValueError(_("expected default, last_event or {{step: ID, occurrence: first|last}} (got {value!r})")
+                         .format(value=value))
 
     @model_validator(mode="after")
     def _steps_consistent(self, info: ValidationInfo):
@@ -155,8 +193,8 @@ def procedure_problems(procedure: Procedure, working_day_hours: float = 8.0) -> 
     """Cross-field problems of a procedure, each with the field path it is about.
 
     Duplicate step ids, loops whose ends are not steps, terminal outcomes that are
-    neither a canonical end status nor a step, and allotted step times adding up to
-    more than the legal time limit.
+    neither a canonical end status nor a step, a finish step that is not a step, and
+    allotted step times adding up to more than the legal time limit.
     """
     problems: list[tuple[Location, str]] = []
     ids = [step.id for step in procedure.steps]
@@ -196,6 +234,11 @@ def procedure_problems(procedure: Procedure, working_day_hours: float = 8.0) -> 
                     ),
                 )
             )
+    finish = getattr(procedure, "finish", None)
+    if isinstance(finish, FinishStep) and finish.step not in first_index:
+        problems.append(
+            (("finish", "step"), _("no step has the id {id!r}; steps are: {ids}").format(id=finish.step, ids=", ".join(ids)))
+        )
     if procedure.time_limit is None:  # only in a partial check of an invalid file
         return problems
     limit_hours = procedure.time_limit.in_working_hours(working_day_hours)
