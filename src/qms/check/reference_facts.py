@@ -224,14 +224,12 @@ def _finishing_event(facts: DossierFacts) -> tuple[Event | None, int | None]:
 
 def _times(facts: DossierFacts) -> None:
     """Counting start (calendar-day limits count from receipt itself), legal due and appointment."""
-    procedure, cal = facts.procedure, facts.docs.calendar
+    procedure, limit = facts.procedure, facts.procedure.time_limit
     if facts.received_at is not None:
-        if facts.calendar_clock:
-            facts.start = facts.received_at
-        else:
-            cutoff = procedure.receipt_cutoff or facts.docs.calendar_settings.receipt_cutoff
-            facts.start = cal.counting_start(facts.received_at, cutoff=cutoff, unit=facts.unit)
-        facts.due = cal.add(facts.start, procedure.time_limit.amount, procedure.time_limit.unit.value)
+        # the one function `qms calendar due` asks too
+        cutoff = procedure.receipt_cutoff or facts.docs.calendar_settings.receipt_cutoff
+        facts.start, facts.due = facts.docs.calendar.due(facts.received_at, limit.amount, limit.unit.value, cutoff,
+                                                         unit=facts.unit)
     facts.appointment = facts.logged_appointment or facts.due
 
 
