@@ -201,12 +201,80 @@ def test_no_result_step_judges_only_the_default_finish():
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(dossier, min_size=1, max_size=12), st.sampled_from(list(MODES.values())))
-def test_engine_equals_reference_on_random_logs_for_each_option(dossiers, finish):
-    """The random logs of test_check_differential, their QT-01 judged with the option."""
-    procedures = [simple_procedure(issue=1, effective_to=dt.date(2024, 3, 10), finish=finish),
+@given(st.lists(dossier, min_size=1, max_size=12), st.sampled_from(list(MODES.values())),
+       st.sampled_from([None, ["refused", "withdrawn", "issue_result"]]))
+def test_engine_equals_reference_on_random_logs_for_each_option(dossiers, finish, terminal_outcomes):
+    """The random logs of test_check_differential, their QT-01 judged with the option
+    (and, in turn, a step listed as a terminal outcome)."""
+    outcomes = {"terminal_outcomes": terminal_outcomes} if terminal_outcomes else {}
+    procedures = [simple_procedure(issue=1, effective_to=dt.date(2024, 3, 10), finish=finish, **outcomes),
                   simple_procedure(issue=2, effective_from=dt.date(2024, 3, 11), limit_days=4),
                   simple_procedure(code="QT-CAL", issue=1, time_limit={"amount": 10, "unit": "calendar_days"},
                                    finish=finish)]
     docs = CheckDocuments(procedures, [simple_ruleset()], make_calendar(), calendar_settings())
     assert_same(build_log(dossiers), docs, RANDOM_AS_OF)
+
+
+# ----- other closings (paid, settled, closed) -------------------------------------------------
+
+CLOSINGS_PROFILE = """\
+profile: claims
+timestamp_formats: [iso]
+fields:
+  dossier_id: Case
+  procedure_code: {constant: QT-CLAIM}
+  at: Timestamp
+  step:
+    column: Activity
+    unmapped: keep
+    values:
+      Register: received
+      Assess: assess
+      Claim settled: processed        # the agency's answer: judged against the appointment
+      Rejected: refused               # an answer too: a late refusal is late
+      Paid by applicant: withdrawn    # ended by the applicant: not assessable, out of the rates
+      Case closed: closed             # a step listed in terminal_outcomes
+"""
+CLOSINGS_LOG = """\
+Case,Activity,Timestamp
+A,Register,2024-03-04T08:00:00+07:00
+A,Assess,2024-03-05T09:00:00+07:00
+A,Claim settled,2024-03-06T09:00:00+07:00
+A,Case closed,2024-03-19T09:00:00+07:00
+B,Register,2024-03-04T08:00:00+07:00
+B,Paid by applicant,2024-03-15T09:00:00+07:00
+C,Register,2024-03-04T08:00:00+07:00
+C,Rejected,2024-03-12T09:00:00+07:00
+D,Register,2024-03-04T08:00:00+07:00
+D,Case closed,2024-03-07T09:00:00+07:00
+E,Register,2024-03-04T08:00:00+07:00
+E,Archived,2024-03-07T09:00:00+07:00
+"""
+
+
+def test_other_closings_mapped_by_meaning_keep_the_late_count_true(tmp_path):
+    """docs/log-profiles.md, "Other closings": an answer (settled, rejected) is judged
+    at its moment; a closing after the answer (case closed) does not move the finish,
+    and alone ends the dossier as a stop does; a closing by the applicant (paid) leaves
+    the dossier out of the counts; an unmapped closing leaves the dossier open and, past
+    its appointment, overdue: the one that distorts the late count."""
+    from qms.ingest import read_log
+
+    (tmp_path / "claims.yaml").write_text(CLOSINGS_PROFILE, encoding="utf-8")
+    (tmp_path / "claims.csv").write_text(CLOSINGS_LOG, encoding="utf-8")
+    events = read_log(tmp_path / "claims.csv", tmp_path / "claims.yaml").events
+    steps = [{"id": "received", "name": {"vi": "Tiếp nhận"}, "unit": "MC"},
+             {"id": "assess", "name": {"vi": "Thẩm định"}, "unit": "CM"},
+             {"id": "closed", "name": {"vi": "Đóng hồ sơ"}, "unit": "MC", "optional": True}]
+    claim = simple_procedure(code="QT-CLAIM", steps=steps, loops=[],
+                             terminal_outcomes=["refused", "withdrawn", "stopped", "closed"])
+    docs = CheckDocuments([claim], [simple_ruleset()], make_calendar(), calendar_settings())
+    dossiers, _ = assert_same(events, docs, AS_OF)  # due: Monday 11 March 08:00
+    got = {row["dossier_id"]: (row["status"], row["finish_kind"]) for row in dossiers.iter_rows(named=True)}
+    assert got == {
+        "A": ("early", "processed"),  # settled on the 6th; closed on the 19th changes nothing
+        "B": ("not_assessable", "withdrawn"),  # paid on the 15th, after the due: not counted late
+        "C": ("late", "stopped_or_refused"),  # refused on the 12th: late
+        "D": ("early", "stopped_or_refused"),  # closed on the 7th without an answer
+        "E": ("open_overdue", None),  # "Archived" was not mapped: still open, overdue at as-of
+    }

@@ -17,8 +17,8 @@ from .documents import CheckDocuments
 from .finish import NO_RANK, first_of_lowest
 from .frame import (
     BIT_APPROVAL, BIT_ENDS, BIT_IS_RESULT, BIT_ONCE_ONLY, BIT_REPEATABLE, BIT_RESULT, BIT_TERMINAL, BIT_TO_END, D,
-    FIRST, PACKED_IDX_BITS, RANK_SHIFT, STATUS_CODE, broadcast, first_per_dossier, firsts_per_dossier, packed_flag,
-    status_is,
+    FIRST, PACKED_IDX_BITS, RANK_SHIFT, STATUS_CODE, broadcast, first_per_dossier, firsts_per_dossier, is_status,
+    packed_flag, status_is,
 )
 from .local_time import LocalDates
 from .tables import first_match, in_force, procedure_issue_table, ruleset_list
@@ -116,8 +116,10 @@ def dense_step_table(lookup: pl.DataFrame, issue_codes: pl.DataFrame, step_codes
     # whether it may occur only once, is a result, and how it finishes the dossier
     once = pl.col("idx").is_not_null() & ~pl.col("is_terminal").fill_null(False) & ~pl.col("repeatable").fill_null(False)
     is_result = status_is("returned") | pl.col("result").fill_null(False)
+    # a step the procedure lists as a terminal outcome ends the dossier as a stop does
+    ends_as_stop = status_is("stopped", "refused") | (pl.col("is_terminal").fill_null(False) & ~is_status())
     finish_rank = (pl.when(status_is("processed")).then(1).when(is_result).then(2)
-                   .when(status_is("stopped", "refused")).then(3).when(status_is("withdrawn")).then(4).otherwise(0))
+                   .when(ends_as_stop).then(3).when(status_is("withdrawn")).then(4).otherwise(0))
     return dense.with_columns(
         (pl.col("idx").fill_null(-1) + 1 + _flag(pl.col("repeatable"), BIT_REPEATABLE)
          + _flag(pl.col("approval"), BIT_APPROVAL) + _flag(pl.col("result"), BIT_RESULT)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from ..model.procedure import FinishRule, Procedure
 from ..model.ruleset import ClassificationMethodId, RuleSet
 from .common import (
-    FINISH_LAST_EVENT, FINISH_STEP, RANK_STOPPED_OR_REFUSED, REASON_NO_RECEIPT, REASON_WITHDRAWN, day_seconds,
+    CANONICAL_STATUSES, FINISH_LAST_EVENT, FINISH_STEP, RANK_STOPPED_OR_REFUSED, REASON_NO_RECEIPT, REASON_WITHDRAWN, day_seconds,
     limit_seconds,
 )
 from .documents import CheckDocuments
@@ -175,12 +175,12 @@ def dossier_facts(dossier_id: str, events: list[Event], docs: CheckDocuments, as
 
 def _rank(facts: DossierFacts, e: Event) -> int | None:
     """How an event finishes the dossier: processed, else the result returned, else
-    stopped/refused, else withdrawn."""
+    stopped/refused (or a step the procedure lists as a terminal outcome), else withdrawn."""
     if e.step == "processed":
         return 1
     if facts.is_result(e):
         return 2
-    if e.step in ("stopped", "refused"):
+    if e.step in ("stopped", "refused") or (e.step in facts.terminal and e.step not in CANONICAL_STATUSES):
         return 3
     if e.step == "withdrawn":
         return 4

@@ -28,8 +28,10 @@ DOSSIER_FACTS: dict[str, str] = {
     "logged_appointment_at": "the appointment the log carries (never an apology's new date)",
     "appointment_at": "the logged appointment, else the legal due",
     "due_at": "legal due: counting start plus the time limit on the calendar",
-    "finished_at": "finish: first `processed`, else first result, else first stop or refusal",
-    "finish_rank": "1 processed, 2 result, 3 stopped or refused, 4 withdrawn",
+    "finished_at": "finish, by the issue's `finish:`; by default first `processed`, else first result, else first "
+                   "stop, refusal or terminal-outcome step",
+    "finish_rank": "1 processed, 2 result, 3 stopped, refused or a terminal-outcome step, 4 withdrawn, "
+                   "5 the issue's finish step, 6 the last event",
     "return_at": "first result event (`returned` or a step with `result: true`)",
     "approval_at": "first approval step event",
     "has_approval_step": "the procedure issue has an approval step",
