@@ -117,6 +117,22 @@ def test_an_approved_issue_cannot_change_its_finish(tmp_path):
     assert len(found) == 1 and ": content_sha256:" in found[0]
 
 
+def test_docs_show_says_what_finishes_a_dossier_unless_it_is_the_default(monkeypatch):
+    from qms.core import i18n
+    from qms.library.render import render_text
+
+    base = Procedure.model_validate(yaml.safe_load(PROCEDURE))
+    assert "finishes" not in render_text(base)
+    shown = [render_text(base.model_copy(update={"finish": finish})).splitlines()[-1] for finish in (
+        FinishRule.last_event, FinishStep(step="decide"), FinishStep(step="decide", occurrence="last"))]
+    assert shown == ["A dossier finishes at: its last event",
+                                    "A dossier finishes at: the first event of step decide",
+                                    "A dossier finishes at: the last event of step decide"]
+    monkeypatch.setattr(i18n, "_current_language", "vi")
+    assert render_text(base.model_copy(update={"finish": FinishStep(step="decide", occurrence="last")})) \
+        .endswith("Hồ sơ kết thúc tại: lần cuối cùng của bước decide")
+
+
 # ----- the engine and the reference, option by option ---------------------------------------
 
 MODES = {

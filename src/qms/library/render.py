@@ -7,7 +7,7 @@ from ..core.i18n import _, get_language
 from ..model.calendar import CalendarSettings, clock_text
 from ..model.checklist import Checklist
 from ..model.common import DocumentIssue, Text
-from ..model.procedure import Duration, Procedure
+from ..model.procedure import Duration, FinishRule, FinishStep, Procedure
 from ..model.ruleset import RuleSet
 
 
@@ -86,11 +86,21 @@ def _procedure(p: Procedure) -> list[str]:
         for loop in p.loops:
             lines.append(f"  {loop.from_step} → {loop.to_step}  {text(loop.reason)}")
     lines.append(f"{_('Terminal outcomes')}: {', '.join(p.terminal_outcomes)}")
+    if p.finish is not FinishRule.default:
+        lines.append(f"{_('A dossier finishes at')}: {finish_text(p.finish)}")
     if p.records:
         lines.append(_("Records to retain:"))
         for record in p.records:
             lines.append(f"  {text(record.name)} — {record.kept_by}, {record.retention}")
     return lines
+
+
+def finish_text(finish: FinishRule | FinishStep) -> str:
+    if finish is FinishRule.last_event:
+        return _("its last event")
+    if finish.occurrence == "last":
+        return _("the last event of step {step}").format(step=finish.step)
+    return _("the first event of step {step}").format(step=finish.step)
 
 
 def _ruleset(r: RuleSet) -> list[str]:
