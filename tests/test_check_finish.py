@@ -294,3 +294,15 @@ def test_other_closings_mapped_by_meaning_keep_the_late_count_true(tmp_path):
         "D": ("early", "stopped_or_refused"),  # closed on the 7th without an answer
         "E": ("open_overdue", None),  # "Archived" was not mapped: still open, overdue at as-of
     }
+
+
+def test_the_json_schema_knows_the_setting():
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema (test dependency) is not installed")
+    from qms.library.schema import document_schemas
+
+    validator = jsonschema.Draft202012Validator(document_schemas()["procedure.schema.json"])
+    as_json = lambda setting: yaml.safe_load(PROCEDURE.replace("2024-01-01", '"2024-01-01"') + setting)  # noqa: E731
+    for setting in ("", "finish: default\n", "finish: last_event\n", "finish: {step: decide, occurrence: last}\n"):
+        validator.validate(as_json(setting))
+    for setting in ("finish: lastevent\n", "finish: {step: decide, occurrence: second}\n", "finish: {stp: decide}\n"):
+        assert not validator.is_valid(as_json(setting)), setting
