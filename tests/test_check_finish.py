@@ -306,3 +306,34 @@ def test_the_json_schema_knows_the_setting():
         validator.validate(as_json(setting))
     for setting in ("finish: lastevent\n", "finish: {step: decide, occurrence: second}\n", "finish: {stp: decide}\n"):
         assert not validator.is_valid(as_json(setting)), setting
+
+
+def test_a_library_issue_with_a_finish_step_decides_run_check(tmp_path):
+    """From the YAML file to the dossiers table: QT-CT-01 (1 working day) certified
+    twice; by default the hand-over finishes it (late), with `finish: {step: certify}`
+    the first certification does (early)."""
+    import shutil
+
+    from qms.check.api import run_check
+    from qms.core.resources import sample_library_dir
+    from qms.core.yaml_source import read_yaml
+    from qms.library import load_library
+
+    root = tmp_path / "process_docs"
+    shutil.copytree(sample_library_dir(), root)
+    path = root / "procedures" / "QT-CT-01" / "issue-1.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "finish: {step: certify}\n", encoding="utf-8")
+    data = read_yaml(path).data  # re-approved: the hash of the new content (`qms docs approve` writes it so)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(data["content_sha256"], content_hash(Procedure.model_validate(data))),
+                    encoding="utf-8")
+    events = events_frame([
+        dict(dossier_id="X", procedure_code="QT-CT-01", step=step, unit="UBND_XA", officer="x", at=at)
+        for step, at in [("received", "2025-03-03 08:00"), ("certify", "2025-03-03 09:00"),
+                         ("certify", "2025-03-04 09:00"), ("returned", "2025-03-04 09:30")]])
+    as_of = dt.date(2025, 3, 31)
+    by_default = run_check(events, sample_library_dir(), as_of=as_of).dossiers.row(0, named=True)
+    by_step = run_check(events, load_library(root), as_of=as_of).dossiers.row(0, named=True)
+    assert (by_default["status"], by_default["finish_kind"]) == ("late", "returned")
+    assert (by_step["status"], by_step["finish_kind"]) == ("early", "finish_step")
+
