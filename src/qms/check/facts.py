@@ -183,7 +183,8 @@ def step_sums(ev: pl.DataFrame, dossiers: pl.DataFrame) -> tuple[pl.DataFrame, n
     finished = rank != NO_RANK
     if not len(starts):
         return dossiers, np.zeros(0, np.int64), rank_code, finished
-    finish_at, _lowest = first_of_lowest(rank_code, starts, np.diff(np.append(starts, ev.height)))
+    finish_at, _lowest = first_of_lowest(rank_code, starts, np.diff(np.append(starts, ev.height)),
+                                         ev["did"].to_numpy(), rank)
     return dossiers, finish_at[finished], rank_code, finished
 
 

@@ -33,6 +33,7 @@ def finish_by_setting(ev: pl.DataFrame, dossiers: pl.DataFrame, finish_at: np.nd
         return finish_at, rank_code[finish_at].astype(np.int64), finished
     starts = np.flatnonzero(ev["first"].to_numpy())
     lengths = np.diff(np.append(starts, ev.height))
+    dossier_of = ev["did"].to_numpy()
     at = np.full(dossiers.height, -1, dtype=np.int64)
     at[finished] = finish_at
     rank = np.full(dossiers.height, NO_RANK, dtype=np.int64)
@@ -47,10 +48,8 @@ def finish_by_setting(ev: pl.DataFrame, dossiers: pl.DataFrame, finish_at: np.nd
         codes = {name: code for code, name in enumerate(step_names)}
         target = dossiers["finish_step"].replace_strict(codes, default=-2, return_dtype=pl.Int64).fill_null(-2)
         match = ev["sc"].to_numpy() == np.repeat(target.to_numpy(), lengths)
-        position = np.arange(ev.height, dtype=np.int64)
-        first_match = np.minimum.reduceat(np.where(match, position, ev.height), starts)
-        last_match = np.maximum.reduceat(np.where(match, position, -1), starts)
-        found = by_step & (first_match < ev.height)
+        first_match, last_match = first_and_last(np.flatnonzero(match), dossier_of, dossiers.height)
+        found = by_step & (first_match >= 0)
         chosen = np.where(dossiers["finish_last"].fill_null(False).to_numpy(), last_match, first_match)
         at[found] = chosen[found]
         rank[found] = FINISH_STEP
@@ -59,17 +58,34 @@ def finish_by_setting(ev: pl.DataFrame, dossiers: pl.DataFrame, finish_at: np.nd
         lacking = by_step & ~found & (rank < RANK_STOPPED_OR_REFUSED)
         if lacking.any():
             ending = np.where(rank_code >= RANK_STOPPED_OR_REFUSED, rank_code, NO_RANK)
-            end_at, end_rank = first_of_lowest(ending, starts, lengths)
+            end_at, end_rank = first_of_lowest(ending, starts, lengths, dossier_of)
             at[lacking], rank[lacking] = end_at[lacking], end_rank[lacking]
     finished = rank != NO_RANK
     return at[finished], rank[finished], finished
 
 
-def first_of_lowest(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per run of events: the position of its first event of the lowest code, and
-    that code (-1 and NO_RANK where every code is NO_RANK)."""
-    lowest = np.minimum.reduceat(codes, starts)
-    is_lowest = (codes == np.repeat(lowest, lengths)) & (codes != NO_RANK)
-    position = np.where(is_lowest, np.arange(len(codes), dtype=np.int64), len(codes))
-    first = np.minimum.reduceat(position, starts)
-    return np.where(first < len(codes), first, -1), lowest.astype(np.int64)
+def first_and_last(positions: np.ndarray, dossier_of: np.ndarray, dossiers: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per dossier: the first and the last of the event `positions` (ascending) that
+    are its events (`dossier_of`: each event's dossier), -1 where none is. Works on the
+    positions alone: the events sought are fewer than all events."""
+    first, last = np.full(dossiers, -1, np.int64), np.full(dossiers, -1, np.int64)
+    if not len(positions):
+        return first, last
+    owner = dossier_of[positions]
+    changes = owner[1:] != owner[:-1]
+    opens, closes = np.append(True, changes), np.append(changes, True)
+    first[owner[opens]] = positions[opens]
+    last[owner[closes]] = positions[closes]
+    return first, last
+
+
+def first_of_lowest(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray, dossier_of: np.ndarray,
+                    lowest: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per run of events: the position of its first event of the lowest code (the
+    runs' `lowest`, computed if not given), and that code (-1 and NO_RANK where every
+    code is NO_RANK)."""
+    if lowest is None:
+        lowest = np.minimum.reduceat(codes, starts)
+    candidates = np.flatnonzero((codes == np.repeat(lowest, lengths)) & (codes != NO_RANK))
+    first, _last = first_and_last(candidates, dossier_of, len(starts))
+    return first, lowest.astype(np.int64)
