@@ -187,15 +187,15 @@ def test_recording_every_result_kind_keeps_what_was_typed_when_refused(audit_app
         "csrf_token": csrf_of(page.text), "result:DOC-1": "conforming", "notes:DOC-1": "đã xem sổ <b>theo dõi</b>",
         "result:OPS-1": "minor_nc", "evidence:OPS-1": "  ", "result:OPS-2": "", "evidence:OPS-2": "chưa chọn kết quả"})
     html = refused.text
-    assert refused.status_code == 422 and html.count('class="refused"') == 1
+    assert refused.status_code == 422 and html.count('class="item refused"') == 1
     assert "đã xem sổ &lt;b&gt;theo dõi&lt;/b&gt;" in html and 'value="conforming" selected' in html
     assert audit_results(db, "DG-2026-01")["coverage"]["recorded"] == 0
     refused = lead.post("/audits/DG-2026-01/results", data={
         "csrf_token": csrf_of(html), "result:DOC-1": "conforming", "result:OPS-2": "",
         "evidence:OPS-2": "chưa chọn kết quả"})
-    assert refused.status_code == 422 and "chưa chọn kết quả" in refused.text and 'class="refused"' in refused.text
+    assert refused.status_code == 422 and "chưa chọn kết quả" in refused.text and 'class="item refused"' in refused.text
     bogus = lead.post("/audits/DG-2026-01/results", data={"csrf_token": csrf_of(html), "result:DOC-1": "great"})
-    assert bogus.status_code == 422 and 'class="refused"' in bogus.text
+    assert bogus.status_code == 422 and 'class="item refused"' in bogus.text
     items = [row["item_id"] for row in audit_results(db, "DG-2026-01")["results"]]
     kinds = ["minor_nc", "observation", "ofi", "not_applicable"]
     answer = {"csrf_token": csrf_of(html)}

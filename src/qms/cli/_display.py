@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..capa.wording import history_action  # noqa: F401  (shown by `qms nc show`)
 from ..core.i18n import _, get_language, translations
 from ..core.timezone import DEFAULT_TIMEZONE
 
@@ -60,17 +61,6 @@ def nc_source(key: str | None) -> str:
 def classification_method(key: str) -> str:
     names = {"appointment": _("against the appointment"), "working_time": _("by working time used")}
     return names.get(key, key)
-
-
-def history_action(action: str) -> str:
-    """A history entry's action ("contain", "complete_action:2") in words."""
-    name, _sep, number = action.partition(":")
-    names = {"raise": _("raised"), "contain": _("contained"), "analyse": _("cause analysed"),
-             "plan": _("actions planned"), "approve": _("plan approved"), "implement": _("actions implemented"),
-             "verify": _("effectiveness verified"), "add_evidence": _("evidence added"),
-             "complete_action": _("action {number} done")}
-    text = names.get(name, action)
-    return text.format(number=number) if number else text
 
 
 def data_quality_kind(kind: str) -> str:

@@ -97,8 +97,17 @@ async def audit_page(request: Request, data: dict, *, typed: dict[str, dict] | N
     user = user_of(request)
     return render(request, "audit.html", status_code=status_code, data=data, plan=data["audit"], rows=rows,
                   result_labels=labels, problem=problem, item_errors=item_errors or {}, audit_status=AUDIT_STATUS,
-                  may_record=_may_record(context.config, user, data["audit"]),
+                  may_record=_may_record(context.config, user, data["audit"]), names=_people_named(context.config),
                   may_plan=holds(context.config, user, "plan_audit") and data["audit"]["status"] != "recorded")
+
+
+def _people_named(config):
+    """names(["auditor.justice"]) -> "Lê Hoàng Nam (auditor.justice)": people by name, their ids kept."""
+    def names(users) -> str:
+        return ", ".join(f"{config.users[user].name} ({user})" if user in config.users else user
+                         for user in users or []) or "–"
+
+    return names
 
 
 def _typed_results(form) -> dict[str, dict]:

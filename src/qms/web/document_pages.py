@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from ..capa.register import local_today
 from ..core.errors import QmsError
+from ..core.i18n import _
 from ..library import load_library
 from ..library.diff import MISSING, diff_documents
 from ..library.render import render_text
@@ -62,12 +63,25 @@ async def document_page(request: Request) -> Response:
     asked = request.query_params.get("from", "")
     chosen = [d for d in issues if asked.isdigit() and d.issue == int(asked) and d.issue != number]
     previous = chosen[0] if chosen else (earlier[-1] if earlier else None)
-    changes = [(change.path, None if change.before is MISSING else change.before,
-                None if change.after is MISSING else change.after)
+    changes = [(change.path, _shown(change.path, change.before), _shown(change.path, change.after))
                for change in diff_documents(previous, document)] if previous else []
     return render(request, "document.html", document=document, text=render_text(document), previous=previous,
                   issues=issues, in_force_today=_in_force(document, local_today()),
                   changes=changes, content_hash=library.content_hash(document), statuses=DOCUMENT_STATUS)
+
+
+def _shown(path: str, value) -> str | None:
+    """A changed value as a reader reads it: a state in words, a revision entry as its
+    fields ("date: 2025-06-16; issue: 2; …"), not as Python's notation."""
+    if value is MISSING or value is None:
+        return None
+    if path == "status" and value in DOCUMENT_STATUS:
+        return _(DOCUMENT_STATUS[value])
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_shown('', item) or '–'}" for key, item in value.items())
+    if isinstance(value, list):
+        return ", ".join(_shown("", item) or "–" for item in value)
+    return str(value)
 
 
 def _kinds() -> dict[str, str]:
