@@ -103,13 +103,19 @@ def serving(workspace: Path):
         server.wait(timeout=10)
 
 
-def log_in(browser, base: str, user: str, *, lang: str = "vi", width: int = DESKTOP):
+def login_page(browser, base: str, lang: str, width: int):
+    """A new browser context on the login page, in `lang`."""
     context = browser.new_context(viewport={"width": width, "height": 900}, locale=LOCALES[lang])
     page = context.new_page()
     page.goto(f"{base}/login")
     if lang == "en":
         page.click("#lang-switch")
         page.wait_for_load_state()
+    return context, page
+
+
+def log_in(browser, base: str, user: str, *, lang: str = "vi", width: int = DESKTOP):
+    context, page = login_page(browser, base, lang, width)
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", PASSWORD)
     page.click("form[action='/login'] button[type=submit]")
@@ -177,12 +183,7 @@ def shoot_pages(browser, base: str, out: Path, lang: str, width: int, *, every: 
             suffix = ("" if lang == "vi" else f".{lang}") + ("" if width == DESKTOP else ".tablet")
             page.screenshot(path=str(out / f"{name}{suffix}.png"), full_page=name not in FIRST_SCREEN)
 
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale=LOCALES[lang])
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    if lang == "en":
-        page.click("#lang-switch")
-        page.wait_for_load_state()
+    context, page = login_page(browser, base, lang, width)
     shoot(page, "login")
     context.close()
     context, page = log_in(browser, base, "iso.secretary", lang=lang, width=width)

@@ -220,7 +220,7 @@ def test_the_audit_report_made_listed_and_downloaded(audit_app, tmp_path):
     assert 'href="/audits/DG-2026-01/reports"' in lead.get("/audits/DG-2026-01").text
     inspector = _client(app, "tra")  # reading the report changes nothing: an inspector may make one
     reports = inspector.get("/audits/DG-2026-01/reports")
-    assert reports.status_code == 200 and "<li>–</li>" in reports.text
+    assert reports.status_code == 200 and "<li>–</li>" in reports.text and ": 1/4</p>" in reports.text
     none = inspector.post("/audits/DG-2026-01/reports", data={"csrf_token": csrf_of(reports.text), "language": "vi"})
     assert none.status_code == 422
     made = inspector.post("/audits/DG-2026-01/reports", data={"csrf_token": csrf_of(reports.text), "pdf": "1",
