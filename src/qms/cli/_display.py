@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..capa.wording import history_action  # noqa: F401  (shown by `qms nc show`)
 from ..core.i18n import _, get_language, translations
 from ..core.timezone import DEFAULT_TIMEZONE
 
@@ -61,6 +60,14 @@ def nc_source(key: str | None) -> str:
 def classification_method(key: str) -> str:
     names = {"appointment": _("against the appointment"), "working_time": _("by working time used")}
     return names.get(key, key)
+
+
+def history_action(action: str) -> str:
+    """A history entry's action in words (`qms nc show`); imported when used: the capa
+    package brings SQLAlchemy, which a help screen must not load."""
+    from ..capa.wording import history_action as in_words
+
+    return in_words(action)
 
 
 def data_quality_kind(kind: str) -> str:
