@@ -156,7 +156,9 @@ def test_planning_an_audit_in_the_browser(planning_app):
     form = {"csrf_token": csrf_of(html), "audit_date": "2026-09-17", "lead_auditor": "mai", "auditees": ["binh"],
             "checklist": "DG-ISO-01", "scope": "Chứng thực bản sao"}
     own_unit = officer.post("/audits/DG-2026-02/plan", data=form)  # mai belongs to TP, which the audit covers
-    assert own_unit.status_code == 422 and "TP" in own_unit.text and 'role="alert"' in own_unit.text
+    assert own_unit.status_code == 422 and 'role="alert"' in own_unit.text
+    beside = own_unit.text.split('id="err-lead_auditor"', 1)[1].split("</p>", 1)[0]
+    assert "mai" in beside and "TP" in beside  # the independence rule, beside the lead auditor
     assert 'value="binh" checked' in own_unit.text
     assert audit_results(db, "DG-2026-02")["audit"]["status"] == "programmed"
     no_issue = officer.post("/audits/DG-2026-02/plan", data={**form, "lead_auditor": "son", "audit_date": "2026-09-17",

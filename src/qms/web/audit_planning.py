@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..audit import add_audit, plan_audit
+from ..audit.plan import PlanRefused
 from ..capa import NotFound, PermissionRefused
 from ..core.errors import QmsError
 from ..library import load_library
@@ -162,6 +163,9 @@ async def save_plan(request: Request) -> Response:
         return render(request, "error.html", status_code=404, message=str(error))
     except PermissionRefused as error:
         return await plan_page(request, typed=typed, problem=str(error), status_code=403)
+    except PlanRefused as error:  # the independence rules and the rest: each beside its field
+        return await plan_page(request, typed=typed, errors=error.by_field, status_code=422,
+                               problem=error.by_field.get(""))
     except QmsError as error:
         return await plan_page(request, typed=typed, problem=str(error), status_code=422)
     if refused:
