@@ -7,7 +7,7 @@ import pytest
 
 from qms.core import i18n
 
-SRC = Path(i18n.__file__).resolve().parent
+SRC = Path(i18n.__file__).resolve().parent.parent  # the whole qms package, not only core/
 
 
 def _msgids_in_source() -> dict[str, str]:

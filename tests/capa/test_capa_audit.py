@@ -230,3 +230,12 @@ def test_a_filled_sheet_with_a_zip_bombed_cell_is_refused_before_openpyxl(planne
     with pytest.raises(QmsError, match="zip bomb"):
         record_sheet(planned, workspace_config, "mai", "DG-2026-01", bombed)
     assert list_ncs(planned) == []
+
+
+def test_a_plan_with_a_hashed_checklist_issue_verifies(planned, workspace_config, checklist):
+    """The plan's history entry records the checklist issue's content hash beside the
+    snapshot; the audit row does not keep it, and that is not a mismatch."""
+    hashed = checklist.model_copy(update={"content_sha256": "ab" * 32})
+    plan_audit(planned, workspace_config, "lan", "DG-2026-02", audit_date=dt.date(2026, 9, 17), lead_auditor="son",
+               auditors=[], auditees=["binh"], checklist=hashed)
+    assert verify_register(planned).ok

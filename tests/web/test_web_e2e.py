@@ -1,10 +1,12 @@
 """End to end in a real headless Chromium (Debian's, driven by Playwright): log in,
 NC list → detail → a workflow step, the conflict seen by a second browser, the
-language switch, and a dashboard drill-down to a dossier. Screenshots land in
+language switch, a dashboard drill-down to a dossier, and an audit's results recorded
+in the browser. One browser and one server for the module. Screenshots land in
 QMS_SCREENSHOTS (a folder) when it is set."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -45,16 +47,24 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
-    """A real uvicorn on 127.0.0.1 over a SQLite register with two NCs."""
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real uvicorn on 127.0.0.1 over a SQLite register with two NCs, a check run and a
+    planned audit; one server for the module (each test works on its own records; the
+    audit test, last, raises a third NC)."""
+    from capa.conftest import checklist as checklist_fixture
+    from capa.conftest import programme_yaml as programme_fixture
+    from qms.audit import load_programme_file, plan_audit, save_programme
     from qms.model.workspace import WorkspaceConfig
 
+    tmp_path = tmp_path_factory.mktemp("e2e")
     config = WorkspaceConfig.model_validate({
         "organisation": {"name": {"vi": "Trung tâm Phục vụ hành chính công tỉnh X"}},
-        "units": {"TP": {"vi": "Sở Tư pháp"}},
+        "units": {"TP": {"vi": "Sở Tư pháp"}, "TNMT": {"vi": "Sở Tài nguyên và Môi trường"}},
         "users": {"lan": {"name": "Nguyễn Thị Lan", "roles": ["quality_officer"]},
-                  "hung": {"name": "Trần Văn Hùng", "roles": ["manager"]}},
+                  "hung": {"name": "Trần Văn Hùng", "roles": ["manager"]},
+                  "mai": {"name": "Lê Thị Mai", "unit": "TP", "roles": ["auditor"]},
+                  "binh": {"name": "Võ Văn Bình", "unit": "TNMT", "roles": []}},
     })
     db = open_database(f"sqlite:///{tmp_path / 'qms.db'}")
     for user in config.users:
@@ -63,6 +73,9 @@ def server(tmp_path):
              procedure_code="QT-01", evidence=[("dossier", "HS-0001", "")])
     raise_nc(db, config, "lan", title="Thiếu phiếu xin lỗi", severity="minor", unit="TP")
     register_check_run(db, synthetic_check(tmp_path)[0])
+    save_programme(db, config, "lan", load_programme_file(programme_fixture.__wrapped__(tmp_path)))
+    plan_audit(db, config, "lan", "DG-2026-01", audit_date=dt.date(2026, 3, 17), lead_auditor="mai", auditors=[],
+               auditees=["binh"], checklist=checklist_fixture.__wrapped__())
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(config, db, tmp_path, secret_key="e2e"), host="127.0.0.1",
                                            port=port, log_level="warning"))
@@ -147,5 +160,46 @@ def test_dashboard_drill_down_to_a_dossier(browser, server):
         page.wait_for_load_state()
         assert page.get_by_role("heading", level=1).inner_text().startswith("Hồ sơ ")
         _shot(page, "dossier")
+    finally:
+        context.close()
+
+
+def test_recording_an_audit_in_the_browser(browser, server):
+    from qms.audit import audit_results
+    from qms.capa import show_nc
+
+    base, db = server
+    context = browser.new_context(viewport={"width": 768, "height": 1024})  # a tablet held upright
+    try:
+        page = context.new_page()
+        _log_in(page, base, "mai")
+        page.get_by_role("link", name="Đánh giá nội bộ").click()
+        page.get_by_role("link", name="DG-2026-01").click()
+        page.wait_for_url(f"{base}/audits/DG-2026-01")
+        page.get_by_label("Kết quả DOC-1").select_option(label="Phù hợp")
+        page.get_by_label("Bằng chứng DOC-1").fill("QT-01 lần 3 tại quầy")
+        page.get_by_label("Kết quả OPS-2").select_option(label="Không phù hợp nặng")
+        page.get_by_label("Ghi chú OPS-2").fill("Hỏi lại cán bộ một cửa")
+        page.get_by_role("button", name="Ghi nhận kết quả").click()
+        page.wait_for_load_state()
+        # refused: an NC needs its evidence; the item is marked and what was typed is still there
+        assert page.get_by_role("alert").first.is_visible()
+        assert page.locator("li.item.refused").count() == 1
+        assert page.get_by_label("Ghi chú OPS-2").input_value() == "Hỏi lại cán bộ một cửa"
+        assert page.get_by_label("Bằng chứng DOC-1").input_value() == "QT-01 lần 3 tại quầy"
+        assert audit_results(db, "DG-2026-01")["coverage"]["recorded"] == 0
+        page.get_by_label("Bằng chứng OPS-2").fill("HS-0012 trả sau hẹn 5 ngày")
+        page.get_by_role("button", name="Ghi nhận kết quả").click()
+        page.wait_for_url(f"{base}/audits/DG-2026-01")
+        _shot(page, "audit")
+        nc_link = page.locator("li.item a[href^='/nc/']")
+        assert nc_link.count() == 1
+        code = nc_link.inner_text()
+        data = audit_results(db, "DG-2026-01")
+        assert data["coverage"]["recorded"] == 2 and data["nonconformities"] == [code]
+        assert show_nc(db, code).severity == "major"
+        nc_link.click()
+        page.wait_for_url(f"{base}/nc/{code}")
+        assert "HS-0012 trả sau hẹn 5 ngày" in page.locator("main").inner_text()
     finally:
         context.close()

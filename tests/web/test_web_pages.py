@@ -163,3 +163,12 @@ def test_documents_in_force_on_a_date_and_the_changes_between_issues(web, client
     page = client.get(f"/documents/{code}/{second.issue}")
     assert page.status_code == 200 and "Thay đổi so với lần ban hành" in page.text and "<pre" in page.text
     assert client.get(f"/documents/{code}/99").status_code == 404
+    # only what is in force on the date; the approval block; the diff with any issue
+    in_force = client.get("/documents", params={"date": first.effective_from.isoformat(), "in_force": "1"}).text
+    assert f'href="/documents/{code}/{first.issue}"' in in_force and f'href="/documents/{code}/{second.issue}"' not in in_force
+    assert in_force.count("<tr") < before.text.count("<tr")
+    assert "Phê duyệt" in page.text and second.approved_by.name in page.text and "khớp với bản đã phê duyệt" in page.text
+    last = library.issues(code)[-1]
+    compared = client.get(f"/documents/{code}/{last.issue}", params={"from": str(first.issue)})
+    assert f"Thay đổi so với lần ban hành {first.issue}" in compared.text
+    assert f'<option value="{first.issue}" selected>' in compared.text

@@ -27,6 +27,19 @@ from ..model.workspace import Role, WorkspaceConfig
 from .programme import audit_snapshot
 
 
+class PlanRefused(TransitionRefused):
+    """A plan refused; `by_field` holds the problems by the plan's field (audit_date,
+    lead_auditor, auditors, auditees, checklist; "" for the audit as a whole), so that a
+    form can show each beside its field."""
+
+    def __init__(self, code: str, problems: list[tuple[str, str]]):
+        super().__init__(_("Plan of {code} refused: {reasons}").format(
+            code=code, reasons="; ".join(message for _field, message in problems)))
+        self.by_field: dict[str, str] = {}
+        for field, message in problems:
+            self.by_field[field] = f"{self.by_field[field]}; {message}" if field in self.by_field else message
+
+
 def load_audit(session: Session, code: str) -> Audit:
     audit = session.scalars(select(Audit).where(Audit.code == code)
                             .execution_options(populate_existing=True)).one_or_none()
@@ -62,38 +75,41 @@ def plan_audit(db: Database, config: WorkspaceConfig, actor: str, code: str, *, 
     team = [lead_auditor, *[a for a in auditors if a != lead_auditor]]
     with db.writing() as session:
         audit = load_audit(session, code)
-        problems = []
+        problems: list[tuple[str, str]] = []  # (the plan's field it is about, what is wrong)
         if audit.status == "recorded":
-            problems.append(_("results are already recorded; the plan can no longer change"))
+            problems.append(("", _("results are already recorded; the plan can no longer change")))
         for user in team:
+            field = "lead_auditor" if user == lead_auditor else "auditors"
             who = config.users.get(user)
             if who is None:
-                problems.append(_("auditor '{user}' is not in the workspace configuration").format(user=user))
+                problems.append((field, _("auditor '{user}' is not in the workspace configuration").format(user=user)))
                 continue
             if Role.auditor not in who.roles:
-                problems.append(_("'{user}' does not have the auditor role").format(user=user))
+                problems.append((field, _("'{user}' does not have the auditor role").format(user=user)))
             if who.unit and who.unit in audit.units:
-                problems.append(_("auditor '{user}' belongs to unit {unit}, which this audit covers: an auditor "
-                                  "must not audit their own unit").format(user=user, unit=who.unit))
+                problems.append((field, _("auditor '{user}' belongs to unit {unit}, which this audit covers: an "
+                                          "auditor must not audit their own unit").format(user=user, unit=who.unit)))
             if user in auditees:
-                problems.append(_("'{user}' cannot be both auditor and auditee").format(user=user))
+                problems.append(("auditees", _("'{user}' cannot be both auditor and auditee").format(user=user)))
         for user in auditees:
             if user not in config.users:
-                problems.append(_("auditee '{user}' is not in the workspace configuration").format(user=user))
+                problems.append(("auditees", _("auditee '{user}' is not in the workspace configuration").format(
+                    user=user)))
         if not auditees:
-            problems.append(_("name at least one auditee"))
+            problems.append(("auditees", _("name at least one auditee")))
         if audit.programme.year != audit_date.year:
-            problems.append(_("the date {date} is outside the programme year {year}").format(
-                date=audit_date, year=audit.programme.year))
+            problems.append(("audit_date", _("the date {date} is outside the programme year {year}").format(
+                date=audit_date, year=audit.programme.year)))
         if checklist.status != DocumentStatus.approved or not checklist.in_force_on(audit_date):
-            problems.append(_("checklist {code} issue {issue} is not an approved issue in force on {date}").format(
-                code=checklist.code, issue=checklist.issue, date=audit_date))
+            problems.append(("checklist", _("checklist {code} issue {issue} is not an approved issue in force on "
+                                            "{date}").format(code=checklist.code, issue=checklist.issue,
+                                                             date=audit_date)))
         items = applicable_items(checklist, audit)
         if not items:
-            problems.append(_("no item of checklist {code} applies to this audit's clauses, processes and units").format(
-                code=checklist.code))
+            problems.append(("checklist", _("no item of checklist {code} applies to this audit's clauses, processes "
+                                            "and units").format(code=checklist.code)))
         if problems:
-            raise TransitionRefused(_("Plan of {code} refused: {reasons}").format(code=code, reasons="; ".join(problems)))
+            raise PlanRefused(code, problems)
         before = audit_snapshot(audit)
         audit.audit_date, audit.scope = audit_date, scope or audit.title
         audit.lead_auditor, audit.auditors, audit.auditees = lead_auditor, team, list(auditees)

@@ -25,7 +25,7 @@ from ..core.i18n import _
 from ..core.model_file import load_model_file
 from ..model.audit import AuditProgrammeSpec, ProgrammedAudit
 from ..model.workspace import WorkspaceConfig
-from .models import ProgrammeChanges, ProgrammeView
+from .models import AuditSnapshot, ProgrammeChanges, ProgrammeView
 
 
 
@@ -57,22 +57,11 @@ def _fields(spec: ProgrammedAudit) -> dict[str, Any]:
 def save_programme(db: Database, config: WorkspaceConfig, actor: str, spec: AuditProgrammeSpec) -> ProgrammeChanges:
     """Create or update the programme of `spec.year`; returns what changed."""
     roles.require(config, actor, "programme")
-    if config.units:
-        unknown = [f"{audit.code}: " + _("unit '{unit}' is not in the workspace configuration").format(unit=unit)
-                   for audit in spec.audits for unit in audit.units if unit not in config.units]
-        if unknown:
-            raise ValidationFailed(unknown, _("The audit programme names unknown units"))
+    _require_known_units(config, spec.audits)
     added, updated, removed = [], [], []
     with db.writing() as session:
-        programme = session.scalars(select(AuditProgramme).where(AuditProgramme.year == spec.year)
-                                    .options(selectinload(AuditProgramme.audits))).one_or_none()
-        if programme is None:
-            programme = AuditProgramme(year=spec.year, title=spec.title, created_by=actor, created_at=now_utc())
-            session.add(programme)
-            session.flush()
-            history.append(session, actor=actor, entity="audit_programme", entity_id=str(spec.year), action="create",
-                           before=None, after={"year": spec.year, "title": spec.title})
-        elif programme.title != spec.title:
+        programme = _programme_of_year(session, actor, spec.year, spec.title)
+        if programme.title != spec.title:
             before = {"year": spec.year, "title": programme.title}
             programme.title = spec.title
             history.append(session, actor=actor, entity="audit_programme", entity_id=str(spec.year),
@@ -87,12 +76,8 @@ def save_programme(db: Database, config: WorkspaceConfig, actor: str, spec: Audi
             fields = _fields(audit_spec)
             audit = existing.get(audit_spec.code)
             if audit is None:
-                audit = Audit(programme_id=programme.id, code=audit_spec.code, status="programmed", **fields)
-                session.add(audit)
-                session.flush()
-                history.append(session, actor=actor, entity="audit", entity_id=audit.code, action="programme",
-                               before=None, after=audit_snapshot(audit))
-                added.append(audit.code)
+                _insert_audit(session, actor, programme, audit_spec)
+                added.append(audit_spec.code)
             elif any(getattr(audit, key) != value for key, value in fields.items()):
                 if audit.status != "programmed":
                     problems.append(_("{code} is already {status} and cannot be changed through the programme").format(
@@ -120,6 +105,57 @@ def save_programme(db: Database, config: WorkspaceConfig, actor: str, spec: Audi
         if problems:
             raise TransitionRefused("\n".join([_("The programme was not changed:"), *problems]))
     return ProgrammeChanges(year=spec.year, added=added, updated=updated, removed=removed)
+
+
+def add_audit(db: Database, config: WorkspaceConfig, actor: str, year: int, audit_spec: ProgrammedAudit,
+              *, programme_title: str | None = None) -> AuditSnapshot:
+    """Add one audit to the programme of `year` (made with `programme_title` when the
+    year has none yet), leaving the programme's other audits as they are."""
+    roles.require(config, actor, "programme")
+    _require_known_units(config, [audit_spec])
+    with db.writing() as session:
+        exists = session.scalars(select(AuditProgramme.id).where(AuditProgramme.year == year)).one_or_none()
+        if exists is None and not (programme_title or "").strip():
+            raise ValidationFailed([_("programme title: required for a year without a programme")],
+                                   _("No audit programme for {year}").format(year=year))
+        taken_in = session.scalars(select(AuditProgramme.year).join(Audit, Audit.programme_id == AuditProgramme.id)
+                                   .where(Audit.code == audit_spec.code)).one_or_none()
+        if taken_in is not None:
+            raise TransitionRefused(_("Audit {code} is already in the programme of {year}").format(
+                code=audit_spec.code, year=taken_in))
+        programme = _programme_of_year(session, actor, year, (programme_title or "").strip())
+        return AuditSnapshot.model_validate(_insert_audit(session, actor, programme, audit_spec))
+
+
+def _require_known_units(config: WorkspaceConfig, audits: list[ProgrammedAudit]) -> None:
+    if config.units:
+        unknown = [f"{audit.code}: " + _("unit '{unit}' is not in the workspace configuration").format(unit=unit)
+                   for audit in audits for unit in audit.units if unit not in config.units]
+        if unknown:
+            raise ValidationFailed(unknown, _("The audit programme names unknown units"))
+
+
+def _programme_of_year(session: Session, actor: str, year: int, title: str) -> AuditProgramme:
+    """The programme of `year`, made (and recorded in the history) when there is none."""
+    programme = session.scalars(select(AuditProgramme).where(AuditProgramme.year == year)
+                                .options(selectinload(AuditProgramme.audits))).one_or_none()
+    if programme is None:
+        programme = AuditProgramme(year=year, title=title, created_by=actor, created_at=now_utc())
+        session.add(programme)
+        session.flush()
+        history.append(session, actor=actor, entity="audit_programme", entity_id=str(year), action="create",
+                       before=None, after={"year": year, "title": title})
+    return programme
+
+
+def _insert_audit(session: Session, actor: str, programme: AuditProgramme, spec: ProgrammedAudit) -> dict[str, Any]:
+    audit = Audit(programme_id=programme.id, code=spec.code, status="programmed", **_fields(spec))
+    session.add(audit)
+    session.flush()
+    snapshot = audit_snapshot(audit)
+    history.append(session, actor=actor, entity="audit", entity_id=audit.code, action="programme",
+                   before=None, after=snapshot)
+    return snapshot
 
 
 def _codes_in_other_programmes(session: Session, programme_id: int, codes: list[str]) -> list[str]:

@@ -22,6 +22,15 @@ from .plan import load_audit
 from .programme import audit_snapshot
 
 
+class ResultsRefused(ValidationFailed):
+    """Results not recorded; `by_item` holds each refused item's problems, so that a
+    form can show them beside the item."""
+
+    def __init__(self, problems: list[str], summary: str, by_item: dict[str, list[str]]):
+        super().__init__(problems, summary)
+        self.by_item = by_item
+
+
 def _require_recorder(config: WorkspaceConfig, actor: str, audit) -> None:
     who = roles.require(config, actor, "record_audit")
     team = [audit.lead_auditor, *(audit.auditors or [])]
@@ -44,19 +53,26 @@ def record_results(db: Database, config: WorkspaceConfig, actor: str, code: str,
             raise TransitionRefused(_("Audit {code} has no plan yet (qms audit plan)").format(code=code))
         items = {item["id"]: (position, item) for position, item in enumerate(audit.checklist_items or [], start=1)}
         problems = []
+        by_item: dict[str, list[str]] = {}
         seen: set[str] = set()
+
+        def refuse(item_id: str, problem: str) -> None:
+            problems.append(problem)
+            by_item.setdefault(item_id, []).append(problem)
+
         for result in results:
             if result.item_id not in items:
-                problems.append(_("{source}: item '{item}' is not in the checklist of {code}").format(
+                refuse(result.item_id, _("{source}: item '{item}' is not in the checklist of {code}").format(
                     source=source, item=result.item_id, code=code))
             if result.item_id in seen:
-                problems.append(_("{source}: item '{item}' is given twice").format(source=source, item=result.item_id))
+                refuse(result.item_id, _("{source}: item '{item}' is given twice").format(
+                    source=source, item=result.item_id))
             seen.add(result.item_id)
             if result.result in NC_RESULTS and not result.evidence.strip():
-                problems.append(_("{source}: item '{item}': a nonconformity needs its evidence").format(
+                refuse(result.item_id, _("{source}: item '{item}': a nonconformity needs its evidence").format(
                     source=source, item=result.item_id))
         if problems:
-            raise ValidationFailed(problems, _("Results of {code} not recorded").format(code=code))
+            raise ResultsRefused(problems, _("Results of {code} not recorded").format(code=code), by_item)
         existing = {row.item_id: row for row in session.scalars(
             select(AuditResult).where(AuditResult.audit_id == audit.id))}
         before = {"audit": audit_snapshot(audit),

@@ -15,6 +15,9 @@ from .programme import audit_snapshot
 from .record import result_dict
 
 ENTITY = "audit"
+# What the plan's history entry records beside the audit's snapshot (the content hash of
+# the checklist issue used); the audit row does not keep it, so it is not compared.
+PLAN_ENTRY_EXTRAS = frozenset({"checklist_sha256"})
 
 
 def newest_entries(session: Session, entity: str) -> dict[str, tuple[str, Any]]:
@@ -39,7 +42,7 @@ def audit_mismatches(session: Session) -> list[dict[str, Any]]:
         action, after = entry
         recorded_audit, recorded_results = (after["audit"], after["results"]) if action == "record" else (after, {})
         current_audit = audit_snapshot(audit)
-        changed = sorted(key for key in set(current_audit) | set(recorded_audit)
+        changed = sorted(key for key in (set(current_audit) | set(recorded_audit)) - PLAN_ENTRY_EXTRAS
                          if current_audit.get(key) != recorded_audit.get(key))
         current_results = {row.item_id: result_dict(row) for row in audit.results}
         changed += sorted(f"result {item}" for item in set(current_results) | set(recorded_results)

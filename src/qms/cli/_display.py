@@ -63,14 +63,11 @@ def classification_method(key: str) -> str:
 
 
 def history_action(action: str) -> str:
-    """A history entry's action ("contain", "complete_action:2") in words."""
-    name, _sep, number = action.partition(":")
-    names = {"raise": _("raised"), "contain": _("contained"), "analyse": _("cause analysed"),
-             "plan": _("actions planned"), "approve": _("plan approved"), "implement": _("actions implemented"),
-             "verify": _("effectiveness verified"), "add_evidence": _("evidence added"),
-             "complete_action": _("action {number} done")}
-    text = names.get(name, action)
-    return text.format(number=number) if number else text
+    """A history entry's action in words (`qms nc show`); imported when used: the capa
+    package brings SQLAlchemy, which a help screen must not load."""
+    from ..capa.wording import history_action as in_words
+
+    return in_words(action)
 
 
 def data_quality_kind(kind: str) -> str:

@@ -3,6 +3,7 @@ officer writes, and the result of one checklist item."""
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import Enum
 
 from pydantic import Field, model_validator
@@ -66,3 +67,15 @@ class ItemResult(StrictModel):
     result: AuditResultValue
     evidence: str = ""
     notes: str = ""
+
+
+class AuditPlanSpec(StrictModel):
+    """The plan of a programmed audit as a person fills it in (the options of `qms audit
+    plan`, the form of the web page); `plan_audit` then applies the independence rules."""
+
+    audit_date: dt.date
+    lead_auditor: str = Field(min_length=1, max_length=100)
+    auditors: list[str] = Field(default_factory=list)
+    auditees: list[str] = Field(min_length=1)
+    checklist: str = Field(min_length=1, max_length=100, description="Checklist code in the library")
+    scope: str | None = Field(default=None, max_length=2000)

@@ -129,4 +129,5 @@ REJECT_REASON = {
     "unknown_value": "Value not in the profile's value map",
 }
 
-DOCUMENT_KIND = {"procedure": "Procedure document", "ruleset": "Rule set", "calendar": "Calendar document", "checklist": "Checklist document"}
+DOCUMENT_KIND = {"procedure": "Procedure document", "ruleset": "Rule set", "calendar": "Calendar document", "checklist": "Checklist document",
+                 "indicator_set": "Indicator set"}

@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..db import Database
 from ..model.workspace import WorkspaceConfig
-from . import api, audit_pages, auth_pages, check_pages, document_pages, nc_pages, report_pages
+from . import api, audit_pages, audit_planning, audit_reports, auth_pages, check_pages, document_pages, nc_pages, report_pages
 from .context import WebContext
 from .gate import Gate
 from .security import SecureHeadersMiddleware, SessionMiddleware
@@ -29,7 +29,7 @@ def create_app(config: WorkspaceConfig, db: Database, root: Path, *, secret_key:
     user named by that header when the request comes from one of `trusted_proxies`."""
     context = WebContext(config=config, db=db, root=Path(root), language=config.language, sso_header=sso_header,
                          trusted_proxies=tuple(trusted_proxies))
-    routes = [*auth_pages.ROUTES, *nc_pages.ROUTES, *check_pages.ROUTES, *audit_pages.ROUTES, *document_pages.ROUTES, *report_pages.ROUTES, *api.ROUTES,
+    routes = [*auth_pages.ROUTES, *nc_pages.ROUTES, *check_pages.ROUTES, *audit_pages.ROUTES, *audit_planning.ROUTES, *audit_reports.ROUTES, *document_pages.ROUTES, *report_pages.ROUTES, *api.ROUTES,
               Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")]
     app = Starlette(routes=routes, middleware=[
         Middleware(SecureHeadersMiddleware),

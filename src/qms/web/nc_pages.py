@@ -18,6 +18,7 @@ from ..capa.listing import SORTS, NcFilters, filter_choices, page_ncs
 from ..capa.register import SEVERITIES, SOURCES, STATES, changes_since
 from ..capa.roles import PERMISSIONS
 from ..capa.workflow import STEPS, allowed_steps
+from ..capa.wording import history_action
 from ..core.errors import QmsError
 from ..core.i18n import _
 from ..model.workspace import Role
@@ -31,6 +32,13 @@ FIELD_NAMES = {"state": "State", "containment": "Containment", "root_cause": "Ro
                "title": "Title", "description": "Description", "severity": "Severity", "unit": "Unit"}
 MAX_WHYS = 5
 PLAN_ROWS = 3
+
+
+def _state(field: str, value):
+    """A state in the conflict table in words ("Contained"), other values as they are."""
+    from ..model.labels import NC_STATE
+
+    return _(NC_STATE[value]) if field == "state" and value in NC_STATE else value
 
 
 def _filters(request: Request) -> NcFilters:
@@ -113,7 +121,8 @@ async def nc_detail(request: Request, *, problem: str | None = None, conflict: l
     return render(request, "nc_detail.html", status_code=status_code, nc=nc, steps=steps, completable=completable,
                   chain_ok=await run_in_threadpool(chain_ok), problem=problem, conflict=conflict, owners=owners,
                   max_whys=MAX_WHYS, plan_rows=PLAN_ROWS, today=dt.date.today().isoformat(),
-                  users=context.config.users, check_run_id=newest[0].id if newest else None)
+                  users=context.config.users, check_run_id=newest[0].id if newest else None,
+                  history_action=history_action)
 
 
 def _step_arguments(step: str, form) -> dict:
@@ -153,7 +162,8 @@ async def _act(request: Request, action) -> Response:
         return await nc_detail(request, problem=str(error), status_code=403)
     except ConflictError as error:
         changed = await run_in_threadpool(changes_since, context.db, code, version) if version else []
-        changed = [(FIELD_NAMES.get(field, field), before, after) for field, before, after in changed]
+        changed = [(FIELD_NAMES.get(field, field), _state(field, before), _state(field, after))
+                   for field, before, after in changed]
         return await nc_detail(request, problem=str(error), conflict=changed, status_code=409)
     except NotFound as error:
         return render(request, "error.html", status_code=404, message=str(error))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..capa.summary import register_summary
@@ -17,9 +17,7 @@ from ..core.errors import QmsError
 from ..core.i18n import _
 from .check_pages import with_run
 from .rendering import render
-
-KINDS = {".pdf": "application/pdf",
-         ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+from .report_files import report_files, send_report_file
 
 
 def reports_folder(root: Path, run_id: int) -> Path:
@@ -28,11 +26,7 @@ def reports_folder(root: Path, run_id: int) -> Path:
 
 def made_reports(root: Path, run_id: int) -> list[Path]:
     """The report files of a run, newest first."""
-    folder = reports_folder(root, run_id)
-    if not folder.is_dir():
-        return []
-    return sorted((path for path in folder.iterdir() if path.suffix in KINDS and path.is_file()),
-                  key=lambda path: path.name, reverse=True)
+    return report_files(reports_folder(root, run_id))
 
 
 @with_run
@@ -70,12 +64,7 @@ async def make_report(request: Request, run) -> Response:
 
 @with_run
 async def download(request: Request, run) -> Response:
-    name = request.path_params["name"]
-    # only a file the listing shows: no path of the client's choosing is opened
-    chosen = next((path for path in made_reports(request.app.state.qms.root, run.id) if path.name == name), None)
-    if chosen is None:
-        return render(request, "error.html", status_code=404, message=name)
-    return FileResponse(chosen, media_type=KINDS[chosen.suffix], filename=chosen.name)
+    return send_report_file(request, reports_folder(request.app.state.qms.root, run.id), request.path_params["name"])
 
 
 ROUTES = [
