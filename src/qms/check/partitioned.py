@@ -115,7 +115,8 @@ def check_partitioned(
         if files is None:
             count = partitions or choose_partitions(log, workers or os.cpu_count() or 1)
             tell(_("partitioning"))
-            report = partition_log(log, staging / "input", count, profile=profile)
+            report = partition_log(log, staging / "input", count, profile=profile,
+                                   known_procedure_codes=preliminary.known_codes())
             files = [staging / "input" / f["path"] for f in report.files]
             source_input = InputFile(path=str(log), sha256=report.source["sha256"], bytes=report.source["bytes"],
                                      profile=report.source.get("profile"), rows_read=report.rows)
@@ -131,24 +132,61 @@ def check_partitioned(
             if latest is None:
                 raise QmsError(_("the log has no events"))
             as_of_instant = latest.astimezone(dt.timezone.utc)
+        absent = _absent_concepts(log, files, profile, source_input)
         if getattr(lib, "root", None) is None:
             raise QmsError(_("the shards need a library folder that the workers can load"))
         root = str(Path(lib.root).resolve())
         jobs = [ShardJob(shard=k, source=str(Path(f).resolve()), library=root, as_of=as_of_instant, period=period,
-                         language=language, out_dir=str((staging / "output").resolve()))
+                         language=language, out_dir=str((staging / "output").resolve()), absent_concepts=absent)
                 for k, f in enumerate(files)]
         tell(_("checking"))
         outcomes = _run(jobs, engine, scheduler, workers)
         docs = _documents(lib, as_of_instant, preliminary)
-        summary = _merge(outcomes, docs, warnings_for)
+        summary = _merge(outcomes, docs, warnings_for, absent)
         if source_input is not None:
             quality = summary.data_quality.model_copy(update={
-                "rows_read": summary.data_quality.rows_read + rejected, "rows_rejected": rejected})
+                "rows_read": summary.data_quality.rows_read + rejected, "rows_rejected": rejected,
+                "rejected_by_reason": report.source.get("rejected_by_reason", {}),
+                "findings_by_kind": report.source.get("findings_by_kind", {})})
             summary = summary.model_copy(update={
                 "manifest": summary.manifest.model_copy(update={"inputs": [source_input]}), "data_quality": quality})
         tell(_("writing"))
         written = _publish(staging / "output", out, summary, outcomes, engine, csv)
     return PartitionedResult(summary=summary, shards=outcomes, written=written)
+
+
+def _absent_concepts(log, files: list, profile, source_input: InputFile | None) -> frozenset[str]:
+    """What the whole log's source system does not record, decided once for every
+    shard (a shard without a single apology must not decide that apologies are not
+    recorded, and the shards' canonical Parquet no longer says which profile read the
+    source): the profile's declared concepts (given, or the one the dataset was
+    partitioned through, from `_partitioning.json`), else the events of all shards."""
+    from ..ingest.partition import PARTITIONING_FILE
+    from ..ingest.profiles import declared_concepts
+    from .api import absent_concepts_given
+
+    if profile is not None:
+        declared = declared_concepts(profile)
+    elif source_input is not None:
+        declared = declared_concepts(source_input.profile or "canonical")
+    else:
+        declared = _dataset_concepts(Path(log) / PARTITIONING_FILE)
+        if declared is None:
+            declared = declared_concepts("canonical")
+    return frozenset(absent_concepts_given(pl.scan_parquet(files, hive_partitioning=False), declared))
+
+
+def _dataset_concepts(path: Path) -> dict[str, str] | None:
+    """The concepts recorded by `qms log partition` for the source it read, if any."""
+    from ..ingest.profiles import declared_concepts
+
+    try:
+        source = json.loads(path.read_text(encoding="utf-8")).get("source", {})
+    except (OSError, ValueError):
+        return None
+    if "concepts" in source:
+        return dict(source["concepts"])
+    return declared_concepts(source["profile"]) if source.get("profile") else None
 
 
 def _load(library):
@@ -241,12 +279,13 @@ def _run_dask(jobs, scheduler, workers):
     return outcomes, failures
 
 
-def _merge(outcomes: list[ShardOutcome], docs, warnings_for) -> CheckSummary:
+def _merge(outcomes: list[ShardOutcome], docs, warnings_for, absent: frozenset[str]) -> CheckSummary:
+    from .api import unassessable_warnings
     from .summary import merge_summaries
 
     summary = merge_summaries([o.summary for o in outcomes])
     methods = sorted({m for o in outcomes for m in o.methods})
-    warnings = warnings_for(docs, sum(o.defaulted for o in outcomes), methods)
+    warnings = warnings_for(docs, sum(o.defaulted for o in outcomes), methods) + unassessable_warnings(set(absent))
     return summary.model_copy(update={"warnings": warnings})
 
 
