@@ -291,25 +291,32 @@ def _merge(outcomes: list[ShardOutcome], docs, warnings_for, absent: frozenset[s
 
 def _publish(staged: Path, out: Path, summary: CheckSummary, outcomes: list[ShardOutcome], engine: str,
              csv: bool) -> dict[str, Path]:
-    """Move the shards' tables into place and write the summary and the manifest."""
+    """Move the shards' tables into place and write the summary and the manifest, as
+    one output set (`outputs.sha256` lists every file: readers refuse a mixed folder)."""
+    from ..core.output_set import writing_set
+
     written = {}
-    for name in (DOSSIERS_DIR, FINDINGS_DIR):
-        target = out / name
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.move(str(staged / name), str(target))
-        written[name] = target
-    for name in ("dossiers.parquet", "findings.parquet", "dossiers.csv", "findings.csv"):
-        (out / name).unlink(missing_ok=True)  # a single-file run's tables in the same folder would contradict
-    if csv:
+    with writing_set(out) as names:
         for name in (DOSSIERS_DIR, FINDINGS_DIR):
-            parts = [out / o.files[name]["path"] for o in outcomes]
-            pl.scan_parquet(parts).sink_csv(out / f"{name}.csv")
-            written[f"{name}.csv"] = out / f"{name}.csv"
-    manifest = {"engine": engine, "shards": [o.record() for o in outcomes]}
-    (out / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
-                                     encoding="utf-8")
-    written[MANIFEST_FILE] = out / MANIFEST_FILE
-    (out / "summary.json").write_text(summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    written["summary.json"] = out / "summary.json"
+            target = out / name
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.move(str(staged / name), str(target))
+            written[name] = target
+            names.extend(o.files[name]["path"] for o in outcomes)
+        for name in ("dossiers.parquet", "findings.parquet", "dossiers.csv", "findings.csv"):
+            (out / name).unlink(missing_ok=True)  # a single-file run's tables in the same folder would contradict
+        if csv:
+            for name in (DOSSIERS_DIR, FINDINGS_DIR):
+                parts = [out / o.files[name]["path"] for o in outcomes]
+                pl.scan_parquet(parts).sink_csv(out / f"{name}.csv")
+                written[f"{name}.csv"] = out / f"{name}.csv"
+                names.append(f"{name}.csv")
+        manifest = {"engine": engine, "shards": [o.record() for o in outcomes]}
+        (out / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
+                                         encoding="utf-8")
+        written[MANIFEST_FILE] = out / MANIFEST_FILE
+        (out / "summary.json").write_text(summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        written["summary.json"] = out / "summary.json"
+        names.extend([MANIFEST_FILE, "summary.json"])
     return written
