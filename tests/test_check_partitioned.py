@@ -151,7 +151,9 @@ def test_a_failing_shard_is_named_and_nothing_is_written(tmp_path, log, library,
     data[4:400] = b"\xff" * 396  # the first column chunk's pages: the footer (schema) still reads
     broken.write_bytes(bytes(data))
     as_of = one_process.summary.manifest.as_of
-    with pytest.raises(ShardFailed, match=r"shard 2 \(.*part=2") as failure:
+    from qms.core.i18n import use_language
+
+    with pytest.raises(ShardFailed, match=r"shard 2 \(.*part=2") as failure, use_language("en"):
         check_partitioned(tmp_path / "ds", library, out=tmp_path / "out", as_of=as_of, workers=2)
     assert "1 of 4 shards failed" in str(failure.value)
     assert not (tmp_path / "out" / "summary.json").exists()

@@ -132,7 +132,7 @@ def check_partitioned(
             if latest is None:
                 raise QmsError(_("the log has no events"))
             as_of_instant = latest.astimezone(dt.timezone.utc)
-        absent = _absent_concepts(log, files, profile, source_input)
+        absent = _absent_concepts(files, profile, report.source if source_input is not None else _dataset_source(log))
         if getattr(lib, "root", None) is None:
             raise QmsError(_("the shards need a library folder that the workers can load"))
         root = str(Path(lib.root).resolve())
@@ -155,38 +155,33 @@ def check_partitioned(
     return PartitionedResult(summary=summary, shards=outcomes, written=written)
 
 
-def _absent_concepts(log, files: list, profile, source_input: InputFile | None) -> frozenset[str]:
+def _absent_concepts(files: list, profile, source: dict) -> frozenset[str]:
     """What the whole log's source system does not record, decided once for every
     shard (a shard without a single apology must not decide that apologies are not
     recorded, and the shards' canonical Parquet no longer says which profile read the
-    source): the profile's declared concepts (given, or the one the dataset was
-    partitioned through, from `_partitioning.json`), else the events of all shards."""
-    from ..ingest.partition import PARTITIONING_FILE
+    source): the profile's declared concepts (the profile given, else the one the log
+    was partitioned through, as `source` records it), else the events of all shards."""
     from ..ingest.profiles import declared_concepts
     from .api import absent_concepts_given
 
     if profile is not None:
         declared = declared_concepts(profile)
-    elif source_input is not None:
-        declared = declared_concepts(source_input.profile or "canonical")
+    elif "concepts" in source:
+        declared = dict(source["concepts"])
     else:
-        declared = _dataset_concepts(Path(log) / PARTITIONING_FILE)
-        if declared is None:
-            declared = declared_concepts("canonical")
+        declared = declared_concepts(source.get("profile") or "canonical")
     return frozenset(absent_concepts_given(pl.scan_parquet(files, hive_partitioning=False), declared))
 
 
-def _dataset_concepts(path: Path) -> dict[str, str] | None:
-    """The concepts recorded by `qms log partition` for the source it read, if any."""
-    from ..ingest.profiles import declared_concepts
+def _dataset_source(folder) -> dict:
+    """What `qms log partition` recorded about the source of a dataset ({} if nothing)."""
+    from ..ingest.partition import PARTITIONING_FILE
 
     try:
-        source = json.loads(path.read_text(encoding="utf-8")).get("source", {})
-    except (OSError, ValueError):
-        return None
-    if "concepts" in source:
-        return dict(source["concepts"])
-    return declared_concepts(source["profile"]) if source.get("profile") else None
+        source = json.loads((Path(folder) / PARTITIONING_FILE).read_text(encoding="utf-8")).get("source", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return source if isinstance(source, dict) else {}
 
 
 def _load(library):
