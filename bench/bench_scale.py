@@ -1,16 +1,17 @@
 """Benchmark of checking a log in shards against one process (run by hand).
 
     python bench/bench_scale.py [--dossiers 1670000] [--data DIR] [--partitions 4,8] [--workers 2]
-                                [--dask]
+                                [--dask] [--no-file]
 
 Generates (once, cached in --data) a canonical Parquet log of N dossiers with
 `qms generate`, then runs, each as its own `qms` command with the outputs written
 (Parquet; no CSV):
 
-  one process     qms check log.parquet --partitions 1
+  one process     qms check log.parquet --partitions 1   (skipped, with the reason, when the
+                  check's estimated memory, 350 bytes per event, exceeds what is available)
   partition       qms log partition log.parquet --out ds-N --partitions N
   dataset, N      qms check ds-N --workers W               (the shards of the dataset)
-  file, N         qms check log.parquet --partitions N      (partitioning included)
+  file, N         qms check log.parquet --partitions N      (partitioning included; not with --no-file)
   dask, N         qms check ds-N --engine dask --workers W  (a local Dask cluster; --dask)
 
 and prints for each: wall time, the peak of the whole process tree's resident
@@ -82,6 +83,7 @@ def main() -> None:
     parser.add_argument("--partitions", default="4,8")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dask", action="store_true", help="also run the shards on a local Dask cluster")
+    parser.add_argument("--no-file", action="store_true", help="skip checking the file with partitioning included")
     args = parser.parse_args()
     data = args.data / str(args.dossiers)
     data.mkdir(parents=True, exist_ok=True)
@@ -105,7 +107,14 @@ def main() -> None:
         rows.append((label, cores, figures))
         print(label, figures, flush=True)
 
-    check("one process", [str(log), "--partitions", "1"], 1)
+    from qms.check.partitioned import BYTES_PER_EVENT, available_memory
+
+    need, available = events * BYTES_PER_EVENT, available_memory()
+    if need <= available:
+        check("one process", [str(log), "--partitions", "1"], 1)
+    else:  # trying would push the shared machine into swap or the OOM killer
+        print(f"one process: not run, it needs about {need / 1e9:.1f} GB and {available / 1e9:.1f} GB are available",
+              flush=True)
     for count in [int(n) for n in args.partitions.split(",")]:
         dataset = data / f"ds-{count}"
         shutil.rmtree(dataset, ignore_errors=True)
@@ -115,8 +124,9 @@ def main() -> None:
         print(f"partition into {count}", figures, flush=True)
         workers = min(args.workers, count)
         check(f"dataset of {count}, {workers} workers", [str(dataset), "--workers", str(workers)], workers)
-        check(f"file, --partitions {count}, {workers} workers",
-              [str(log), "--partitions", str(count), "--workers", str(workers)], workers)
+        if not args.no_file:
+            check(f"file, --partitions {count}, {workers} workers",
+                  [str(log), "--partitions", str(count), "--workers", str(workers)], workers)
         if args.dask:
             check(f"dask (local cluster) {count} shards, {workers} workers",
                   [str(dataset), "--engine", "dask", "--workers", str(workers)], workers)

@@ -57,7 +57,7 @@ def _comparable(summary) -> dict:
     return data
 
 
-def _assert_same_as_one_process(out: Path, single) -> None:
+def _assert_same_as_one_process(out: Path, single, quality: bool = True) -> None:
     dossiers = pl.read_parquet(sorted((out / "dossiers").glob("*.parquet"))).sort("dossier_id")
     findings = pl.read_parquet(sorted((out / "findings").glob("*.parquet")))
     assert_frame_equal(dossiers, single.dossiers.sort("dossier_id"))
@@ -66,7 +66,10 @@ def _assert_same_as_one_process(out: Path, single) -> None:
     merged = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     from qms.model.check_output import CheckSummary
 
-    assert _comparable(CheckSummary.model_validate(merged)) == _comparable(single.summary)
+    merged, expected = _comparable(CheckSummary.model_validate(merged)), _comparable(single.summary)
+    if not quality:  # a dataset's data-quality counts stay with its partitioning (docs/scale.md)
+        merged.pop("data_quality"), expected.pop("data_quality")
+    assert merged == expected
 
 
 def test_stable_hash_is_fnv1a_of_the_utf8_bytes():
@@ -148,7 +151,9 @@ def test_a_failing_shard_is_named_and_nothing_is_written(tmp_path, log, library,
     data[4:400] = b"\xff" * 396  # the first column chunk's pages: the footer (schema) still reads
     broken.write_bytes(bytes(data))
     as_of = one_process.summary.manifest.as_of
-    with pytest.raises(ShardFailed, match=r"shard 2 \(.*part=2") as failure:
+    from qms.core.i18n import use_language
+
+    with pytest.raises(ShardFailed, match=r"shard 2 \(.*part=2") as failure, use_language("en"):
         check_partitioned(tmp_path / "ds", library, out=tmp_path / "out", as_of=as_of, workers=2)
     assert "1 of 4 shards failed" in str(failure.value)
     assert not (tmp_path / "out" / "summary.json").exists()
@@ -237,3 +242,72 @@ def test_a_dataset_keeps_its_own_shards(tmp_path, log, library):
     assert result.exit_code == 1, result.output
     assert "dataset of 3 files" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out" / "summary.json").exists()
+
+
+@pytest.fixture(scope="module")
+def silent_profile(tmp_path_factory) -> Path:
+    """The canonical profile without its `concepts`: the log's own events then say
+    whether the source system records apologies."""
+    from qms.ingest.profiles import shipped_profiles
+
+    text = shipped_profiles()["canonical"].read_text(encoding="utf-8")
+    text = text.replace("profile: canonical", "profile: canonical-silent")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("concepts:")) + "\n"
+    path = tmp_path_factory.mktemp("profile") / "silent.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def events(log) -> pl.DataFrame:
+    return pl.read_parquet(log)
+
+
+def _late_without_apology(result) -> int:
+    return result.findings.filter(pl.col("rule") == "late_without_apology").height
+
+
+def test_a_log_without_apologies_is_judged_alike_in_every_shard(tmp_path, events, library, silent_profile):
+    source = tmp_path / "log.csv"
+    write_events(events.filter(pl.col("step") != "apology_issued"), source, "csv")
+    single = run_check(source, library, profile=str(silent_profile))
+    assert _late_without_apology(single) == 0 and any("late_without_apology" in w for w in single.summary.warnings)
+    check_partitioned(source, library, out=tmp_path / "out", profile=str(silent_profile), partitions=3, workers=2,
+                      as_of=single.summary.manifest.as_of)
+    _assert_same_as_one_process(tmp_path / "out", single)
+
+
+def test_a_shard_without_apologies_decides_like_the_whole_log(tmp_path, events, library, silent_profile):
+    # apologies only in the dossiers of part 0: parts 1 and 2 hold none, the log does
+    part = pl.Series(partition_of(events["dossier_id"], 3))
+    kept = events.filter((pl.col("step") != "apology_issued") | (part == 0))
+    source = tmp_path / "log.csv"
+    write_events(kept, source, "csv")
+    single = run_check(source, library, profile=str(silent_profile))
+    apologies = kept.filter(pl.col("step") == "apology_issued")["dossier_id"]
+    assert apologies.len() > 0 and set(partition_of(apologies, 3).tolist()) == {0}
+    assert _late_without_apology(single) > 0
+    as_of = single.summary.manifest.as_of
+    check_partitioned(source, library, out=tmp_path / "out", profile=str(silent_profile), partitions=3, workers=2,
+                      as_of=as_of)
+    _assert_same_as_one_process(tmp_path / "out", single)
+    # a dataset partitioned through the profile remembers what it declares
+    partition_log(source, tmp_path / "ds", 3, profile=str(silent_profile))
+    check_partitioned(tmp_path / "ds", library, out=tmp_path / "out-ds", workers=2, as_of=as_of)
+    _assert_same_as_one_process(tmp_path / "out-ds", single, quality=False)
+
+
+def test_a_dataset_of_a_source_that_records_no_apology_keeps_the_profiles_word(tmp_path, events, library):
+    # the receipt profile declares apologies absent; the dataset's canonical Parquet cannot say so
+    from qms.ingest.partition import PARTITIONING_FILE
+
+    source = tmp_path / "log.parquet"
+    write_events(events, source, "parquet")
+    partition_log(source, tmp_path / "ds", 2)
+    described = json.loads((tmp_path / "ds" / PARTITIONING_FILE).read_text(encoding="utf-8"))
+    described["source"]["concepts"] = {"apology": "absent"}
+    (tmp_path / "ds" / PARTITIONING_FILE).write_text(json.dumps(described), encoding="utf-8")
+    single = run_check(source, library, absent_concepts={"apology"})
+    assert any("late_without_apology" in w for w in single.summary.warnings)
+    check_partitioned(tmp_path / "ds", library, out=tmp_path / "out", workers=2, as_of=single.summary.manifest.as_of)
+    _assert_same_as_one_process(tmp_path / "out", single)

@@ -214,6 +214,46 @@ def test_a_log_written_in_chunks_is_the_log_written_whole(tmp_path, small, fmt):
         assert chunked.read_bytes() == whole.read_bytes()
 
 
+@pytest.fixture(scope="module")
+def spilled(sample_library, tmp_path_factory):  # noqa: F811
+    """The log of `small`, its events kept on disk until written (as `qms generate` does)."""
+    return generate_log(sample_library, 600, seed=42, defect_rate=0.3, spill=tmp_path_factory.mktemp("spill"))
+
+
+def test_events_kept_on_disk_are_the_events_kept_in_memory(small, spilled):
+    from qms.synth.event_store import COLUMNS
+
+    assert sorted(p.name for p in spilled.columns.segments.spill.iterdir()) == sorted(f"{c}.bin" for c in COLUMNS)
+    assert spilled.events.equals(small.events)
+    assert spilled.truth.equals(small.truth) and spilled.meta == small.meta
+    pieces = list(spilled.columns.chunks(997))  # slices that cut through dossiers
+    assert [p.height for p in pieces] == [997] * (len(pieces) - 1) + [small.events.height % 997]
+    assert pl.concat(pieces).equals(small.events)
+
+
+def test_events_are_in_log_order(small):
+    # by receipt, each dossier's events together, in time order
+    events = small.events.with_row_index()
+    assert events["received_at"].is_sorted()
+    spans = events.group_by("dossier_id").agg(first=pl.col("index").min(), last=pl.col("index").max(), n=pl.len())
+    assert (spans["last"] - spans["first"] + 1 == spans["n"]).all()
+    assert events.group_by("dossier_id").agg(pl.col("at").diff().dt.total_microseconds().min()).drop_nulls()[
+        "at"].min() > 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_a_log_kept_on_disk_written_in_chunks_is_the_log_written_whole(tmp_path, small, spilled, fmt):
+    from qms.synth.output import write_event_columns
+
+    whole, chunked = tmp_path / f"whole.{fmt}", tmp_path / f"chunked.{fmt}"
+    write_events(small.events, whole, fmt)
+    write_event_columns(spilled.columns, chunked, fmt, chunk_events=613)
+    if fmt == "parquet":
+        assert pl.read_parquet(chunked).equals(small.events)
+    else:
+        assert chunked.read_bytes() == whole.read_bytes()
+
+
 def test_generate_straight_into_a_partitioned_dataset(tmp_path, sample_library):  # noqa: F811
     from qms.ingest.partition import partition_of
 

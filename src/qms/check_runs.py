@@ -97,13 +97,9 @@ def read_summary(run: CheckRunRecord):
 
 
 def _table(run: CheckRunRecord, stem: str):
-    import polars as pl
+    from .core.check_tables import scan_table
 
-    path = run.folder / f"{stem}.parquet"
-    if not path.is_file():
-        raise QmsError(_("{folder} has no {stem}.parquet or {stem}.csv: is it the output folder of `qms check`?").format(
-            folder=run.folder, stem=stem))
-    return pl.scan_parquet(path)
+    return scan_table(run.folder, stem)  # one file, or a check in shards' one file per shard
 
 
 def findings_of_rule(run: CheckRunRecord, rule: str, *, offset: int = 0, limit: int = 100) -> tuple[int, list[dict]]:

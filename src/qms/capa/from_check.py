@@ -39,14 +39,19 @@ PERIODS = ("month", "quarter", "year")
 def _read_table(folder: Path, stem: str, required: bool) -> pl.DataFrame | None:
     import polars as pl  # imported when used: `qms nc list` should start fast
 
-    # CSV read as text: dossier ids such as 000123 must not turn into numbers.
-    for suffix, reader in ((".parquet", pl.read_parquet), (".csv", lambda p: pl.read_csv(p, infer_schema=False))):
-        path = folder / f"{stem}{suffix}"
-        if path.is_file():
-            try:
-                return reader(path)
-            except Exception as error:  # polars raises many kinds for a damaged file
-                raise QmsError(_("Cannot read {path}: {reason}").format(path=path, reason=error)) from None
+    from ..core.check_tables import scan_table, table_files
+
+    if table_files(folder, stem):  # `stem`.parquet, or one file per shard of a check in shards
+        try:
+            return scan_table(folder, stem).collect()
+        except pl.exceptions.PolarsError as error:
+            raise QmsError(_("Cannot read {path}: {reason}").format(path=folder / stem, reason=error)) from None
+    path = folder / f"{stem}.csv"
+    if path.is_file():
+        try:  # read as text: dossier ids such as 000123 must not turn into numbers
+            return pl.read_csv(path, infer_schema=False)
+        except Exception as error:  # polars raises many kinds for a damaged file
+            raise QmsError(_("Cannot read {path}: {reason}").format(path=path, reason=error)) from None
     if required:
         raise QmsError(_("{folder} has no {stem}.parquet or {stem}.csv: is it the output folder of `qms check`?").format(
             folder=folder, stem=stem))
@@ -212,8 +217,10 @@ def raise_from_check(db: Database, config: WorkspaceConfig, actor: str, check_di
 def check_provenance(folder: Path) -> dict[str, Any]:
     """SHA-256 of the check output files read, and the check's as-of instant, kept in
     the history so an inspector can tie each NC to the exact check it came from."""
+    from ..core.check_tables import table_names
+
     files = {}
-    for name in ("summary.json", "findings.parquet", "findings.csv", "dossiers.parquet", "dossiers.csv"):
+    for name in ("summary.json", *table_names(folder), "findings.csv", "dossiers.csv"):
         path = folder / name
         if path.is_file():
             files[name] = file_sha256(path)

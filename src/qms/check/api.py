@@ -240,13 +240,15 @@ def concepts_absent_from(events, inputs, profile) -> set[str]:
     that says nothing) those of which the log has no event at all. qms's canonical
     events (a frame, or the canonical profile) are a Vietnamese one-stop log, where
     apologies are a legal duty: a log without one has late dossiers without apology."""
-    from ..ingest.profiles import load_profile
+    from ..ingest.profiles import declared_concepts
 
     used = profile or next((getattr(item, "profile", None) for item in inputs), None) or "canonical"
-    try:
-        declared = dict(load_profile(used).concepts)
-    except QmsError:
-        declared = {}
+    return absent_concepts_given(events, declared_concepts(used))
+
+
+def absent_concepts_given(events, declared: dict[str, str]) -> set[str]:
+    """The concepts `declared` absent, and those it does not declare of which `events`
+    (a frame or a lazy scan of every part of a log) hold no event at all."""
     absent = {concept for concept, state in declared.items() if state == "absent"}
     lazy = events.lazy()
     for concept, step in CONCEPT_EVENTS.items():
@@ -257,17 +259,26 @@ def concepts_absent_from(events, inputs, profile) -> set[str]:
     return absent
 
 
+def _rules_needing(absent: set[str]) -> dict[str, str]:
+    from .rules import REGISTRY
+
+    return {rule.id: rule.needs_concept for rule in REGISTRY.values() if rule.needs_concept in absent}
+
+
+def unassessable_warnings(absent: set[str]) -> list[str]:
+    """The summary's warning for each rule that needs a concept the log lacks."""
+    needing = _rules_needing(absent)
+    return [_("rule {rule} is not assessable: the log does not record {concept} at all").format(
+        rule=rule, concept=_(CONCEPT_NAMES[needing[rule]])) for rule in sorted(needing)]
+
+
 def _without_unassessable_rules(dossiers: pl.DataFrame, findings: pl.DataFrame, absent: set[str]
                                 ) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     """The findings of rules whose concept the log lacks taken out (and each dossier's
     count of findings with them), with a warning naming each such rule."""
-    from .rules import REGISTRY
-
-    needing = {rule.id: rule.needs_concept for rule in REGISTRY.values() if rule.needs_concept in absent}
-    rules = sorted(needing)
+    rules = sorted(_rules_needing(absent))
     dropping = findings.filter(pl.col("rule").is_in(rules)) if rules else None
-    warnings = [_("rule {rule} is not assessable: the log does not record {concept} at all").format(
-        rule=rule, concept=_(CONCEPT_NAMES[needing[rule]])) for rule in rules]
+    warnings = unassessable_warnings(absent)
     if dropping is None or dropping.height == 0:
         return dossiers, findings, warnings
     removed = dropping.group_by("dossier_id").len("removed")

@@ -115,7 +115,8 @@ def check_partitioned(
         if files is None:
             count = partitions or choose_partitions(log, workers or os.cpu_count() or 1)
             tell(_("partitioning"))
-            report = partition_log(log, staging / "input", count, profile=profile)
+            report = partition_log(log, staging / "input", count, profile=profile,
+                                   known_procedure_codes=preliminary.known_codes())
             files = [staging / "input" / f["path"] for f in report.files]
             source_input = InputFile(path=str(log), sha256=report.source["sha256"], bytes=report.source["bytes"],
                                      profile=report.source.get("profile"), rows_read=report.rows)
@@ -131,24 +132,56 @@ def check_partitioned(
             if latest is None:
                 raise QmsError(_("the log has no events"))
             as_of_instant = latest.astimezone(dt.timezone.utc)
+        absent = _absent_concepts(files, profile, report.source if source_input is not None else _dataset_source(log))
         if getattr(lib, "root", None) is None:
             raise QmsError(_("the shards need a library folder that the workers can load"))
         root = str(Path(lib.root).resolve())
         jobs = [ShardJob(shard=k, source=str(Path(f).resolve()), library=root, as_of=as_of_instant, period=period,
-                         language=language, out_dir=str((staging / "output").resolve()))
+                         language=language, out_dir=str((staging / "output").resolve()), absent_concepts=absent)
                 for k, f in enumerate(files)]
         tell(_("checking"))
         outcomes = _run(jobs, engine, scheduler, workers)
         docs = _documents(lib, as_of_instant, preliminary)
-        summary = _merge(outcomes, docs, warnings_for)
+        summary = _merge(outcomes, docs, warnings_for, absent)
         if source_input is not None:
             quality = summary.data_quality.model_copy(update={
-                "rows_read": summary.data_quality.rows_read + rejected, "rows_rejected": rejected})
+                "rows_read": summary.data_quality.rows_read + rejected, "rows_rejected": rejected,
+                "rejected_by_reason": report.source.get("rejected_by_reason", {}),
+                "findings_by_kind": report.source.get("findings_by_kind", {})})
             summary = summary.model_copy(update={
                 "manifest": summary.manifest.model_copy(update={"inputs": [source_input]}), "data_quality": quality})
         tell(_("writing"))
         written = _publish(staging / "output", out, summary, outcomes, engine, csv)
     return PartitionedResult(summary=summary, shards=outcomes, written=written)
+
+
+def _absent_concepts(files: list, profile, source: dict) -> frozenset[str]:
+    """What the whole log's source system does not record, decided once for every
+    shard (a shard without a single apology must not decide that apologies are not
+    recorded, and the shards' canonical Parquet no longer says which profile read the
+    source): the profile's declared concepts (the profile given, else the one the log
+    was partitioned through, as `source` records it), else the events of all shards."""
+    from ..ingest.profiles import declared_concepts
+    from .api import absent_concepts_given
+
+    if profile is not None:
+        declared = declared_concepts(profile)
+    elif "concepts" in source:
+        declared = dict(source["concepts"])
+    else:
+        declared = declared_concepts(source.get("profile") or "canonical")
+    return frozenset(absent_concepts_given(pl.scan_parquet(files, hive_partitioning=False), declared))
+
+
+def _dataset_source(folder) -> dict:
+    """What `qms log partition` recorded about the source of a dataset ({} if nothing)."""
+    from ..ingest.partition import PARTITIONING_FILE
+
+    try:
+        source = json.loads((Path(folder) / PARTITIONING_FILE).read_text(encoding="utf-8")).get("source", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return source if isinstance(source, dict) else {}
 
 
 def _load(library):
@@ -241,36 +274,44 @@ def _run_dask(jobs, scheduler, workers):
     return outcomes, failures
 
 
-def _merge(outcomes: list[ShardOutcome], docs, warnings_for) -> CheckSummary:
+def _merge(outcomes: list[ShardOutcome], docs, warnings_for, absent: frozenset[str]) -> CheckSummary:
+    from .api import unassessable_warnings
     from .summary import merge_summaries
 
     summary = merge_summaries([o.summary for o in outcomes])
     methods = sorted({m for o in outcomes for m in o.methods})
-    warnings = warnings_for(docs, sum(o.defaulted for o in outcomes), methods)
+    warnings = warnings_for(docs, sum(o.defaulted for o in outcomes), methods) + unassessable_warnings(set(absent))
     return summary.model_copy(update={"warnings": warnings})
 
 
 def _publish(staged: Path, out: Path, summary: CheckSummary, outcomes: list[ShardOutcome], engine: str,
              csv: bool) -> dict[str, Path]:
-    """Move the shards' tables into place and write the summary and the manifest."""
+    """Move the shards' tables into place and write the summary and the manifest, as
+    one output set (`outputs.sha256` lists every file: readers refuse a mixed folder)."""
+    from ..core.output_set import writing_set
+
     written = {}
-    for name in (DOSSIERS_DIR, FINDINGS_DIR):
-        target = out / name
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.move(str(staged / name), str(target))
-        written[name] = target
-    for name in ("dossiers.parquet", "findings.parquet", "dossiers.csv", "findings.csv"):
-        (out / name).unlink(missing_ok=True)  # a single-file run's tables in the same folder would contradict
-    if csv:
+    with writing_set(out) as names:
         for name in (DOSSIERS_DIR, FINDINGS_DIR):
-            parts = [out / o.files[name]["path"] for o in outcomes]
-            pl.scan_parquet(parts).sink_csv(out / f"{name}.csv")
-            written[f"{name}.csv"] = out / f"{name}.csv"
-    manifest = {"engine": engine, "shards": [o.record() for o in outcomes]}
-    (out / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
-                                     encoding="utf-8")
-    written[MANIFEST_FILE] = out / MANIFEST_FILE
-    (out / "summary.json").write_text(summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    written["summary.json"] = out / "summary.json"
+            target = out / name
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.move(str(staged / name), str(target))
+            written[name] = target
+            names.extend(o.files[name]["path"] for o in outcomes)
+        for name in ("dossiers.parquet", "findings.parquet", "dossiers.csv", "findings.csv"):
+            (out / name).unlink(missing_ok=True)  # a single-file run's tables in the same folder would contradict
+        if csv:
+            for name in (DOSSIERS_DIR, FINDINGS_DIR):
+                parts = [out / o.files[name]["path"] for o in outcomes]
+                pl.scan_parquet(parts).sink_csv(out / f"{name}.csv")
+                written[f"{name}.csv"] = out / f"{name}.csv"
+                names.append(f"{name}.csv")
+        manifest = {"engine": engine, "shards": [o.record() for o in outcomes]}
+        (out / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
+                                         encoding="utf-8")
+        written[MANIFEST_FILE] = out / MANIFEST_FILE
+        (out / "summary.json").write_text(summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        written["summary.json"] = out / "summary.json"
+        names.extend([MANIFEST_FILE, "summary.json"])
     return written

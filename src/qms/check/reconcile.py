@@ -169,11 +169,12 @@ def _dossiers_behind(folder: Path, summary: CheckSummary, wanted: list[tuple[str
     columns = {"unit": pl.Utf8, "indicator": pl.Utf8, "dossier_id": pl.Utf8, "status": pl.Utf8, "counts_in": pl.Utf8}
     if not wanted:
         return pl.DataFrame(schema=columns)
-    path = folder / "dossiers.parquet"
-    try:
-        dossiers = pl.read_parquet(path)
+    from ..core.check_tables import scan_table
+
+    try:  # dossiers.parquet, or one file per shard of a check in shards
+        dossiers = scan_table(folder, "dossiers").collect()
     except (OSError, pl.exceptions.PolarsError) as error:
-        raise QmsError(_("cannot read {path}: {error}").format(path=path, error=error)) from None
+        raise QmsError(_("cannot read {path}: {error}").format(path=folder / "dossiers", error=error)) from None
     period_from = summary.manifest.period_from
     received_from = None
     if period_from is not None:

@@ -33,6 +33,7 @@ class ShardJob:
     period: tuple[dt.date, dt.date] | None
     language: str
     out_dir: str  # the worker writes dossiers/part-K.parquet and findings/part-K.parquet here
+    absent_concepts: frozenset[str] = frozenset()  # the whole log's, so that every shard decides alike
 
 
 @dataclass
@@ -98,7 +99,8 @@ def check_shard(job: ShardJob) -> ShardOutcome:
     started = time.perf_counter()
     set_language(job.language)
     events, info = _read_source(job.source)
-    result = run_check(events, _library(job.library), as_of=job.as_of, period=job.period, language=job.language)
+    result = run_check(events, _library(job.library), as_of=job.as_of, period=job.period, language=job.language,
+                       absent_concepts=set(job.absent_concepts))
     summary = result.summary
     if info is not None:  # a frame handed to run_check has no input entry of its own
         quality = DataQuality(rows_read=info.rows_read, rows_accepted=info.rows_read, rows_rejected=0)

@@ -114,10 +114,11 @@ def check_dataset_target(out: Path, partitions: int) -> None:
 
 
 def partition_log(path: str | Path, out: str | Path, partitions: int, *, profile=None,
-                  batch_rows: int = BATCH_ROWS, progress=None) -> PartitionReport:
+                  batch_rows: int = BATCH_ROWS, progress=None, known_procedure_codes=None) -> PartitionReport:
     """Write the log at `path` as a dataset of `partitions` parts under `out` (an
     empty or new folder). Returns what was written; `_partitioning.json` says the same."""
     from .canonical_probe import is_canonical_parquet
+    from .profiles import declared_concepts
 
     path, out = Path(path), Path(out)
     check_dataset_target(out, partitions)
@@ -135,9 +136,16 @@ def partition_log(path: str | Path, out: str | Path, partitions: int, *, profile
 
             tell(_("reading the log"))
             canonical = Path(staging) / "events.parquet"
-            report = convert_log(path, canonical, profile, rejects=out / REJECTS_FILE)
+            report = convert_log(path, canonical, profile, rejects=out / REJECTS_FILE,
+                                 known_procedure_codes=known_procedure_codes)
             source["profile"] = report.profile
+            # what the source system records, as its profile says: a check of the
+            # dataset (canonical Parquet) decides the rules it can assess from this
+            source["concepts"] = declared_concepts(profile if profile is not None else report.profile)
             source["rows_rejected"] = report.rows_rejected
+            source["rejected_by_reason"] = report.rejected_by_reason
+            if report.profile != "canonical":  # a check reads qms's own events without these checks
+                source["findings_by_kind"] = report.findings_by_kind
             if report.rows_rejected:
                 rejects_path = str(out / REJECTS_FILE)
             else:

@@ -38,6 +38,15 @@ def load_profile(name_or_path: str | Path | LogProfile) -> LogProfile:
     )
 
 
+def declared_concepts(name_or_path) -> dict[str, str]:
+    """What a profile says its source system records (`concepts`), or {} for a profile
+    that cannot be loaded here (the log's own events then decide)."""
+    try:
+        return dict(load_profile(name_or_path).concepts)
+    except QmsError:
+        return {}
+
+
 def detect_profile(columns: list[str]) -> LogProfile | None:
     """The first shipped profile whose required columns the source has (canonical first)."""
     present = set(columns)

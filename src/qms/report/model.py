@@ -24,10 +24,10 @@ from .. import __version__
 from ..core.errors import QmsError
 from ..core.hashing import file_sha256
 from ..core.i18n import _, translations
-from ..core.output_set import verify_set
 from ..model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary, GroupSummary, IndicatorReport
 from ..model.workspace import WorkspaceConfig
 from . import labels
+from .check_outputs import scan_table, verified_outputs
 from .collation import vietnamese_key
 
 PDF_LATE_DOSSIER_CAP = 100
@@ -37,7 +37,6 @@ FORM06_COLUMNS = (
     "resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
     "in_progress_total", "in_progress_within_time", "in_progress_overdue",
 )
-CHECK_OUTPUT_FILES = ("summary.json", "dossiers.parquet", "findings.parquet")
 
 
 @dataclass
@@ -180,20 +179,6 @@ def load_summary(path: Path) -> CheckSummary:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}" for issue in error.errors()[:5])
         raise QmsError(f"{path}: not a qms check summary: {problems}") from None
-
-
-def _scan_table(path: Path, columns: tuple[str, ...]) -> pl.LazyFrame:
-    if not path.is_file():
-        raise QmsError(f"{path}: missing from the check output directory")
-    try:
-        frame = pl.scan_parquet(path)
-        schema = frame.collect_schema()
-    except Exception as error:  # polars raises several kinds for a damaged file
-        raise QmsError(f"{path}: not a readable Parquet file ({error})") from None
-    missing = [column for column in columns if column not in schema]
-    if missing:
-        raise QmsError(f"{path}: missing column(s) {', '.join(missing)}")
-    return frame
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -486,7 +471,7 @@ def build_report(
     check_dir = Path(check_dir)
     if not check_dir.is_dir():
         raise QmsError(f"{check_dir}: not a directory of check outputs")
-    verify_set(check_dir, CHECK_OUTPUT_FILES)  # one complete set, or a refusal
+    outputs = verified_outputs(check_dir)  # one complete set (tables in one file or one per shard), or a refusal
     if status not in ("draft", "approved"):
         raise QmsError(f"report status must be draft or approved, not {status!r}")
     approver = _approver(config, approved_by) if status == "approved" else None
@@ -495,8 +480,8 @@ def build_report(
     gettext = catalog.gettext
     summary = load_summary(check_dir / "summary.json")
     previous = load_summary(Path(previous_summary)) if previous_summary else None
-    dossiers = _scan_table(check_dir / "dossiers.parquet", DOSSIER_COLUMNS)
-    findings = _scan_table(check_dir / "findings.parquet", FINDING_COLUMNS).collect()
+    dossiers = scan_table(check_dir, "dossiers", DOSSIER_COLUMNS)
+    findings = scan_table(check_dir, "findings", FINDING_COLUMNS).collect()
     manifest = summary.manifest
     generated_at = generated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
@@ -519,7 +504,7 @@ def build_report(
         return [_row(group, str(number), label(group), 2) for number, group in enumerate(groups, start=1)]
 
     sources = [{"file": name, "sha256": file_sha256(check_dir / name), "bytes": (check_dir / name).stat().st_size}
-               for name in CHECK_OUTPUT_FILES]
+               for name in outputs]
     findings_bytes = findings_csv(findings)
     manifest_data = {
         "report": {"id": report_id, "status": status, "language": language, "qms_version": __version__,

@@ -30,6 +30,7 @@ def generate(
     """`qms generate` as a function: generate, write the log (and the truth with its
     sidecar), return a summary (the sidecar's content plus the paths). With
     `partitions`, `out` is a folder that receives a partitioned Parquet dataset."""
+    import tempfile
     from pathlib import Path
 
     from ..core.hashing import file_sha256
@@ -49,20 +50,25 @@ def generate(
 
         raise QmsError(_("{path}: the truth file must end in .csv or .parquet").format(path=truth))
     library = load_library(docs)
-    generated = generate_log(library, dossiers, seed, period_from, period_to,
-                             DEFAULT_DEFECT_RATE if defect_rate is None else defect_rate, progress=progress)
-    check_writable(generated.columns.height, fmt)
-    meta = dict(generated.meta)
-    if partitions:
-        from .output import write_event_dataset
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # The events wait on disk beside the output between generation and writing, so
+    # that memory holds the per-dossier arrays and one chunk, not the whole log.
+    with tempfile.TemporaryDirectory(prefix=".qms-generate-", dir=out.parent) as spill:
+        generated = generate_log(library, dossiers, seed, period_from, period_to,
+                                 DEFAULT_DEFECT_RATE if defect_rate is None else defect_rate, progress=progress,
+                                 spill=Path(spill))
+        check_writable(generated.columns.height, fmt)
+        meta = dict(generated.meta)
+        if partitions:
+            from .output import write_event_dataset
 
-        parts = write_event_dataset(generated.columns, out, partitions)
-        meta["log"] = {"path": out.name, "format": "parquet-dataset", "partitions": parts}
-    else:
-        from .output import write_event_columns
+            parts = write_event_dataset(generated.columns, out, partitions)
+            meta["log"] = {"path": out.name, "format": "parquet-dataset", "partitions": parts}
+        else:
+            from .output import write_event_columns
 
-        write_event_columns(generated.columns, out, fmt)
-        meta["log"] = {"path": out.name, "format": fmt, "sha256": file_sha256(out)}
+            write_event_columns(generated.columns, out, fmt)
+            meta["log"] = {"path": out.name, "format": fmt, "sha256": file_sha256(out)}
     summary = dict(meta, log_path=str(out), truth_rows=generated.truth.height)
     if truth is not None:
         meta_path = write_truth(generated.truth, meta, Path(truth))

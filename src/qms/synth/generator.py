@@ -19,6 +19,7 @@ from ..core.errors import QmsError
 from ..core.i18n import _
 from . import names
 from .batch import NAT, US, BatchContext, BatchInput, build_batch, resolve_due_requests
+from .event_store import EventSegments
 from .layout import build_layout
 from .plan import (
     KIND_CODE, KIND_NAMES, assign_kinds, compute_deadlines, documents_in_force, draw_arrivals,
@@ -38,9 +39,10 @@ UTC = pl.Datetime("us", "UTC")
 
 @dataclass
 class EventColumns:
-    """The generated events as integer arrays in log order plus the tables of names
-    they index: a slice of rows becomes a polars frame on demand, so that a large
-    log is written chunk by chunk instead of being held as one table of texts."""
+    """The generated events as integer segments (`event_store`) plus the per-dossier
+    arrays and the tables of names they index: a slice of the log becomes a polars
+    frame on demand, so that a large log is written chunk by chunk instead of being
+    held as one table of texts."""
 
     dossier_ids: pl.Series  # per dossier
     codes: pl.Series  # procedure code table
@@ -48,39 +50,44 @@ class EventColumns:
     steps: pl.Series
     units: pl.Series
     officers: pl.Series
-    event_rows: np.ndarray  # per event (log order): dossier index
-    step: np.ndarray
-    unit: np.ndarray
-    officer: np.ndarray
-    at_us: np.ndarray
-    step_due_us: np.ndarray
-    new_appointment_us: np.ndarray
+    segments: EventSegments  # per event, by dossier rank in log order
+    row_of_rank: np.ndarray  # dossier index of each rank
     received_us: np.ndarray  # per dossier
     appointment_us: np.ndarray
     returned_us: np.ndarray
     channel: np.ndarray
 
+    def __post_init__(self) -> None:
+        self._ends = np.cumsum(self.segments.per_rank)  # events up to and including each rank
+
     @property
     def height(self) -> int:
-        return int(self.event_rows.size)
+        return self.segments.height
 
     def frame(self, start: int = 0, stop: int | None = None) -> pl.DataFrame:
-        """Events [start, stop) as the canonical table."""
-        chosen = slice(start, stop)
-        rows = self.event_rows[chosen]
+        """Events [start, stop) of the log order as the canonical table."""
+        stop = self.height if stop is None else min(stop, self.height)
+        if stop > start:
+            first, last = np.searchsorted(self._ends, [start, stop - 1], side="right").tolist()
+            events = self.segments.read(first, last)
+            skip = start - (int(self._ends[first - 1]) if first else 0)
+            events = {name: values[skip:skip + stop - start] for name, values in events.items()}
+        else:
+            events = self.segments.read(1, 0)
+        rows = self.row_of_rank[events["rank"]]
         return pl.DataFrame({
             "dossier_id": self.dossier_ids.gather(rows),
             "procedure_code": self.codes.gather(self.procedure_index[rows]),
-            "step": self.steps.gather(self.step[chosen]),
-            "unit": self.units.gather(self.unit[chosen]),
-            "officer": self.officers.gather(self.officer[chosen]),
-            "at": _datetime(self.at_us[chosen]),
+            "step": self.steps.gather(events["step"]),
+            "unit": self.units.gather(events["unit"]),
+            "officer": self.officers.gather(events["officer"]),
+            "at": _datetime(events["at_us"]),
             "received_at": _datetime(self.received_us[rows]),
             "appointment_at": _datetime(self.appointment_us[rows]),
             "returned_at": _datetime(self.returned_us[rows]),
             "channel": pl.Series(CHANNELS, dtype=pl.String).gather(self.channel[rows]),
-            "step_due_at": _datetime(self.step_due_us[chosen]),
-            "new_appointment_at": _datetime(self.new_appointment_us[chosen]),
+            "step_due_at": _datetime(events["step_due_us"]),
+            "new_appointment_at": _datetime(events["new_appointment_us"]),
         })
 
     def chunks(self, rows: int):
@@ -116,12 +123,15 @@ def generate_log(
     defect_rate: float = DEFAULT_DEFECT_RATE,
     calendar=None,
     progress=None,
+    spill=None,
 ) -> GeneratedLog:
     """Generate `dossiers` dossiers received between `period_from` and `period_to`.
 
     `library`: a `qms.library.Library` (procedures, rule sets, calendar). `calendar`:
     a `WorkCalendar`; default the library's calendar in force at `period_from`, or
     the bundled sample calendar. `progress(done, total)` is called per batch.
+    `spill`: a folder for the events until they are written (None: in memory); the
+    log is the same either way.
     """
     period_from = period_from or DEFAULT_FROM
     period_to = period_to or DEFAULT_TO
@@ -168,48 +178,55 @@ def generate_log(
                        roster_offset=roster_offset, roster_size=roster_size)
 
     # ---- batches -------------------------------------------------------------------------
-    pieces = []
+    # Log order: by receipt, then dossier, then time. Each batch's events go to the
+    # store sorted by (rank, time) as soon as they are made; only per-dossier arrays
+    # and the truth's rows stay in memory.
+    row_of_rank = np.lexsort((np.arange(dossiers), received_us))
+    dossier_rank = np.empty(dossiers, dtype=np.int64)
+    dossier_rank[row_of_rank] = np.arange(dossiers)
+    store = EventSegments(dossiers, spill)
     returned_us = np.full(dossiers, NAT, dtype=np.int64)
     is_open = np.zeros(dossiers, dtype=bool)
     truth_parts: list[tuple[np.ndarray, str, str | None]] = []
+    as_of_us = NAT
     batch_keys = _batches(plan)
-    for done, ((s, r, kind_code, variant, mask), rows) in enumerate(batch_keys):
-        kind = KIND_NAMES[kind_code]
-        rows = rows.astype(np.int64)
-        shape, ruleset = shapes[s], rulesets[r]
-        optional_steps = [step.index for step in shape.steps if step.optional]
-        included = frozenset(index for bit, index in enumerate(optional_steps[:4]) if mask >> bit & 1)
-        layout = build_layout(shape, kind, variant, included, ruleset.max_supplement_requests, ruleset.max_reschedules)
-        data = BatchInput(rows=rows, received_ws=received_ws[rows], counting_start_ws=plan.counting_start_ws[rows],
-                          due_ws=plan.due_ws[rows], appointment_ws=plan.appointment_ws[rows],
-                          appointment_moment_us=appointment_moment_us[rows], limit_nominal_s=plan.limit_nominal_s[rows],
-                          finish_bound_ws=plan.finish_bound_ws[rows])
-        out = build_batch(ctx, shape, layout, kind, data, ruleset.apology_lead_working_days, kind in LATE_KINDS)
-        pieces.append(out)
-        returned_us[rows] = out.returned_us
-        is_open[rows] = out.is_open
-        if kind == "unknown_procedure":
-            truth_parts.append((rows, "unknown_procedure", None))
-        else:
-            truth_parts.extend(out.truth)
-            for rule in KIND_BY_NAME[kind].rules if kind in KIND_BY_NAME else ():
-                truth_parts.append((rows, rule, _rule_step(shape, kind, variant, rule)))
-        if progress is not None:
-            progress(done + 1, len(batch_keys))
+    try:
+        for done, ((s, r, kind_code, variant, mask), rows) in enumerate(batch_keys):
+            kind = KIND_NAMES[kind_code]
+            rows = rows.astype(np.int64)
+            shape, ruleset = shapes[s], rulesets[r]
+            optional_steps = [step.index for step in shape.steps if step.optional]
+            included = frozenset(index for bit, index in enumerate(optional_steps[:4]) if mask >> bit & 1)
+            layout = build_layout(shape, kind, variant, included, ruleset.max_supplement_requests,
+                                  ruleset.max_reschedules)
+            data = BatchInput(rows=rows, received_ws=received_ws[rows], counting_start_ws=plan.counting_start_ws[rows],
+                              due_ws=plan.due_ws[rows], appointment_ws=plan.appointment_ws[rows],
+                              appointment_moment_us=appointment_moment_us[rows],
+                              limit_nominal_s=plan.limit_nominal_s[rows], finish_bound_ws=plan.finish_bound_ws[rows])
+            out = build_batch(ctx, shape, layout, kind, data, ruleset.apology_lead_working_days, kind in LATE_KINDS)
+            returned_us[rows] = out.returned_us
+            is_open[rows] = out.is_open
+            if kind == "unknown_procedure":
+                truth_parts.append((rows, "unknown_procedure", None))
+            else:
+                truth_parts.extend(out.truth)
+                for rule in KIND_BY_NAME[kind].rules if kind in KIND_BY_NAME else ():
+                    truth_parts.append((rows, rule, _rule_step(shape, kind, variant, rule)))
+            resolve_due_requests(ctx, [(0, request) for request in out.due_requests], out.step_due_us)
+            truth_parts.extend(_due_exceeded(out, step_table))
+            if out.at_us.size:
+                as_of_us = max(as_of_us, int(out.at_us.max()))
+            store.append(dossier_rank[out.rows], step=out.step, unit=out.unit, officer=out.officer, at_us=out.at_us,
+                         step_due_us=out.step_due_us, new_appointment_us=out.new_appointment_us)
+            del out, data
+            if progress is not None:
+                progress(done + 1, len(batch_keys))
+    finally:
+        store.close()
+    # What only the batches needed (the plan's per-dossier deadlines and bounds) goes
+    # before the dossier ids and the truth are made.
+    del dossier_rank, batch_keys, plan, received_ws
 
-    # ---- events table --------------------------------------------------------------------
-    offsets = np.cumsum([0] + [p.rows.size for p in pieces])
-    event_rows = np.concatenate([p.rows for p in pieces])
-    at_us = np.concatenate([p.at_us for p in pieces])
-    step_due_us = np.concatenate([p.step_due_us for p in pieces])
-    resolve_due_requests(ctx, [(int(offsets[i]), r) for i, p in enumerate(pieces) for r in p.due_requests], step_due_us)
-    step_codes = np.concatenate([p.step for p in pieces])
-    due_exceeded = (step_due_us != NAT) & (at_us > step_due_us)
-    if due_exceeded.any():
-        for code in np.unique(step_codes[due_exceeded]).tolist():
-            chosen = due_exceeded & (step_codes == code)
-            truth_parts.append((np.unique(event_rows[chosen]), "step_due_exceeded", step_table[code]))
-    as_of_us = int(at_us.max())
     # Open and overdue as of the latest event.
     overdue = is_open & (appointment_moment_us < as_of_us) & (kind_of != KIND_CODE["unknown_procedure"])
     if overdue.any():
@@ -226,24 +243,12 @@ def generate_log(
 
     desk_prefix = np.array([_desk_prefix_code(shape.desk_unit) for shape in shapes], dtype=np.int64)[shape_of_row]
     dossier_ids = _dossier_ids(received_us, offset_s, desk_prefix)
-    # Log order: by receipt, then dossier, then time.
-    dossier_rank = np.empty(dossiers, dtype=np.int64)
-    dossier_rank[np.lexsort((np.arange(dossiers), received_us))] = np.arange(dossiers)
-    order = np.lexsort((at_us, dossier_rank[event_rows]))
-    del dossier_rank
-    units = np.concatenate([p.unit for p in pieces])[order]
-    officers = np.concatenate([p.officer for p in pieces])[order]
-    new_appointments = np.concatenate([p.new_appointment_us for p in pieces])[order]
-    del pieces  # the batches' arrays: only the ordered copies are kept
     events = EventColumns(
         dossier_ids=dossier_ids, codes=code_table, procedure_index=procedure_index,
         steps=pl.Series(step_table, dtype=pl.String), units=pl.Series(unit_codes, dtype=pl.String),
-        officers=pl.Series(officer_table, dtype=pl.String), event_rows=event_rows[order], step=step_codes[order],
-        unit=units, officer=officers, at_us=at_us[order], step_due_us=step_due_us[order],
-        new_appointment_us=new_appointments, received_us=received_us, appointment_us=appointment_us,
-        returned_us=returned_us, channel=channel_of,
+        officers=pl.Series(officer_table, dtype=pl.String), segments=store, row_of_rank=row_of_rank,
+        received_us=received_us, appointment_us=appointment_us, returned_us=returned_us, channel=channel_of,
     )
-    del order, at_us, step_due_us, step_codes, event_rows
 
     # ---- truth ---------------------------------------------------------------------------
     truth = _truth_table(truth_parts, dossier_ids, code_table.gather(procedure_index), kind_of, ruleset_of_row, rulesets)
@@ -342,6 +347,16 @@ def _dossier_ids(received_us: np.ndarray, offset_s: int, prefix: np.ndarray) -> 
     return frame.select(pl.concat_str([
         pl.col("prefix"), pl.lit("-"), pl.col("day").cast(pl.Date).dt.strftime("%y%m%d"), pl.lit("-"),
         pl.col("seq").cast(pl.String).str.zfill(5)]).alias("dossier_id"))["dossier_id"]
+
+
+def _due_exceeded(out, step_table: list[str]) -> list[tuple[np.ndarray, str, str | None]]:
+    """step_due_exceeded of one batch, read off its resolved per-step due moments."""
+    exceeded = (out.step_due_us != NAT) & (out.at_us > out.step_due_us)
+    parts = []
+    for code in np.unique(out.step[exceeded]).tolist():
+        chosen = exceeded & (out.step == code)
+        parts.append((np.unique(out.rows[chosen]), "step_due_exceeded", step_table[code]))
+    return parts
 
 
 def _rule_step(shape: ProcedureShape, kind: str, variant: int, rule: str) -> str | None:
