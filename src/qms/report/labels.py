@@ -72,3 +72,30 @@ def holiday_source(text: str, catalog: NullTranslations) -> str:
         else:
             parts.append(part)
     return "; ".join(part for part in parts if part)
+
+
+def rule_titles() -> list[str]:
+    """"rule id␟title" for every check rule's title in every language: a finding whose
+    message is only its rule's title says nothing more."""
+    from ..check.rules import REGISTRY
+
+    return [f"{rule.id}\x1f{text}" for rule in REGISTRY.values()
+            for text in {rule.title.in_language("vi"), rule.title.in_language("en")}]
+
+
+def step_names(procedures, documents: list[dict], language: str) -> tuple[dict[str, str], list[str]]:
+    """"code␟issue␟step id" -> the step's name, for the procedure issues a check used
+    (`documents`, its manifest's list); and the issues left out because the library's
+    copy is not the one checked (its hash differs), to be said in the report."""
+    used = {(item["code"], item["issue"]): item["sha256"] for item in documents if item["kind"] == "procedure"}
+    names, differing = {}, []
+    for procedure in procedures or ():
+        checked = used.get((procedure.code, procedure.issue))
+        if checked is None:
+            continue
+        if procedure.content_sha256 and procedure.content_sha256 != checked:
+            differing.append(f"{procedure.code} #{procedure.issue}")
+            continue
+        for step in procedure.steps:
+            names[f"{procedure.code}\x1f{procedure.issue}\x1f{step.id}"] = step.name.in_language(language)
+    return names, sorted(differing)

@@ -22,6 +22,7 @@ from ..core.errors import QmsError
 from ..core.resources import report_templates_dir
 from . import charts, labels
 from ..core.formatting import Formatter
+from .durations import day_unit_labels
 from .model import FORM06_COLUMNS, ReportModel
 
 TEMPLATE = "report.html.j2"
@@ -109,6 +110,7 @@ def render_html(model: ReportModel, signature_stamp: dict | None = None) -> str:
         file_name=lambda path: PurePath(path.replace("\\", "/")).name,
         status_label=lambda status: labels.label(labels.STATUS, status, formatter.catalog),
         document_kind=lambda kind: labels.label(DOCUMENT_KIND, kind, formatter.catalog),
+        day_units=day_unit_labels(formatter.gettext),
     )
 
 
