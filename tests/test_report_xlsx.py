@@ -243,3 +243,14 @@ def test_findings_sheet_names_units_and_does_not_repeat_the_rule(tmp_path, check
                                     None)  # title repeated: left out
     assert rows["HS-X-2"][8:10] == ("1 lần", "2 lần")
     assert rows["HS-X-3"][8:11] == ("03/03/2025 10:05", "07/03/2025 09:02", "Trả sau ngày hẹn 4 ngày")
+
+
+def test_wrapped_headers_and_names_get_their_row_heights(workbook):
+    """Spreadsheet programs do not grow rows on opening: wrapped headers and long names
+    have their heights set (the header overlapped the first rows)."""
+    _model, book, _summary = workbook
+    assert book["Theo thủ tục"].row_dimensions[1].height == 45
+    assert book["Hồ sơ"].row_dimensions[1].height == 30 and book["Phát hiện"].row_dimensions[1].height == 30
+    long_names = [row[0].row for row in book["Theo thủ tục"].iter_rows(min_row=2) if len(row[1].value or "") > 50]
+    assert long_names and all(book["Theo thủ tục"].row_dimensions[number].height >= 30 for number in long_names)
+    assert all(row[1].alignment.wrap_text for row in book["Theo thủ tục"].iter_rows(min_row=2))

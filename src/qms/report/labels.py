@@ -99,3 +99,22 @@ def step_names(procedures, documents: list[dict], language: str) -> tuple[dict[s
         for step in procedure.steps:
             names[f"{procedure.code}\x1f{procedure.issue}\x1f{step.id}"] = step.name.in_language(language)
     return names, sorted(differing)
+
+
+def indicator_reason(item, catalog: NullTranslations) -> str:
+    """Why an indicator of the service-quality index cannot be measured, in the report's
+    language and naming the log's fields in words only. (The check writes the reason in
+    the language it ran in, with each field's column id in backticks.)"""
+    from ..check.indicators import FIELD_NAMES
+    from ..core.i18n import translations
+
+    gettext = catalog.gettext
+    if item.formula == "outside_the_log":
+        return gettext("needs data a dossier log does not carry (the national database)")
+    fields = re.findall(r"`(\w+)`", item.reason or "")
+    if fields:
+        return gettext("the log has no {fields} field").format(
+            fields=", ".join(gettext(FIELD_NAMES.get(name, name)) for name in fields))
+    if (item.reason or "") in ("no dossiers to count", translations("vi").gettext("no dossiers to count")):
+        return gettext("no dossiers to count")
+    return (item.reason or "").replace("`", "")

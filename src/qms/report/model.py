@@ -342,11 +342,12 @@ def _normalise_dossiers(dossiers: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _late_dossiers(dossiers: pl.LazyFrame) -> pl.DataFrame:
-    """Late and open-overdue dossiers, worst first."""
+    """Late and open-overdue dossiers, the largest delay first, whether still open or not
+    (dossiers open for months past their limit must not fall behind the PDF's cap)."""
     return (
         dossiers
         .filter(pl.col("status").is_in(OVERDUE_STATUSES))
-        .sort(["status", "days_overdue", "dossier_id"], descending=[False, True, False], nulls_last=True)
+        .sort(["days_overdue", "status", "dossier_id"], descending=[True, False, False], nulls_last=True)
         .select("dossier_id", "procedure_code", "unit", "status", "received_at", "appointment_at", "finished_at",
                 "days_overdue", "day_unit")
         .collect()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_time
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..core.atomic import atomic_target
 from ..core.errors import QmsError
@@ -41,7 +42,18 @@ def template_environment(formatter: Formatter) -> Environment:
         lstrip_blocks=True,
     )
     environment.install_gettext_translations(formatter.catalog, newstyle=True)
+    environment.filters["keep_codes_whole"] = keep_codes_whole
     return environment
+
+
+# A document code with hyphens or slashes ("766/QĐ-TTg", "QT-DKKD-01"): never broken at them.
+_CODE = re.compile(r"[\w.]*\d[\w.]*(?:[/-][\w.]+)+")
+
+
+def keep_codes_whole(text: str) -> Markup:
+    """`text` (escaped) with each document code in a span that does not wrap."""
+    escaped = str(escape(text))
+    return Markup(_CODE.sub(lambda match: f'<span class="code">{match.group(0)}</span>', escaped))
 
 
 def _charts(model: ReportModel, formatter: Formatter) -> dict[str, Markup]:
@@ -111,6 +123,7 @@ def render_html(model: ReportModel, signature_stamp: dict | None = None) -> str:
         status_label=lambda status: labels.label(labels.STATUS, status, formatter.catalog),
         document_kind=lambda kind: labels.label(DOCUMENT_KIND, kind, formatter.catalog),
         day_units=day_unit_labels(formatter.gettext),
+        indicator_reason=lambda item: labels.indicator_reason(item, formatter.catalog),
     )
 
 

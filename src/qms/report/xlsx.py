@@ -135,21 +135,28 @@ def _group_sheet(workbook: Workbook, title: str, rows: list[TableRow], totals: T
                  formatter: Formatter, month: bool = False) -> _Sheet:
     gettext = formatter.gettext
     sheet = _Sheet(workbook, title)
-    sheet.widths(6, 46, *([12] * 12))
     sheet.sheet.freeze_panes = "C2"
     headers = [gettext("No."), first, gettext("Received"), gettext("Online"), gettext("In person or by post"),
                gettext("Carried over"), gettext("Resolved"), gettext("Early"), gettext("On time"), gettext("Late"),
                gettext("In progress"), gettext("Open, overdue"), gettext("Not assessable"), gettext("On-time rate"),
                gettext("Average processing time"), gettext("Unit of the average"), gettext("Findings")]
     day_units = day_unit_labels(gettext)
-    sheet.widths(6, 46, *([12] * (len(headers) - 2)))
+    label_width = 46
+    sheet.widths(6, label_width, *([12] * (len(headers) - 4)), 18, 12)
+    # Row heights before the rows (a write-only sheet streams each row as it comes): the
+    # header wraps to three lines, long procedure names to several.
+    sheet.sheet.row_dimensions[1].height = 45
+    labels_shown = [formatter.month(row.label) if month and row.level else row.label for row in [*rows, totals]]
+    for index, label in enumerate(labels_shown, start=2):
+        lines = math.ceil(len(label) / (label_width + 4))  # about 50 characters a line at width 46
+        if lines > 1:
+            sheet.sheet.row_dimensions[index].height = 15 * lines
     sheet.append(sheet.cell(text, header=True) for text in headers)
-    for row in [*rows, totals]:
+    for row, label in zip([*rows, totals], labels_shown):
         bold = row.level == 0
-        label = formatter.month(row.label) if month and row.level else row.label
         counts = row.counts
         sheet.append([
-            sheet.cell(row.number, bold=bold), sheet.cell(label, bold=bold),
+            sheet.cell(row.number, bold=bold), sheet.cell(label, bold=bold, wrap=True),
             *(sheet.cell(counts[key], bold=bold, number_format=INTEGER) for key in (
                 "received_total", "received_online", "received_in_person_or_postal", "carried_over",
                 "resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
@@ -370,6 +377,8 @@ def _register_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter
         sheet.append([sheet.cell(title, bold=True)])
         for row in rows:
             sheet.append([row.label, row.count])
+        if not rows:
+            sheet.append([gettext("(none)")])
     sheet.append([])
     sheet.append(sheet.cell(text, header=True) for text in (
         gettext("Nonconformity"), gettext("Action"), gettext("Unit"), gettext("Owner"), gettext("Due date"),
@@ -399,8 +408,8 @@ def _manifest_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter
         (gettext("Figures as of"), formatter.datetime(model.as_of)),
         (gettext("Period"), f"{formatter.date(model.period_from)} – {formatter.date(model.period_to)}"),
         (gettext("Time zone"), check["timezone"]),
-        (gettext("Working calendar"), f"{check['calendar']['code']}, {gettext('issue no.')} {check['calendar']['issue']}",
-         check["calendar"]["sha256"]),
+        (gettext("Working calendar"), f"{check['calendar']['code']}, {gettext('issue no.')} {check['calendar']['issue']}"),
+        ("SHA-256", check["calendar"]["sha256"]),
         (gettext("Holiday source"), labels.holiday_source(check["calendar"]["holiday_source"], formatter.catalog)),
         (),
         (gettext("Check output files"),),
@@ -421,8 +430,15 @@ def _manifest_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter
     ]
     sheet = _Sheet(workbook, gettext("Manifest"))
     sheet.widths(44, 70, 14, 14)
-    for row in rows:
-        sheet.append([sheet.cell(value, bold=len(row) == 1 and index == 0 and not str(value).startswith((" ", "{", "}")))
+    # A long value (the method's description, the holiday source) wraps inside the printed
+    # width; its row's height is set before the rows stream.
+    long_values = {number: math.ceil(len(row[1]) / 72) for number, row in enumerate(rows, start=1)
+                   if len(row) == 2 and isinstance(row[1], str) and len(row[1]) > 72}
+    for number, lines in long_values.items():
+        sheet.sheet.row_dimensions[number].height = 15 * lines
+    for number, row in enumerate(rows, start=1):
+        sheet.append([sheet.cell(value, wrap=number in long_values and index == 1,
+                                 bold=len(row) == 1 and index == 0 and not str(value).startswith((" ", "{", "}")))
                       for index, value in enumerate(row)])
     return sheet
 
@@ -446,6 +462,7 @@ def _bulk_sheets(workbook: Workbook, title: str, frame: pl.LazyFrame, columns: l
         if conditional and height:
             conditional(sheet.sheet, f"A2:{last_column}{last_row}")
         styles = _bulk_styles(sheet)
+        sheet.sheet.row_dimensions[1].height = 30  # two lines of wrapped header, set before the row streams
         sheet.append(sheet.cell(column.header, header=True) for column in columns)
         if printed is not None:
             printed.append((sheet, "1:1"))

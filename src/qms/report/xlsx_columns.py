@@ -112,6 +112,7 @@ def finding_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
     rule_name = pl.col("rule").replace(rule_names)
     decimal = get_decimal_symbol(formatter.locale)
     steps = model.step_names
+    events = {key: catalog.gettext(text) for key, text in labels.EVENT.items()}
 
     def step_name(column: str) -> pl.Expr:
         """The name of the step whose id is in `column`, in the dossier's procedure issue."""
@@ -124,15 +125,16 @@ def finding_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
     titles = labels.rule_titles()
     repeats_title = pl.concat_str([pl.col("rule"), pl.col("message")], separator="\x1f").is_in(titles)
     return [
-        Column(gettext("Dossier id"), pl.col("dossier_id"), "text", 20),
-        Column(gettext("Rule id"), pl.col("rule"), "text", 24),
+        Column(gettext("Dossier id"), pl.col("dossier_id"), "text", 27),
+        Column(gettext("Rule id"), pl.col("rule"), "text", 30),
         Column(gettext("Rule"), rule_name, "text", 34),
         Column(gettext("Severity"), pl.col("severity").replace(severity_names), "text", 12),
         Column(gettext("Clause"), pl.col("clause"), "text", 8),
         Column(gettext("Procedure code"), pl.col("procedure_code"), "text", 13),
-        Column(gettext("Step"), pl.coalesce(step_name("step"), pl.col("step")), "text", 30),
-        Column(gettext("Unit"), pl.col("unit"), "text", 20),
-        Column(gettext("Expected"), _value_text("expected", step_name("expected"), formatter, decimal), "text", 26),
-        Column(gettext("Actual"), _value_text("actual", step_name("actual"), formatter, decimal), "text", 26),
+        Column(gettext("Step"), pl.coalesce(step_name("step"), pl.col("step").replace_strict(events, default=None),
+                                            pl.col("step")), "text", 40),
+        Column(gettext("Unit"), pl.col("unit"), "text", 18),
+        Column(gettext("Expected"), _value_text("expected", step_name("expected"), formatter, decimal), "text", 40),
+        Column(gettext("Actual"), _value_text("actual", step_name("actual"), formatter, decimal), "text", 40),
         Column(gettext("Message"), pl.when(~repeats_title).then(pl.col("message")), "text", 40),
     ]
