@@ -128,3 +128,13 @@ def test_findings_sheet_names_steps_and_units(workbook):
     assert all(row["Bước"] not in ("appraise", "approve", "issue_result") for row in findings)
     # The message is shown only where it says more than the rule's title.
     assert all(row["Nội dung"] != row["Quy tắc"] for row in findings)
+
+
+def test_method_is_named_once_and_counts_read_singular(model, workbook):
+    """The check's description of the method starts with its name: said once."""
+    name = "So thời điểm hoàn thành với ngày hẹn trả kết quả"
+    assert model.method_description.startswith(name)
+    assert render_html(model).count(name) == 1
+    manifest = {row[0]: row[1] for row in workbook["Bản kê"].iter_rows(values_only=True) if row and row[0]}
+    assert manifest["Phương pháp phân loại"].count(name) == 1
+

@@ -118,3 +118,11 @@ def indicator_reason(item, catalog: NullTranslations) -> str:
     if (item.reason or "") in ("no dossiers to count", translations("vi").gettext("no dossiers to count")):
         return gettext("no dossiers to count")
     return (item.reason or "").replace("`", "")
+
+
+def method_parts(method_id: str, description: str, catalog: NullTranslations) -> tuple[str, str]:
+    """The classification method's name and what its description adds to it (the check's
+    description often starts with the name: said once, not twice)."""
+    name = label(METHOD, method_id, catalog)
+    rest = description[len(name):].lstrip(" :") if description.startswith(name) else description
+    return name, rest

@@ -116,7 +116,7 @@ def render_html(model: ReportModel, signature_stamp: dict | None = None) -> str:
     return environment.get_template(TEMPLATE).render(
         r=model, f=formatter, css=Markup(css), charts=_charts(model, formatter), form06_columns=FORM06_COLUMNS,
         date_line=date_line(model.place, model.approved_at, formatter), signature_stamp=signature_stamp,
-        method_name=lambda method: labels.label(labels.METHOD, method, formatter.catalog),
+        method_parts=lambda method, description: labels.method_parts(method, description, formatter.catalog),
         holiday_source=lambda text: labels.holiday_source(text, formatter.catalog),
         long_moment=lambda moment: long_moment(moment, formatter),
         file_name=lambda path: PurePath(path.replace("\\", "/")).name,

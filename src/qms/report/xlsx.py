@@ -404,7 +404,8 @@ def _manifest_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter
         ("qms", manifest["report"]["qms_version"]),
         (gettext("Fingerprint of the figures (SHA-256)"), model.figures_sha256),
         (gettext("Method of classification"),
-         f"{labels.label(labels.METHOD, model.method_id, formatter.catalog)}: {model.method_description}"),
+         ": ".join(part for part in labels.method_parts(model.method_id, model.method_description, formatter.catalog)
+                   if part)),
         (gettext("Figures as of"), formatter.datetime(model.as_of)),
         (gettext("Period"), f"{formatter.date(model.period_from)} – {formatter.date(model.period_to)}"),
         (gettext("Time zone"), check["timezone"]),
@@ -437,7 +438,7 @@ def _manifest_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter
     for number, lines in long_values.items():
         sheet.sheet.row_dimensions[number].height = 15 * lines
     for number, row in enumerate(rows, start=1):
-        sheet.append([sheet.cell(value, wrap=number in long_values and index == 1,
+        sheet.append([sheet.cell(value, wrap=number in long_values,
                                  bold=len(row) == 1 and index == 0 and not str(value).startswith((" ", "{", "}")))
                       for index, value in enumerate(row)])
     return sheet
