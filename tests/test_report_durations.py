@@ -138,3 +138,9 @@ def test_method_is_named_once_and_counts_read_singular(model, workbook):
     manifest = {row[0]: row[1] for row in workbook["Bản kê"].iter_rows(values_only=True) if row and row[0]}
     assert manifest["Phương pháp phân loại"].count(name) == 1
 
+
+
+def test_vietnamese_pdf_shows_rules_by_name_not_by_id(model):
+    html = render_html(model)
+    assert "Giải quyết quá hạn" in html
+    assert not any(f">{rule}<" in html for rule in ("finished_late", "step_overrun", "late_without_apology"))
