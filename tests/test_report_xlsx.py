@@ -243,6 +243,12 @@ def test_findings_sheet_names_units_and_does_not_repeat_the_rule(tmp_path, check
                                     None)  # title repeated: left out
     assert rows["HS-X-2"][8:10] == ("1 lần", "2 lần")
     assert rows["HS-X-3"][8:11] == ("03/03/2025 10:05", "07/03/2025 09:02", "Trả sau ngày hẹn 4 ngày")
+    english = load_workbook(write_xlsx(build_report(directory, language="en", generated_at=GENERATED),
+                                       tmp_path / "en.xlsx"))
+    rows = {row[0]: row for row in _rows(english["Findings"])}
+    assert rows["HS-X-2"][8:10] == ("1 time", "2 times")
+    assert rows["HS-X-1"][8] == "8.0 working days (64.0 working hours)"
+    assert rows["HS-X-3"][8] == "2025-03-03 10:05"  # ISO in English
 
 
 def test_wrapped_headers_and_names_get_their_row_heights(workbook):
