@@ -56,13 +56,13 @@ def group_day_units(dossiers: pl.LazyFrame, keys: dict[str, pl.Expr]) -> dict[st
     schema = dossiers.collect_schema()
     resolved = dossiers.filter(pl.col("status").is_in(["early", "on_time", "late"]))
     clock = on_calendar_clock(schema).alias("calendar")
-    result: dict[str, dict[str, str]] = {}
-    for name, key in keys.items():
-        frame = (resolved.group_by(key.alias("key"))
-                 .agg(clock.any().alias("any_calendar"), clock.all().alias("all_calendar")).collect())
-        result[name] = {row["key"]: CALENDAR if row["all_calendar"] else MIXED if row["any_calendar"] else WORKING
-                        for row in frame.iter_rows(named=True)}
-    return result
+    queries = [resolved.group_by(key.alias("key")).agg(clock.any().alias("any_calendar"),
+                                                        clock.all().alias("all_calendar"))
+               for key in keys.values()]
+    frames = pl.collect_all(queries)  # one pass over the scan, shared by the groupings
+    return {name: {row["key"]: CALENDAR if row["all_calendar"] else MIXED if row["any_calendar"] else WORKING
+                   for row in frame.iter_rows(named=True)}
+            for name, frame in zip(keys, frames)}
 
 
 def mark_day_units(dossiers: pl.LazyFrame, timezone: str, tables: dict[str, list], totals) -> None:
