@@ -282,3 +282,20 @@ def test_nonconformities_are_named_by_what_was_found(recorded, config):
     evidence = {row.nc: row.evidence for row in model.findings if row.nc}
     assert titles == {code: evidence[code] for code in titles}
     assert not any("?" in title for title in titles.values())  # not the checklist's question
+
+
+def test_signers_names_line_up_and_the_approval_block_stays_whole(recorded, config):
+    """The auditee's role wraps to two lines; the names are in a row of their own, so
+    the three names print on one line (and the block is never split across pages)."""
+    import re
+
+    from qms.report.audit_pdf import render_audit_html
+
+    html = render_audit_html(build_audit_report(recorded, "DG-2026-01", config))
+    block = html[html.index('<div class="approval-block">'):]
+    block = block[:block.index("</table>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", block, re.S)
+    assert len(rows) == 2
+    assert "Võ Văn Bình" in rows[1] and "Lê Thị Mai" in rows[1]  # auditee and lead auditor, one row
+    assert "Võ Văn Bình" not in rows[0] and "Đại diện đơn vị được đánh giá".upper() not in rows[1].upper()
+    assert ".approval-block { break-inside: avoid; }" in html

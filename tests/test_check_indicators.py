@@ -230,7 +230,7 @@ def test_the_reports_carry_the_index(tmp_path):
     model = build_report(tmp_path / "c", language="vi")
     assert model.service_index.code == "CS-766"
     pdf = write_pdf(model, tmp_path / "r.pdf")
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
     assert "Quyết định 766" in text and "phản ánh, kiến nghị" in text  # the missing field, named in Vietnamese
     workbook = load_workbook(write_xlsx(model, tmp_path / "r.xlsx"), read_only=True)
     rows = list(workbook["Bộ chỉ số 766"].iter_rows(values_only=True))

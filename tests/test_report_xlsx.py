@@ -106,7 +106,7 @@ def test_every_sheet_prints(workbook):
     assert book["Mẫu 06"].print_title_rows == "$5:$8"
     assert book["Mẫu 06"].print_area == f"'Mẫu 06'!$A$1:$M${book['Mẫu 06'].max_row}"
     assert book["Hồ sơ"].page_setup.orientation == "landscape" and book["Hồ sơ"].print_title_rows == "$1:$1"
-    assert book["Hồ sơ"].print_area.endswith(f"$S${book['Hồ sơ'].max_row}")
+    assert book["Hồ sơ"].print_area.endswith(f"$T${book['Hồ sơ'].max_row}")
     assert book["Chất lượng dữ liệu"].page_setup.orientation == "portrait"
 
 
@@ -114,14 +114,16 @@ def test_durations_in_working_days_and_hours(workbook):
     model, book, _summary = workbook
     header = [cell.value for cell in book["Hồ sơ"][1]]
     assert not any("phút" in (text or "") for text in header)
-    used_days = header.index("Đã dùng (ngày làm việc)")
-    used_hours = header.index("Đã dùng (giờ làm việc)")
-    allowed_days = header.index("Thời hạn (ngày làm việc)")
+    used_days = header.index("Đã dùng (ngày)")
+    used_hours = header.index("Đã dùng (giờ)")
+    allowed_days = header.index("Thời hạn (ngày)")
+    counted_as = header.index("Tính theo")
     first = model.dossiers.collect().row(0, named=True)
     row = [cell.value for cell in book["Hồ sơ"][2]]
     assert row[used_days] == round(first["used_minutes"] / 480, 2)
     assert row[used_hours] == round(first["used_minutes"] / 60, 2)
     assert row[allowed_days] == round(first["allowed_minutes"] / 480, 2)
+    assert row[counted_as] == "ngày làm việc"  # no calendar_clock column: working-day procedures
 
 
 def test_workbook_mode_follows_the_umask(tmp_path, check_dir):
@@ -151,7 +153,8 @@ def test_breakdowns_match_summary(workbook):
     assert len(rows) == len(summary.by_procedure)
     for row, group in zip(rows, summary.by_procedure):
         assert row[1].startswith(group.key)
-        assert row[2] == group.received_total and row[13] == group.on_time_rate and row[15] == group.findings
+        assert row[2] == group.received_total and row[13] == group.on_time_rate and row[16] == group.findings
+        assert row[15] == ("ngày làm việc" if group.average_processing_days is not None else None)
     months = _rows(book["Theo tháng tiếp nhận"])[1:-1]
     assert [row[2] for row in months] == [group.received_total for group in summary.by_month]
 
@@ -162,10 +165,10 @@ def test_every_dossier_with_filter_freeze_and_highlight(workbook):
     rows = _rows(sheet)
     assert len(rows) - 1 == summary.totals.received_total
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:S{len(rows)}"
+    assert sheet.auto_filter.ref == f"A1:T{len(rows)}"
     rules = [rule.formula[0] for cf in sheet.conditional_formatting for rule in cf.rules]
-    assert '$P2="late"' in rules and '$P2="open_overdue"' in rules
-    statuses = [row[15] for row in rows[1:]]
+    assert '$R2="late"' in rules and '$R2="open_overdue"' in rules
+    statuses = [row[17] for row in rows[1:]]
     assert statuses.count("late") == summary.status_counts["late"]
     first = model.dossiers.collect().row(0, named=True)
     assert rows[1][0] == first["dossier_id"]
@@ -211,7 +214,7 @@ def test_long_sheets_continue_on_another_sheet(tmp_path, check_dir):
     ids = [row[0] for name in parts for row in _rows(book[name])[1:]]
     assert ids == model.dossiers.collect()["dossier_id"].to_list()
     assert all(book[name]["A1"].value == "Mã hồ sơ" for name in parts)
-    assert book["Hồ sơ (3)"].auto_filter.ref == f"A1:S{300 - 2 * 119 + 1}"
+    assert book["Hồ sơ (3)"].auto_filter.ref == f"A1:T{300 - 2 * 119 + 1}"
 
 
 def test_english_workbook(tmp_path, check_dir):
@@ -236,6 +239,24 @@ def test_findings_sheet_names_units_and_does_not_repeat_the_rule(tmp_path, check
     pl.concat([findings, extra]).write_parquet(directory / "findings.parquet")
     book = load_workbook(write_xlsx(build_report(directory, generated_at=GENERATED), tmp_path / "f.xlsx"))
     rows = {row[0]: row for row in _rows(book["Phát hiện"])}
-    assert rows["HS-X-1"][8:11] == ("64,0 giờ làm việc", "148,8 giờ làm việc", None)  # title repeated: left out
+    assert rows["HS-X-1"][8:11] == ("8,0 ngày làm việc (64,0 giờ làm việc)", "18,6 ngày làm việc (148,8 giờ làm việc)",
+                                    None)  # title repeated: left out
     assert rows["HS-X-2"][8:10] == ("1 lần", "2 lần")
-    assert rows["HS-X-3"][8:11] == ("2025-03-03 10:05", "2025-03-07 09:02", "Trả sau ngày hẹn 4 ngày")
+    assert rows["HS-X-3"][8:11] == ("03/03/2025 10:05", "07/03/2025 09:02", "Trả sau ngày hẹn 4 ngày")
+    english = load_workbook(write_xlsx(build_report(directory, language="en", generated_at=GENERATED),
+                                       tmp_path / "en.xlsx"))
+    rows = {row[0]: row for row in _rows(english["Findings"])}
+    assert rows["HS-X-2"][8:10] == ("1 time", "2 times")
+    assert rows["HS-X-1"][8] == "8.0 working days (64.0 working hours)"
+    assert rows["HS-X-3"][8] == "2025-03-03 10:05"  # ISO in English
+
+
+def test_wrapped_headers_and_names_get_their_row_heights(workbook):
+    """Spreadsheet programs do not grow rows on opening: wrapped headers and long names
+    have their heights set (the header overlapped the first rows)."""
+    _model, book, _summary = workbook
+    assert book["Theo thủ tục"].row_dimensions[1].height == 45
+    assert book["Hồ sơ"].row_dimensions[1].height == 30 and book["Phát hiện"].row_dimensions[1].height == 30
+    long_names = [row[0].row for row in book["Theo thủ tục"].iter_rows(min_row=2) if len(row[1].value or "") > 50]
+    assert long_names and all(book["Theo thủ tục"].row_dimensions[number].height >= 30 for number in long_names)
+    assert all(row[1].alignment.wrap_text for row in book["Theo thủ tục"].iter_rows(min_row=2))

@@ -62,3 +62,11 @@ def test_every_page_is_a4_with_report_id_and_page_numbers(printed):
     # Long sheets repeat their header row on every page.
     for page in _pages_by_sheet(reader)["Hồ sơ"]:
         assert "Mã hồ sơ" in page.extract_text()
+
+
+def test_long_values_wrap_inside_the_printed_width(printed):
+    """The manifest's long values (the method's description) print whole, wrapped, not cut at the page edge."""
+    model, reader = printed
+    text = " ".join(" ".join(page.extract_text().split()) for page in _pages_by_sheet(reader)["Bản kê"])
+    assert len(model.method_description) > 72
+    assert " ".join(model.method_description.split()) in text

@@ -92,7 +92,7 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
     show_progress = sys.stderr.isatty() and output_format == "text"
     with click.progressbar(length=1, label=_("Writing the report"), file=sys.stderr) if show_progress else _Quiet() as bar:
         if from_check is not None:
-            result = reports.report_from_check(from_check, previous=previous, **render)
+            result = reports.report_from_check(from_check, previous=previous, procedures=_procedures(docs), **render)
         else:
             result = reports.report_from_log(
                 log, profile=profile, docs=docs, as_of=_parse_as_of(as_of),
@@ -108,6 +108,19 @@ def report(log, from_check, profile, docs, as_of, period_from, period_to, previo
             echo(str(path))
     for warning in result.warnings:
         secho(f"{_('Warning')}: {warning}", fg="yellow", err=True)
+
+
+def _procedures(docs: Path | None) -> list | None:
+    """The library's procedure issues (--docs, else the workspace's), to name the steps;
+    None when there is no library to read (the report then shows step ids)."""
+    from ..library import load_library
+
+    try:
+        return load_library(docs).documents("procedure")
+    except QmsError:
+        if docs is not None:
+            raise  # a library asked for by name must be readable
+        return None
 
 
 def _signing_key(key_file: Path):

@@ -60,10 +60,12 @@ def report_from_check(
     register: dict | None = None,
     approved_by: str | None = None,
     sign: "SigningKey | None" = None,
+    procedures: list | None = None,
 ) -> ReportResult:
     """Render the reports of one check output directory. `previous` is the previous
     period's check output directory or its summary.json; `register` the summary of the
-    nonconformity register (`qms.capa.summary.register_summary()`), when there is one."""
+    nonconformity register (`qms.capa.summary.register_summary()`), when there is one;
+    `procedures` the library's procedure issues (steps are named by them)."""
     if pdf is None and xlsx is None:
         raise QmsError(_("Nothing to write: give --pdf FILE, --xlsx FILE or both."))
     if isinstance(config, (str, Path)):
@@ -74,16 +76,16 @@ def report_from_check(
         previous_summary = previous / "summary.json" if previous.is_dir() else previous
     model = build_report(Path(check_dir), config=config, previous_summary=previous_summary, language=language,
                          status=status, generated_at=generated_at, register=register,
-                         approved_by=approved_by)
+                         approved_by=approved_by, procedures=procedures)
     pdf_path = write_pdf(model, Path(pdf), sign=sign) if pdf else None
     xlsx_path = write_xlsx(model, Path(xlsx)) if xlsx else None
     return ReportResult(model.report_id, model.figures_sha256, model.status, model.language, pdf_path, xlsx_path,
                         model.warnings)
 
 
-def _run_check(log: Path, out_dir: Path, options: dict) -> None:
+def _run_check(log: Path, out_dir: Path, options: dict) -> list:
     """Run the check engine through its Python API (`qms.check.api.run_check` and
-    `write_outputs`) and leave its outputs in `out_dir`."""
+    `write_outputs`), leave its outputs in `out_dir` and return the procedure issues it used."""
     from ..check import api  # imported here: rendering saved outputs needs no engine
 
     period = (options["period_from"], options["period_to"])
@@ -91,6 +93,7 @@ def _run_check(log: Path, out_dir: Path, options: dict) -> None:
                            period=period if any(period) else None, profile=options["profile"],
                            language=options["language"])
     api.write_outputs(result, out_dir)
+    return result.documents.procedures
 
 
 def report_from_log(
@@ -109,9 +112,9 @@ def report_from_log(
                "period_to": period_to, "language": render_options.get("language", "vi")}
     with tempfile.TemporaryDirectory(prefix="qms-report-") as scratch:
         current = Path(scratch) / "check"
-        _run_check(log, current, options)
+        procedures = _run_check(log, current, options)
         previous = None
         if previous_log is not None:
             previous = Path(scratch) / "previous"
             _run_check(previous_log, previous, {**options, "as_of": None, "period_from": None, "period_to": None})
-        return report_from_check(current, previous=previous, **render_options)
+        return report_from_check(current, previous=previous, procedures=procedures, **render_options)

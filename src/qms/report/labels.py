@@ -72,3 +72,57 @@ def holiday_source(text: str, catalog: NullTranslations) -> str:
         else:
             parts.append(part)
     return "; ".join(part for part in parts if part)
+
+
+def rule_titles() -> list[str]:
+    """"rule id␟title" for every check rule's title in every language: a finding whose
+    message is only its rule's title says nothing more."""
+    from ..check.rules import REGISTRY
+
+    return [f"{rule.id}\x1f{text}" for rule in REGISTRY.values()
+            for text in {rule.title.in_language("vi"), rule.title.in_language("en")}]
+
+
+def step_names(procedures, documents: list[dict], language: str) -> tuple[dict[str, str], list[str]]:
+    """"code␟issue␟step id" -> the step's name, for the procedure issues a check used
+    (`documents`, its manifest's list); and the issues left out because the library's
+    copy is not the one checked (its hash differs), to be said in the report."""
+    used = {(item["code"], item["issue"]): item["sha256"] for item in documents if item["kind"] == "procedure"}
+    names, differing = {}, []
+    for procedure in procedures or ():
+        checked = used.get((procedure.code, procedure.issue))
+        if checked is None:
+            continue
+        if procedure.content_sha256 and procedure.content_sha256 != checked:
+            differing.append(f"{procedure.code} #{procedure.issue}")
+            continue
+        for step in procedure.steps:
+            names[f"{procedure.code}\x1f{procedure.issue}\x1f{step.id}"] = step.name.in_language(language)
+    return names, sorted(differing)
+
+
+def indicator_reason(item, catalog: NullTranslations) -> str:
+    """Why an indicator of the service-quality index cannot be measured, in the report's
+    language and naming the log's fields in words only. (The check writes the reason in
+    the language it ran in, with each field's column id in backticks.)"""
+    from ..check.indicators import FIELD_NAMES
+    from ..core.i18n import translations
+
+    gettext = catalog.gettext
+    if item.formula == "outside_the_log":
+        return gettext("needs data a dossier log does not carry (the national database)")
+    fields = re.findall(r"`(\w+)`", item.reason or "")
+    if fields:
+        return gettext("the log has no {fields} field").format(
+            fields=", ".join(gettext(FIELD_NAMES.get(name, name)) for name in fields))
+    if (item.reason or "") in ("no dossiers to count", translations("vi").gettext("no dossiers to count")):
+        return gettext("no dossiers to count")
+    return (item.reason or "").replace("`", "")
+
+
+def method_parts(method_id: str, description: str, catalog: NullTranslations) -> tuple[str, str]:
+    """The classification method's name and what its description adds to it (the check's
+    description often starts with the name: said once, not twice)."""
+    name = label(METHOD, method_id, catalog)
+    rest = description[len(name):].lstrip(" :") if description.startswith(name) else description
+    return name, rest

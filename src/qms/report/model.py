@@ -27,8 +27,9 @@ from ..core.i18n import _, translations
 from ..model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary, GroupSummary, IndicatorReport
 from ..model.workspace import WorkspaceConfig
 from . import labels
-from .check_outputs import scan_table, verified_outputs
+from .check_outputs import consistency_warnings, figures_sha256, scan_table, verified_outputs
 from .collation import vietnamese_key
+from .durations import OVERDUE_STATUSES, WORKING, duration_columns, mark_day_units, name_average_unit
 
 PDF_LATE_DOSSIER_CAP = 100
 PDF_OVERDUE_ACTION_CAP = 30
@@ -65,6 +66,7 @@ class TableRow:
     on_time_rate: float | None
     average_processing_days: float | None
     findings: int
+    day_unit: str = WORKING  # the average's days: working, calendar or mixed (durations.py)
 
 
 @dataclass
@@ -154,6 +156,7 @@ class ReportModel:
     late_dossiers: pl.DataFrame = field(repr=False)
     service_index: IndicatorReport | None = None  # Decision 766, when the library had an indicator set
     unit_names: dict[str, str] = field(default_factory=dict)
+    step_names: dict[str, str] = field(default_factory=dict)  # "code␟issue␟step id" -> name (labels.step_names)
 
     @property
     def is_draft(self) -> bool:
@@ -306,13 +309,9 @@ def _counts(mapping: dict[str, int], table: dict[str, str], catalog, details: di
     return rows
 
 
-def _normalise_dossiers(dossiers: pl.LazyFrame, as_of: dt.datetime) -> pl.LazyFrame:
-    """Instants as UTC (naive ones are taken as UTC, as qms writes them), plus days past the appointment.
-
-    Days past the appointment are calendar days from the appointment (or legal due time)
-    to the finish, or to the as-of instant for dossiers still open; only for late and
-    open-overdue dossiers.
-    """
+def _normalise_dossiers(dossiers: pl.LazyFrame) -> pl.LazyFrame:
+    """Instants as UTC (naive ones are taken as UTC, as qms writes them), plus the
+    durations in days on each procedure's clock (`durations.duration_columns`)."""
     instants = ("received_at", "counting_start_at", "appointment_at", "due_at", "finished_at")
     utc = pl.Datetime("us", "UTC")
     fixes = []
@@ -323,22 +322,18 @@ def _normalise_dossiers(dossiers: pl.LazyFrame, as_of: dt.datetime) -> pl.LazyFr
             fixes.append(pl.col(name).dt.replace_time_zone("UTC").cast(utc))
         elif dtype != utc:
             fixes.append(pl.col(name).cast(utc))
-    frame = dossiers.with_columns(fixes) if fixes else dossiers
-    end = pl.coalesce(pl.col("finished_at"), pl.lit(as_of).cast(utc))
-    reference = pl.coalesce(pl.col("appointment_at"), pl.col("due_at"))
-    overdue = pl.col("status").is_in(["late", "open_overdue"])
-    return frame.with_columns(
-        days_past_appointment=pl.when(overdue).then(((end - reference).dt.total_seconds() / 86_400).round(1)))
+    return duration_columns(dossiers.with_columns(fixes) if fixes else dossiers)
 
 
 def _late_dossiers(dossiers: pl.LazyFrame) -> pl.DataFrame:
-    """Late and open-overdue dossiers, worst first."""
+    """Late and open-overdue dossiers, the largest delay first, whether still open or not
+    (dossiers open for months past their limit must not fall behind the PDF's cap)."""
     return (
         dossiers
-        .filter(pl.col("status").is_in(["late", "open_overdue"]))
-        .sort(["status", "days_past_appointment", "dossier_id"], descending=[False, True, False], nulls_last=True)
+        .filter(pl.col("status").is_in(OVERDUE_STATUSES))
+        .sort(["days_overdue", "status", "dossier_id"], descending=[True, False, False], nulls_last=True)
         .select("dossier_id", "procedure_code", "unit", "status", "received_at", "appointment_at", "finished_at",
-                "days_past_appointment")
+                "days_overdue", "day_unit")
         .collect()
     )
 
@@ -385,23 +380,6 @@ def _approver(config: WorkspaceConfig | None, user: str | None) -> str:
     return user
 
 
-def _consistency_warnings(summary: CheckSummary, dossiers: pl.LazyFrame, findings: pl.DataFrame,
-                          directory: Path, gettext) -> list[str]:
-    """The three files of one check must agree; say so loudly in the report when they do not."""
-    warnings = []
-    counted = dict(dossiers.group_by("status").len().collect().iter_rows())
-    expected = {status.value if hasattr(status, "value") else status: count
-                for status, count in summary.status_counts.items()}
-    if sum(counted.values()) != summary.totals.received_total or any(
-            counted.get(key, 0) != count for key, count in expected.items()):
-        warnings.append(gettext("dossiers.parquet does not match summary.json (dossier counts differ): {path}")
-                        .format(path=directory))
-    if findings.height != summary.findings.total:
-        warnings.append(gettext("findings.parquet does not match summary.json (finding counts differ): {path}")
-                        .format(path=directory))
-    return warnings
-
-
 def period_instants(first: dt.date | None, last: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
     """[first day 00:00, the day after the last 00:00) in local time, as aware instants;
     without a first day, from the beginning."""
@@ -443,17 +421,6 @@ def _register_section(register: dict | None, catalog) -> RegisterSection | None:
         raise QmsError(f"nonconformity register summary is incomplete: {error}") from None
 
 
-def _figures_sha256(summary: CheckSummary) -> str:
-    """Hash of every figure in the summary and of the inputs' contents: independent of when
-    anything was generated and of how (or where) the log's path was typed, so the same
-    inputs give the same report id on any machine."""
-    payload = summary.model_dump(mode="json")
-    payload["manifest"].pop("generated_at", None)
-    for item in payload["manifest"]["inputs"]:
-        item.pop("path", None)
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
 def build_report(
     check_dir: Path,
     *,
@@ -465,9 +432,11 @@ def build_report(
     pdf_late_cap: int = PDF_LATE_DOSSIER_CAP,
     register: dict | None = None,
     approved_by: str | None = None,
+    procedures: list | None = None,
 ) -> ReportModel:
     """Build the report model from a check output directory (see module doc). An approved
-    report needs `approved_by`, the user id of a user with the approving role."""
+    report needs `approved_by`, the user id of a user with the approving role. `procedures`:
+    the library's procedure issues, for the names of steps (else steps show their ids)."""
     check_dir = Path(check_dir)
     if not check_dir.is_dir():
         raise QmsError(f"{check_dir}: not a directory of check outputs")
@@ -487,9 +456,9 @@ def build_report(
 
     unit_names = {code: text.in_language(language) for code, text in config.units.items()} if config else {}
     procedure_field = _procedure_fields(dossiers)
-    dossiers = _normalise_dossiers(dossiers, manifest.as_of)
+    dossiers = _normalise_dossiers(dossiers)
     late = _late_dossiers(dossiers)
-    figures_sha = _figures_sha256(summary)
+    figures_sha = figures_sha256(summary)
     period_end = manifest.period_to or manifest.as_of.date()
     report_id = f"QMS-{period_end:%Y%m%d}-{figures_sha[:8].upper()}"
 
@@ -526,6 +495,17 @@ def build_report(
     on_time_target = next(indicator.target for indicator in indicators if indicator.key == "on_time_rate")
     quality = summary.data_quality
     organisation = config.organisation if config else None
+    totals = _row(summary.totals, "", gettext("Total"), 0)
+    breakdowns = {"procedure": rows(summary.by_procedure, coded=True), "field": rows(summary.by_field, field_rows=True),
+                  "unit": rows(summary.by_unit, {**unit_names, "?": gettext("(unit not known)"),
+                                                 "": gettext("(unit not known)")}),
+                  "month": rows(summary.by_month, month=True)}
+    mark_day_units(dossiers, manifest.timezone, breakdowns, totals)
+    steps, differing = labels.step_names(procedures, [item.model_dump() for item in manifest.documents], language)
+    if differing:
+        summary.warnings.append(gettext("The library's copy of {issues} differs from the issue the check used: "
+                                        "their steps are shown by id").format(issues=", ".join(differing)))
+    name_average_unit(indicators, totals.day_unit, gettext)
     return ReportModel(
         language=language,
         status=status,
@@ -540,12 +520,10 @@ def build_report(
         indicators=indicators,
         previous_period=((previous.manifest.period_from, previous.manifest.period_to or previous.manifest.as_of.date())
                          if previous else None),
-        totals=_row(summary.totals, "", gettext("Total"), 0),
+        totals=totals,
         form06=_form06(summary, procedure_field, language, gettext),
-        by_procedure=rows(summary.by_procedure, coded=True),
-        by_field=rows(summary.by_field, field_rows=True),
-        by_unit=rows(summary.by_unit, {**unit_names, "?": gettext("(unit not known)"), "": gettext("(unit not known)")}),
-        by_month=rows(summary.by_month, month=True),
+        by_procedure=breakdowns["procedure"], by_field=breakdowns["field"], by_unit=breakdowns["unit"],
+        by_month=breakdowns["month"],
         findings_total=summary.findings.total,
         findings_by_severity=_counts(summary.findings.by_severity, labels.SEVERITY, catalog),
         findings_by_rule=_counts(summary.findings.by_rule, rule_names, NullTranslations()),
@@ -568,7 +546,7 @@ def build_report(
         documents=[document.model_dump() for document in manifest.documents],
         inputs=[item.model_dump() for item in manifest.inputs],
         signatories=signatories,
-        warnings=[*_consistency_warnings(summary, dossiers, findings, check_dir, gettext), *summary.warnings],
+        warnings=[*consistency_warnings(summary, dossiers, findings, check_dir, gettext), *summary.warnings],
         manifest=manifest_data,
         manifest_json=json.dumps(manifest_data, ensure_ascii=False, indent=2, sort_keys=True),
         figures_sha256=figures_sha,
@@ -582,4 +560,5 @@ def build_report(
         late_dossiers=late,
         service_index=summary.indicators,
         unit_names=unit_names,
+        step_names=steps,
     )

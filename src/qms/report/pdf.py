@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from zoneinfo import ZoneInfo
@@ -15,13 +16,14 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_time
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..core.atomic import atomic_target
 from ..core.errors import QmsError
 from ..core.resources import report_templates_dir
 from . import charts, labels
 from ..core.formatting import Formatter
+from .durations import day_unit_labels
 from .model import FORM06_COLUMNS, ReportModel
 
 TEMPLATE = "report.html.j2"
@@ -40,7 +42,18 @@ def template_environment(formatter: Formatter) -> Environment:
         lstrip_blocks=True,
     )
     environment.install_gettext_translations(formatter.catalog, newstyle=True)
+    environment.filters["keep_codes_whole"] = keep_codes_whole
     return environment
+
+
+# A document code with hyphens or slashes ("766/QĐ-TTg", "QT-DKKD-01"): never broken at them.
+_CODE = re.compile(r"[\w.]*\d[\w.]*(?:[/-][\w.]+)+")
+
+
+def keep_codes_whole(text: str) -> Markup:
+    """`text` (escaped) with each document code in a span that does not wrap."""
+    escaped = str(escape(text))
+    return Markup(_CODE.sub(lambda match: f'<span class="code">{match.group(0)}</span>', escaped))
 
 
 def _charts(model: ReportModel, formatter: Formatter) -> dict[str, Markup]:
@@ -103,12 +116,14 @@ def render_html(model: ReportModel, signature_stamp: dict | None = None) -> str:
     return environment.get_template(TEMPLATE).render(
         r=model, f=formatter, css=Markup(css), charts=_charts(model, formatter), form06_columns=FORM06_COLUMNS,
         date_line=date_line(model.place, model.approved_at, formatter), signature_stamp=signature_stamp,
-        method_name=lambda method: labels.label(labels.METHOD, method, formatter.catalog),
+        method_parts=lambda method, description: labels.method_parts(method, description, formatter.catalog),
         holiday_source=lambda text: labels.holiday_source(text, formatter.catalog),
         long_moment=lambda moment: long_moment(moment, formatter),
         file_name=lambda path: PurePath(path.replace("\\", "/")).name,
         status_label=lambda status: labels.label(labels.STATUS, status, formatter.catalog),
         document_kind=lambda kind: labels.label(DOCUMENT_KIND, kind, formatter.catalog),
+        day_units=day_unit_labels(formatter.gettext),
+        indicator_reason=lambda item: labels.indicator_reason(item, formatter.catalog),
     )
 
 

@@ -8,10 +8,11 @@ log is never evaluated by Excel (see `xlsx_bulk`).
 
 from __future__ import annotations
 
-import tempfile
+import datetime as dt
 import math
+import tempfile
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import polars as pl
 from babel.numbers import get_decimal_symbol
@@ -31,6 +32,8 @@ from ..core.errors import QmsError
 from ..core.excel_text import make_inert
 from . import labels
 from ..core.formatting import Formatter
+from .durations import day_unit_labels
+from .xlsx_columns import dossier_columns, finding_columns, findings_frame
 from .xlsx_indicators import indicators_sheet
 from .model import FORM06_COLUMNS, ReportModel, TableRow
 from .pdf import date_line
@@ -48,7 +51,6 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 # print in landscape, and every sheet is scaled to one page wide.
 PORTRAIT_WIDTH = 95
 CHART_ROWS = 18  # rows an 8 cm chart covers at the default row height, plus a gap
-MINUTES_PER_WORKING_DAY = 480  # 8 working hours, the time-limit arithmetic's working day
 LATE_FILL = PatternFill("solid", fgColor="F8CBAD")
 OVERDUE_FILL = PatternFill("solid", fgColor="FFE699")
 
@@ -133,20 +135,28 @@ def _group_sheet(workbook: Workbook, title: str, rows: list[TableRow], totals: T
                  formatter: Formatter, month: bool = False) -> _Sheet:
     gettext = formatter.gettext
     sheet = _Sheet(workbook, title)
-    sheet.widths(6, 46, *([12] * 12))
     sheet.sheet.freeze_panes = "C2"
     headers = [gettext("No."), first, gettext("Received"), gettext("Online"), gettext("In person or by post"),
                gettext("Carried over"), gettext("Resolved"), gettext("Early"), gettext("On time"), gettext("Late"),
                gettext("In progress"), gettext("Open, overdue"), gettext("Not assessable"), gettext("On-time rate"),
-               gettext("Average days"), gettext("Findings")]
-    sheet.widths(6, 46, *([12] * (len(headers) - 2)))
+               gettext("Average processing time"), gettext("Unit of the average"), gettext("Findings")]
+    day_units = day_unit_labels(gettext)
+    label_width = 46
+    sheet.widths(6, label_width, *([12] * (len(headers) - 4)), 18, 12)
+    # Row heights before the rows (a write-only sheet streams each row as it comes): the
+    # header wraps to three lines, long procedure names to several.
+    sheet.sheet.row_dimensions[1].height = 45
+    labels_shown = [formatter.month(row.label) if month and row.level else row.label for row in [*rows, totals]]
+    for index, label in enumerate(labels_shown, start=2):
+        lines = math.ceil(len(label) / (label_width + 4))  # about 50 characters a line at width 46
+        if lines > 1:
+            sheet.sheet.row_dimensions[index].height = 15 * lines
     sheet.append(sheet.cell(text, header=True) for text in headers)
-    for row in [*rows, totals]:
+    for row, label in zip([*rows, totals], labels_shown):
         bold = row.level == 0
-        label = formatter.month(row.label) if month and row.level else row.label
         counts = row.counts
         sheet.append([
-            sheet.cell(row.number, bold=bold), sheet.cell(label, bold=bold),
+            sheet.cell(row.number, bold=bold), sheet.cell(label, bold=bold, wrap=True),
             *(sheet.cell(counts[key], bold=bold, number_format=INTEGER) for key in (
                 "received_total", "received_online", "received_in_person_or_postal", "carried_over",
                 "resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
@@ -154,6 +164,7 @@ def _group_sheet(workbook: Workbook, title: str, rows: list[TableRow], totals: T
             sheet.cell(row.not_assessable, bold=bold, number_format=INTEGER),
             sheet.cell(row.on_time_rate, bold=bold, number_format=PERCENT),
             sheet.cell(row.average_processing_days, bold=bold, number_format=DECIMAL),
+            sheet.cell(day_units[row.day_unit] if row.average_processing_days is not None else None, bold=bold),
             sheet.cell(row.findings, bold=bold, number_format=INTEGER),
         ])
     return sheet
@@ -366,6 +377,8 @@ def _register_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter
         sheet.append([sheet.cell(title, bold=True)])
         for row in rows:
             sheet.append([row.label, row.count])
+        if not rows:
+            sheet.append([gettext("(none)")])
     sheet.append([])
     sheet.append(sheet.cell(text, header=True) for text in (
         gettext("Nonconformity"), gettext("Action"), gettext("Unit"), gettext("Owner"), gettext("Due date"),
@@ -377,6 +390,10 @@ def _register_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter
     return sheet
 
 
+def _day(value) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _manifest_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) -> _Sheet:
     gettext = formatter.gettext
     manifest = model.manifest
@@ -386,109 +403,45 @@ def _manifest_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter
         (gettext("Generated"), formatter.datetime(model.generated_at)),
         ("qms", manifest["report"]["qms_version"]),
         (gettext("Fingerprint of the figures (SHA-256)"), model.figures_sha256),
-        (gettext("Method of classification"), f"{model.method_id}: {model.method_description}"),
+        (gettext("Method of classification"),
+         ": ".join(part for part in labels.method_parts(model.method_id, model.method_description, formatter.catalog)
+                   if part)),
         (gettext("Figures as of"), formatter.datetime(model.as_of)),
         (gettext("Period"), f"{formatter.date(model.period_from)} – {formatter.date(model.period_to)}"),
         (gettext("Time zone"), check["timezone"]),
-        (gettext("Working calendar"), f"{check['calendar']['code']} #{check['calendar']['issue']} "
-                                      f"sha256={check['calendar']['sha256']}"),
-        (gettext("Holiday source"), check["calendar"]["holiday_source"]),
+        (gettext("Working calendar"), f"{check['calendar']['code']}, {gettext('issue no.')} {check['calendar']['issue']}"),
+        ("SHA-256", check["calendar"]["sha256"]),
+        (gettext("Holiday source"), labels.holiday_source(check["calendar"]["holiday_source"], formatter.catalog)),
         (),
         (gettext("Check output files"),),
         *((item["file"], item["sha256"], item["bytes"]) for item in manifest["check_outputs"]),
         (),
         (gettext("Input files"),),
-        *((item["path"], item["sha256"], item["bytes"], item.get("rows_read")) for item in check["inputs"]),
+        *((PurePath(item["path"].replace("\\", "/")).name, item["sha256"], item["bytes"], item.get("rows_read"))
+          for item in check["inputs"]),
         (),
         (gettext("Procedure and rule-set issues used"),),
-        *((f"{item['kind']} {item['code']} #{item['issue']}", item["sha256"], item["effective_from"],
-           item.get("effective_to") or "") for item in check["documents"]),
+        *((f"{labels.label(labels.DOCUMENT_KIND, item['kind'], formatter.catalog)} {item['code']}, "
+           f"{gettext('issue no.')} {item['issue']}", item["sha256"], formatter.date(_day(item["effective_from"])),
+           formatter.date(_day(item.get("effective_to"))) if item.get("effective_to") else "")
+          for item in check["documents"]),
         (),
         ("manifest.json",),
         *((line,) for line in model.manifest_json.splitlines()),
     ]
     sheet = _Sheet(workbook, gettext("Manifest"))
     sheet.widths(44, 70, 14, 14)
-    for row in rows:
-        sheet.append([sheet.cell(value, bold=len(row) == 1 and index == 0 and not str(value).startswith((" ", "{", "}")))
+    # A long value (the method's description, the holiday source) wraps inside the printed
+    # width; its row's height is set before the rows stream.
+    long_values = {number: math.ceil(len(row[1]) / 72) for number, row in enumerate(rows, start=1)
+                   if len(row) == 2 and isinstance(row[1], str) and len(row[1]) > 72}
+    for number, lines in long_values.items():
+        sheet.sheet.row_dimensions[number].height = 15 * lines
+    for number, row in enumerate(rows, start=1):
+        sheet.append([sheet.cell(value, wrap=number in long_values,
+                                 bold=len(row) == 1 and index == 0 and not str(value).startswith((" ", "{", "}")))
                       for index, value in enumerate(row)])
     return sheet
-
-
-def _dossier_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
-    gettext = formatter.gettext
-    catalog = formatter.catalog
-    timezone = model.timezone
-    status_names = {key: catalog.gettext(text) for key, text in labels.STATUS.items()}
-    channel_names = {key: catalog.gettext(text) for key, text in labels.CHANNEL.items()}
-
-    def moment(name: str) -> pl.Expr:
-        return excel_serial(pl.col(name).cast(pl.Datetime("us", "UTC")), timezone)
-
-    return [
-        Column(gettext("Dossier id"), pl.col("dossier_id"), "text", 20),
-        Column(gettext("Procedure code"), pl.col("procedure_code"), "text", 14),
-        Column(gettext("Issue no."), pl.col("procedure_issue"), "integer", 8),
-        Column(gettext("Field"), pl.col("field"), "text", 18),
-        Column(gettext("Unit"), pl.col("unit"), "text", 20),
-        Column(gettext("Channel"), pl.col("channel").replace(channel_names), "text", 16),
-        Column(gettext("Received at"), moment("received_at"), "datetime", 16),
-        Column(gettext("Counting starts at"), moment("counting_start_at"), "datetime", 16),
-        Column(gettext("Appointment date"), moment("appointment_at"), "datetime", 16),
-        Column(gettext("Legal due time"), moment("due_at"), "datetime", 16),
-        Column(gettext("Finished at"), moment("finished_at"), "datetime", 16),
-        Column(gettext("Paused (working hours)"), (pl.col("paused_minutes") / 60).round(2), "number", 11),
-        Column(gettext("Used (working days)"), (pl.col("used_minutes") / MINUTES_PER_WORKING_DAY).round(2),
-               "days", 11),
-        Column(gettext("Used (working hours)"), (pl.col("used_minutes") / 60).round(2), "number", 11),
-        Column(gettext("Allowed (working days)"), (pl.col("allowed_minutes") / MINUTES_PER_WORKING_DAY).round(2),
-               "days", 11),
-        Column(gettext("Status code"), pl.col("status"), "text", 16),
-        Column(gettext("Dossier status"), pl.col("status").replace(status_names), "text", 24),
-        Column(gettext("Days past appointment (calendar days)"), pl.col("days_past_appointment"), "number", 11),
-        Column(gettext("Why not assessable"), pl.col("not_assessable_reason"), "text", 30),
-    ]
-
-
-# Rules whose expected/actual are working minutes or counts (qms.check writes bare numbers):
-# the workbook shows them with their unit. Timestamps and codes need none.
-MINUTE_VALUED_RULES = ("step_overrun",)
-COUNT_VALUED_RULES = ("appointment_rescheduled_more_than_once", "too_many_supplement_requests")
-
-
-def _with_unit(column: str, hours: str, times: str, decimal: str) -> pl.Expr:
-    value = pl.col(column)
-    minutes = value.cast(pl.Float64, strict=False)
-    hours_text = (minutes / 60).round(1).cast(pl.Utf8).str.replace(".", decimal, literal=True)
-    return (pl.when(pl.col("rule").is_in(MINUTE_VALUED_RULES) & minutes.is_not_null())
-            .then(pl.concat_str([hours_text, pl.lit(f" {hours}")]))
-            .when(pl.col("rule").is_in(COUNT_VALUED_RULES) & value.is_not_null())
-            .then(pl.concat_str([value, pl.lit(f" {times}")]))
-            .otherwise(value))
-
-
-def _finding_columns(formatter: Formatter) -> list[Column]:
-    gettext = formatter.gettext
-    catalog = formatter.catalog
-    rule_names = labels.rule_names(formatter.language, catalog)
-    severity_names = {key: catalog.gettext(text) for key, text in labels.SEVERITY.items()}
-    rule_name = pl.col("rule").replace(rule_names)
-    hours, times = gettext("working hours"), gettext("times")
-    decimal = get_decimal_symbol(formatter.locale)
-    return [
-        Column(gettext("Dossier id"), pl.col("dossier_id"), "text", 20),
-        Column(gettext("Rule id"), pl.col("rule"), "text", 24),
-        Column(gettext("Rule"), rule_name, "text", 34),
-        Column(gettext("Severity"), pl.col("severity").replace(severity_names), "text", 14),
-        Column(gettext("Clause"), pl.col("clause"), "text", 9),
-        Column(gettext("Procedure code"), pl.col("procedure_code"), "text", 14),
-        Column(gettext("Step"), pl.col("step"), "text", 16),
-        Column(gettext("Unit"), pl.col("unit"), "text", 20),
-        Column(gettext("Expected"), _with_unit("expected", hours, times, decimal), "text", 24),
-        Column(gettext("Actual"), _with_unit("actual", hours, times, decimal), "text", 24),
-        # The check's message often is the rule's title again: shown only when it says more.
-        Column(gettext("Message"), pl.when(pl.col("message") != rule_name).then(pl.col("message")), "text", 60),
-    ]
 
 
 def _bulk_sheets(workbook: Workbook, title: str, frame: pl.LazyFrame, columns: list[Column],
@@ -510,6 +463,7 @@ def _bulk_sheets(workbook: Workbook, title: str, frame: pl.LazyFrame, columns: l
         if conditional and height:
             conditional(sheet.sheet, f"A2:{last_column}{last_row}")
         styles = _bulk_styles(sheet)
+        sheet.sheet.row_dimensions[1].height = 30  # two lines of wrapped header, set before the row streams
         sheet.append(sheet.cell(column.header, header=True) for column in columns)
         if printed is not None:
             printed.append((sheet, "1:1"))
@@ -561,12 +515,12 @@ def write_xlsx(model: ReportModel, target: Path, *, max_rows_per_sheet: int = EX
             (gettext("By unit"), model.by_unit, gettext("Unit"), False),
             (gettext("By month of receipt"), model.by_month, gettext("Month"), True)):
         printed.append((_group_sheet(workbook, title, rows, model.totals, first, formatter, month=month), "1:1"))
-    dossier_columns = _dossier_columns(model, formatter)
-    status_letter = get_column_letter(next(index for index, column in enumerate(dossier_columns, start=1)
+    dossier_cells = dossier_columns(model, formatter)
+    status_letter = get_column_letter(next(index for index, column in enumerate(dossier_cells, start=1)
                                            if column.header == gettext("Status code")))
-    bulk = _bulk_sheets(workbook, gettext("Dossiers"), model.dossiers, dossier_columns, max_rows_per_sheet,
+    bulk = _bulk_sheets(workbook, gettext("Dossiers"), model.dossiers, dossier_cells, max_rows_per_sheet,
                         _late_highlight(status_letter), printed)
-    bulk += _bulk_sheets(workbook, gettext("Findings"), model.findings.lazy(), _finding_columns(formatter),
+    bulk += _bulk_sheets(workbook, gettext("Findings"), findings_frame(model).lazy(), finding_columns(model, formatter),
                          max_rows_per_sheet, printed=printed)
     if model.register is not None:
         printed.append((_register_sheet(workbook, model, formatter), None))

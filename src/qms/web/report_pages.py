@@ -53,13 +53,24 @@ async def make_report(request: Request, run) -> Response:
     def make():
         folder.mkdir(parents=True, exist_ok=True)
         return report_from_check(run.folder, config=context.config, language=language,
-                                 register=register_summary(context.db), **targets)
+                                 register=register_summary(context.db), procedures=_procedures(context), **targets)
 
     try:
         await run_in_threadpool(make)
     except QmsError as error:
         return await reports_page(request, problem=str(error), status_code=422)
     return RedirectResponse(f"/checks/{run.id}/reports", status_code=303)
+
+
+def _procedures(context) -> list | None:
+    """The workspace library's procedure issues, which name the findings' steps; None
+    (steps keep their ids) when the library cannot be read."""
+    from ..library import load_library
+
+    try:
+        return load_library(context.root / context.config.docs_dir).documents("procedure")
+    except QmsError:
+        return None
 
 
 @with_run
