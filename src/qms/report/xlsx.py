@@ -32,6 +32,7 @@ from ..core.excel_text import make_inert
 from . import labels
 from ..core.formatting import Formatter
 from .xlsx_indicators import indicators_sheet
+from .form06_note import append_note_row, not_assessable_note
 from .model import FORM06_COLUMNS, ReportModel, TableRow
 from .pdf import date_line
 from .xlsx_bulk import EXCEL_MAX_ROWS, FORMULA_TRIGGERS, BulkSheet, Column, excel_serial, splice
@@ -293,6 +294,7 @@ def _form06_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) 
                       sheet.cell(row.label, bold=bold, border=True, wrap=True),
                       *(sheet.cell(row.counts[key], bold=bold, number_format=INTEGER, border=True)
                         for key in FORM06_COLUMNS)])
+    append_note_row(sheet, not_assessable_note(model, formatter), row=top + 5 + len(model.form06))
     # The form's own signatures, under the table (left: who prepared it, right: the head of the unit).
     sheet.append([])
     sheet.append([None, None, *([None] * 7), sheet.cell(date_line(model.place, model.approved_at, formatter))])
