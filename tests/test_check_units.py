@@ -33,32 +33,28 @@ def row(d, step, at, unit, code="QT-01", **extra):
     return dict(dossier_id=d, procedure_code=code, step=step, unit=unit, officer="x", at=at, **extra)
 
 
+FULL_RUN = ("received", "appraise", "approve", "issue_result", "processed", "returned")
+FULL_RUN_UNITS = ("MC", "CM", "LD", "VT", "VT", "MC")
+
+
+def full_run(d, appointment, times, units=FULL_RUN_UNITS):
+    """A dossier through every step of simple_procedure, at `times` (local, 2024-03-…)."""
+    return [row(d, step, f"2024-03-{at}", unit, **({"appointment_at": appointment} if not i else {}))
+            for i, (step, at, unit) in enumerate(zip(FULL_RUN, times, units))]
+
+
 def three_dossiers():
     """Steps of simple_procedure: received (MC), appraise (CM, 2 days), approve (LD, 1
     day), issue_result (VT, 1 day), returned (MC). Working days 07:30-11:30, 13:30-17:00."""
     return [
         # E: early, every step within its allotment
-        row("E", "received", "2024-03-04 08:00", "MC", appointment_at="2024-03-11 16:00"),
-        row("E", "appraise", "2024-03-05 10:00", "CM"),
-        row("E", "approve", "2024-03-06 10:00", "LD"),
-        row("E", "issue_result", "2024-03-07 10:00", "VT"),
-        row("E", "processed", "2024-03-07 11:00", "VT"),
-        row("E", "returned", "2024-03-07 15:00", "MC"),
+        *full_run("E", "2024-03-11 16:00", ("04 08:00", "05 10:00", "06 10:00", "07 10:00", "07 11:00", "07 15:00")),
         # L1: late; approval took three working days against one (the event names no
         # unit: the procedure's LD is responsible for the step)
-        row("L1", "received", "2024-03-04 08:00", "MC", appointment_at="2024-03-11 16:00"),
-        row("L1", "appraise", "2024-03-05 10:00", "CM"),
-        row("L1", "approve", "2024-03-08 10:00", None),
-        row("L1", "issue_result", "2024-03-11 08:00", "VT"),
-        row("L1", "processed", "2024-03-12 08:00", "VT"),
-        row("L1", "returned", "2024-03-12 09:00", "MC"),
+        *full_run("L1", "2024-03-11 16:00", ("04 08:00", "05 10:00", "08 10:00", "11 08:00", "12 08:00", "12 09:00"),
+                  ("MC", "CM", None, "VT", "VT", "MC")),
         # L2: late against a short appointment, no step overran: the last step's unit
-        row("L2", "received", "2024-03-04 08:00", "MC", appointment_at="2024-03-05 16:00"),
-        row("L2", "appraise", "2024-03-04 10:00", "CM"),
-        row("L2", "approve", "2024-03-04 14:00", "LD"),
-        row("L2", "issue_result", "2024-03-05 09:00", "VT"),
-        row("L2", "processed", "2024-03-06 08:00", "VT"),
-        row("L2", "returned", "2024-03-06 09:00", "MC"),
+        *full_run("L2", "2024-03-05 16:00", ("04 08:00", "04 10:00", "04 14:00", "05 09:00", "06 08:00", "06 09:00")),
         # N: not assessable (no procedure): counted at its desk, outside the columns
         row("N", "received", "2024-03-04 08:00", "XA", code="QT-NONE"),
         # O: still open and overdue at approval, appraisal overran (CM)

@@ -5,19 +5,15 @@ a note under the form, in the PDF and in the XLSX."""
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
-
 import pytest
 from openpyxl import load_workbook
-from pypdf import PdfReader
 
 from qms.check.api import run_check, write_outputs
 from qms.library import load_library
 from qms.report import build_report, write_pdf, write_xlsx
 from qms.synth import generate_log
 from report_support import sample_workspace_config
+from test_report_pdf import _text as pdf_text
 
 pytestmark = pytest.mark.slow
 
@@ -44,17 +40,9 @@ def test_every_form06_row_adds_up_and_the_not_assessable_are_apart(model):
     assert unknown and all(row.counts["resolved_total"] == row.counts["in_progress_total"] == 0 for row in unknown)
 
 
-def _pdf_text(path) -> str:
-    if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True).stdout.decode()
-    else:
-        text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " "))
-
-
 def test_the_note_under_form06_gives_the_count_in_the_pdf_and_the_xlsx(model, tmp_path):
     count = model.totals.not_assessable
-    text = _pdf_text(write_pdf(model, tmp_path / "report.pdf"))
+    text = pdf_text(write_pdf(model, tmp_path / "report.pdf"))
     note = f"{count} hồ sơ đã tiếp nhận không đánh giá được"
     assert note in text
     # under the table: after its total row's label, before the form's signatures
