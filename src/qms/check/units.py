@@ -29,6 +29,11 @@ def step_overran() -> pl.Expr:
             & ((pl.col("clock_s") - pl.col("previous_clock")) > pl.col("allotted_s")))
 
 
+def step_unit(step_units: pl.Series) -> pl.Expr:
+    """The unit of a step event: the log's, else the step's responsible unit."""
+    return pl.coalesce(pl.col("unit"), pl.lit(step_units).gather(pl.col("position")))
+
+
 def unit_attribution(ev: pl.DataFrame, dossiers: pl.DataFrame, step_units: pl.Series) -> pl.DataFrame:
     """`dossiers` (row = did, with `unit` and `status`) with `units` and `late_units`
     (lists of unit names) added."""
@@ -37,7 +42,7 @@ def unit_attribution(ev: pl.DataFrame, dossiers: pl.DataFrame, step_units: pl.Se
         last_before(pl.when(is_step).then(pl.col("clock_s")), -1).alias("previous_clock"),
     ).filter(is_step).select(
         "did",
-        pl.coalesce(pl.col("unit"), pl.lit(step_units).gather(pl.col("position"))).alias("handled_by"),
+        step_unit(step_units).alias("handled_by"),
         step_overran().alias("overran"),
     )
     per_dossier = steps.group_by("did").agg(
