@@ -161,3 +161,19 @@ def test_a_generated_log_by_unit_is_the_handling_units_and_exact_across_partitio
     assert late.height and (late["late_units"].list.len() > 0).all()
     desks = {"MOTCUA", "UBND_XA"}
     assert late.filter(~pl.col("late_units").list.eval(pl.element().is_in(list(desks))).list.all()).height > 0
+
+
+def test_more_units_than_bits_give_the_same_lists(monkeypatch):
+    """Past 63 distinct units the engine groups by dossier instead of OR-ing bit masks."""
+    from qms.check import units
+
+    library = load_library(None)
+    events = generate_log(library, 150, seed=77, defect_rate=0.4).events
+    hand_built = events_frame(three_dossiers())
+    with_bits = [run_check(events, library), run_check(hand_built, docs(), as_of="2024-03-20")]
+    assert with_bits[0].dossiers["late_units"].list.len().sum() > 0
+    monkeypatch.setattr(units, "MAX_BITS", 0)
+    grouped = [run_check(events, library), run_check(hand_built, docs(), as_of="2024-03-20")]
+    for a, b in zip(grouped, with_bits):
+        assert_frame_equal(a.dossiers, b.dossiers)
+        assert_frame_equal(a.findings, b.findings)

@@ -88,8 +88,9 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     ev = ev.select(*EVENT_COLUMNS_KEPT)
     tick("clock")
     dossiers = classify(dossiers, pl.lit(as_of).cast(UTC), tz, docs.calendar_settings.working_day_hours, local_dates)
+    tick("classify")
     dossiers = unit_attribution(ev, dossiers, dense["step_unit"])
-    tick("classify, units")
+    tick("units")
     context = CheckContext(docs=docs, carries=carries, step_names=names, pid_table=issue_codes,
                            step_units=dense["step_unit"], local_dates=local_dates)
     findings = rule_findings(ev, dossiers, context, tick)

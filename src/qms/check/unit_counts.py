@@ -41,25 +41,30 @@ def unit_table(frame: pl.DataFrame, findings: pl.DataFrame, count_fields: tuple[
                ) -> pl.LazyFrame:
     """Sums by unit (column `key`) of `summary.contributions` rows, with the findings
     naming each unit; `days_sum` / `days_n` as the other groupings carry them."""
-    per_unit = frame.lazy().select(
-        "units", "late_units", "status", "processing_days",
-        *(c for c in count_fields if c not in _SPLIT)).explode("units").rename({"units": "key"})
-    status = pl.col("status")
+    shared = [c for c in count_fields if c not in _SPLIT]
+    # dossiers alike (same units, same units blamed, same status) summed first: a few
+    # hundred rows to spread over their units instead of one per dossier and unit
+    alike = frame.lazy().group_by("units", "late_units", "status").agg(
+        *(pl.col(c).sum() for c in shared),
+        (pl.col("processing_days") * microdays).round().cast(pl.Int64).sum().alias("days_sum"),
+        pl.col("processing_days").count().alias("days_n"),
+        pl.len().cast(pl.Int64).alias("dossiers"),
+    ).explode("units").rename({"units": "key"})
+    status, dossiers = pl.col("status"), pl.col("dossiers")
     # late for this unit: it is among the units blamed (or nobody is known to blame)
     blamed = pl.col("late_units").list.contains(pl.col("key")) | (pl.col("late_units").list.len() == 0)
-    as_int = lambda e: e.cast(pl.Int64)  # noqa: E731
-    per_unit = per_unit.with_columns(
-        as_int(status == "early").alias("resolved_early"),
-        as_int((status == "on_time") | ((status == "late") & ~blamed)).alias("resolved_on_time"),
-        as_int((status == "late") & blamed).alias("resolved_late"),
-        as_int((status == "open_within_time") | ((status == "open_overdue") & ~blamed))
+    counted = lambda condition: pl.when(condition).then(dossiers).otherwise(0)  # noqa: E731
+    per_unit = alike.with_columns(
+        counted(status == "early").alias("resolved_early"),
+        counted((status == "on_time") | ((status == "late") & ~blamed)).alias("resolved_on_time"),
+        counted((status == "late") & blamed).alias("resolved_late"),
+        counted((status == "open_within_time") | ((status == "open_overdue") & ~blamed))
         .alias("in_progress_within_time"),
-        as_int((status == "open_overdue") & blamed).alias("in_progress_overdue"),
+        counted((status == "open_overdue") & blamed).alias("in_progress_overdue"),
     )
     sums = per_unit.group_by("key").agg(
         *(pl.col(c).sum().cast(pl.Int64) for c in count_fields),
-        (pl.col("processing_days") * microdays).round().cast(pl.Int64).sum().alias("days_sum"),
-        pl.col("processing_days").count().alias("days_n"),
+        pl.col("days_sum").sum(), pl.col("days_n").sum().cast(pl.UInt32),
     )
     named = findings.lazy().select(pl.col("unit").fill_null(UNKNOWN_KEY).alias("key")).group_by("key").agg(
         pl.len().cast(pl.Int64).alias("findings"))

@@ -15,9 +15,9 @@ of its overrunning steps; when no step overran, the unit of its last step event
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from .frame import last_before
 
 LATE_STATUSES = ("late", "open_overdue")
 
@@ -36,37 +36,83 @@ def step_unit(step_units: pl.Series) -> pl.Expr:
 
 def unit_attribution(ev: pl.DataFrame, dossiers: pl.DataFrame, step_units: pl.Series) -> pl.DataFrame:
     """`dossiers` (row = did, with `unit` and `status`) with `units` and `late_units`
-    (lists of unit names) added."""
+    (sorted lists of unit names) added."""
     is_step = pl.col("pid").is_not_null() & pl.col("idx").is_not_null()
-    steps = ev.lazy().with_columns(
-        last_before(pl.when(is_step).then(pl.col("clock_s")), -1).alias("previous_clock"),
-    ).filter(is_step).select(
-        "did",
-        step_unit(step_units).alias("handled_by"),
-        step_overran().alias("overran"),
-    )
-    per_dossier = steps.group_by("did").agg(
-        pl.col("handled_by").drop_nulls().unique().sort().alias("step_units"),
-        pl.col("handled_by").filter(pl.col("overran")).drop_nulls().unique().sort().alias("overran_units"),
-        pl.col("handled_by").drop_nulls().last().alias("last_unit"),
-    ).collect()
-    n = dossiers.height
-    frame = pl.DataFrame({"did": pl.int_range(n, dtype=pl.UInt32, eager=True)}).join(
-        per_dossier, on="did", how="left").sort("did")
-    desk = dossiers["unit"]
-    desk_list = pl.concat_list(pl.lit(desk)).list.drop_nulls()
-    handled = frame.select(
-        pl.when(pl.col("step_units").list.len() > 0).then(pl.col("step_units")).otherwise(desk_list).alias("units"),
-        pl.when(pl.col("overran_units").list.len() > 0).then(pl.col("overran_units"))
-        .otherwise(pl.concat_list(pl.coalesce(pl.col("last_unit"), pl.lit(desk))).list.drop_nulls())
-        .alias("blamed"),
-    )
+    same_dossier = pl.col("did") == pl.col("did").shift(1)
+    # the step events in time order by dossier; the previous step event is the row before
+    steps = ev.lazy().filter(is_step).with_columns(
+        pl.when(same_dossier).then(pl.col("clock_s").shift(1)).otherwise(-1).alias("previous_clock"),
+    ).select("did", "unit", "position", step_overran().fill_null(False).alias("overran")).collect()
+    # units as integer codes (names sorted): the log's, else the step's responsible unit
+    names = pl.concat([steps["unit"].drop_nulls().unique(), step_units.drop_nulls().unique(),
+                       dossiers["unit"].drop_nulls().unique()]).unique().sort()
+    enum = pl.Enum(names.to_list())
+    step_codes = step_units.cast(enum).to_physical()
+    steps = steps.select(
+        "did", "overran",
+        pl.coalesce(pl.col("unit").cast(enum).to_physical(), pl.lit(step_codes).gather(pl.col("position")))
+        .alias("code"),
+    ).filter(pl.col("code").is_not_null())  # a step event with no unit is nobody's
+    desk = dossiers["unit"].cast(enum).to_physical()
     late = dossiers["status"].is_in(list(LATE_STATUSES))
-    empty = pl.lit([], pl.List(pl.Utf8))
-    return dossiers.with_columns(
-        handled["units"].cast(pl.List(pl.Utf8)),
-        pl.when(pl.lit(late)).then(handled["blamed"].cast(pl.List(pl.Utf8))).otherwise(empty).alias("late_units"),
-    )
+    lists = _lists_by_grouping if names.len() > MAX_BITS else _lists_by_bits
+    units, late_units = lists(steps, names, desk, late)
+    return dossiers.with_columns(units.alias("units"), late_units.alias("late_units"))
+
+
+# Up to this many distinct units a dossier's units are a bit mask (one OR per dossier
+# in numpy; the lists are made once per distinct mask); more fall back to grouping.
+MAX_BITS = 63
+
+
+def _lists_by_bits(steps: pl.DataFrame, names: pl.Series, desk: pl.Series, late: pl.Series
+                   ) -> tuple[pl.Series, pl.Series]:
+    """(units, late_units) per dossier (row = did) from the step events' unit codes and
+    the receiving desk's (`desk`), as bit masks."""
+    n = desk.len()
+    desk_codes = desk.fill_null(0).to_numpy().astype(np.uint64)
+    desk_bit = np.where(desk.is_not_null().to_numpy(), np.left_shift(np.uint64(1), desk_codes), np.uint64(0))
+    units, overran, last = (np.zeros(n, np.uint64) for _ in range(3))
+    did = steps["did"].to_numpy()
+    if len(did):
+        bits = np.left_shift(np.uint64(1), steps["code"].to_numpy().astype(np.uint64))
+        starts = np.flatnonzero(np.r_[True, did[1:] != did[:-1]])
+        present = did[starts]
+        units[present] = np.bitwise_or.reduceat(bits, starts)
+        overran[present] = np.bitwise_or.reduceat(np.where(steps["overran"].to_numpy(), bits, np.uint64(0)), starts)
+        last[present] = bits[np.r_[starts[1:], len(did)] - 1]
+    units = np.where(units != 0, units, desk_bit)
+    blamed = np.where(overran != 0, overran, np.where(last != 0, last, desk_bit))
+    return _mask_lists(units, names), _mask_lists(np.where(late.to_numpy(), blamed, np.uint64(0)), names)
+
+
+def _mask_lists(masks: np.ndarray, names: pl.Series) -> pl.Series:
+    """Each mask as the sorted list of the names of its bits, made once per distinct mask."""
+    distinct, inverse = np.unique(masks, return_inverse=True)
+    labels = names.to_list()
+    lists = [[labels[bit] for bit in range(len(labels)) if int(mask) >> bit & 1] for mask in distinct]
+    return pl.Series(lists, dtype=pl.List(pl.Utf8)).gather(inverse.ravel())
+
+
+def _lists_by_grouping(steps: pl.DataFrame, names: pl.Series, desk: pl.Series, late: pl.Series
+                       ) -> tuple[pl.Series, pl.Series]:
+    """The same as `_lists_by_bits` for any number of units, grouping by dossier."""
+    named = steps.lazy().select("did", "overran", pl.lit(names).gather(pl.col("code")).alias("unit"))
+    per_dossier = named.group_by("did").agg(
+        pl.col("unit").unique().sort().alias("units"),
+        pl.col("unit").filter(pl.col("overran")).unique().sort().alias("overran"),
+        pl.col("unit").last().alias("last"),
+    ).collect()
+    frame = pl.DataFrame({"did": pl.int_range(desk.len(), dtype=pl.UInt32, eager=True),
+                          "desk": names.gather(desk), "late": late}).join(
+        per_dossier, on="did", how="left").sort("did")
+    desk_list = pl.concat_list("desk").list.drop_nulls()
+    lists = frame.select(
+        pl.when(pl.col("units").list.len() > 0).then(pl.col("units")).otherwise(desk_list).alias("units"),
+        pl.when(~pl.col("late")).then(pl.lit([], pl.List(pl.Utf8)))
+        .when(pl.col("overran").list.len() > 0).then(pl.col("overran"))
+        .otherwise(pl.concat_list(pl.coalesce("last", "desk")).list.drop_nulls()).alias("late_units"))
+    return lists["units"], lists["late_units"]
 
 
 def lists_as_text(frame):
