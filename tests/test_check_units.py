@@ -145,12 +145,15 @@ def test_a_generated_log_by_unit_is_the_handling_units_and_exact_across_partitio
     log = tmp_path / "log.parquet"
     write_events(generated.events, log, "parquet")
     runner = CliRunner()
-    for out, extra in (("one", []), ("three", ["--partitions", "3"])):
+    for out, extra in (("one", []), ("three", ["--partitions", "3", "--csv"])):
         done = runner.invoke(main, ["check", str(log), "--out", str(tmp_path / out), "--format", "json", *extra])
         assert done.exit_code == 0, done.output
     one = json.loads((tmp_path / "one" / "summary.json").read_text(encoding="utf-8"))
     three = json.loads((tmp_path / "three" / "summary.json").read_text(encoding="utf-8"))
     assert three["by_unit"] == one["by_unit"]
+    csv = {name: pl.read_csv(tmp_path / name / "dossiers.csv", infer_schema=False).sort("dossier_id")
+           for name in ("one", "three")}
+    assert_frame_equal(csv["three"].select("units", "late_units"), csv["one"].select("units", "late_units"))
     units = {g["key"] for g in one["by_unit"]}
     assert len(units) > 2 and units > {"MOTCUA", "UBND_XA"}  # not only the receiving desks
     # every late dossier counts late for at least one unit; a unit's late never exceeds the total
