@@ -141,7 +141,7 @@ def test_the_units_are_written_as_text_in_the_csv(result, tmp_path):
 
 def test_a_generated_log_by_unit_is_the_handling_units_and_exact_across_partitions(tmp_path):
     library = load_library(None)
-    generated = generate_log(library, 400, seed=1414, defect_rate=0.3)
+    generated = generate_log(library, 250, seed=1414, defect_rate=0.3)
     log = tmp_path / "log.parquet"
     write_events(generated.events, log, "parquet")
     runner = CliRunner()
@@ -180,3 +180,21 @@ def test_more_units_than_bits_give_the_same_lists(monkeypatch):
     for a, b in zip(grouped, with_bits):
         assert_frame_equal(a.dossiers, b.dossiers)
         assert_frame_equal(a.findings, b.findings)
+
+
+def test_the_units_blamed_are_those_of_the_control_sheet_s_late_steps():
+    """The engine's per-step judgement is the process-control sheet's (dossier_timeline)."""
+    from qms.check.dossier_timeline import dossier_timeline
+
+    library = load_library(None)
+    events = generate_log(library, 60, seed=9, defect_rate=0.4).events
+    result = run_check(events, library)
+    late = result.dossiers.filter(pl.col("status").is_in(["late", "open_overdue"]))
+    overran = result.findings.filter(pl.col("rule") == "step_overrun")["dossier_id"]
+    # 11 late or overdue dossiers, 8 of them with an overrunning step
+    assert late.height > late.filter(pl.col("dossier_id").is_in(overran.implode())).height > 0
+    for row in late.iter_rows(named=True):
+        sheet = dossier_timeline(events, row["dossier_id"], library, as_of=result.summary.manifest.as_of)
+        late_steps = sorted({step.unit for step in sheet.steps if step.result == "late"})
+        last_step = [sheet.steps[-1].unit] if sheet.steps else []
+        assert row["late_units"] == (late_steps or last_step), row["dossier_id"]
