@@ -54,3 +54,15 @@ def test_the_note_under_form06_gives_the_count_in_the_pdf_and_the_xlsx(model, tm
     notes = [r for r, value in cells if value.startswith(note)]
     total_row = max(r for r, value in cells if value == "Tổng số")
     assert notes == [total_row + 1]
+
+
+def test_the_breakdown_by_unit_says_why_its_rows_add_up_to_more(model, tmp_path):
+    received = [row.counts["received_total"] for row in model.by_unit]
+    assert sum(received) > model.totals.counts["received_total"] >= max(received)
+    note = "Một hồ sơ được tính cho mọi đơn vị đã thực hiện một bước của hồ sơ"
+    text = pdf_text(write_pdf(model, tmp_path / "report.pdf"))
+    by_unit = text[text.index("Theo đơn vị"):]
+    assert by_unit.index(note) < by_unit.index("Theo tháng tiếp nhận")
+    sheet = load_workbook(write_xlsx(model, tmp_path / "report.xlsx"))["Theo đơn vị"]
+    assert [cell.value for row in sheet.iter_rows() for cell in row
+            if isinstance(cell.value, str) and cell.value.startswith(note)]

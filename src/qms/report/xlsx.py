@@ -32,7 +32,7 @@ from ..core.excel_text import make_inert
 from . import labels
 from ..core.formatting import Formatter
 from .xlsx_indicators import indicators_sheet
-from .form06_note import append_note_row, not_assessable_note
+from .count_notes import append_note_row, by_unit_note, not_assessable_note
 from .model import FORM06_COLUMNS, ReportModel, TableRow
 from .pdf import date_line
 from .xlsx_bulk import EXCEL_MAX_ROWS, FORMULA_TRIGGERS, BulkSheet, Column, excel_serial, splice
@@ -563,6 +563,10 @@ def write_xlsx(model: ReportModel, target: Path, *, max_rows_per_sheet: int = EX
             (gettext("By unit"), model.by_unit, gettext("Unit"), False),
             (gettext("By month of receipt"), model.by_month, gettext("Month"), True)):
         printed.append((_group_sheet(workbook, title, rows, model.totals, first, formatter, month=month), "1:1"))
+        if rows is model.by_unit:  # its rows add up to more than the total: say why
+            unit_sheet = printed[-1][0]
+            append_note_row(unit_sheet, by_unit_note(model, formatter), row=unit_sheet.rows_written + 1,
+                            last_column="P")
     dossier_columns = _dossier_columns(model, formatter)
     status_letter = get_column_letter(next(index for index, column in enumerate(dossier_columns, start=1)
                                            if column.header == gettext("Status code")))
