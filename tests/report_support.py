@@ -189,7 +189,7 @@ def _form06_aggregations(period_start: dt.datetime) -> list[pl.Expr]:
     status = pl.col("status")
     in_period = pl.col("received_at") >= period_start
     online = pl.col("channel").is_in(["online_full", "online_partial"])
-    resolved = status.is_in(["early", "on_time", "late", "not_assessable"])
+    resolved = status.is_in(["early", "on_time", "late"])  # not assessable: counted apart
     counts = {
         "received_total": pl.len(),
         "received_online": (in_period & online).sum(),

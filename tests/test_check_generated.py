@@ -102,7 +102,10 @@ def test_summary_counts_are_consistent(result):
     s = result.summary
     for group in [s.totals, *s.by_procedure, *s.by_unit, *s.by_month, *s.by_field]:
         assert group.received_total == group.received_online + group.received_in_person_or_postal + group.carried_over
-        assert group.received_total == group.resolved_total + group.in_progress_total
+        # form 06: (7) = (8) + (9) + (10), (11) = (12) + (13); not assessable outside the columns
+        assert group.resolved_total == group.resolved_early + group.resolved_on_time + group.resolved_late
+        assert group.in_progress_total == group.in_progress_within_time + group.in_progress_overdue
+        assert group.received_total == group.resolved_total + group.in_progress_total + group.not_assessable
     assert s.totals.received_total == result.dossiers.height
     assert sum(g.received_total for g in s.by_procedure) == s.totals.received_total
     assert s.findings.total == result.findings.height

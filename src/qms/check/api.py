@@ -351,6 +351,7 @@ def write_outputs(result: CheckResult, out_dir: str | Path, *, csv: bool = True)
     from ..core.atomic import atomic_target, write_text
     from ..core.excel_text import csv_safe_frame
     from ..core.output_set import writing_set
+    from .units import lists_as_text
 
     out = Path(out_dir)
     written = {}
@@ -358,7 +359,7 @@ def write_outputs(result: CheckResult, out_dir: str | Path, *, csv: bool = True)
         for name, table in (("dossiers", result.dossiers), ("findings", result.findings)):
             writers = [(".parquet", table.write_parquet)]
             if csv:
-                writers.append((".csv", csv_safe_frame(table).write_csv))
+                writers.append((".csv", csv_safe_frame(lists_as_text(table)).write_csv))
             for suffix, write in writers:
                 target = written[name + suffix] = out / (name + suffix)
                 with atomic_target(target) as temporary:

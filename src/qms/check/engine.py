@@ -43,6 +43,7 @@ from .findings import CheckContext, dossier_output, finish_findings, rule_findin
 from .frame import D, STATUS_NAMES, UTC, broadcast, id_rank, prepare_events
 from .local_time import LocalDates
 from .tables import step_lookup
+from .units import unit_attribution
 
 # Columns of the events the rules' facts are made of (the others are dropped before the clock).
 EVENT_COLUMNS_KEPT = ("did", "first", "pid", "step", "sc", "unit", "at", "idx", "packed", "allotted_s", "position",
@@ -90,6 +91,8 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     tick("clock")
     dossiers = classify(dossiers, pl.lit(as_of).cast(UTC), tz, docs.calendar_settings.working_day_hours, local_dates)
     tick("classify")
+    dossiers = unit_attribution(ev, dossiers, dense["step_unit"])
+    tick("units")
     context = CheckContext(docs=docs, carries=carries, step_names=names, pid_table=issue_codes,
                            step_units=dense["step_unit"], local_dates=local_dates)
     findings = rule_findings(ev, dossiers, context, tick)

@@ -169,5 +169,5 @@ def dossier_output(dossiers: pl.DataFrame, order: pl.Series) -> pl.DataFrame:
         pl.col("procedure_issue").cast(pl.Int64),
     )
     extra = ["method", "ruleset_code", "ruleset_issue", "finish_kind", "supplement_requests", "reschedules",
-             "calendar_clock", "findings"]
+             "calendar_clock", "findings", "units", "late_units"]
     return out.select(*DOSSIER_COLUMNS, *extra).select(pl.all().gather(order))

@@ -31,6 +31,7 @@ from ..core.errors import QmsError
 from ..core.i18n import _, get_language
 from ..model.check_output import CheckSummary, InputFile
 from .shards import DOSSIERS_DIR, FINDINGS_DIR, ShardJob, ShardOutcome, check_shard
+from .units import lists_as_text
 
 MANIFEST_FILE = "shards.json"
 # Peak memory of the check per event (measured: 3.0 GB for 9 M events) and a
@@ -304,7 +305,7 @@ def _publish(staged: Path, out: Path, summary: CheckSummary, outcomes: list[Shar
         if csv:
             for name in (DOSSIERS_DIR, FINDINGS_DIR):
                 parts = [out / o.files[name]["path"] for o in outcomes]
-                pl.scan_parquet(parts).sink_csv(out / f"{name}.csv")
+                lists_as_text(pl.scan_parquet(parts)).sink_csv(out / f"{name}.csv")
                 written[f"{name}.csv"] = out / f"{name}.csv"
                 names.append(f"{name}.csv")
         manifest = {"engine": engine, "shards": [o.record() for o in outcomes]}

@@ -18,6 +18,7 @@ from .common import FINISH_KIND_NAMES, OPTIONAL_TIME_COLUMNS, REASON_NO_ISSUE, R
 from .documents import CheckDocuments
 from .findings import sort_findings
 from .reference_facts import DossierFacts, Event, dossier_facts
+from .reference_units import dossier_units
 from .rules import REGISTRY
 
 
@@ -51,6 +52,7 @@ def check_events_reference(events: pl.DataFrame | pl.LazyFrame, docs: CheckDocum
 def judge_dossier(dossier_id: str, events: list[Event], docs: CheckDocuments, as_of: dt.datetime, carries: dict,
                   language: str) -> Judgement:
     facts = dossier_facts(dossier_id, events, docs, as_of, carries)
+    facts.units, facts.late_units = dossier_units(facts)
     found = []
     for rule in REGISTRY.values():
         if rule.judged_only and facts.procedure is None:
@@ -79,6 +81,7 @@ def _row(facts: DossierFacts) -> dict:
         "method": ruleset.classification_method.value, "ruleset_code": ruleset.code,
         "ruleset_issue": ruleset.issue, "finish_kind": FINISH_KIND_NAMES.get(facts.finish_rank),
         "supplement_requests": facts.supplement_requests, "reschedules": facts.reschedules, "calendar_clock": None,
+        "units": facts.units, "late_units": facts.late_units,
     }
     if not facts.known:
         row["not_assessable_reason"] = REASON_UNKNOWN_PROCEDURE
@@ -104,6 +107,7 @@ def reference_tables(events, docs: CheckDocuments, as_of: dt.datetime, language:
     schema.update({c: pl.Float64 for c in ("paused_minutes", "used_minutes", "allowed_minutes")})
     schema.update({c: pl.Int64 for c in ("procedure_issue", "ruleset_issue", "supplement_requests", "reschedules")})
     schema["calendar_clock"] = pl.Boolean
+    schema.update({c: pl.List(pl.Utf8) for c in ("units", "late_units")})
     dossiers = pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
     finding_schema = {c: pl.Utf8 for c in FINDING_COLUMNS}
     table = pl.DataFrame(findings, schema=finding_schema) if findings else pl.DataFrame(schema=finding_schema)

@@ -85,6 +85,8 @@ class DossierFacts:
     reason: str | None = None
     late_by_method: bool = False
     step_visits: list[StepVisit] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)  # units that handled a step (reference_units.py)
+    late_units: list[str] = field(default_factory=list)  # units a late dossier is attributed to
 
     @property
     def tz(self) -> str:

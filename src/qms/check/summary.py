@@ -20,21 +20,28 @@ from ..model.common import Text
 from ..model.events import ONLINE_CHANNELS
 from .indicators import merge_indicator_reports
 from .local_time import LocalDates
+from .unit_counts import unit_lists, unit_table
 
 COUNT_FIELDS = tuple(Form06Counts.model_fields)
 RESOLVED = ("early", "on_time", "late")
+IN_PROGRESS = ("open_within_time", "open_overdue")
 UNKNOWN_KEY = "?"
 MICRODAYS = 1_000_000  # the average processing time's sum is carried in whole millionths of a day
 
 
 def contributions(dossiers: pl.DataFrame, findings: pl.DataFrame, tz: str, working_day_hours: float,
                   period_from: dt.date | None) -> pl.DataFrame:
-    """One row per dossier: its grouping keys and its 0/1 contribution to every column."""
+    """One row per dossier: its grouping keys, the units it counts for (`units`, `late_units`)
+    and its 0/1 contribution to every column.
+
+    Resolved (7) = early (8) + on time (9) + late (10) and in progress (11) = within
+    time (12) + overdue (13): a not-assessable dossier (no procedure issue in force,
+    no receipt, withdrawn) is in none of them, only in `not_assessable`, so that
+    received = resolved + in progress + not assessable."""
     status = pl.col("status")
     received_day = LocalDates(tz).exprs(dossiers, ["received_at"])["received_at"]
     carried = (received_day < pl.lit(period_from)).fill_null(False) if period_from else pl.lit(False)
     online = pl.col("channel").is_in(list(ONLINE_CHANNELS)).fill_null(False)
-    finished = pl.col("finished_at").is_not_null()
     if "findings" not in dossiers.columns:  # the check's own tables carry the count
         dossiers = dossiers.with_columns(_findings_per_dossier(dossiers, findings))
     day_minutes = pl.when(pl.col("calendar_clock").fill_null(False)).then(1440.0).otherwise(working_day_hours * 60)
@@ -42,27 +49,28 @@ def contributions(dossiers: pl.DataFrame, findings: pl.DataFrame, tz: str, worki
     return dossiers.select(
         pl.col("procedure_code").fill_null(UNKNOWN_KEY).alias("procedure"),
         pl.col("field").fill_null(UNKNOWN_KEY).alias("field"),
-        pl.col("unit").fill_null(UNKNOWN_KEY).alias("unit"),
+        *unit_lists(dossiers),
         # month as yyyymm (formatted once per group, not once per dossier)
         (received_day.dt.year() * 100 + received_day.dt.month()).alias("month"),
         pl.lit(1, pl.Int64).alias("received_total"),
         as_int(~carried & online).alias("received_online"),
         as_int(~carried & ~online).alias("received_in_person_or_postal"),
         as_int(carried).alias("carried_over"),
-        as_int(finished).alias("resolved_total"),
+        as_int(status.is_in(list(RESOLVED))).alias("resolved_total"),
         as_int(status == "early").alias("resolved_early"),
         as_int(status == "on_time").alias("resolved_on_time"),
         as_int(status == "late").alias("resolved_late"),
-        as_int(~finished).alias("in_progress_total"),
+        as_int(status.is_in(list(IN_PROGRESS))).alias("in_progress_total"),
         as_int(status == "open_within_time").alias("in_progress_within_time"),
         as_int(status == "open_overdue").alias("in_progress_overdue"),
         as_int(status == "not_assessable").alias("not_assessable"),
         pl.col("findings").fill_null(0).cast(pl.Int64),
         pl.when(status.is_in(list(RESOLVED))).then(pl.col("used_minutes") / day_minutes).alias("processing_days"),
+        status,
     )
 
 
-GROUP_KEYS = ("procedure", "field", "unit", "month")
+GROUP_KEYS = ("procedure", "field", "month")
 
 
 def _findings_per_dossier(dossiers: pl.DataFrame, findings: pl.DataFrame) -> pl.Series:
@@ -80,11 +88,12 @@ def _findings_per_dossier(dossiers: pl.DataFrame, findings: pl.DataFrame) -> pl.
                                               maintain_order="left")["findings"].fill_null(0)
 
 
-def _group_tables(frame: pl.DataFrame) -> dict[str | None, pl.DataFrame]:
-    """The totals (key None) and the sums by each of GROUP_KEYS. One pass over the
-    dossiers sums them by all four keys at once (a few hundred combinations); each
-    grouping is then summed from that small table. Averages are carried as sums and
-    counts so that they add up too."""
+def _group_tables(frame: pl.DataFrame, findings: pl.DataFrame) -> dict[str | None, pl.DataFrame]:
+    """The totals (key None), the sums by each of GROUP_KEYS and by unit. One pass over
+    the dossiers sums them by all three keys at once (a few hundred combinations); each
+    grouping is then summed from that small table. A dossier counts for each unit that
+    handled it (`unit_counts.py`). Averages are carried as sums and counts so that they
+    add up too."""
     counted = (*COUNT_FIELDS, "findings")
     fine = frame.group_by(*GROUP_KEYS).agg(
         *(pl.col(c).sum().cast(pl.Int64) for c in counted),
@@ -103,7 +112,8 @@ def _group_tables(frame: pl.DataFrame) -> dict[str | None, pl.DataFrame]:
                 pl.format("{}-{}", month // 100, (month % 100).cast(pl.Utf8).str.zfill(2)).fill_null(UNKNOWN_KEY)
                 .alias("key"))
         queries.append(grouped.sort("key"))
-    return dict(zip([None, *GROUP_KEYS], pl.collect_all(queries)))
+    queries.append(unit_table(frame, findings, COUNT_FIELDS, MICRODAYS).with_columns(average))
+    return dict(zip([None, *GROUP_KEYS, "unit"], pl.collect_all(queries)))
 
 
 def _groups(table: pl.DataFrame, labels: dict[str, Text]) -> list[GroupSummary]:
@@ -130,7 +140,7 @@ def summarise(dossiers: pl.DataFrame, findings: pl.DataFrame, manifest: Manifest
               *, tz: str, working_day_hours: float, labels: dict[str, dict[str, Text]] | None = None,
               warnings: list[str] | None = None) -> CheckSummary:
     labels = labels or {}
-    tables = _group_tables(contributions(dossiers, findings, tz, working_day_hours, manifest.period_from))
+    tables = _group_tables(contributions(dossiers, findings, tz, working_day_hours, manifest.period_from), findings)
     status_counts = {s: 0 for s in DossierStatus}
     for value, count in dossiers.group_by("status").len().iter_rows():
         status_counts[DossierStatus(value)] = int(count)

@@ -45,7 +45,10 @@ class Form06Counts(StrictModel):
 
     received_total = received_online + received_in_person_or_postal + carried_over
     (dossiers received in the period plus those carried over open from before it);
-    received_total = resolved_total + in_progress_total.
+    resolved_total = resolved_early + resolved_on_time + resolved_late (columns 7 to 10);
+    in_progress_total = in_progress_within_time + in_progress_overdue (11 to 13);
+    received_total = resolved_total + in_progress_total + not_assessable (a dossier that
+    cannot be judged is counted apart, not as resolved or in progress).
     """
 
     received_total: int = 0

@@ -24,6 +24,7 @@ from ..core.resources import report_templates_dir
 from . import charts, labels
 from ..core.formatting import Formatter
 from .durations import day_unit_labels
+from .count_notes import by_unit_note, not_assessable_note
 from .model import FORM06_COLUMNS, ReportModel
 
 TEMPLATE = "report.html.j2"
@@ -115,6 +116,7 @@ def render_html(model: ReportModel, signature_stamp: dict | None = None) -> str:
     css = (report_templates_dir() / STYLESHEET).read_text(encoding="utf-8")
     return environment.get_template(TEMPLATE).render(
         r=model, f=formatter, css=Markup(css), charts=_charts(model, formatter), form06_columns=FORM06_COLUMNS,
+        form06_note=not_assessable_note(model, formatter), unit_note=by_unit_note(model, formatter),
         date_line=date_line(model.place, model.approved_at, formatter), signature_stamp=signature_stamp,
         method_parts=lambda method, description: labels.method_parts(method, description, formatter.catalog),
         holiday_source=lambda text: labels.holiday_source(text, formatter.catalog),

@@ -35,6 +35,7 @@ from ..core.formatting import Formatter
 from .durations import day_unit_labels
 from .xlsx_columns import dossier_columns, finding_columns, findings_frame
 from .xlsx_indicators import indicators_sheet
+from .count_notes import append_note_row, by_unit_note, not_assessable_note
 from .model import FORM06_COLUMNS, ReportModel, TableRow
 from .pdf import date_line
 from .xlsx_bulk import EXCEL_MAX_ROWS, FORMULA_TRIGGERS, BulkSheet, Column, excel_serial, splice
@@ -304,6 +305,7 @@ def _form06_sheet(workbook: Workbook, model: ReportModel, formatter: Formatter) 
                       sheet.cell(row.label, bold=bold, border=True, wrap=True),
                       *(sheet.cell(row.counts[key], bold=bold, number_format=INTEGER, border=True)
                         for key in FORM06_COLUMNS)])
+    append_note_row(sheet, not_assessable_note(model, formatter), row=top + 5 + len(model.form06))
     # The form's own signatures, under the table (left: who prepared it, right: the head of the unit).
     sheet.append([])
     sheet.append([None, None, *([None] * 7), sheet.cell(date_line(model.place, model.approved_at, formatter))])
@@ -515,6 +517,10 @@ def write_xlsx(model: ReportModel, target: Path, *, max_rows_per_sheet: int = EX
             (gettext("By unit"), model.by_unit, gettext("Unit"), False),
             (gettext("By month of receipt"), model.by_month, gettext("Month"), True)):
         printed.append((_group_sheet(workbook, title, rows, model.totals, first, formatter, month=month), "1:1"))
+        if rows is model.by_unit:  # its rows add up to more than the total: say why
+            unit_sheet = printed[-1][0]
+            append_note_row(unit_sheet, by_unit_note(model, formatter), row=unit_sheet.rows_written + 1,
+                            last_column="P")
     dossier_cells = dossier_columns(model, formatter)
     status_letter = get_column_letter(next(index for index, column in enumerate(dossier_cells, start=1)
                                            if column.header == gettext("Status code")))

@@ -53,6 +53,7 @@ DOSSIER_FACTS: dict[str, str] = {
     "max_reschedules": "the rule set's limit",
     "apology_lead_s": "the rule set's apology lead time, in working seconds",
     "first_apology_at": "first `apology_issued` event",
+    "late_units": "a late or open overdue dossier's units whose steps overran, else its last step's unit (units.py)",
 }
 # Facts per event of a dossier judged against a procedure issue (row = event, in
 # time order within the dossier; `did` numbers the dossier).
