@@ -520,7 +520,7 @@ def write_xlsx(model: ReportModel, target: Path, *, max_rows_per_sheet: int = EX
         if rows is model.by_unit:  # its rows add up to more than the total: say why
             unit_sheet = printed[-1][0]
             append_note_row(unit_sheet, by_unit_note(model, formatter), row=unit_sheet.rows_written + 1,
-                            last_column="P")
+                            last_column="Q")  # the 17 columns of a group sheet
     dossier_cells = dossier_columns(model, formatter)
     status_letter = get_column_letter(next(index for index, column in enumerate(dossier_cells, start=1)
                                            if column.header == gettext("Status code")))
