@@ -28,3 +28,18 @@ def test_ncs_from_a_check_group_late_dossiers_by_the_units_whose_steps_overran(d
     mc = next(nc for nc in list_ncs(db) if nc.rule == "finished_late" and nc.unit == "MC")
     assert [e.ref for e in show_nc(db, mc.code).evidence_items] == ["L2"]
     assert result.findings.filter(pl.col("rule") == "finished_late").height == 5  # L4 twice: CM and LD
+
+
+def test_ncs_from_a_check_name_the_rule_in_words_in_vietnamese(db, workspace_config, tmp_path):
+    """Officers read the NC's title and description: the rule by its Vietnamese name, the id only in its field."""
+    from qms.core.i18n import use_language
+
+    result = run_check(events_frame(three_dossiers()), docs(), as_of="2024-03-20")
+    write_outputs(result, tmp_path / "check")
+    with use_language("vi"):
+        raise_from_check(db, workspace_config, "lan", tmp_path / "check")
+    nc = next(nc for nc in list_ncs(db) if nc.rule == "finished_late")
+    shown = show_nc(db, nc.code)
+    assert shown.title.startswith("Giải quyết quá hạn: ")
+    assert "finished_late" not in shown.title and "finished_late" not in shown.description
+    assert "“Giải quyết quá hạn”" in shown.description

@@ -246,12 +246,13 @@ def _fields(group: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def _rule_name(rule: str) -> str:
-    """'Giải quyết quá hạn (finished_late)' in the current language, from the rule
-    catalogue; the rule id alone for a rule the catalogue does not know."""
+    """'Giải quyết quá hạn' in the current language, from the rule catalogue (the NC keeps
+    the rule id in its own field: officers read the name); the rule id alone for a rule
+    the catalogue does not know."""
     from ..check.rules import REGISTRY
 
     known = REGISTRY.get(rule)
-    return f"{known.title.in_language(get_language())} ({rule})" if known else rule
+    return known.title.in_language(get_language()) if known else rule
 
 
 def _title(group: dict[str, Any]) -> str:
@@ -266,8 +267,8 @@ def _severity_word(severity: str) -> str:
 
 
 def _description(group: dict[str, Any]) -> str:
-    text = _("Raised from a log check: {findings} finding(s) of rule {rule} (severity {severity}, clause "
-             "{clause}).").format(findings=group["findings"], rule=group["rule"],
+    text = _("Raised from a log check: {findings} finding(s) of the rule “{rule}” (severity {severity}, clause "
+             "{clause}).").format(findings=group["findings"], rule=_rule_name(group["rule"]),
                                   severity=_severity_word(group["severity"]),
                                   clause=group["clause"] or "-")
     if group["example"]:
