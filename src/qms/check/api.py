@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -73,8 +73,9 @@ def _documents(library, as_of: dt.datetime | None, reuse: CheckDocuments | None 
                              "`qms docs approve`").format(problem=error)) from None
         notes.append(_("no calendar issue was in force on {day}; the current issue {code} {issue} was used").format(
             day=as_of.date() if as_of else "?", code=settings.code, issue=settings.issue))
-    if reuse is not None and not notes and not reuse.notes and reuse.calendar_settings == settings:
-        return reuse
+    if reuse is not None and reuse.calendar_settings == settings:
+        # the same calendar issue: its calendar (holiday data, tables) is not built twice
+        return reuse if notes == reuse.notes else replace(reuse, notes=notes)
     calendar = WorkCalendar.from_settings(settings)
     procedures = lib.documents("procedure")
     rulesets = lib.documents("ruleset")
