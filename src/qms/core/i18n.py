@@ -2,7 +2,8 @@
 
 Source strings are English msgids wrapped in `_()`; the Vietnamese catalog lives in
 `qms/locale/vi/*.po`, one file per area (so that areas can be edited apart), and is
-compiled in memory with Babel at first use. The language is Vietnamese unless
+compiled with Babel at first use, then kept compiled in the user cache until a .po
+file changes (`qms.core.user_cache`). The language is Vietnamese unless
 `QMS_LANG` or `set_language()` says otherwise.
 """
 

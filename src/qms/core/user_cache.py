@@ -30,13 +30,15 @@ def cached_bytes(kind: str, key: str, derive: Callable[[], bytes]) -> bytes:
     except OSError:
         pass
     data = derive()
+    temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # written whole, then renamed: a concurrent reader sees the old state or the new one
+        # written whole, then renamed: a concurrent reader sees no entry or the whole one
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{kind}-")
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temporary, path)
     except OSError:
-        pass
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
     return data
