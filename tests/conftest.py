@@ -20,6 +20,10 @@ from qms.db import open_database
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
+# The suite's user cache (compiled catalogs, holiday data) is its own, not the user's
+# (set before any test; the processes the tests start inherit it).
+os.environ.setdefault("QMS_CACHE_DIR", tempfile.mkdtemp(prefix="qms-test-cache-"))
+
 
 @pytest.fixture(scope="session")
 def shared_data_dir() -> Path:

@@ -37,8 +37,17 @@ def test_text_summary_and_outputs(setup, tmp_path):
     assert result.exit_code == 0, result.output
     assert "method: against the appointment" in result.output
     assert "On-time rate:" in result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "dossiers.parquet", "findings.parquet", "outputs.sha256", "summary.json"]
+
+
+def test_csvs_only_when_asked(setup, tmp_path):
+    folder, docs, _log = setup
+    result = run(str(folder / "log.parquet"), "--docs", docs, "--out", str(tmp_path / "out"), "--csv")
+    assert result.exit_code == 0, result.output
     for name in ("dossiers.parquet", "dossiers.csv", "findings.parquet", "findings.csv", "summary.json"):
         assert (tmp_path / "out" / name).is_file()
+    assert "out/dossiers.csv" in result.output
 
 
 def test_vietnamese_summary_uses_vietnamese_number_formats(setup, tmp_path, monkeypatch):

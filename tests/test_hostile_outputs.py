@@ -60,7 +60,7 @@ def checked(tmp_path_factory):
     write_events(events, folder / "log.parquet", "parquet")
     out = folder / "out"
     result = CliRunner().invoke(main, ["--lang", "en", "check", str(folder / "log.parquet"), "--docs",
-                                       str(library.root), "--out", str(out)])
+                                       str(library.root), "--out", str(out), "--csv"])
     assert result.exit_code == 0, result.output
     return folder, library, out
 
@@ -84,7 +84,7 @@ def test_a_check_killed_while_writing_is_refused_by_the_report(checked, tmp_path
     target.mkdir()
     for path in out.iterdir():
         (target / path.name).write_bytes(path.read_bytes())
-    code = killed_at(kill_at, "check", folder / "log.parquet", "--docs", library.root, "--out", target)
+    code = killed_at(kill_at, "check", folder / "log.parquet", "--docs", library.root, "--out", target, "--csv")
     assert code == -signal.SIGKILL
     with pytest.raises(QmsError, match="incomplete"):
         verify_set(target)

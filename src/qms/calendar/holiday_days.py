@@ -9,8 +9,10 @@ overrides. An override marked `complete` replaces the package for that year.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from ..model.calendar import CalendarSettings, YearOverride
 
@@ -43,10 +45,29 @@ class HolidayBook:
         self._years: dict[int, HolidayYear] = {}
 
     @cached_property
-    def _package(self):
-        """(module, supported years range) or None when no country is set."""
+    def _package(self) -> tuple[str, range] | None:
+        """(the holidays package's version, the years it covers), or None when no
+        country is set. Importing the package's country calendars takes 0.3-0.5 s of
+        a command's start-up, so what they give is kept in the user cache, keyed by
+        the installed package (a new version is a new key)."""
         if self.country is None:
             return None
+        found = json.loads(self._cached("coverage", self._probe))
+        return found["version"], range(found["start"], found["end"] + 1)
+
+    def _cached(self, what: str, derive) -> bytes:
+        from importlib.util import find_spec
+
+        from ..core.user_cache import cached_bytes
+
+        spec = find_spec("holidays")
+        if spec is None or not spec.origin:
+            return derive()
+        init = Path(spec.origin)
+        key = f"{init} {init.stat().st_mtime_ns} {init.parent.stat().st_mtime_ns} {self.country} {what}"
+        return cached_bytes("holidays", key, derive)
+
+    def _probe(self) -> bytes:
         import holidays
 
         try:
@@ -58,7 +79,7 @@ class HolidayBook:
             raise QmsError(
                 _("calendar: the holidays package has no calendar for country {country!r}").format(country=self.country)
             ) from None
-        return holidays, range(probe.start_year, probe.end_year + 1)
+        return json.dumps({"version": holidays.__version__, "start": probe.start_year, "end": probe.end_year}).encode()
 
     def package_covers(self, year: int) -> bool:
         return self._package is not None and year in self._package[1]
@@ -86,7 +107,13 @@ class HolidayBook:
         return HolidayYear(year, days_off, worked, has_data)
 
     def _from_package(self, year: int) -> tuple[dict[dt.date, DayName], dict[dt.date, DayName]]:
-        holidays, _years = self._package
+        found = json.loads(self._cached(f"year {year}", lambda: self._year_from_package(year)))
+        return ({dt.date.fromisoformat(day): DayName(vi, en) for day, vi, en in found["days_off"]},
+                {dt.date.fromisoformat(day): DayName(vi, en) for day, vi, en in found["worked"]})
+
+    def _year_from_package(self, year: int) -> bytes:
+        import holidays
+
         in_vi = holidays.country_holidays(self.country, years=year, language="vi")
         in_en = holidays.country_holidays(self.country, years=year, language="en_US")
         days_off = {day: DayName(name, in_en.get(day, name)) for day, name in in_vi.items()}
@@ -104,15 +131,14 @@ class HolidayBook:
                 )
             else:
                 worked[day] = DayName("Làm việc bù", "Worked in exchange for a day off")
-        return days_off, worked
+        return json.dumps({name: [[day.isoformat(), named.vi, named.en] for day, named in days.items()]
+                           for name, days in (("days_off", days_off), ("worked", worked))}).encode()
 
     def describe(self) -> str:
         """One line for manifests: where the holiday data comes from."""
         parts = []
         if self._package is not None:
-            import holidays
-
-            parts.append(f"holidays {holidays.__version__} ({self.country})")
+            parts.append(f"holidays {self._package[0]} ({self.country})")
         else:
             parts.append("no holidays package (country not set)")
         for year in sorted(self.overrides):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from ..ingest.log_input import PendingInput, read_log_input
 from .documents import DEFAULT_RULESET, CheckDocuments, _hash_model
 from ..model.events import INDICATOR_FIELDS
 from .engine import check_events
+from .stopwatch import stopwatch
 from .indicators import compute_indicators, dossier_facts
 from .methods import METHOD_DESCRIPTIONS, method_of  # noqa: F401  (re-exported)
 from .summary import summarise
@@ -72,8 +73,9 @@ def _documents(library, as_of: dt.datetime | None, reuse: CheckDocuments | None 
                              "`qms docs approve`").format(problem=error)) from None
         notes.append(_("no calendar issue was in force on {day}; the current issue {code} {issue} was used").format(
             day=as_of.date() if as_of else "?", code=settings.code, issue=settings.issue))
-    if reuse is not None and not notes and not reuse.notes and reuse.calendar_settings == settings:
-        return reuse
+    if reuse is not None and reuse.calendar_settings == settings:
+        # the same calendar issue: its calendar (holiday data, tables) is not built twice
+        return reuse if notes == reuse.notes else replace(reuse, notes=notes)
     calendar = WorkCalendar.from_settings(settings)
     procedures = lib.documents("procedure")
     rulesets = lib.documents("ruleset")
@@ -125,6 +127,7 @@ def run_check(
     from ..core.i18n import get_language
 
     tell = progress or (lambda _stage: None)
+    tick = stopwatch()
     language = language or get_language()
     period_from, period_to = _period_dates(period)
     if not isinstance(library, CheckDocuments):
@@ -133,9 +136,11 @@ def run_check(
         library = library if isinstance(library, Library) else load_library(library)
     preliminary = _documents(library, None) if not isinstance(library, CheckDocuments) else library
     zone = preliminary.timezone
+    tick("library, documents")
     tell(_("reading the log"))
     events, inputs, quality, quality_findings = read_log_input(events_or_path, profile, preliminary.known_codes(),
                                                                progress, columns=ENGINE_COLUMNS)
+    tick("reading the log")
     lazy = events.lazy()
     if as_of is None and period_to is not None:
         as_of = period_to
@@ -155,26 +160,31 @@ def run_check(
     if absent_concepts is None:
         absent_concepts = concepts_absent_from(events, inputs, profile)
     facts = dossier_facts(events) if indicator_set is not None else None
+    tick("as-of, documents in force, concepts, indicator facts")
     # The engine takes the only reference to a log read here, so that the unsorted
     # copy is freed as soon as it is sorted (a caller's own frame stays the caller's).
     handed = [events] if inputs else events
     del events, lazy
     dossiers, findings = check_events(handed, docs, as_of_instant, language)
+    tick("the engine (its stages above)")
     dossiers, findings, unassessable = _without_unassessable_rules(dossiers, findings, absent_concepts)
     if period_from is not None:
         start = _as_instant(period_from, zone, end_of_day=False)
         keep = dossiers.filter(pl.col("finished_at").is_null() | (pl.col("finished_at") >= start))
         findings = findings.join(keep.select("dossier_id"), on="dossier_id", how="semi")
         dossiers = keep
+    tick("unassessable rules, period")
     inputs = [item.done() if isinstance(item, PendingInput) else item for item in inputs]
     manifest = build_manifest(dossiers, docs, inputs, as_of_instant, period_from, period_to)
     summary = summarise(
         dossiers, findings, manifest, quality, tz=zone, working_day_hours=docs.calendar_settings.working_day_hours,
         labels=_labels(docs), warnings=_warnings(dossiers, docs) + unassessable,
     )
+    tick("manifest, summary")
     if indicator_set is not None:
         received_from = _as_instant(period_from, zone, end_of_day=False) if period_from is not None else None
         summary.indicators, dossiers = _scored_index(dossiers, facts, carried, indicator_set, received_from, library)
+        tick("service-quality index")
     return CheckResult(dossiers=dossiers, findings=findings, summary=summary,
                        data_quality_findings=quality_findings, documents=docs,
                        hints=_not_assessable_hints(dossiers, docs))
@@ -354,6 +364,7 @@ def write_outputs(result: CheckResult, out_dir: str | Path, *, csv: bool = True)
     from .units import lists_as_text
 
     out = Path(out_dir)
+    tick = stopwatch()
     written = {}
     with writing_set(out) as names:
         for name, table in (("dossiers", result.dossiers), ("findings", result.findings)):
@@ -365,6 +376,7 @@ def write_outputs(result: CheckResult, out_dir: str | Path, *, csv: bool = True)
                 with atomic_target(target) as temporary:
                     write(temporary)
                 names.append(target.name)
+                tick("writing " + target.name)
         written["summary.json"] = write_text(out / "summary.json", result.summary.model_dump_json(indent=2) + "\n")
         names.append("summary.json")
     return written

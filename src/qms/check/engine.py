@@ -42,6 +42,7 @@ from .finish import finish_by_setting
 from .findings import CheckContext, dossier_output, finish_findings, rule_findings
 from .frame import D, STATUS_NAMES, UTC, broadcast, id_rank, prepare_events
 from .local_time import LocalDates
+from .stopwatch import stopwatch
 from .tables import step_lookup
 from .units import unit_attribution
 
@@ -55,7 +56,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     its memory is freed once sorted). Returns (dossiers, findings) DataFrames with
     the columns of `DOSSIER_COLUMNS` / `FINDING_COLUMNS` (plus a few extra)."""
     tz = docs.timezone
-    tick = _stopwatch()
+    tick = stopwatch()
     lookup = step_lookup(docs)
     names = list(STATUS_NAMES) + sorted(set(lookup["step"].to_list()) - set(STATUS_NAMES))
     ev, carries, id_order = prepare_events(events, as_of, names)
@@ -102,21 +103,3 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     tick("findings")
     return dossier_output(dossiers, order), findings
 
-
-def _stopwatch():
-    """Stage timings on stderr when QMS_CHECK_TIMING is set (for profiling)."""
-    import os
-    import sys
-    import time
-
-    if not os.environ.get("QMS_CHECK_TIMING"):
-        return lambda label: None
-    last = [time.perf_counter(), time.process_time()]
-
-    def tick(label: str) -> None:
-        # wall time, and CPU time of all threads (less sensitive to other jobs' load)
-        now, cpu = time.perf_counter(), time.process_time()
-        print(f"  {label}: {now - last[0]:.2f} s (cpu {cpu - last[1]:.2f} s)", file=sys.stderr)
-        last[:] = [now, cpu]
-
-    return tick

@@ -46,8 +46,8 @@ def _progress():
 @click.option("--engine", type=click.Choice(["processes", "dask"]), default="processes", show_default=True,
               help="Where the shards run: local worker processes, or a Dask distributed cluster.")
 @click.option("--scheduler", help="Dask scheduler address (tcp://HOST:PORT); default a local cluster.")
-@click.option("--csv/--no-csv", "csv", default=None,
-              help="Also write dossiers.csv and findings.csv (default: yes in one process, no in shards).")
+@click.option("--csv/--no-csv", "csv", default=False,
+              help="Also write dossiers.csv and findings.csv, for spreadsheets (default: Parquet only).")
 def check(log, profile, docs, as_of, period_from, period_to, out, output_format, partitions, workers, engine,
           scheduler, csv):
     """Check every dossier of LOG (a file, or a partitioned Parquet dataset: a folder or a glob) against the procedure and rules in force at its receipt."""
@@ -62,7 +62,7 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format,
 
             done = check_partitioned(log, docs, out=out, as_of=as_of, period=period, profile=profile,
                                      partitions=partitions, workers=workers, engine=engine, scheduler=scheduler,
-                                     csv=bool(csv), progress=progress)
+                                     csv=csv, progress=progress)
             summary, written, hints = done.summary, done.written, []
         else:
             from ..check.api import run_check, write_outputs
@@ -70,7 +70,7 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format,
             result = run_check(log, docs, as_of=as_of, period=period, profile=profile, progress=progress)
             if progress:
                 progress(_("writing"))
-            summary, written = result.summary, write_outputs(result, out, csv=csv is not False)
+            summary, written = result.summary, write_outputs(result, out, csv=csv)
             hints = result.hints
     _register_in_workspace(out)
     if output_format == "json":

@@ -78,15 +78,20 @@ def _read_file(path: Path, original: Path, limits, profile, known_codes, progres
     """`path` is `original`, or its unpacked copy when that was gzip: the manifest
     names and hashes the file the user gave."""
     window = limits.instant_window()
-    if profile is None and path.suffix.lower() in (".parquet", ".pq"):
-        if is_canonical_parquet(path) and _instants_within(pl.scan_parquet(path), window):
-            # qms's own canonical Parquet: already validated when it was written
-            names = pl.scan_parquet(path).collect_schema().names()
-            frame = pl.read_parquet(path, columns=[c for c in names if columns is None or c in columns])
+    if profile is None and path.suffix.lower() in (".parquet", ".pq") and is_canonical_parquet(path):
+        # qms's own canonical Parquet: already validated when it was written. Its
+        # instants are bounded on the columns read (in memory: reading the file's
+        # instants a second time for that took 0.5-0.9 s at 5 M events) and on the
+        # instant columns the check does not read.
+        names = pl.scan_parquet(path).collect_schema().names()
+        frame = pl.read_parquet(path, columns=[c for c in names if columns is None or c in columns])
+        unread = [c for c in names if c not in frame.columns]
+        if _instants_within(frame, window) and _instants_within(pl.scan_parquet(path).select(unread), window):
             info = PendingInput(path=str(original), sha256=_HashInBackground(original),
                                 bytes=original.stat().st_size, profile="canonical", rows_read=frame.height)
             quality = DataQuality(rows_read=frame.height, rows_accepted=frame.height, rows_rejected=0)
             return frame, [info], quality, None
+        del frame  # an implausible instant: ingest reads the file and rejects those rows by number
     if profile is None and path.suffix.lower() == ".csv":
         fast = _read_canonical_csv(path, columns, window)
         if fast is not None:
