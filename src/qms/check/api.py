@@ -351,7 +351,7 @@ def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[In
     )
 
 
-def write_outputs(result: CheckResult, out_dir: str | Path, *, csv: bool = True) -> dict[str, Path]:
+def write_outputs(result: CheckResult, out_dir: str | Path, *, csv: bool = False) -> dict[str, Path]:
     """dossiers.parquet/.csv (the CSVs only with `csv`), findings.parquet/.csv and
     summary.json in `out_dir`, as one set: each file written whole (temporary file,
     then rename) and a manifest `outputs.sha256` last, which `report --from-check` and
