@@ -116,7 +116,7 @@ def test_summary_counts_are_consistent(result):
 def test_outputs_are_written_with_the_contract_columns(result, tmp_path):
     from qms.model.check_output import DOSSIER_COLUMNS, FINDING_COLUMNS, CheckSummary
 
-    written = write_outputs(result, tmp_path)
+    written = write_outputs(result, tmp_path, csv=True)
     assert sorted(p.name for p in written.values()) == [
         "dossiers.csv", "dossiers.parquet", "findings.csv", "findings.parquet", "summary.json"]
     dossiers = pl.read_parquet(tmp_path / "dossiers.parquet")

@@ -132,7 +132,7 @@ def test_a_late_dossier_split_between_two_overrunning_units():
 
 
 def test_the_units_are_written_as_text_in_the_csv(result, tmp_path):
-    write_outputs(result, tmp_path)
+    write_outputs(result, tmp_path, csv=True)
     csv = pl.read_csv(tmp_path / "dossiers.csv", infer_schema=False).sort("dossier_id")
     assert csv.filter(pl.col("dossier_id") == "L1")["units"].item() == "CM; LD; MC; VT"
     parquet = pl.read_parquet(tmp_path / "dossiers.parquet").sort("dossier_id")
@@ -145,7 +145,7 @@ def test_a_generated_log_by_unit_is_the_handling_units_and_exact_across_partitio
     log = tmp_path / "log.parquet"
     write_events(generated.events, log, "parquet")
     runner = CliRunner()
-    for out, extra in (("one", []), ("three", ["--partitions", "3", "--csv"])):
+    for out, extra in (("one", ["--csv"]), ("three", ["--partitions", "3", "--csv"])):
         done = runner.invoke(main, ["check", str(log), "--out", str(tmp_path / out), "--format", "json", *extra])
         assert done.exit_code == 0, done.output
     one = json.loads((tmp_path / "one" / "summary.json").read_text(encoding="utf-8"))
