@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..capa import PermissionRefused, raise_from_check
-from ..check_runs import dossier_record, findings_of_rule, get_check_run, list_check_runs, read_summary
+from ..check_runs import dossier_record, findings_of_rule, get_check_run, read_summary
 from ..core.errors import QmsError
 from ..core.formatting import Formatter
 from ..core.i18n import _
@@ -21,11 +21,6 @@ from .nc_pages import may_take
 from .rendering import render, user_of
 
 DRILL_PAGE = 100
-
-
-async def check_list(request: Request) -> Response:
-    runs = await run_in_threadpool(list_check_runs, request.app.state.qms.db)
-    return render(request, "checks.html", runs=runs)
 
 
 def with_run(handler):
@@ -129,7 +124,6 @@ async def dossier_page(request: Request, run) -> Response:
 
 
 ROUTES = [
-    Route("/checks", check_list, methods=["GET"]),
     Route("/checks/{run_id:int}", check_dashboard, methods=["GET"]),
     Route("/checks/{run_id:int}/findings", check_findings, methods=["GET"]),
     Route("/checks/{run_id:int}/raise-ncs", raise_ncs, methods=["POST"]),
