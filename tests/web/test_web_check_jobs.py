@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
+import polars as pl
 from starlette.testclient import TestClient
 
 from check_support import approved_sample_library
@@ -18,19 +18,6 @@ from qms.web.app import create_app
 from qms.web.check_jobs import get_job, new_job
 
 from web.conftest import csrf_of, login
-
-
-@pytest.fixture
-def workspace_web(db, web_config, tmp_path):
-    """The app over a workspace whose library is the approved sample."""
-    from qms.auth import set_password
-    from web.conftest import PASSWORD
-
-    library = approved_sample_library()
-    config = web_config.model_copy(update={"docs_dir": str(library.root)})
-    for user in config.users:
-        set_password(db, config, user, PASSWORD)
-    return create_app(config, db, tmp_path / "ws", secret_key="test-secret"), db, config
 
 
 def _log(tmp_path, dossiers: int = 40) -> bytes:
@@ -79,6 +66,10 @@ def test_an_uploaded_log_is_checked_registered_and_shown(workspace_web, tmp_path
         assert board.status_code == 200 and board.text.count("<svg") == 3
         received = summary["totals"]["received_total"]
         assert f">{received}<" in board.text.replace(".", "")
+        # a CSV log: its dossier's page waits for the run's events copy, then shows the timeline
+        some_id = pl.read_parquet(tmp_path / "ws" / "checks" / f"job-{job.id}" / "dossiers.parquet")["dossier_id"][0]
+        timeline = client.get(f"/checks/{run.id}/dossiers/{some_id}")
+        assert timeline.status_code == 200 and "timeline-steps" in timeline.text and 'role="alert"' not in timeline.text
         listing = client.get("/checks").text
         assert "nhat-ky.csv" in listing and f'href="/checks/jobs/{job.id}"' in listing
 

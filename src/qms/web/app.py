@@ -41,6 +41,7 @@ def create_app(config: WorkspaceConfig, db: Database, root: Path, *, secret_key:
         await run_in_threadpool(fail_unfinished_jobs, db)
         yield
         context.jobs.shutdown()
+        context.run_events.shutdown()
 
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[
         Middleware(SecureHeadersMiddleware),

@@ -17,8 +17,10 @@ from ..core.errors import QmsError
 from ..core.formatting import Formatter
 from ..core.i18n import _
 from ..report import charts
+from .dossier_events import run_dossier_timeline
 from .nc_pages import may_take
 from .rendering import render, user_of
+from .timeline_chart import timeline_chart
 
 DRILL_PAGE = 100
 
@@ -68,6 +70,7 @@ async def check_dashboard(request: Request, run, *, raised=None, problem: str | 
         summary = await run_in_threadpool(read_summary, run)
     except QmsError as error:
         return render(request, "error.html", status_code=404, message=str(error))
+    context.run_events.prepare(run)  # the drill-down to dossiers comes next
     target = context.config.targets.on_time_rate
     language = request.scope["qms_language"]
     from ..check.rules import REGISTRY
@@ -115,12 +118,35 @@ async def check_findings(request: Request, run) -> Response:
 
 @with_run
 async def dossier_page(request: Request, run) -> Response:
+    context = request.app.state.qms
     dossier_id = request.path_params["dossier_id"]
+    language = request.scope["qms_language"]
     dossier, findings = await run_in_threadpool(dossier_record, run, dossier_id)
     if dossier is None:
         return render(request, "error.html", status_code=404,
                       message=_("No dossier {id} in this check").format(id=dossier_id))
-    return render(request, "dossier.html", run=run, dossier=dossier, findings=findings)
+    timeline = problem = None
+    try:
+        timeline = await run_in_threadpool(run_dossier_timeline, context.run_events, context.library_dir,
+                                           context.run_documents, run, dossier_id, language)
+    except QmsError as error:
+        problem = str(error)
+    from ..check.rules import REGISTRY
+
+    def rule_title(rule: str) -> str:
+        return REGISTRY[rule].title.in_language(language) if rule in REGISTRY else rule
+
+    return render(request, "dossier.html", run=run, dossier=dossier, findings=findings, timeline=timeline,
+                  timeline_problem=problem, chart=timeline_chart(timeline) if timeline else None,
+                  rows=timeline_rows(timeline) if timeline else [], rule_title=rule_title,
+                  units=context.config.units)
+
+
+def timeline_rows(timeline) -> list[dict]:
+    """The steps and the other events (supplement requests, apology, …) in time order."""
+    rows = [{"at": step.handed_over_at, "step": step} for step in timeline.steps]
+    rows += [{"at": at, "step": None, "code": code, "unit": unit} for at, code, unit in timeline.other_events]
+    return sorted(rows, key=lambda row: row["at"])
 
 
 ROUTES = [
