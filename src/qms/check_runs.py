@@ -80,6 +80,18 @@ def get_check_run(db: Database, run_id: int) -> CheckRunRecord | None:
         return CheckRunRecord.model_validate(row) if row is not None else None
 
 
+def runs_by_summary(db: Database, summaries: set[str]) -> dict[str, int]:
+    """SHA-256 of a summary.json -> the check run registered with it (the first, when
+    one output folder was registered twice)."""
+    if not summaries:
+        return {}
+    with db.reading() as session:
+        rows = session.execute(select(CheckRun.summary_sha256, func.min(CheckRun.id))
+                               .where(CheckRun.summary_sha256.in_(sorted(summaries)))
+                               .group_by(CheckRun.summary_sha256))
+        return {summary: run_id for summary, run_id in rows}
+
+
 def count_check_runs(db: Database) -> int:
     with db.reading() as session:
         return session.scalar(select(func.count()).select_from(CheckRun)) or 0
