@@ -132,6 +132,13 @@ def dossier_record(run: CheckRunRecord, dossier_id: str) -> tuple[dict | None, l
     """One dossier's row of dossiers.parquet and its findings."""
     import polars as pl
 
-    dossier = _table(run, "dossiers").filter(pl.col("dossier_id").cast(pl.Utf8) == dossier_id).collect()
-    findings = _table(run, "findings").filter(pl.col("dossier_id").cast(pl.Utf8) == dossier_id).collect()
+    def of_the_dossier(table):
+        # compared as stored when it is text, so that Parquet statistics skip row groups
+        # (a cast would read every dossier id: ~70 ms at 1.67 M dossiers instead of ~10)
+        text = table.collect_schema()["dossier_id"] == pl.Utf8
+        column = pl.col("dossier_id") if text else pl.col("dossier_id").cast(pl.Utf8)
+        return table.filter(column == dossier_id).collect()
+
+    dossier = of_the_dossier(_table(run, "dossiers"))
+    findings = of_the_dossier(_table(run, "findings"))
     return (dossier.to_dicts()[0] if dossier.height else None), findings.to_dicts()

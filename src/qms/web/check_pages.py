@@ -4,6 +4,7 @@ by rule with drill-down); /checks/{id}/dossiers/{dossier_id}: one dossier."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 
 from starlette.concurrency import run_in_threadpool
@@ -70,7 +71,8 @@ async def check_dashboard(request: Request, run, *, raised=None, problem: str | 
         summary = await run_in_threadpool(read_summary, run)
     except QmsError as error:
         return render(request, "error.html", status_code=404, message=str(error))
-    context.run_events.prepare(run)  # the drill-down to dossiers comes next
+    # the drill-down to dossiers comes next: their documents and events made ready meanwhile
+    context.run_events.prepare(run, warm_up=functools.partial(context.run_documents.of, run, context.library_dir))
     target = context.config.targets.on_time_rate
     language = request.scope["qms_language"]
     from ..check.rules import REGISTRY
@@ -121,16 +123,20 @@ async def dossier_page(request: Request, run) -> Response:
     context = request.app.state.qms
     dossier_id = request.path_params["dossier_id"]
     language = request.scope["qms_language"]
-    dossier, findings = await run_in_threadpool(dossier_record, run, dossier_id)
+
+    def judged():
+        try:
+            return run_dossier_timeline(context.run_events, context.library_dir, context.run_documents, run,
+                                        dossier_id, language), None
+        except QmsError as error:
+            return None, str(error)
+
+    # the run's row of the dossier and its timeline side by side (polars works outside the GIL)
+    (dossier, findings), (timeline, problem) = await asyncio.gather(
+        run_in_threadpool(dossier_record, run, dossier_id), run_in_threadpool(judged))
     if dossier is None:
         return render(request, "error.html", status_code=404,
                       message=_("No dossier {id} in this check").format(id=dossier_id))
-    timeline = problem = None
-    try:
-        timeline = await run_in_threadpool(run_dossier_timeline, context.run_events, context.library_dir,
-                                           context.run_documents, run, dossier_id, language)
-    except QmsError as error:
-        problem = str(error)
     from ..check.rules import REGISTRY
 
     def rule_title(rule: str) -> str:

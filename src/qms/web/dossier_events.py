@@ -42,13 +42,16 @@ class RunEvents:
     def copy_path(self, run: CheckRunRecord) -> Path:
         return self.root / ".qms" / "check-runs" / str(run.id) / "events.parquet"
 
-    def prepare(self, run: CheckRunRecord) -> Future | None:
-        """Start making the run's copy unless it exists or is being made."""
+    def prepare(self, run: CheckRunRecord, warm_up=None) -> Future | None:
+        """Start making the run's copy unless it exists or is being made; `warm_up`
+        (what else a dossier page of the run needs first) runs before it, once."""
         if self.copy_path(run).is_file():
             return None
         with self._lock:
             future = self._pending.get(run.id)
             if future is None or (future.done() and future.exception() is not None):
+                if warm_up is not None and future is None:
+                    self._executor.submit(warm_up)
                 future = self._pending[run.id] = self._executor.submit(self._write_copy, run)
             return future
 
