@@ -1,7 +1,7 @@
 """Checks started in the browser: the uploaded log is kept in the workspace and
-checked in the application's job pool (one worker thread: polars does the work
-outside the GIL, and two big checks at once would only fight over memory), through
-the same API as `qms check`; the run is registered like a CLI run. The job's row in
+checked in the application's job pool (one worker process: two big checks at once
+would only fight over memory), through the same API as `qms check`; the run is
+registered like a CLI run. The job's row in
 the register database says how far it got, so any server process can show it, and
 a server that starts again marks the jobs it did not finish as failed."""
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -161,15 +162,44 @@ def run_job(db: Database, job: CheckJobRecord, library: Path) -> None:
                 kind=type(error).__name__))
 
 
+def run_job_in_process(database_url: str, job: CheckJobRecord, library: Path) -> None:
+    """`run_job` in the pool's worker process, with its own connection to the register."""
+    from ..db import open_database
+
+    db = open_database(database_url, migrate=False)
+    try:
+        run_job(db, job, library)
+    finally:
+        db.dispose()
+
+
 class JobPool:
-    """The application's pool of check jobs."""
+    """The application's pool of check jobs: one worker process (started when the
+    first job comes), so that a check of millions of dossiers does not take the
+    server's own polars threads from the pages meanwhile; the job's state goes
+    through the register database."""
 
     def __init__(self, workers: int = 1):
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qms-check-job")
+        self._workers = workers
+        self._executor: ProcessPoolExecutor | None = None
 
     def submit(self, db: Database, job: CheckJobRecord, library: Path):
-        return self._executor.submit(run_job, db, job, library)
+        if self._executor is None:
+            # spawn, not fork: the server has threads (a forked lock could be held)
+            self._executor = ProcessPoolExecutor(max_workers=self._workers, mp_context=get_context("spawn"))
+        future = self._executor.submit(run_job_in_process, db.engine.url.render_as_string(hide_password=False), job,
+                                       library)
+
+        def ended(done) -> None:
+            # a worker killed (out of memory, say) raises here; the job must not stay "running"
+            if not done.cancelled() and done.exception() is not None:
+                fail_job(db, job.id, _("The check failed unexpectedly ({kind}); the server log has the details.").format(
+                    kind=type(done.exception()).__name__))
+
+        future.add_done_callback(ended)
+        return future
 
     def shutdown(self) -> None:
-        # queued jobs are dropped (and failed at the next start); a running one finishes its thread
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        # queued jobs are dropped (and failed at the next start); a running one finishes in its process
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)

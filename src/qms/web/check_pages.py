@@ -67,21 +67,43 @@ def dashboard_charts(summary, target: float, language: str) -> dict[str, str]:
 async def check_dashboard(request: Request, run, *, raised=None, problem: str | None = None,
                           status_code: int = 200) -> Response:
     context = request.app.state.qms
+    target = context.config.targets.on_time_rate
+    language = request.scope["qms_language"]
     try:
-        summary = await run_in_threadpool(read_summary, run)
+        summary, charts, rules = await run_in_threadpool(dashboard_data, run, target, language)
     except QmsError as error:
         return render(request, "error.html", status_code=404, message=str(error))
     # the drill-down to dossiers comes next: their documents and events made ready meanwhile
     context.run_events.prepare(run, warm_up=functools.partial(context.run_documents.of, run, context.library_dir))
-    target = context.config.targets.on_time_rate
-    language = request.scope["qms_language"]
+    return render(request, "check_dashboard.html", run=run, summary=summary, target=target, rules=rules,
+                  charts=charts, raised=raised, problem=problem,
+                  may_raise=may_take(context.config, user_of(request), "raise_from_check"), status_code=status_code)
+
+
+_DASHBOARDS: dict[tuple, tuple] = {}
+_DASHBOARDS_KEPT = 32
+
+
+def dashboard_data(run, target: float, language: str):
+    """(summary, charts, findings by rule) of a run: made once per summary file,
+    target and language (a run's outputs do not change; a new check is a new run)."""
     from ..check.rules import REGISTRY
 
+    path = run.folder / "summary.json"
+    try:
+        key = (run.id, str(path), path.stat().st_mtime_ns, target, language)
+    except OSError:
+        key = None  # read_summary says what is wrong
+    if key in _DASHBOARDS:
+        return _DASHBOARDS[key]
+    summary = read_summary(run)
     rules = [(rule, count, REGISTRY[rule].title.in_language(language) if rule in REGISTRY else rule)
              for rule, count in sorted(summary.findings.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))]
-    return render(request, "check_dashboard.html", run=run, summary=summary, target=target, rules=rules,
-                  charts=dashboard_charts(summary, target, language), raised=raised, problem=problem,
-                  may_raise=may_take(context.config, user_of(request), "raise_from_check"), status_code=status_code)
+    made = summary, dashboard_charts(summary, target, language), rules
+    if len(_DASHBOARDS) >= _DASHBOARDS_KEPT:
+        _DASHBOARDS.pop(next(iter(_DASHBOARDS)))  # the oldest
+    _DASHBOARDS[key] = made
+    return made
 
 
 @with_run

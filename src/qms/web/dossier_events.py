@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import polars as pl
@@ -25,6 +26,7 @@ from ..core.hashing import file_sha256
 from ..core.i18n import _
 
 ROW_GROUP = 50_000  # events per row group of the copy: a dossier's read decodes one of them
+COPY_IN_PROCESS_BYTES = 32 * 1024 * 1024  # logs this big are sorted in a worker process
 
 
 class RunEvents:
@@ -89,16 +91,28 @@ class RunEvents:
         return logs
 
     def _write_copy(self, run: CheckRunRecord) -> None:
-        from ..ingest import scan_events
+        logs = [(str(path), profile) for path, profile in self._verified_inputs(run)]
+        target = str(self.copy_path(run))
+        if sum(Path(path).stat().st_size for path, _profile in logs) < COPY_IN_PROCESS_BYTES:
+            write_events_copy(logs, target)
+            return
+        # a big sort in a process of its own: in this one it would hold polars' threads
+        # (every page's queries wait for them) for as long as it takes
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as process:
+            process.submit(write_events_copy, logs, target).result()
 
-        target = self.copy_path(run)
-        frames = [scan_events(path, profile) for path, profile in self._verified_inputs(run)]
-        events = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-        # a stable sort: a dossier's events keep the log's order (the timeline's tie-break)
-        events = events.sort("dossier_id", maintain_order=True).collect()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_target(target) as temporary:
-            events.write_parquet(temporary, row_group_size=ROW_GROUP, statistics=True)
+
+def write_events_copy(logs: list[tuple[str, str | None]], target: str) -> None:
+    """The logs' events sorted by dossier into `target`; stable, so a dossier's events
+    keep the log's order (the timeline's tie-break)."""
+    from ..ingest import scan_events
+
+    frames = [scan_events(path, profile) for path, profile in logs]
+    events = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+    events = events.sort("dossier_id", maintain_order=True).collect()
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_target(Path(target)) as temporary:
+        events.write_parquet(temporary, row_group_size=ROW_GROUP, statistics=True)
 
 
 class RunDocuments:
