@@ -145,3 +145,28 @@ def test_a_restarted_server_fails_the_jobs_it_did_not_finish(workspace_web, tmp_
         page = client.get(f"/checks/jobs/{job.id}")
         assert 'hx-trigger="every 1s"' not in page.text and 'role="alert"' in page.text
     assert get_job(db, job.id).state == "failed"
+
+
+def test_a_log_in_a_shipped_profile_is_checked_and_its_dossiers_have_timelines(workspace_web, tmp_path):
+    from ingest_support import MOTCUA_HEADER, motcua_row, write_csv_text
+
+    app, db, _config = workspace_web
+    rows = [motcua_row(dossier="H1"),
+            motcua_row(dossier="H1", status="Chuyển xử lý", unit="Phòng Tư pháp", at="03/03/2025 10:00"),
+            motcua_row(dossier="H1", status="Trả kết quả", at="04/03/2025 09:00")]
+    write_csv_text(tmp_path / "motcua.csv", MOTCUA_HEADER, rows)
+    with TestClient(app) as client:
+        assert login(client, "lan").status_code == 303
+        assert '<option value="motcua">' in client.get("/checks").text
+        unknown = _upload(client, (tmp_path / "motcua.csv").read_bytes(), name="motcua.csv", profile="../../etc/x")
+        assert unknown.status_code == 422 and "motcua" in unknown.text
+        answer = _upload(client, (tmp_path / "motcua.csv").read_bytes(), name="motcua.csv", profile="motcua")
+        page = _finished(client, answer.headers["location"])
+        job = get_job(db, int(answer.headers["location"].rsplit("/", 1)[1]))
+        assert job.state == "done" and job.profile == "motcua", job.message
+        assert f'href="/checks/{job.check_run_id}"' in page
+        summary = json.loads((tmp_path / "ws" / "checks" / f"job-{job.id}" / "summary.json").read_text())
+        assert summary["manifest"]["inputs"][0]["profile"] == "motcua"
+        dossier = client.get(f"/checks/{job.check_run_id}/dossiers/H1")
+        assert dossier.status_code == 200 and 'role="alert"' not in dossier.text
+        assert "Phòng Tư pháp" in dossier.text  # the unit of its second event, read through the profile

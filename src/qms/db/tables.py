@@ -272,6 +272,7 @@ class CheckJob(Base):
     file_name: Mapped[str] = mapped_column(String(300))  # as the user's browser named it
     upload_path: Mapped[str] = mapped_column(String(1000))
     upload_bytes: Mapped[int] = mapped_column(BigInteger)
+    profile: Mapped[str | None] = mapped_column(String(100))  # a shipped log profile; None: detected
     period_from: Mapped[dt.date | None] = mapped_column(Date)
     period_to: Mapped[dt.date | None] = mapped_column(Date)
     out_dir: Mapped[str] = mapped_column(String(1000))

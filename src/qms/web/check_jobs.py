@@ -40,6 +40,7 @@ class CheckJobRecord(BaseModel):
     file_name: str
     upload_path: str
     upload_bytes: int
+    profile: str | None
     period_from: dt.date | None
     period_to: dt.date | None
     out_dir: str
@@ -74,14 +75,25 @@ def upload_suffix(file_name: str) -> str:
         name=file_name, suffixes=", ".join(LOG_SUFFIXES)))
 
 
+def log_profiles() -> list[str]:
+    """The profiles an upload may name (those shipped with qms; a path is not taken
+    from a browser)."""
+    from ..ingest import shipped_profiles
+
+    return list(shipped_profiles())
+
+
 def new_job(db: Database, *, user: str, language: str, file_name: str, period: tuple[dt.date, dt.date] | None,
-            workspace: Path) -> CheckJobRecord:
+            workspace: Path, profile: str | None = None) -> CheckJobRecord:
     """The job's row, before its upload is stored: its id names the upload's and the
     outputs' folders in the workspace (uploads/job-N/, checks/job-N/)."""
     suffix = upload_suffix(file_name)
+    if profile and profile not in log_profiles():
+        raise QmsError(_("Unknown log profile '{name}'; choose one of {names}").format(
+            name=profile, names=", ".join(log_profiles())))
     with db.writing() as session:
         row = CheckJob(submitted_by=user, submitted_at=dt.datetime.now(dt.timezone.utc), language=language,
-                       file_name=file_name[:300], upload_path="", upload_bytes=0,
+                       file_name=file_name[:300], upload_path="", upload_bytes=0, profile=profile or None,
                        period_from=period[0] if period else None, period_to=period[1] if period else None,
                        out_dir="", state="queued", step=0, stage="", message="")
         session.add(row)
@@ -147,7 +159,8 @@ def run_job(db: Database, job: CheckJobRecord, library: Path) -> None:
         try:
             _set(db, job.id, state="running")
             period = (job.period_from, job.period_to) if job.period_from else None
-            result = run_check(job.upload_path, library, period=period, language=job.language, progress=progress)
+            result = run_check(job.upload_path, library, period=period, profile=job.profile, language=job.language,
+                               progress=progress)
             progress(_("writing the outputs"))
             write_outputs(result, job.out_dir)
             progress(_("registering the check run"))

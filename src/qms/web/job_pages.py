@@ -20,7 +20,7 @@ from ..capa.roles import require
 from ..check_runs import list_check_runs
 from ..core.errors import QmsError
 from ..core.i18n import _
-from .check_jobs import STEPS, fail_job, job_state_name, get_job, list_jobs, new_job, upload_stored
+from .check_jobs import STEPS, fail_job, job_state_name, log_profiles, get_job, list_jobs, new_job, upload_stored
 from .nc_pages import may_take
 from .rendering import render, user_of
 from .uploads import UploadTooLarge, too_large_response
@@ -34,7 +34,8 @@ async def check_list(request: Request, *, problem: str | None = None, status_cod
     runs = await run_in_threadpool(list_check_runs, db)
     jobs = await run_in_threadpool(list_jobs, db)
     return render(request, "checks.html", runs=runs, jobs=jobs, job_state=job_state_name, problem=problem, status_code=status_code,
-                  may_run=may_take(request.app.state.qms.config, user_of(request), "run_check"))
+                  may_run=may_take(request.app.state.qms.config, user_of(request), "run_check"),
+                  profiles=log_profiles())
 
 
 def _period(form) -> tuple[dt.date, dt.date] | None:
@@ -89,7 +90,8 @@ async def start_job(request: Request) -> Response:
             raise QmsError(_("Choose the log file to check"))
         period = _period(form)
         job = await run_in_threadpool(new_job, context.db, user=user, language=request.scope["qms_language"],
-                                      file_name=upload.filename, period=period, workspace=context.root)
+                                      file_name=upload.filename, period=period, workspace=context.root,
+                                      profile=str(form.get("profile") or "").strip() or None)
         size = await run_in_threadpool(_store, upload, Path(job.upload_path))
     except QmsError as error:
         return await check_list(request, problem=str(error), status_code=422)

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("file_name", sa.String(length=300), nullable=False),
         sa.Column("upload_path", sa.String(length=1000), nullable=False),
         sa.Column("upload_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("profile", sa.String(length=100), nullable=True),
         sa.Column("period_from", sa.Date(), nullable=True),
         sa.Column("period_to", sa.Date(), nullable=True),
         sa.Column("out_dir", sa.String(length=1000), nullable=False),
