@@ -94,8 +94,13 @@ def test_what_is_not_a_log_is_refused_before_it_is_stored(workspace_web, tmp_pat
         assert login(client, "lan").status_code == 303
         refused = _upload(client, b"MZ\x00", name="virus.exe")
         assert refused.status_code == 422 and "virus.exe" in refused.text
-        period = _upload(client, _log(tmp_path, 5), period_from="2025-03-01")
-        assert period.status_code == 422
+        content = _log(tmp_path, 5)
+        half = _upload(client, content, period_from="2025-03-01")
+        assert half.status_code == 422 and "ngày đầu và ngày cuối" in half.text
+        wrong = _upload(client, content, period_from="2025-03-01", period_to="31/03/2025")
+        assert wrong.status_code == 422 and "31/03/2025" in wrong.text
+        reversed_ = _upload(client, content, period_from="2025-03-31", period_to="2025-03-01")
+        assert reversed_.status_code == 422 and "2025-03-01" in reversed_.text
     with db.reading() as session:
         assert session.query(CheckJob).count() == 0
     assert not (tmp_path / "ws" / "uploads").exists()

@@ -43,23 +43,16 @@ def _period(form) -> tuple[dt.date, dt.date] | None:
     if not start and not end:
         return None
     if not (start and end):
-        raise QmsError(_("--from and --to go together"))
-    try:
-        period = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    except ValueError:
-        raise QmsError(_("A date must be written YYYY-MM-DD, not '{value}'").format(
-            value=start if not _is_date(start) else end)) from None
-    if period[0] > period[1]:
+        raise QmsError(_("Give both the first and the last day of the period, or neither"))
+    days = []
+    for text in (start, end):
+        try:
+            days.append(dt.date.fromisoformat(text))
+        except ValueError:
+            raise QmsError(_("A date must be written YYYY-MM-DD, not '{value}'").format(value=text)) from None
+    if days[0] > days[1]:
         raise QmsError(_("The period ends ({to}) before it starts ({start})").format(to=end, start=start))
-    return period
-
-
-def _is_date(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
+    return days[0], days[1]
 
 
 def _store(upload: UploadFile, target: Path) -> int:
@@ -95,6 +88,10 @@ async def start_job(request: Request) -> Response:
         size = await run_in_threadpool(_store, upload, Path(job.upload_path))
     except QmsError as error:
         return await check_list(request, problem=str(error), status_code=422)
+    except OSError as error:  # the workspace's disk full, say: the job says so rather than stay queued
+        await run_in_threadpool(fail_job, context.db, job.id, _("cannot write to {path}: {error}").format(
+            path=job.upload_path, error=error.strerror or error))
+        return RedirectResponse(f"/checks/jobs/{job.id}", status_code=303)
     finally:
         await form.close()
     if size == 0:
