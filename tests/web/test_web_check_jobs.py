@@ -138,6 +138,19 @@ def test_an_upload_past_the_workspace_limit_is_refused(db, web_config, tmp_path)
         assert login(client, "lan").status_code == 303
         answer = _upload(client, b"x" * (1024 ** 2 + 10))
         assert answer.status_code == 413 and "upload_max_bytes" in answer.text
+        # sent in chunks with no Content-Length: counted while it streams
+        token = csrf_of(client.get("/checks").text)
+
+        def body():
+            yield (b'--B\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n' + token.encode()
+                   + b'\r\n--B\r\nContent-Disposition: form-data; name="log"; filename="a.csv"\r\n'
+                   b"Content-Type: text/csv\r\n\r\n")
+            for _ in range(20):
+                yield b"x" * 65536
+            yield b"\r\n--B--\r\n"
+
+        streamed = client.post("/checks/jobs", content=body(), headers={"content-type": "multipart/form-data; boundary=B"})
+        assert streamed.status_code == 413 and "upload_max_bytes" in streamed.text
     with db.reading() as session:
         assert session.query(CheckJob).count() == 0
 
