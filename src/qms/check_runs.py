@@ -80,6 +80,18 @@ def get_check_run(db: Database, run_id: int) -> CheckRunRecord | None:
         return CheckRunRecord.model_validate(row) if row is not None else None
 
 
+def runs_by_summary(db: Database, summaries: set[str]) -> dict[str, int]:
+    """SHA-256 of a summary.json -> the check run registered with it (the first, when
+    one output folder was registered twice)."""
+    if not summaries:
+        return {}
+    with db.reading() as session:
+        rows = session.execute(select(CheckRun.summary_sha256, func.min(CheckRun.id))
+                               .where(CheckRun.summary_sha256.in_(sorted(summaries)))
+                               .group_by(CheckRun.summary_sha256))
+        return {summary: run_id for summary, run_id in rows}
+
+
 def count_check_runs(db: Database) -> int:
     with db.reading() as session:
         return session.scalar(select(func.count()).select_from(CheckRun)) or 0
@@ -116,6 +128,13 @@ def dossier_record(run: CheckRunRecord, dossier_id: str) -> tuple[dict | None, l
     """One dossier's row of dossiers.parquet and its findings."""
     import polars as pl
 
-    dossier = _table(run, "dossiers").filter(pl.col("dossier_id").cast(pl.Utf8) == dossier_id).collect()
-    findings = _table(run, "findings").filter(pl.col("dossier_id").cast(pl.Utf8) == dossier_id).collect()
+    def of_the_dossier(table):
+        # compared as stored when it is text, so that Parquet statistics skip row groups
+        # (a cast would read every dossier id: ~70 ms at 1.67 M dossiers instead of ~10)
+        text = table.collect_schema()["dossier_id"] == pl.Utf8
+        column = pl.col("dossier_id") if text else pl.col("dossier_id").cast(pl.Utf8)
+        return table.filter(column == dossier_id).collect()
+
+    dossier = of_the_dossier(_table(run, "dossiers"))
+    findings = of_the_dossier(_table(run, "findings"))
     return (dossier.to_dicts()[0] if dossier.height else None), findings.to_dicts()

@@ -33,9 +33,11 @@ def run(tmp_path, workspace_config, db_url, monkeypatch):
 
 
 def test_db_upgrade_is_idempotent(run):
+    from qms.db.database import SCHEMA_REVISION
+
     first = json.loads(run("db", "upgrade", "--format", "json"))
-    assert first["revision"] == first["revision_before"] == "0003"  # the fixture migrated it
-    assert "already at revision 0003" in run("db", "upgrade")
+    assert first["revision"] == first["revision_before"] == SCHEMA_REVISION == "0004"  # the fixture migrated it
+    assert f"already at revision {SCHEMA_REVISION}" in run("db", "upgrade")
 
 
 def test_nc_lifecycle_from_the_command_line(run):

@@ -50,6 +50,18 @@ def web(db, web_config, tmp_path):
     return create_app(web_config, db, tmp_path, secret_key="test-secret"), db, web_config
 
 
+@pytest.fixture
+def workspace_web(db, web_config, tmp_path):
+    """The app over a workspace whose library is the approved sample."""
+    from check_support import approved_sample_library
+
+    library = approved_sample_library()
+    config = web_config.model_copy(update={"docs_dir": str(library.root)})
+    for user in config.users:
+        set_password(db, config, user, PASSWORD)
+    return create_app(config, db, tmp_path / "ws", secret_key="test-secret"), db, config
+
+
 def csrf_of(html: str) -> str:
     found = CSRF.search(html)
     assert found, "no CSRF field in the page"

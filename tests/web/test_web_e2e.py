@@ -58,7 +58,9 @@ def server(tmp_path_factory):
     from qms.model.workspace import WorkspaceConfig
 
     tmp_path = tmp_path_factory.mktemp("e2e")
+    out, library = synthetic_check(tmp_path)
     config = WorkspaceConfig.model_validate({
+        "docs_dir": str(library.root),  # the library the check judged by: the dossier pages judge by it too
         "organisation": {"name": {"vi": "Trung tâm Phục vụ hành chính công tỉnh X"}},
         "units": {"TP": {"vi": "Sở Tư pháp"}, "TNMT": {"vi": "Sở Tài nguyên và Môi trường"}},
         "users": {"lan": {"name": "Nguyễn Thị Lan", "roles": ["quality_officer"]},
@@ -72,7 +74,7 @@ def server(tmp_path_factory):
     raise_nc(db, config, "lan", title="Hồ sơ giải quyết quá hạn tại Sở Tư pháp", severity="major", unit="TP",
              procedure_code="QT-01", evidence=[("dossier", "HS-0001", "")])
     raise_nc(db, config, "lan", title="Thiếu phiếu xin lỗi", severity="minor", unit="TP")
-    register_check_run(db, synthetic_check(tmp_path)[0])
+    register_check_run(db, out)
     save_programme(db, config, "lan", load_programme_file(programme_fixture.__wrapped__(tmp_path)))
     plan_audit(db, config, "lan", "DG-2026-01", audit_date=dt.date(2026, 3, 17), lead_auditor="mai", auditors=[],
                auditees=["binh"], checklist=checklist_fixture.__wrapped__())
@@ -159,7 +161,36 @@ def test_dashboard_drill_down_to_a_dossier(browser, server):
         page.locator("a[href^='/checks/1/dossiers/']").first.click()
         page.wait_for_load_state()
         assert page.get_by_role("heading", level=1).inner_text().startswith("Hồ sơ ")
+        assert page.locator("figure.timeline svg circle").count() >= 1  # the step handovers drawn
+        assert page.get_by_role("alert").count() == 0
         _shot(page, "dossier")
+    finally:
+        context.close()
+
+
+def test_a_log_uploaded_is_checked_while_the_page_follows_it(browser, server, tmp_path):
+    """The job page is polled by HTMX in a real browser until the run's dashboard link appears."""
+    from qms.synth import generate_log
+    from qms.synth.output import write_events
+    from check_support import approved_sample_library
+
+    base, _db = server
+    write_events(generate_log(approved_sample_library(), 60, seed=8, defect_rate=0.3).events,
+                 tmp_path / "tai-len.csv", "csv")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        _log_in(page, base, "lan")
+        page.goto(f"{base}/checks")
+        page.get_by_label("Tệp nhật ký").set_input_files(str(tmp_path / "tai-len.csv"))
+        page.get_by_role("button", name="Tải lên và kiểm tra").click()
+        page.wait_for_url(f"{base}/checks/jobs/1")
+        done = page.get_by_role("link", name="Mở bảng tổng hợp của lần kiểm tra 2")
+        done.wait_for(timeout=120_000)  # no reload: HTMX swapped the status in
+        _shot(page, "check-job")
+        done.click()
+        page.wait_for_url(f"{base}/checks/2")
+        assert page.locator("svg").count() == 3
     finally:
         context.close()
 

@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "programme": frozenset({QO, MANAGER}),
     "plan_audit": frozenset({QO}),
     "record_audit": frozenset({QO, AUDITOR}),  # auditors only on their own audit team
+    "run_check": frozenset({QO}),  # a check uploaded and run in the web workspace
 }
 
 

@@ -17,6 +17,7 @@ import polars as pl
 
 from ..core.errors import QmsError
 from ..core.i18n import _
+from .documents import CheckDocuments
 
 
 @dataclass
@@ -52,16 +53,20 @@ class DossierTimeline:
     language: str
     steps: list[TimelineStep] = field(default_factory=list)
     other_events: list[tuple[dt.datetime, str, str]] = field(default_factory=list)  # statuses outside the steps
+    pauses: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)  # waits for the applicant's supplement
     findings: list[dict] = field(default_factory=list)
 
 
 def dossier_timeline(events: pl.DataFrame, dossier_id: str, library=None, *, as_of=None,
                      language: str = "vi") -> DossierTimeline:
-    """One dossier judged, step by step, from canonical events (any number of dossiers)."""
+    """One dossier judged, step by step, from canonical events (any number of dossiers).
+    `library`: a Library, a folder, or the CheckDocuments of `documents_as_of` (which
+    keeps its working calendar's tables from one dossier to the next)."""
     from ..library import Library, load_library
     from .api import run_check
 
-    library = library if isinstance(library, Library) else load_library(library)
+    if not isinstance(library, (Library, CheckDocuments)):
+        library = load_library(library)
     own = events.filter(pl.col("dossier_id") == dossier_id)
     if own.height == 0:
         raise QmsError(_("dossier {dossier} is not in the log").format(dossier=dossier_id))
@@ -92,7 +97,15 @@ def dossier_timeline(events: pl.DataFrame, dossier_id: str, library=None, *, as_
         channel=dossier["channel"], received_at=dossier["received_at"], counting_start_at=dossier["counting_start_at"],
         appointment_at=dossier["appointment_at"], due_at=dossier["due_at"], finished_at=dossier["finished_at"],
         status=dossier["status"], timezone=docs.timezone, language=language,
-        steps=steps, other_events=other, findings=findings)
+        steps=steps, other_events=other, pauses=pauses, findings=findings)
+
+
+def documents_as_of(library, as_of: dt.datetime) -> CheckDocuments:
+    """The documents a check as of `as_of` judges by, to judge many dossiers alike."""
+    from ..library import Library, load_library
+    from .api import _documents
+
+    return _documents(library if isinstance(library, Library) else load_library(library), as_of)
 
 
 def _waits_for_the_applicant(timeline: list[dict]) -> list[tuple[dt.datetime, dt.datetime]]:

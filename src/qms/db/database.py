@@ -26,7 +26,7 @@ GENESIS_HASH = "0" * 64
 MIGRATION_LOCK_KEY = 0x716D7364  # "qmsd": one advisory lock for schema changes
 # The newest migration. Kept here so that opening an up-to-date database does not
 # load Alembic at all; tests/capa/test_capa_db.py checks it against the scripts.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 
 def _alembic_config(url: str):

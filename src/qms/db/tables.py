@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .types import UtcDateTime
@@ -257,3 +257,28 @@ class CheckRun(Base):
     dossiers: Mapped[int] = mapped_column(Integer)
     findings: Mapped[int] = mapped_column(Integer)
     registered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class CheckJob(Base):
+    """A check started in the browser: the uploaded log (kept in the workspace), how
+    far the run got, and the check run it registered or the message it failed with."""
+
+    __tablename__ = "check_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submitted_by: Mapped[str] = mapped_column(String(100))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    language: Mapped[str] = mapped_column(String(10))
+    file_name: Mapped[str] = mapped_column(String(300))  # as the user's browser named it
+    upload_path: Mapped[str] = mapped_column(String(1000))
+    upload_bytes: Mapped[int] = mapped_column(BigInteger)
+    profile: Mapped[str | None] = mapped_column(String(100))  # a shipped log profile; None: detected
+    period_from: Mapped[dt.date | None] = mapped_column(Date)
+    period_to: Mapped[dt.date | None] = mapped_column(Date)
+    out_dir: Mapped[str] = mapped_column(String(1000))
+    state: Mapped[str] = mapped_column(String(20))  # queued, running, done, failed
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    stage: Mapped[str] = mapped_column(String(200), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    check_run_id: Mapped[int | None] = mapped_column(ForeignKey("check_run.id"))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

@@ -40,6 +40,9 @@ class ReaderLimits(StrictModel):
         default=8 * GiB, ge=MiB, le=1024 * GiB,
         description="Uncompressed size of a .gz log (it is unpacked to a temporary file first)",
     )
+    upload_max_bytes: int = Field(
+        default=2 * GiB, ge=MiB, le=1024 * GiB,
+        description="Bytes of a log uploaded in the web workspace to be checked (the upload is refused past it)")
     earliest_instant: dt.date = Field(
         default=dt.date(1990, 1, 1), description="Events before this day are rejected as implausible_timestamp")
     latest_after_run_days: int = Field(

@@ -4,6 +4,7 @@ by rule with drill-down); /checks/{id}/dossiers/{dossier_id}: one dossier."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 
 from starlette.concurrency import run_in_threadpool
@@ -12,20 +13,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..capa import PermissionRefused, raise_from_check
-from ..check_runs import dossier_record, findings_of_rule, get_check_run, list_check_runs, read_summary
+from ..check_runs import dossier_record, findings_of_rule, get_check_run, read_summary
 from ..core.errors import QmsError
 from ..core.formatting import Formatter
 from ..core.i18n import _
 from ..report import charts
+from .dossier_events import run_dossier_timeline
 from .nc_pages import may_take
 from .rendering import render, user_of
+from .timeline_chart import timeline_chart
 
 DRILL_PAGE = 100
-
-
-async def check_list(request: Request) -> Response:
-    runs = await run_in_threadpool(list_check_runs, request.app.state.qms.db)
-    return render(request, "checks.html", runs=runs)
 
 
 def with_run(handler):
@@ -69,19 +67,43 @@ def dashboard_charts(summary, target: float, language: str) -> dict[str, str]:
 async def check_dashboard(request: Request, run, *, raised=None, problem: str | None = None,
                           status_code: int = 200) -> Response:
     context = request.app.state.qms
-    try:
-        summary = await run_in_threadpool(read_summary, run)
-    except QmsError as error:
-        return render(request, "error.html", status_code=404, message=str(error))
     target = context.config.targets.on_time_rate
     language = request.scope["qms_language"]
+    try:
+        summary, charts, rules = await run_in_threadpool(dashboard_data, run, target, language)
+    except QmsError as error:
+        return render(request, "error.html", status_code=404, message=str(error))
+    # the drill-down to dossiers comes next: their documents and events made ready meanwhile
+    context.run_events.prepare(run, warm_up=functools.partial(context.run_documents.of, run, context.library_dir))
+    return render(request, "check_dashboard.html", run=run, summary=summary, target=target, rules=rules,
+                  charts=charts, raised=raised, problem=problem,
+                  may_raise=may_take(context.config, user_of(request), "raise_from_check"), status_code=status_code)
+
+
+_DASHBOARDS: dict[tuple, tuple] = {}
+_DASHBOARDS_KEPT = 32
+
+
+def dashboard_data(run, target: float, language: str):
+    """(summary, charts, findings by rule) of a run: made once per summary file,
+    target and language (a run's outputs do not change; a new check is a new run)."""
     from ..check.rules import REGISTRY
 
+    path = run.folder / "summary.json"
+    try:
+        key = (run.id, str(path), path.stat().st_mtime_ns, target, language)
+    except OSError:
+        key = None  # read_summary says what is wrong
+    if key in _DASHBOARDS:
+        return _DASHBOARDS[key]
+    summary = read_summary(run)
     rules = [(rule, count, REGISTRY[rule].title.in_language(language) if rule in REGISTRY else rule)
              for rule, count in sorted(summary.findings.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))]
-    return render(request, "check_dashboard.html", run=run, summary=summary, target=target, rules=rules,
-                  charts=dashboard_charts(summary, target, language), raised=raised, problem=problem,
-                  may_raise=may_take(context.config, user_of(request), "raise_from_check"), status_code=status_code)
+    made = summary, dashboard_charts(summary, target, language), rules
+    if len(_DASHBOARDS) >= _DASHBOARDS_KEPT:
+        _DASHBOARDS.pop(next(iter(_DASHBOARDS)))  # the oldest
+    _DASHBOARDS[key] = made
+    return made
 
 
 @with_run
@@ -120,16 +142,42 @@ async def check_findings(request: Request, run) -> Response:
 
 @with_run
 async def dossier_page(request: Request, run) -> Response:
+    context = request.app.state.qms
     dossier_id = request.path_params["dossier_id"]
-    dossier, findings = await run_in_threadpool(dossier_record, run, dossier_id)
+    language = request.scope["qms_language"]
+
+    def judged():
+        try:
+            return run_dossier_timeline(context.run_events, context.library_dir, context.run_documents, run,
+                                        dossier_id, language), None
+        except QmsError as error:
+            return None, str(error)
+
+    # the run's row of the dossier and its timeline side by side (polars works outside the GIL)
+    (dossier, findings), (timeline, problem) = await asyncio.gather(
+        run_in_threadpool(dossier_record, run, dossier_id), run_in_threadpool(judged))
     if dossier is None:
         return render(request, "error.html", status_code=404,
                       message=_("No dossier {id} in this check").format(id=dossier_id))
-    return render(request, "dossier.html", run=run, dossier=dossier, findings=findings)
+    from ..check.rules import REGISTRY
+
+    def rule_title(rule: str) -> str:
+        return REGISTRY[rule].title.in_language(language) if rule in REGISTRY else rule
+
+    return render(request, "dossier.html", run=run, dossier=dossier, findings=findings, timeline=timeline,
+                  timeline_problem=problem, chart=timeline_chart(timeline) if timeline else None,
+                  rows=timeline_rows(timeline) if timeline else [], rule_title=rule_title,
+                  units=context.config.units)
+
+
+def timeline_rows(timeline) -> list[dict]:
+    """The steps and the other events (supplement requests, apology, …) in time order."""
+    rows = [{"at": step.handed_over_at, "step": step} for step in timeline.steps]
+    rows += [{"at": at, "step": None, "code": code, "unit": unit} for at, code, unit in timeline.other_events]
+    return sorted(rows, key=lambda row: row["at"])
 
 
 ROUTES = [
-    Route("/checks", check_list, methods=["GET"]),
     Route("/checks/{run_id:int}", check_dashboard, methods=["GET"]),
     Route("/checks/{run_id:int}/findings", check_findings, methods=["GET"]),
     Route("/checks/{run_id:int}/raise-ncs", raise_ncs, methods=["POST"]),

@@ -10,6 +10,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..db import Database
 from ..model.workspace import WorkspaceConfig
+from .check_jobs import JobPool
+from .dossier_events import RunDocuments, RunEvents
 
 
 @dataclass
@@ -23,12 +25,22 @@ class WebContext:
     sso_header: str | None = None
     trusted_proxies: tuple[str, ...] = ()
     templates: Environment = field(init=False)
+    jobs: JobPool = field(init=False)  # the checks started in the browser
+    run_documents: RunDocuments = field(init=False)  # what recent runs judged by, for dossier timelines
+    run_events: RunEvents = field(init=False)  # the runs' events, by dossier
 
     def __post_init__(self) -> None:
         # Autoescape everything: dossier ids, units and titles come from logs and users.
         self.templates = Environment(loader=PackageLoader("qms.web", "templates"),
                                      autoescape=select_autoescape(default=True, default_for_string=True),
                                      trim_blocks=True, lstrip_blocks=True)
+        self.jobs = JobPool()
+        self.run_documents = RunDocuments()
+        self.run_events = RunEvents(self.root)
+
+    @property
+    def library_dir(self) -> Path:
+        return (self.root / self.config.docs_dir).resolve()
 
     def may_log_in(self, user: str) -> bool:
         from ..auth import user_state

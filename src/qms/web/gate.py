@@ -11,8 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.i18n import SUPPORTED_LANGUAGES, use_language
 from .security import CSRF_FIELD, CSRF_HEADER, csrf_matches, is_public
-
-MAX_FORM_BYTES = 1_000_000
+from .uploads import MAX_FORM_BYTES, declared_length, first_field_of_multipart, is_multipart, too_large_response, upload_limit
 
 
 class Gate:
@@ -40,7 +39,17 @@ class Gate:
                     response = RedirectResponse("/login?next=" + quote(path, safe="/"), status_code=303)
                 await response(scope, receive, send)
                 return
-            if scope["method"] not in ("GET", "HEAD", "OPTIONS") and not by_token:
+            if scope["method"] not in ("GET", "HEAD", "OPTIONS") and not by_token and is_multipart(connection):
+                # an upload: only its first part (the CSRF field) is read here, the file streams on
+                limit = upload_limit(self.context, path)
+                if declared_length(connection) > limit:
+                    await too_large_response(limit)(scope, receive, send)
+                    return
+                sent, receive = await first_field_of_multipart(connection, receive, CSRF_FIELD, limit)
+                if not csrf_matches(session, connection.headers.get(CSRF_HEADER) or sent):
+                    await PlainTextResponse("CSRF token missing or wrong", status_code=403)(scope, receive, send)
+                    return
+            elif scope["method"] not in ("GET", "HEAD", "OPTIONS") and not by_token:
                 body = await _read_body(receive)
                 if body is None:
                     await PlainTextResponse("Request too large", status_code=413)(scope, receive, send)

@@ -114,15 +114,23 @@ async def nc_detail(request: Request, *, problem: str | None = None, conflict: l
     completable = [action for action in nc.actions if action.cycle == nc.cycle and action.done_at is None
                    and nc.state == "action_plan" and nc.plan_approved_by
                    and (action.owner == user or may_take(context.config, user, "complete_action"))]
-    from ..check_runs import list_check_runs
-
-    newest = await run_in_threadpool(list_check_runs, context.db, limit=1)
+    evidence_runs = await run_in_threadpool(dossier_runs, context.db, nc.code)
     owners = sorted(name for name, person in context.config.users.items() if set(person.roles) != {Role.inspector})
     return render(request, "nc_detail.html", status_code=status_code, nc=nc, steps=steps, completable=completable,
                   chain_ok=await run_in_threadpool(chain_ok), problem=problem, conflict=conflict, owners=owners,
                   max_whys=MAX_WHYS, plan_rows=PLAN_ROWS, today=dt.date.today().isoformat(),
-                  users=context.config.users, check_run_id=newest[0].id if newest else None,
+                  users=context.config.users, evidence_runs=evidence_runs,
                   history_action=history_action)
+
+
+def dossier_runs(db, code: str) -> dict[str, int]:
+    """Dossier id -> the check run whose check attached it to the NC."""
+    from ..capa.evidence_sources import evidence_checks
+    from ..check_runs import runs_by_summary
+
+    sources = evidence_checks(db, code)
+    runs = runs_by_summary(db, set(sources.values()))
+    return {ref: runs[summary] for ref, summary in sources.items() if summary in runs}
 
 
 def _step_arguments(step: str, form) -> dict:

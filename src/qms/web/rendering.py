@@ -55,7 +55,8 @@ def _labeller(formatter: Formatter):
     from ..report import labels
 
     tables = {"state": labels.NC_STATE, "severity": labels.SEVERITY, "source": labels.NC_SOURCE,
-              "status": labels.STATUS, "clause": labels.CLAUSE}
+              "status": labels.STATUS, "clause": labels.CLAUSE,
+              "event": labels.EVENT}
 
     def label(kind: str, value: str | None) -> str:
         text = tables[kind].get(value or "")
