@@ -8,6 +8,7 @@ writers queue up instead of interleaving and the history chain never forks.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,11 +152,27 @@ def open_database(url: str | None = None, *, workspace_dir: str | Path | None = 
     resolved = resolve_database_url(url, configured_url, workspace_dir)
     engine = create_database_engine(resolved)
     if migrate:
+        _bring_to_head(engine)
+    return Database(engine)
+
+
+def _bring_to_head(engine: Engine, attempts: int = 50) -> None:
+    """Create or upgrade the schema. On a brand-new SQLite file a second process that
+    connects while the first switches it to WAL (or recovers its WAL) is told "database
+    is locked" at once, without waiting on the busy timeout: SQLite's own advice is to
+    try again, so a first use racing another first use retries briefly."""
+    for attempt in range(attempts):
         try:
-            needs_upgrade = current_revision(engine) != SCHEMA_REVISION
-        except DBAPIError as error:
+            if current_revision(engine) != SCHEMA_REVISION:
+                upgrade(engine)  # reports a DBAPIError as a QmsError, the error kept as its context
+            return
+        except (DBAPIError, QmsError) as error:
+            cause = error if isinstance(error, DBAPIError) else error.__context__
+            if (engine.dialect.name == "sqlite" and isinstance(cause, OperationalError) and _is_lock_timeout(cause)
+                    and attempt < attempts - 1):
+                time.sleep(0.02 * (attempt + 1))
+                continue
+            if isinstance(error, QmsError):
+                raise
             raise QmsError(_("Cannot reach the database {url}: {reason}").format(
                 url=engine.url.render_as_string(hide_password=True), reason=error.orig)) from None
-        if needs_upgrade:
-            upgrade(engine)
-    return Database(engine)
