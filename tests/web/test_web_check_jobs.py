@@ -151,6 +151,10 @@ def test_an_upload_past_the_workspace_limit_is_refused(db, web_config, tmp_path)
 
         streamed = client.post("/checks/jobs", content=body(), headers={"content-type": "multipart/form-data; boundary=B"})
         assert streamed.status_code == 413 and "upload_max_bytes" in streamed.text
+        # any other form takes 1 MB at most, streamed or not: a 413, never a server error
+        for path in ("/nc/NC-0001/steps/analyse", "/audits", "/lang"):
+            other = client.post(path, content=body(), headers={"content-type": "multipart/form-data; boundary=B"})
+            assert other.status_code == 413, (path, other.status_code)
     with db.reading() as session:
         assert session.query(CheckJob).count() == 0
 

@@ -11,7 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.i18n import SUPPORTED_LANGUAGES, use_language
 from .security import CSRF_FIELD, CSRF_HEADER, csrf_matches, is_public
-from .uploads import MAX_FORM_BYTES, declared_length, first_field_of_multipart, is_multipart, too_large_response, upload_limit
+from .uploads import (MAX_FORM_BYTES, UploadTooLarge, declared_length, first_field_of_multipart, is_multipart,
+                      too_large_response, upload_limit)
 
 
 class Gate:
@@ -49,6 +50,8 @@ class Gate:
                 if not csrf_matches(session, connection.headers.get(CSRF_HEADER) or sent):
                     await PlainTextResponse("CSRF token missing or wrong", status_code=403)(scope, receive, send)
                     return
+                await self._streaming(scope, receive, send, limit)
+                return
             elif scope["method"] not in ("GET", "HEAD", "OPTIONS") and not by_token:
                 body = await _read_body(receive)
                 if body is None:
@@ -59,6 +62,25 @@ class Gate:
                     return
                 receive = _replay(body)
             await self.app(scope, receive, send)
+
+    async def _streaming(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """The route reads a multipart body as it streams; past the limit the receive
+        raises, and a route that does not answer that itself gets a 413 here (not a 500)."""
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except UploadTooLarge:
+            if started:
+                raise
+            response = (too_large_response(limit) if limit > MAX_FORM_BYTES
+                        else PlainTextResponse("Request too large", status_code=413))
+            await response(scope, receive, send)
 
     def _user(self, connection: HTTPConnection, session: dict) -> tuple[str | None, bool]:
         authorization = connection.headers.get("authorization", "")
