@@ -44,6 +44,8 @@ def test_a_check_in_a_workspace_is_registered_and_has_a_dashboard(tmp_path, monk
             board = client.get(f"/checks/{run.id}")
             assert board.status_code == 200 and board.text.count("<svg") == 3
             rule = next(iter(json.loads((tmp_path / "out" / "summary.json").read_text())["findings"]["by_rule"]))
+            # rules by their titles; the id only as the link's tooltip, never as text on the page
+            assert f">{rule}<" not in board.text and f'title="{rule}"' in board.text
             drill = client.get(f"/checks/{run.id}/findings", params={"rule": rule})
             dossier_link = drill.text.split(f'href="/checks/{run.id}/dossiers/')[1].split('"')[0]
             assert client.get(f"/checks/{run.id}/dossiers/{dossier_link}").status_code == 200
@@ -61,6 +63,11 @@ def test_a_check_in_a_workspace_is_registered_and_has_a_dashboard(tmp_path, monk
             raised = client.post(f"/checks/{run.id}/raise-ncs", data={"csrf_token": token, "period": "quarter",
                                                                       "min_severity": "major"})
             assert raised.status_code == 200 and 'href="/nc/NC-0001"' in raised.text
+            listed = raised.text.split('href="/nc/NC-0001"')[0].rsplit("<ul>", 1)[1] + raised.text.split(
+                'href="/nc/NC-0001"')[1].split("</ul>")[0]
+            from qms.check.rules import REGISTRY
+            assert not [r for r in REGISTRY if f"· {r} ·" in listed]
+            assert any(f"· {rule.title.in_language('vi')} ·" in listed for rule in REGISTRY.values())
             again = client.post(f"/checks/{run.id}/raise-ncs", data={"csrf_token": token, "period": "quarter",
                                                                      "min_severity": "major"})
             assert 'href="/nc/NC-0001"' not in again.text  # nothing new the second time

@@ -105,3 +105,21 @@ def test_a_log_changed_since_the_check_is_said_not_shown(workspace_web, tmp_path
         page = client.get(f"/checks/{run.id}/dossiers/{quote(HOSTILE_ID)}")
     assert page.status_code == 200 and 'role="alert"' in page.text and "timeline-steps" not in page.text
     assert "đã thay đổi" in page.text
+
+
+def test_findings_on_the_dossier_page_read_as_the_workbook_shows_them(workspace_web, tmp_path):
+    """Expected and actual in working days and hours (not bare minutes); the message
+    not repeating the rule's title."""
+    app, db, _config = workspace_web
+    _hostile_log(tmp_path)
+    run = _checked(db, tmp_path)
+    findings = pl.read_parquet(tmp_path / "out" / "findings.parquet")
+    overrun = findings.filter(pl.col("rule") == "step_overrun").row(0, named=True)
+    with TestClient(app) as client:
+        assert login(client, "tra").status_code == 303
+        text = client.get(f"/checks/{run.id}/dossiers/{quote(overrun['dossier_id'])}").text
+    section = text.split("<h2>")[-1]
+    row = next(r for r in section.split("<tr>") if REGISTRY["step_overrun"].title.in_language("vi") in r)
+    assert "ngày làm việc" in row and "giờ làm việc" in row
+    assert f"<td>{overrun['expected']}</td>" not in row and f"<td>{overrun['actual']}</td>" not in row
+    assert row.count(REGISTRY["step_overrun"].title.in_language("vi")) == 1

@@ -112,19 +112,11 @@ def finding_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
     severity_names = {key: catalog.gettext(text) for key, text in labels.SEVERITY.items()}
     rule_name = pl.col("rule").replace(rule_names)
     decimal = get_decimal_symbol(formatter.locale)
-    steps = model.step_names
     events = {key: catalog.gettext(text) for key, text in labels.EVENT.items()}
 
     def step_name(column: str) -> pl.Expr:
-        """The name of the step whose id is in `column`, in the dossier's procedure issue."""
-        key = pl.concat_str([pl.col("procedure_code"), pl.col("procedure_issue").cast(pl.Utf8), pl.col(column)],
-                            separator="\x1f")
-        return key.replace_strict(steps, default=None) if steps else pl.lit(None, pl.Utf8)
+        return _step_name(model.step_names, column)
 
-    # The check's message is often the rule's title again (in the check's language):
-    # shown only when it says more than the title in either language.
-    titles = labels.rule_titles()
-    repeats_title = pl.concat_str([pl.col("rule"), pl.col("message")], separator="\x1f").is_in(titles)
     return [
         Column(gettext("Dossier id"), pl.col("dossier_id"), "text", 27),
         Column(gettext("Rule id"), pl.col("rule"), "text", 30),
@@ -137,5 +129,31 @@ def finding_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
         Column(gettext("Unit"), pl.col("unit"), "text", 18),
         Column(gettext("Expected"), _value_text("expected", step_name("expected"), formatter, decimal), "text", 40),
         Column(gettext("Actual"), _value_text("actual", step_name("actual"), formatter, decimal), "text", 40),
-        Column(gettext("Message"), pl.when(~repeats_title).then(pl.col("message")), "text", 40),
+        Column(gettext("Message"), _message_beyond_title(), "text", 40),
     ]
+
+
+def _step_name(steps: dict[str, str], column: str) -> pl.Expr:
+    """The name of the step whose id is in `column`, in the dossier's procedure issue
+    (`steps`: "code\x1fissue\x1fstep" → name)."""
+    key = pl.concat_str([pl.col("procedure_code"), pl.col("procedure_issue").cast(pl.Utf8), pl.col(column)],
+                        separator="\x1f")
+    return key.replace_strict(steps, default=None) if steps else pl.lit(None, pl.Utf8)
+
+
+def _message_beyond_title() -> pl.Expr:
+    """The check's message is often the rule's title again (in the check's language):
+    shown only when it says more than the title in either language."""
+    repeats_title = pl.concat_str([pl.col("rule"), pl.col("message")], separator="\x1f").is_in(labels.rule_titles())
+    return pl.when(~repeats_title).then(pl.col("message"))
+
+
+def readable_findings(findings: pl.DataFrame, formatter: Formatter, steps: dict[str, str]) -> pl.DataFrame:
+    """`expected`, `actual` and `message` of findings as the Findings sheet shows them
+    (the web's dossier page shows them so too). `findings` needs `rule`, `expected`,
+    `actual`, `message`, `procedure_code`, `procedure_issue` and `day_unit`."""
+    decimal = get_decimal_symbol(formatter.locale)
+    return findings.with_columns(
+        _value_text("expected", _step_name(steps, "expected"), formatter, decimal).alias("expected"),
+        _value_text("actual", _step_name(steps, "actual"), formatter, decimal).alias("actual"),
+        _message_beyond_title().alias("message"))

@@ -164,7 +164,8 @@ async def dossier_page(request: Request, run) -> Response:
     def rule_title(rule: str) -> str:
         return REGISTRY[rule].title.in_language(language) if rule in REGISTRY else rule
 
-    return render(request, "dossier.html", run=run, dossier=dossier, findings=findings, timeline=timeline,
+    return render(request, "dossier.html", run=run, dossier=dossier, timeline=timeline,
+                  findings=_readable(findings, dossier, timeline, language),
                   timeline_problem=problem, chart=timeline_chart(timeline) if timeline else None,
                   rows=timeline_rows(timeline) if timeline else [], rule_title=rule_title,
                   units=context.config.units)
@@ -175,6 +176,25 @@ def timeline_rows(timeline) -> list[dict]:
     rows = [{"at": step.handed_over_at, "step": step} for step in timeline.steps]
     rows += [{"at": at, "step": None, "code": code, "unit": unit} for at, code, unit in timeline.other_events]
     return sorted(rows, key=lambda row: row["at"])
+
+
+def _readable(findings: list[dict], dossier: dict, timeline, language: str) -> list[dict]:
+    """Expected and actual values as the workbook's Findings sheet shows them: minutes as
+    working (or calendar) days and hours, step ids as the step's name, dates local."""
+    if not findings:
+        return findings
+    import polars as pl
+
+    from ..core.formatting import Formatter
+    from ..report.xlsx_columns import readable_findings
+
+    code, issue = dossier.get("procedure_code"), dossier.get("procedure_issue")
+    steps = {f"{code}\x1f{issue}\x1f{step.step}": step.name for step in (timeline.steps if timeline else [])}
+    frame = pl.DataFrame(findings, infer_schema_length=None).with_columns(
+        pl.lit(code, pl.Utf8).alias("procedure_code"), pl.lit(issue, pl.Int64).alias("procedure_issue"),
+        pl.lit("calendar" if dossier.get("calendar_clock") else "working").alias("day_unit"),
+        *(pl.col(column).cast(pl.Utf8) for column in ("expected", "actual", "message")))
+    return readable_findings(frame, Formatter(language), steps).to_dicts()
 
 
 ROUTES = [
