@@ -112,22 +112,22 @@ language: vi
 users:
   iso.secretary:
     name: Nguyễn Thị Lan
-    title: Thư ký ISO
+    title: {{vi: Thư ký ISO, en: ISO secretary}}
     unit: MOTCUA
     roles: [quality_officer, auditor]
   deputy.director:
     name: Trần Văn Minh
-    title: Phó Giám đốc
+    title: {{vi: Phó Giám đốc, en: Deputy Director}}
     unit: LANH_DAO
     roles: [manager]
   auditor.justice:
     name: Lê Hoàng Nam
-    title: Chuyên viên Sở Tư pháp
+    title: {{vi: Chuyên viên Sở Tư pháp, en: "Officer, Department of Justice"}}
     unit: SO_TU_PHAP
     roles: [auditor]
   inspector:
     name: Phạm Thu Hà
-    title: Thanh tra viên
+    title: {{vi: Thanh tra viên, en: Inspector}}
     roles: [inspector]
 
 signatories:

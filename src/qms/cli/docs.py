@@ -200,7 +200,8 @@ def _approver(user: str, title: str | None) -> tuple[str, str | None]:
     person = workspace.config.users.get(user) if workspace else None
     if person is None:
         return user, title
-    return person.name, title or person.title
+    # the approval is recorded in the document, whose first language is Vietnamese
+    return person.name, title or person.title_in("vi")
 
 
 @docs.command("new-issue")
