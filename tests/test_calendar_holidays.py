@@ -143,3 +143,15 @@ def test_sample_calendar_has_package_data_for_the_years_in_use(calendar):
     assert calendar.years_without_holiday_data == []
     assert calendar.holiday_source.startswith("LICH-LV issue 1; holidays ")
     assert "(VN)" in calendar.holiday_source
+
+
+def test_the_holiday_source_line_reads_in_each_language_whatever_the_count():
+    """'1 days off added' was the English line for one added day: counts follow their label."""
+    from qms.core.i18n import translations
+    from qms.report.labels import holiday_source
+
+    source = "LICH-LV issue 1; holidays 0.60 (VN); override 2025: +1 −0 days off, 2 worked"
+    english = holiday_source(source, translations("en"))
+    assert "days off added 1, removed 0, Saturdays worked 2" in english and "1 days" not in english
+    vietnamese = holiday_source(source, translations("vi"))
+    assert "thêm 1 ngày nghỉ, bỏ 0 ngày, 2 ngày thứ Bảy làm bù" in vietnamese

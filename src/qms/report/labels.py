@@ -54,9 +54,9 @@ _HOLIDAY_SOURCE_PARTS = (
      "public holidays from the holidays package %(version)s (%(country)s)"),
     (re.compile(r"^no holidays package \(country not set\)$"), "no public-holiday package (no country set)"),
     (re.compile(r"^override (?P<year>\d+): complete list \((?P<off>\d+) days off, (?P<worked>\d+) worked\)$"),
-     "%(year)s set by the calendar: %(off)s days off, %(worked)s Saturdays worked"),
+     "%(year)s set by the calendar: days off %(off)s, Saturdays worked %(worked)s"),
     (re.compile(r"^override (?P<year>\d+): \+(?P<off>\d+) −(?P<removed>\d+) days off, (?P<worked>\d+) worked$"),
-     "%(year)s corrected by the calendar: %(off)s days off added, %(removed)s removed, %(worked)s Saturdays worked"),
+     "%(year)s corrected by the calendar: days off added %(off)s, removed %(removed)s, Saturdays worked %(worked)s"),
 )
 
 
