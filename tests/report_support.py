@@ -152,7 +152,7 @@ def build_dossiers(
         appointment_at=pl.when(pl.col("status") != "not_assessable").then(pl.col("appointment_at").cast(timestamp)),
         due_at=pl.col("appointment_at").cast(timestamp),
         finished_at=pl.when(pl.col("has_finish")).then(pl.col("finished_at").cast(timestamp)),
-        not_assessable_reason=pl.when(pl.col("status") == "not_assessable").then(pl.lit("Thiếu ngày hẹn trả")),
+        not_assessable_reason=pl.when(pl.col("status") == "not_assessable").then(pl.lit("unknown_procedure")),
     )
     return frame.select(DOSSIER_COLUMNS)
 

@@ -175,6 +175,9 @@ def test_every_dossier_with_filter_freeze_and_highlight(workbook):
     received_local = first["received_at"].astimezone(dt.timezone(dt.timedelta(hours=7))).replace(tzinfo=None)
     assert abs(rows[1][6] - received_local) < dt.timedelta(seconds=1)
     assert sheet.cell(2, 7).number_format == "dd/mm/yyyy hh:mm"
+    # why a dossier was not judged, in words (the check writes a code)
+    reasons = {row[19] for row in rows[1:] if row[17] == "not_assessable"}
+    assert reasons == {"Thủ tục không có trong thư viện tài liệu"}
 
 
 def test_formula_looking_text_is_stored_as_text(workbook):

@@ -129,5 +129,13 @@ REJECT_REASON = {
     "unknown_value": "Value not in the profile's value map",
 }
 
+# Why the check could not judge a dossier (qms.check.common REASON_*).
+NOT_ASSESSABLE_REASON = {
+    "unknown_procedure": "Procedure not in the library",
+    "no_issue_in_force": "No issue of the procedure in force on the day received",
+    "no_receipt": "No receipt event",
+    "withdrawn": "Withdrawn by the applicant",
+}
+
 DOCUMENT_KIND = {"procedure": "Procedure document", "ruleset": "Rule set", "calendar": "Calendar document", "checklist": "Checklist document",
                  "indicator_set": "Indicator set"}

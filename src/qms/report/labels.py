@@ -12,7 +12,8 @@ import re
 from babel.support import NullTranslations
 
 from ..model.labels import (  # noqa: F401  (the tables' one home; re-exported here)
-    CHANNEL, CLAUSE, DATA_QUALITY, DOCUMENT_KIND, EVENT, NC_SOURCE, NC_STATE, REJECT_REASON, SEVERITY, STATUS,
+    CHANNEL, CLAUSE, DATA_QUALITY, DOCUMENT_KIND, EVENT, NC_SOURCE, NC_STATE, NOT_ASSESSABLE_REASON, REJECT_REASON,
+    SEVERITY, STATUS,
 )
 
 # Classification methods named in the rule set (qms.check); the id stays in manifest.json.
@@ -31,8 +32,8 @@ def label(table: dict[str, str], key: str | None, catalog: NullTranslations) -> 
 
 def all_msgids() -> list[str]:
     return [message for _pattern, message in _HOLIDAY_SOURCE_PARTS] + [
-        text for table in (STATUS, SEVERITY, CHANNEL, EVENT, DATA_QUALITY, CLAUSE, REJECT_REASON, DOCUMENT_KIND,
-                           NC_STATE, NC_SOURCE, METHOD) for text in table.values()]
+        text for table in (STATUS, SEVERITY, CHANNEL, EVENT, DATA_QUALITY, CLAUSE, REJECT_REASON, NOT_ASSESSABLE_REASON,
+                           DOCUMENT_KIND, NC_STATE, NC_SOURCE, METHOD) for text in table.values()]
 
 
 

@@ -32,6 +32,7 @@ def dossier_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
     timezone = model.timezone
     status_names = {key: catalog.gettext(text) for key, text in labels.STATUS.items()}
     channel_names = {key: catalog.gettext(text) for key, text in labels.CHANNEL.items()}
+    reasons = {key: catalog.gettext(text) for key, text in labels.NOT_ASSESSABLE_REASON.items()}
     units = day_unit_labels(gettext)
 
     def moment(name: str) -> pl.Expr:
@@ -57,7 +58,7 @@ def dossier_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
         Column(gettext("Days past the time limit"), pl.col("days_overdue"), "number", 11),
         Column(gettext("Status code"), pl.col("status"), "text", 16),
         Column(gettext("Dossier status"), pl.col("status").replace(status_names), "text", 24),
-        Column(gettext("Why not assessable"), pl.col("not_assessable_reason"), "text", 30),
+        Column(gettext("Why not assessable"), pl.col("not_assessable_reason").replace(reasons), "text", 30),
     ]
 
 
