@@ -58,6 +58,7 @@ def test_every_post_needs_the_csrf_token(web, client_for):
             assert answer.status_code == 403, route.path
             wrong = client.post(_concrete(route.path), data={"csrf_token": "forged"}, follow_redirects=False)
             assert wrong.status_code == 403, route.path
+            assert "tải lại trang" in wrong.text, route.path  # said in the officer's language
     # the logout form carries it too, and works with it
     token = csrf_of(client.get("/nc").text)
     assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303

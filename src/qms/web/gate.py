@@ -9,7 +9,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..core.i18n import SUPPORTED_LANGUAGES, use_language
+from ..core.i18n import SUPPORTED_LANGUAGES, _, use_language
 from .security import CSRF_FIELD, CSRF_HEADER, csrf_matches, is_public
 from .uploads import (MAX_FORM_BYTES, UploadTooLarge, declared_length, first_field_of_multipart, is_multipart,
                       too_large_response, upload_limit)
@@ -48,17 +48,17 @@ class Gate:
                     return
                 sent, receive = await first_field_of_multipart(connection, receive, CSRF_FIELD, limit)
                 if not csrf_matches(session, connection.headers.get(CSRF_HEADER) or sent):
-                    await PlainTextResponse("CSRF token missing or wrong", status_code=403)(scope, receive, send)
+                    await _refused_form()(scope, receive, send)
                     return
                 await self._streaming(scope, receive, send, limit)
                 return
             elif scope["method"] not in ("GET", "HEAD", "OPTIONS") and not by_token:
                 body = await _read_body(receive)
                 if body is None:
-                    await PlainTextResponse("Request too large", status_code=413)(scope, receive, send)
+                    await _too_large()(scope, receive, send)
                     return
                 if not csrf_matches(session, _sent_token(connection, body)):
-                    await PlainTextResponse("CSRF token missing or wrong", status_code=403)(scope, receive, send)
+                    await _refused_form()(scope, receive, send)
                     return
                 receive = _replay(body)
             await self.app(scope, receive, send)
@@ -79,7 +79,7 @@ class Gate:
             if started:
                 raise
             response = (too_large_response(limit) if limit > MAX_FORM_BYTES
-                        else PlainTextResponse("Request too large", status_code=413))
+                        else _too_large())
             await response(scope, receive, send)
 
     def _user(self, connection: HTTPConnection, session: dict) -> tuple[str | None, bool]:
@@ -97,6 +97,16 @@ class Gate:
             session.clear()  # disabled or removed from qms.yaml since logging in
             return None, False
         return user, False
+
+
+def _refused_form() -> PlainTextResponse:
+    # said in the reader's language: the gate runs inside use_language
+    return PlainTextResponse(_("The form has expired or did not come from this site (CSRF token missing or wrong): "
+                               "reload the page and try again"), status_code=403)
+
+
+def _too_large() -> PlainTextResponse:
+    return PlainTextResponse(_("The form is too large"), status_code=413)
 
 
 def _sent_token(connection: HTTPConnection, body: bytes) -> str | None:
