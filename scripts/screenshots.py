@@ -192,6 +192,7 @@ def shoot_pages(browser, base: str, out: Path, lang: str, width: int, *, every: 
         page.goto(f"{base}/nc/NC-0001")
         shoot(page, "nc-detail")
         page.goto(f"{base}/checks")
+        shoot(page, "checks-upload")
         run = page.locator("a[href^='/checks/']").first.get_attribute("href")
         page.goto(base + run)
         shoot(page, "check-dashboard")
