@@ -198,3 +198,20 @@ def test_the_units_blamed_are_those_of_the_control_sheet_s_late_steps():
         late_steps = sorted({step.unit for step in sheet.steps if step.result == "late"})
         last_step = [sheet.steps[-1].unit] if sheet.steps else []
         assert row["late_units"] == (late_steps or last_step), row["dossier_id"]
+
+
+def test_the_report_s_late_list_names_the_units_the_delay_is_attributed_to(tmp_path):
+    """Not the receiving desk: the units whose steps overran, by their names from qms.yaml."""
+    from qms.model.workspace import WorkspaceConfig
+    from qms.report.model import build_report
+    from qms.report.pdf import render_html
+
+    rows = [r for r in three_dossiers() if r["dossier_id"] == "L1"]
+    rows[1] = row("L1", "appraise", "2024-03-06 17:00", "CM")  # 22 working hours for CM's 16
+    write_outputs(run_check(events_frame(rows), docs(), as_of="2024-03-20"), tmp_path / "check")
+    config = WorkspaceConfig.model_validate({"organisation": {"name": {"vi": "Trung tâm X"}},
+                                             "units": {"CM": {"vi": "Phòng Chuyên môn"}, "LD": {"vi": "Lãnh đạo"}}})
+    model = build_report(tmp_path / "check", config=config)
+    [late] = model.late_dossiers_shown
+    assert late["unit_name"] == "Phòng Chuyên môn, Lãnh đạo" and late["unit"] != "CM"
+    assert "<th>Đơn vị để chậm</th>" in render_html(model)
