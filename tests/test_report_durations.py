@@ -144,3 +144,24 @@ def test_vietnamese_pdf_shows_rules_by_name_not_by_id(model):
     html = render_html(model)
     assert "Giải quyết quá hạn" in html
     assert not any(f">{rule}<" in html for rule in ("finished_late", "step_overrun", "late_without_apology"))
+
+
+def test_days_are_as_long_as_the_calendar_s_working_day(tmp_path):
+    """A calendar whose office day is 7.5 h and says so (`working_day_hours: 7.5`): the
+    report converts minutes to days by 450, as the check did, not by a fixed 8 hours."""
+    from qms.calendar import WorkCalendar
+
+    day = [{"start": "07:30", "end": "11:30"}, {"start": "13:30", "end": "17:00"}]
+    settings = CalendarSettings(code="LICH75", issue=1, status="approved", effective_from=dt.date(2020, 1, 1),
+                                title={"vi": "Lịch 7,5 giờ"}, working_day_hours=7.5,
+                                office_hours={d: day for d in ("mon", "tue", "wed", "thu", "fri")})
+    docs = CheckDocuments([simple_procedure(limit_days=10)], [simple_ruleset()], WorkCalendar.from_settings(settings),
+                          settings)
+    rows = dossier("TET-1", "QT-01", "2025-01-20 08:00", [
+        ("received", "2025-01-06 08:00"), ("appraise", "2025-01-08 09:00"), ("approve", "2025-01-22 09:00"),
+        ("issue_result", "2025-02-04 09:00"), ("returned", "2025-02-05 08:00")])
+    result = run_check(events_frame(rows), docs, as_of=dt.date(2025, 3, 1))
+    assert result.summary.manifest.calendar.working_day_hours == 7.5
+    write_outputs(result, tmp_path)
+    [late] = build_report(tmp_path, generated_at=GENERATED).late_dossiers_shown
+    assert late["days_overdue"] == 7.0  # 7 office days of 450 minutes (6.6 if taken as 8-hour days)

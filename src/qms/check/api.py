@@ -342,6 +342,7 @@ def build_manifest(dossiers: pl.DataFrame, docs: CheckDocuments, inputs: list[In
         effective_from=settings.effective_from, effective_to=settings.effective_to,
         holiday_source=str(getattr(docs.calendar, "holiday_source", "") or docs.holiday_source or "?"),
         years_without_holiday_data=list(getattr(docs.calendar, "years_without_holiday_data", []) or []),
+        working_day_hours=settings.working_day_hours,
     )
     method = method_of(sorted(dossiers["method"].drop_nulls().unique().to_list()))
     return Manifest(

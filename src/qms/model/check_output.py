@@ -109,6 +109,8 @@ class DocumentRef(StrictModel):
 class CalendarRef(DocumentRef):
     holiday_source: str = Field(description="e.g. 'holidays 0.60 (VN) + overrides'")
     years_without_holiday_data: list[int] = Field(default_factory=list)
+    # hours in a working day when minutes are shown as days (older outputs: the default 8)
+    working_day_hours: float = Field(default=8.0, gt=0, le=24)
 
 
 class Manifest(StrictModel):

@@ -3,16 +3,16 @@
 A procedure's time limit is in working days or in calendar days (`calendar_clock` in
 `dossiers.parquet`); the check counts the time a dossier used on that clock (working
 minutes, or elapsed minutes for calendar-day procedures) and the time it was allowed.
-The report shows days on the same clock: working days of 8 working hours (the day
-of the check's time-limit arithmetic) for working-day procedures, calendar days for
-calendar-day ones, and says which beside each figure or in its header.
+The report shows days on the same clock: working days of the calendar's
+`working_day_hours` (the day of the check's time-limit arithmetic, recorded in the
+manifest) for working-day procedures, calendar days for calendar-day ones, and says
+which beside each figure or in its header.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-MINUTES_PER_WORKING_DAY = 480  # 8 working hours, the time-limit arithmetic's working day
 MINUTES_PER_CALENDAR_DAY = 1440
 WORKING, CALENDAR, MIXED = "working", "calendar", "mixed"
 OVERDUE_STATUSES = ("late", "open_overdue")
@@ -24,13 +24,14 @@ def on_calendar_clock(schema) -> pl.Expr:
     return pl.col("calendar_clock").fill_null(False) if "calendar_clock" in schema else pl.lit(False)
 
 
-def day_minutes(schema) -> pl.Expr:
+def day_minutes(schema, working_day_hours: float) -> pl.Expr:
     return pl.when(on_calendar_clock(schema)).then(float(MINUTES_PER_CALENDAR_DAY)).otherwise(
-        float(MINUTES_PER_WORKING_DAY))
+        float(working_day_hours * 60))
 
 
-def duration_columns(dossiers: pl.LazyFrame) -> pl.LazyFrame:
-    """Adds `day_unit` (working/calendar), `used_days`, `allowed_days` and `days_overdue`.
+def duration_columns(dossiers: pl.LazyFrame, working_day_hours: float) -> pl.LazyFrame:
+    """Adds `day_unit` (working/calendar), `day_minutes` (minutes in one day of that
+    clock), `used_days`, `allowed_days` and `days_overdue`.
 
     `days_overdue` is the time used beyond the time allowed, on the procedure's clock,
     for late and open-overdue dossiers. It is empty for a dossier late only against its
@@ -38,11 +39,12 @@ def duration_columns(dossiers: pl.LazyFrame) -> pl.LazyFrame:
     its supplement requests: it is within the legal time limit, by zero days.
     """
     schema = dossiers.collect_schema()
-    per_day = day_minutes(schema)
+    per_day = day_minutes(schema, working_day_hours)
     over = pl.col("used_minutes") - pl.col("allowed_minutes")
     overdue = pl.col("status").is_in(OVERDUE_STATUSES) & (over > 0)
     return dossiers.with_columns(
         day_unit=pl.when(on_calendar_clock(schema)).then(pl.lit(CALENDAR)).otherwise(pl.lit(WORKING)),
+        day_minutes=per_day,
         used_days=(pl.col("used_minutes") / per_day).round(2),
         allowed_days=(pl.col("allowed_minutes") / per_day).round(2),
         days_overdue=pl.when(overdue).then((over / per_day).round(1)),

@@ -309,7 +309,7 @@ def _counts(mapping: dict[str, int], table: dict[str, str], catalog, details: di
     return rows
 
 
-def _normalise_dossiers(dossiers: pl.LazyFrame) -> pl.LazyFrame:
+def _normalise_dossiers(dossiers: pl.LazyFrame, working_day_hours: float) -> pl.LazyFrame:
     """Instants as UTC (naive ones are taken as UTC, as qms writes them), plus the
     durations in days on each procedure's clock (`durations.duration_columns`)."""
     instants = ("received_at", "counting_start_at", "appointment_at", "due_at", "finished_at")
@@ -322,7 +322,7 @@ def _normalise_dossiers(dossiers: pl.LazyFrame) -> pl.LazyFrame:
             fixes.append(pl.col(name).dt.replace_time_zone("UTC").cast(utc))
         elif dtype != utc:
             fixes.append(pl.col(name).cast(utc))
-    return duration_columns(dossiers.with_columns(fixes) if fixes else dossiers)
+    return duration_columns(dossiers.with_columns(fixes) if fixes else dossiers, working_day_hours)
 
 
 def _late_dossiers(dossiers: pl.LazyFrame) -> pl.DataFrame:
@@ -460,7 +460,7 @@ def build_report(
 
     unit_names = {code: text.in_language(language) for code, text in config.units.items()} if config else {}
     procedure_field = _procedure_fields(dossiers)
-    dossiers = _normalise_dossiers(dossiers)
+    dossiers = _normalise_dossiers(dossiers, manifest.calendar.working_day_hours)
     late = _late_dossiers(dossiers)
     figures_sha = figures_sha256(summary)
     period_end = manifest.period_to or manifest.as_of.date()

@@ -65,8 +65,11 @@ def dossier_columns(model: ReportModel, formatter: Formatter) -> list[Column]:
 def findings_frame(model: ReportModel) -> pl.DataFrame:
     """The findings with what their cells need from the dossier: the procedure issue it
     was judged by (for the step names) and its clock (for durations)."""
-    dossiers = model.dossiers.select("dossier_id", "procedure_issue", "day_unit")
-    return model.findings.lazy().join(dossiers, on="dossier_id", how="left", maintain_order="left").collect()
+    dossiers = model.dossiers.select("dossier_id", "procedure_issue", "day_unit", "day_minutes")
+    # a finding whose dossier is not in the table counts its minutes in working days
+    working_day = model.manifest["check"]["calendar"]["working_day_hours"] * 60
+    return (model.findings.lazy().join(dossiers, on="dossier_id", how="left", maintain_order="left")
+            .with_columns(pl.col("day_minutes").fill_null(working_day)).collect())
 
 
 def _decimal_text(value: pl.Expr, decimal: str) -> pl.Expr:
@@ -82,7 +85,7 @@ def _value_text(column: str, step_name: pl.Expr, formatter: Formatter, decimal: 
     numeric = value.str.contains(NUMBER).fill_null(False)
     minutes = value.cast(pl.Float64, strict=False)
     calendar = pl.col("day_unit") == "calendar"
-    days = pl.when(calendar).then(minutes / 1440).otherwise(minutes / 480)
+    days = minutes / pl.col("day_minutes")
     working_text = gettext("{days} working days ({hours} working hours)")
     calendar_text = gettext("{days} calendar days ({hours} hours)")
 
@@ -152,7 +155,8 @@ def _message_beyond_title() -> pl.Expr:
 def readable_findings(findings: pl.DataFrame, formatter: Formatter, steps: dict[str, str]) -> pl.DataFrame:
     """`expected`, `actual` and `message` of findings as the Findings sheet shows them
     (the web's dossier page shows them so too). `findings` needs `rule`, `expected`,
-    `actual`, `message`, `procedure_code`, `procedure_issue` and `day_unit`."""
+    `actual`, `message`, `procedure_code`, `procedure_issue`, `day_unit` and `day_minutes`
+    (minutes in one day of the dossier's clock)."""
     decimal = get_decimal_symbol(formatter.locale)
     return findings.with_columns(
         _value_text("expected", _step_name(steps, "expected"), formatter, decimal).alias("expected"),

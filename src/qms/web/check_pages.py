@@ -165,7 +165,7 @@ async def dossier_page(request: Request, run) -> Response:
         return REGISTRY[rule].title.in_language(language) if rule in REGISTRY else rule
 
     return render(request, "dossier.html", run=run, dossier=dossier, timeline=timeline,
-                  findings=_readable(findings, dossier, timeline, language),
+                  findings=await run_in_threadpool(_readable, run, findings, dossier, timeline, language),
                   timeline_problem=problem, chart=timeline_chart(timeline) if timeline else None,
                   rows=timeline_rows(timeline) if timeline else [], rule_title=rule_title,
                   units=context.config.units)
@@ -178,14 +178,16 @@ def timeline_rows(timeline) -> list[dict]:
     return sorted(rows, key=lambda row: row["at"])
 
 
-def _readable(findings: list[dict], dossier: dict, timeline, language: str) -> list[dict]:
+def _readable(run, findings: list[dict], dossier: dict, timeline, language: str) -> list[dict]:
     """Expected and actual values as the workbook's Findings sheet shows them: minutes as
-    working (or calendar) days and hours, step ids as the step's name, dates local."""
+    working (or calendar) days and hours (a working day as long as the run's calendar
+    said), step ids as the step's name, dates local."""
     if not findings:
         return findings
     import polars as pl
 
     from ..core.formatting import Formatter
+    from ..report.durations import MINUTES_PER_CALENDAR_DAY
     from ..report.xlsx_columns import readable_findings
 
     code, issue = dossier.get("procedure_code"), dossier.get("procedure_issue")
@@ -193,6 +195,9 @@ def _readable(findings: list[dict], dossier: dict, timeline, language: str) -> l
     frame = pl.DataFrame(findings, infer_schema_length=None).with_columns(
         pl.lit(code, pl.Utf8).alias("procedure_code"), pl.lit(issue, pl.Int64).alias("procedure_issue"),
         pl.lit("calendar" if dossier.get("calendar_clock") else "working").alias("day_unit"),
+        pl.lit(float(MINUTES_PER_CALENDAR_DAY) if dossier.get("calendar_clock")
+               else read_summary(run).manifest.calendar.working_day_hours * 60)
+        .alias("day_minutes"),
         *(pl.col(column).cast(pl.Utf8) for column in ("expected", "actual", "message")))
     return readable_findings(frame, Formatter(language), steps).to_dicts()
 
