@@ -16,6 +16,7 @@ import click
 
 from ..core.errors import QmsError
 from ..core.i18n import _, gettext, ngettext
+from ..core.process_memory import tune_before_loading
 from ._common import language_option, prepare, secho
 
 # command name -> (module under qms.cli, attribute, one-line help msgid shown by `qms --help`)
@@ -80,6 +81,8 @@ class LazyGroup(click.Group):
             ctx.exit(error.exit_code)
 
     def main(self, *args, **kwargs):
+        # before any command loads polars or numpy (the workers a command starts inherit it)
+        tune_before_loading()
         _translate_click_messages()
         return super().main(*args, **kwargs)
 
