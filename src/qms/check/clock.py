@@ -185,12 +185,12 @@ def _clock_runs(calendar, at, sc, lengths, start, has_start, elapsed, finished, 
     before_each(pause, paused_before, paused_open, 0)
 
 
-def add_counting_start_and_due(dossiers: pl.DataFrame, docs: CheckDocuments, issues: pl.DataFrame
-                                ) -> pl.DataFrame:
-    """Counting start (cut-off aware; calendar-day limits count from receipt itself)
-    and legal due moment of every dossier judged against an issue: one calendar call
-    per distinct (clock, cut-off), then per distinct limit, over the issues sharing
-    it (rows picked by issue number, `pid`, not by comparing texts)."""
+def counting_start_and_due(dossiers: pl.DataFrame, docs: CheckDocuments, issues: pl.DataFrame) -> pl.DataFrame:
+    """`counting_start_at` (cut-off aware; calendar-day limits count from receipt
+    itself) and `due_at`, the legal due moment, of every dossier judged against an
+    issue (row = dossier): one calendar call per distinct (clock, cut-off), then per
+    distinct limit, over the issues sharing it (rows picked by issue number, `pid`,
+    not by comparing texts)."""
     n = dossiers.height
     received = to_np(dossiers["received_at"])
     start = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
@@ -216,4 +216,4 @@ def add_counting_start_and_due(dossiers: pl.DataFrame, docs: CheckDocuments, iss
         rows = rows_of(pids)
         if rows.any():
             due[rows] = docs.calendar.add_array(start[rows], amount, limit_unit)
-    return dossiers.with_columns(from_np(start, "counting_start_at"), from_np(due, "due_at"))
+    return pl.DataFrame([from_np(start, "counting_start_at"), from_np(due, "due_at")])

@@ -28,11 +28,12 @@ Semantics (shared with `reference.py`, documented in docs/check.md):
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
 from .classify import classify
-from .clock import add_counting_start_and_due, dossier_clock
+from .clock import counting_start_and_due, dossier_clock
 from .documents import CheckDocuments
 from .facts import (
     dense_step_table, documents_in_force, dossier_columns, finish_columns, return_and_approval, step_properties,
@@ -68,21 +69,17 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     ev = ev.drop("received_at", "appointment_at", "returned_at", "new_appointment_at", "channel", D,
                  "procedure_code")
     tick("dossier facts")
-    dossiers = add_counting_start_and_due(dossiers, docs, issues)
-    tick("counting start, due")
-    # `pid` (the procedure issue's row) is null exactly where no issue was in force
-    ev = broadcast(ev, dossiers, ["pid"])
+    # The calendar's counting start and due (numpy, one core) run on a thread while
+    # the step stages (numpy and polars, mostly one core) run here: nothing before
+    # the clock reads them.
     issue_codes = issues.select("pid", "procedure_code", "procedure_issue")
     dense = dense_step_table(lookup, issue_codes, {name: code for code, name in enumerate(names)})
-    ev = step_properties(ev, dense, issue_codes.height + 1)
-    tick("  step: lookup join")
-    dossiers, finish_at, rank_code, finished = step_sums(ev, dossiers)
-    finish_at, finish_rank, finished = finish_by_setting(ev, dossiers, finish_at, rank_code, finished, names)
-    del rank_code
-    ev = ev.drop("bit")
-    tick("  step: sums, bits")
-    ev, dossiers = return_and_approval(ev, dossiers)
-    tick("step join, finish")
+    with ThreadPoolExecutor(1) as calendar_thread:
+        start_and_due = calendar_thread.submit(counting_start_and_due, dossiers, docs, issues)
+        ev, dossiers, finish_at, finish_rank, finished = _step_stages(ev, dossiers, dense, issue_codes.height + 1,
+                                                                     names, tick)
+        dossiers = dossiers.hstack(start_and_due.result())
+    tick("counting start, due (what it added to the step stages)")
     per_event, per_dossier = dossier_clock(docs.calendar, ev, dossiers, finished, as_of)
     ev, dossiers = ev.hstack(per_event), dossiers.hstack(per_dossier)
     del per_event, per_dossier
@@ -103,3 +100,21 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     tick("findings")
     return dossier_output(dossiers, order), findings
 
+
+def _step_stages(ev: pl.DataFrame, dossiers: pl.DataFrame, dense: pl.DataFrame, blocks: int, names: list[str],
+                 tick):
+    """Each event's step properties, the per-dossier sums over them, the finish, the
+    first return and approval: (ev, dossiers, finishing event and rank per finished
+    dossier, which dossiers are finished)."""
+    # `pid` (the procedure issue's row) is null exactly where no issue was in force
+    ev = broadcast(ev, dossiers, ["pid"])
+    ev = step_properties(ev, dense, blocks)
+    tick("  step: lookup join")
+    dossiers, finish_at, rank_code, finished = step_sums(ev, dossiers)
+    finish_at, finish_rank, finished = finish_by_setting(ev, dossiers, finish_at, rank_code, finished, names)
+    del rank_code
+    ev = ev.drop("bit")
+    tick("  step: sums, bits")
+    ev, dossiers = return_and_approval(ev, dossiers)
+    tick("step join, finish")
+    return ev, dossiers, finish_at, finish_rank, finished
