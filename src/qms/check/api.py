@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -360,6 +361,7 @@ def write_outputs(result: CheckResult, out_dir: str | Path, *, csv: bool = False
     would run as a formula gets a leading apostrophe there; the Parquet files keep the
     exact values."""
     from ..core.atomic import atomic_target, write_text
+    from ..core.check_tables import PARQUET_WRITE
     from ..core.excel_text import csv_safe_frame
     from ..core.output_set import writing_set
     from .units import lists_as_text
@@ -369,7 +371,7 @@ def write_outputs(result: CheckResult, out_dir: str | Path, *, csv: bool = False
     written = {}
     with writing_set(out) as names:
         for name, table in (("dossiers", result.dossiers), ("findings", result.findings)):
-            writers = [(".parquet", table.write_parquet)]
+            writers = [(".parquet", partial(table.write_parquet, **PARQUET_WRITE))]
             if csv:
                 writers.append((".csv", csv_safe_frame(lists_as_text(table)).write_csv))
             for suffix, write in writers:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ..core.check_tables import PARQUET_WRITE
 from ..model.check_output import CheckSummary, InputFile
 
 DOSSIERS_DIR = "dossiers"
@@ -113,7 +114,7 @@ def check_shard(job: ShardJob) -> ShardOutcome:
     for name, table in ((DOSSIERS_DIR, result.dossiers), (FINDINGS_DIR, result.findings)):
         target = out / name / part_name(job.shard)
         target.parent.mkdir(parents=True, exist_ok=True)
-        table.write_parquet(target)
+        table.write_parquet(target, **PARQUET_WRITE)
         files[name] = {"path": f"{name}/{part_name(job.shard)}", "rows": table.height, "sha256": _sha256(target)}
     from .documents import DEFAULT_RULESET
 

@@ -16,6 +16,10 @@ from .i18n import _
 
 TABLES = ("dossiers", "findings")
 
+# How both layouts write a table: zstd at its fastest level. Polars' default level
+# (3) took 0.44 s for 1 M dossiers against 0.36 s at level 1, whose file is 14 % larger.
+PARQUET_WRITE = {"compression": "zstd", "compression_level": 1}
+
 
 def table_files(folder: str | Path, stem: str) -> list[Path]:
     """The Parquet file(s) of table `stem`: the one-process file, else the shards'
