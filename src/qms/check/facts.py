@@ -159,11 +159,11 @@ def step_sums(ev: pl.DataFrame, dossiers: pl.DataFrame) -> tuple[pl.DataFrame, n
     def per_run(ufunc, values: np.ndarray) -> np.ndarray:
         return ufunc.reduceat(values, starts) if len(starts) else values[:0]
 
-    sc = ev["sc"].to_numpy()
+    sc, did = ev["sc"].to_numpy(), ev["did"].to_numpy()
     for name, status in (("supplement_requests", "supplement_requested"), ("reschedules", "apology_issued")):
-        events_of = (sc == STATUS_CODE[status]).view(np.int8)
-        dossiers = dossiers.with_columns(pl.Series(name, np.add.reduceat(events_of, starts, dtype=np.int64)
-                                                   if len(starts) else [], dtype=pl.Int64))
+        # counted over the few such events (a sum over every event's flag took 4 times longer)
+        counts = np.bincount(did[sc == STATUS_CODE[status]], minlength=len(starts))
+        dossiers = dossiers.with_columns(pl.Series(name, counts, dtype=pl.Int64))
     flags = per_run(np.bitwise_or, packed)
     rank_code = ((packed >> RANK_SHIFT) & 7).astype(np.int8)
     rank_code[rank_code == 0] = NO_RANK
@@ -183,8 +183,7 @@ def step_sums(ev: pl.DataFrame, dossiers: pl.DataFrame) -> tuple[pl.DataFrame, n
     finished = rank != NO_RANK
     if not len(starts):
         return dossiers, np.zeros(0, np.int64), rank_code, finished
-    finish_at, _lowest = first_of_lowest(rank_code, starts, np.diff(np.append(starts, ev.height)),
-                                         ev["did"].to_numpy(), rank)
+    finish_at, _lowest = first_of_lowest(rank_code, starts, np.diff(np.append(starts, ev.height)), did, rank)
     return dossiers, finish_at[finished], rank_code, finished
 
 

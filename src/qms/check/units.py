@@ -88,7 +88,10 @@ def _lists_by_bits(steps: pl.DataFrame, names: pl.Series, desk: pl.Series, late:
 
 def _mask_lists(masks: np.ndarray, names: pl.Series) -> pl.Series:
     """Each mask as the sorted list of the names of its bits, made once per distinct mask."""
-    distinct, inverse = np.unique(masks, return_inverse=True)
+    # the few distinct masks by hashing, then each mask's place among them by binary
+    # search (np.unique sorts the million masks: three times longer)
+    distinct = np.sort(pl.Series(masks, dtype=pl.UInt64).unique().to_numpy())
+    inverse = np.searchsorted(distinct, masks)
     labels = names.to_list()
     lists = [[labels[bit] for bit in range(len(labels)) if int(mask) >> bit & 1] for mask in distinct]
     return pl.Series(lists, dtype=pl.List(pl.Utf8)).gather(inverse.ravel())
