@@ -67,10 +67,9 @@ def available_memory() -> int:
 def estimated_events(path: Path) -> int:
     """Events in a log, from Parquet metadata or, for text, from its size."""
     if path.suffix.lower() in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
+        # polars counts from the metadata too (importing pyarrow.parquet for it took 0.1 s)
         try:
-            return pq.ParquetFile(path).metadata.num_rows
+            return pl.scan_parquet(path).select(pl.len()).collect().item()
         except Exception:  # not readable here: the reader will say why
             return 0
     return path.stat().st_size // CSV_BYTES_PER_EVENT
