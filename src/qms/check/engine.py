@@ -41,7 +41,7 @@ from .facts import (
 )
 from .finish import finish_by_setting
 from .findings import CheckContext, dossier_output, finish_findings, rule_findings
-from .frame import D, STATUS_NAMES, UTC, broadcast, id_rank, prepare_events
+from .frame import STATUS_NAMES, UTC, broadcast, id_rank, prepare_events
 from .local_time import LocalDates
 from .stopwatch import stopwatch
 from .tables import step_lookup
@@ -60,14 +60,12 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     tick = stopwatch()
     lookup = step_lookup(docs)
     names = list(STATUS_NAMES) + sorted(set(lookup["step"].to_list()) - set(STATUS_NAMES))
-    ev, carries, id_order = prepare_events(events, as_of, names)
+    ev, dossier_level, carries, id_order = prepare_events(events, as_of, names)
     tick("prepare")
     local_dates = LocalDates(tz)
-    dossiers = dossier_columns(ev, local_dates)
+    dossiers = dossier_columns(ev, dossier_level, local_dates)
+    del dossier_level
     dossiers, issues = documents_in_force(dossiers, docs)
-    # dossier-level columns are no longer needed on the events
-    ev = ev.drop("received_at", "appointment_at", "returned_at", "new_appointment_at", "channel", D,
-                 "procedure_code")
     tick("dossier facts")
     # The calendar's counting start and due (numpy, one core) run on a thread while
     # the step stages (numpy and polars, mostly one core) run here: nothing before

@@ -18,26 +18,31 @@ from .finish import NO_RANK, first_of_lowest
 from .frame import (
     BIT_APPROVAL, BIT_ENDS, BIT_IS_RESULT, BIT_ONCE_ONLY, BIT_REPEATABLE, BIT_RESULT, BIT_TERMINAL, BIT_TO_END, D,
     FIRST, PACKED_IDX_BITS, RANK_SHIFT, STATUS_CODE, broadcast, first_per_dossier, firsts_per_dossier, is_status,
-    packed_flag, status_is,
+    packed_flag, searchable, status_is,
 )
 from .local_time import LocalDates
 from .tables import first_match, in_force, procedure_issue_table, ruleset_list
 
 
-def dossier_columns(ev: pl.DataFrame, local_dates: LocalDates) -> pl.DataFrame:
-    """Per dossier: code, unit, channel, receipt (the column, else the `received`
+def dossier_columns(ev: pl.DataFrame, dossier_level: pl.DataFrame, local_dates: LocalDates) -> pl.DataFrame:
+    """Per dossier: id, code, unit, channel, receipt (the column, else the `received`
     event), the logged appointment, the first apology and the local days that pick
-    the documents in force."""
-    looked_up = ["procedure_code", "unit", "channel", "received_at", "appointment_at"]
-    dossiers = ev.lazy().filter(FIRST).select(D, *looked_up, pl.col("at").alias("first_at"), "sc").collect()
+    the documents in force (from the events and their dossier-level columns, as
+    `prepare_events` returns them)."""
+    looked_up = ["procedure_code", "channel", "received_at", "appointment_at"]
+    dossiers = pl.concat([
+        dossier_level.filter(ev["first"]).select(D, *looked_up).rechunk(),
+        ev.lazy().filter(FIRST).select("unit", pl.col("at").alias("first_at"), "sc").collect(),
+    ], how="horizontal")
     apology_first = dossiers["sc"] == STATUS_CODE["apology_issued"]
-    for column in looked_up:
+    for column in [*looked_up, "unit"]:
         # the appointment is the receipt's, never an apology's new date
         lacking = dossiers[column].is_null() | (apology_first if column == "appointment_at" else False)
         if lacking.any():
             condition = pl.col(column).is_not_null() & (
                 ~status_is("apology_issued") if column == "appointment_at" else True)
-            found = first_per_dossier(ev, condition, [column], among=lacking)[column]
+            source = ev if column == "unit" else searchable(ev, dossier_level, column)
+            found = first_per_dossier(source, condition, [column], among=lacking)[column]
             dossiers = dossiers.with_columns(pl.when(lacking).then(found).otherwise(pl.col(column)).alias(column))
     firsts = firsts_per_dossier(ev, {"received": (status_is("received"), "at"),
                                      "apology": (status_is("apology_issued"), "at")})
