@@ -138,3 +138,34 @@ def test_a_canonical_csv_with_a_bad_row_goes_through_ingest_and_the_row_is_count
     quality = json.loads(result.output)["data_quality"]
     assert quality["rows_read"] == log.events.height
     assert quality["rows_rejected"] == 1
+
+
+def _check_in_a_fresh_process(folder, docs, cwd, out) -> tuple[str, list[str]]:
+    """Run `qms check` as a user does, in its own interpreter: (stderr, the heavy
+    packages it imported)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, sys\nfrom qms.cli import main\ntry:\n"
+            f"    main(['--lang', 'en', 'check', {str(folder / 'log.csv')!r}, '--docs', {docs!r}, '--out', {str(out)!r}])\n"
+            "except SystemExit as end:\n    assert not end.code, end.code\n"
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'sqlalchemy', 'lxml', "
+            "'openpyxl', 'weasyprint', 'distributed', 'dask', 'starlette', 'jinja2'})))")
+    env = {key: value for key, value in os.environ.items() if key != "QMS_DATABASE_URL"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stderr, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_check_loads_only_what_it_uses(setup, tmp_path):
+    """Start-up (issue 16): outside a workspace a check loads no database, XML, Excel,
+    PDF, cluster or web library; inside one it loads SQLAlchemy to register the run,
+    and Alembic only when the database is not yet at the newest revision."""
+    folder, docs, _log = setup
+    assert _check_in_a_fresh_process(folder, docs, tmp_path, tmp_path / "alone")[1] == []
+    assert CliRunner().invoke(main, ["init", str(tmp_path / "ws")]).exit_code == 0
+    first, loaded = _check_in_a_fresh_process(folder, docs, tmp_path / "ws", tmp_path / "first")
+    assert "Registered as check run 1" in first and loaded == ["alembic", "sqlalchemy"]  # the schema created
+    second, loaded = _check_in_a_fresh_process(folder, docs, tmp_path / "ws", tmp_path / "second")
+    assert "Registered as check run 2" in second and loaded == ["sqlalchemy"]  # at head: no Alembic

@@ -207,3 +207,39 @@ def test_only_blank_rows_is_a_file_without_data(tmp_path):
     write_csv_text(path, MOTCUA_HEADER, [[""] * 10, [""] * 10])
     with pytest.raises(QmsError, match="no data rows|không có dòng dữ liệu"):
         validate_log(path, "motcua")
+
+
+@pytest.mark.parametrize("blank_tail", [False, True])
+def test_a_small_log_held_in_memory_reads_as_the_staged_path(tmp_path, strict_profile, monkeypatch, blank_tail):
+    """A small CSV is parsed once and kept in memory; a large one is staged as Parquet
+    (bounded memory). Both give the same events, counts, notes and rejects."""
+    from polars.testing import assert_frame_equal
+
+    from qms.ingest import api
+
+    rows = [
+        motcua_row(dossier="A", at="03/03/2025 08:00", status="Tiếp nhận hồ sơ"),
+        motcua_row(dossier="B", at="2025-03-03T08:00:00+07:00", status=" THẨM ĐỊNH HỒ SƠ", unit="phòng tư pháp"),
+        [""] * len(MOTCUA_HEADER),
+        motcua_row(dossier="C", at="31/02/2025 08:00"),
+        motcua_row(dossier="E", channel="Fax", received="không rõ"),
+    ] + ([[""] * len(MOTCUA_HEADER)] * 2 if blank_tail else [])
+    path = tmp_path / "export.csv"
+    write_csv_text(path, MOTCUA_HEADER, rows)
+
+    def run(tag):
+        rejects, out = tmp_path / f"rejects-{tag}.csv", tmp_path / f"events-{tag}.parquet"
+        report = convert_log(path, out, strict_profile, rejects=rejects)
+        events = read_log(path, strict_profile).events
+        return report, events, pl.read_parquet(out), pl.read_csv(rejects, infer_schema=False)
+
+    in_memory = run("memory")
+    monkeypatch.setattr(api, "IN_MEMORY_BYTES", 0)
+    staged = run("staged")
+    for report in (in_memory[0], staged[0]):
+        assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (5, 2, 3)
+    assert in_memory[0].rejected_by_reason == staged[0].rejected_by_reason
+    assert in_memory[0].notes == staged[0].notes
+    assert any("blank row(s) at the end" in note for note in staged[0].notes) == blank_tail
+    for mine, theirs in zip(in_memory[1:], staged[1:]):
+        assert_frame_equal(mine, theirs)

@@ -45,6 +45,14 @@ from .vectorised import DayTables, OutOfRange
 
 log = logging.getLogger(__name__)
 _LAST_YEAR = 2200  # tables never grow beyond this: a calendar gone wrong, not a real need
+# Days tabulated around the instants of a call (each day is a step of Python):
+# before them for appointments moved back to an earlier close, after them for the
+# due dates computed from them (60 working days end about three months on). A
+# result beyond these grows the tables. A log of a month costs about 250 days, not
+# the three whole years that tables by calendar year took.
+_DAYS_BEFORE = 31
+_DAYS_AFTER = 184
+_GROW_DAYS = 366
 _CHUNK = 1 << 16  # rows per chunk of the array operations: temporaries stay in cache
 
 
@@ -261,17 +269,26 @@ class WorkCalendar:
     def _table_for(self, low: int, high: int) -> DayTables:
         if self._tables is not None and self._tables.covers(low - US_PER_DAY, high + US_PER_DAY):
             return self._tables
-        first = from_us(low).astimezone(self.zone).year - 1
-        last = from_us(high).astimezone(self.zone).year + 1
+        first_day, last_day = (from_us(instant).astimezone(self.zone).date() for instant in (low, high))
+        if first_day.year - 1 < 1900 or last_day.year + 1 > _LAST_YEAR:
+            raise QmsError(_("calendar: instants outside the years 1900–{last} cannot be computed").format(last=_LAST_YEAR))
+        first, last = first_day - dt.timedelta(days=_DAYS_BEFORE), last_day + dt.timedelta(days=_DAYS_AFTER)
         if self._tables is not None:
-            first = min(first, self._tables.first_day.year)
-            last = max(last, self._tables.last_day.year)
+            first = min(first, self._tables.first_day)
+            last = max(last, self._tables.last_day)
         return self._build_tables(first, last)
 
-    def _build_tables(self, first_year: int, last_year: int) -> DayTables:
-        if first_year < 1900 or last_year > _LAST_YEAR:
+    def _grown_tables(self, tables: DayTables, direction: int) -> DayTables:
+        """The tables extended by half their length (a year at least) on one side."""
+        grow = dt.timedelta(days=max(_GROW_DAYS, (tables.last_day - tables.first_day).days // 2))
+        if direction > 0:
+            return self._build_tables(tables.first_day, tables.last_day + grow)
+        return self._build_tables(tables.first_day - grow, tables.last_day)
+
+    def _build_tables(self, first_day: dt.date, last_day: dt.date) -> DayTables:
+        if first_day.year < 1900 or last_day.year > _LAST_YEAR:
             raise QmsError(_("calendar: instants outside the years 1900–{last} cannot be computed").format(last=_LAST_YEAR))
-        self._tables = DayTables(self._planner, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
+        self._tables = DayTables(self._planner, first_day, last_day)
         return self._tables
 
     def _run(self, operation, required: list[np.ndarray], optional: Sequence[np.ndarray] = (),
@@ -309,9 +326,7 @@ class WorkCalendar:
                     list(pool.map(run, chunks))  # re-raises a chunk's OutOfRange here
                 break
             except OutOfRange as problem:
-                first, last = tables.first_day.year, tables.last_day.year
-                grow = max(2, (last - first) // 2)
-                tables = self._build_tables(first, last + grow) if problem.direction > 0 else self._build_tables(first - grow, last)
+                tables = self._grown_tables(tables, problem.direction)
         if result == "instant":
             span = valid_span(output)
             if span is not None:

@@ -113,10 +113,14 @@ def _register_in_workspace(out) -> None:
     if workspace is None:
         return
     from ..check_runs import register_check_run
-    from ._capa_common import open_db
+    from ..db import open_database
 
-    _config, db = open_db(str(workspace.config_path), None)
-    run = register_check_run(db, out)
+    # the workspace already read, not read again through --config
+    db = open_database(workspace_dir=workspace.root, configured_url=workspace.config.database_url)
+    try:
+        run = register_check_run(db, out)
+    finally:
+        db.dispose()
     click.echo(_("Registered as check run {id} of the workspace").format(id=run.id), err=True)
 
 

@@ -142,8 +142,14 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
         tell(_("reading"), 0.0)
         limits = reader_limits()
         raw = open_source(path, profile, staging, limits)
-        if raw.format in ("csv", "jsonl"):
-            # parse the text once; every later pass reads columns from Parquet
+        # A small text log is parsed once and held in memory; any other is staged as
+        # Parquet, so that every pass reads only its columns and memory stays bounded
+        # whatever the log's size. (Each pass through files costs a few milliseconds,
+        # most of the reading time of a log of a few thousand rows.)
+        in_memory = raw.format in ("csv", "jsonl") and raw.path.stat().st_size <= IN_MEMORY_BYTES
+        if in_memory:
+            raw.frame = _collected(raw, raw.frame).lazy()
+        elif raw.format in ("csv", "jsonl"):
             staged_raw = staging / "source.parquet"
             _run_polars(raw, lambda: raw.frame.sink_parquet(staged_raw))
             raw.frame = pl.scan_parquet(staged_raw)
@@ -152,13 +158,16 @@ def _session(path: Path, profile: LogProfile, progress: Progress | None) -> Iter
         total = _rows_before_trailing_blanks(raw)
         if total == 0:
             raise QmsError(_("{path}: the log has a header but no data rows").format(path=path))
-        parts = _parse_in_chunks(raw, mapped, staging, total, tell)
-        parsed = pl.scan_parquet(parts)
+        if in_memory:
+            parsed = _collected(raw, mapped.frame.slice(0, total)).lazy()
+        else:
+            parsed = pl.scan_parquet(_parse_in_chunks(raw, mapped, staging, total, tell))
         counts = dict(parsed.group_by(REASON).len().collect(engine="streaming").iter_rows())
         yield _Session(raw, profile, mapped, parsed, counts, staging)
 
 
 CHUNK_ROWS = 500_000
+IN_MEMORY_BYTES = 32 * 1024 * 1024  # a CSV or JSON Lines log up to this size is held in memory
 
 
 def _rows_before_trailing_blanks(raw: RawSource) -> int:
@@ -194,6 +203,12 @@ def _parse_in_chunks(raw: RawSource, mapped: Mapped, staging: Path, total: int, 
         _run_polars(raw, lambda: mapped.frame.slice(start, length).collect().write_parquet(part))
         parts.append(part)
     return parts
+
+
+def _collected(raw: RawSource, frame: pl.LazyFrame) -> pl.DataFrame:
+    result: list[pl.DataFrame] = []
+    _run_polars(raw, lambda: result.append(frame.collect()))
+    return result[0]
 
 
 def _run_mapping(raw: RawSource, profile: LogProfile, limits: ReaderLimits) -> Mapped:

@@ -19,7 +19,6 @@ import re
 from pathlib import Path
 
 import polars as pl
-from lxml import etree
 
 from ..core.errors import QmsError
 from ..core.i18n import _
@@ -31,7 +30,8 @@ _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 def _local(tag) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """The local name of an lxml tag ("{namespace}name" or "name"); "" for a comment."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def refuse_dtd(path: Path) -> None:
@@ -49,6 +49,8 @@ def read_xes(path: Path, staging: Path) -> RawSource:
     if path.stat().st_size == 0:
         raise QmsError(_("{path}: the file is empty").format(path=path))
     refuse_dtd(path)
+    from lxml import etree  # loaded for XES logs only (canonical_probe imports this module for refuse_dtd)
+
     parts: list[Path] = []
     batch: list[dict[str, str | int]] = []
     trace_attributes: dict[str, str] = {}
