@@ -41,7 +41,7 @@ from .facts import (
 )
 from .finish import finish_by_setting
 from .findings import CheckContext, dossier_output, finish_findings, rule_findings
-from .frame import STATUS_NAMES, UTC, broadcast, id_rank, prepare_events
+from .frame import D, STATUS_NAMES, UTC, broadcast, id_rank, order_by_id, prepare_events
 from .local_time import LocalDates
 from .stopwatch import stopwatch
 from .tables import step_lookup
@@ -60,20 +60,22 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     tick = stopwatch()
     lookup = step_lookup(docs)
     names = list(STATUS_NAMES) + sorted(set(lookup["step"].to_list()) - set(STATUS_NAMES))
-    ev, dossier_level, carries, id_order = prepare_events(events, as_of, names)
+    ev, dossier_level, carries, in_id_order = prepare_events(events, as_of, names)
     tick("prepare")
     local_dates = LocalDates(tz)
     dossiers = dossier_columns(ev, dossier_level, local_dates)
     del dossier_level
     dossiers, issues = documents_in_force(dossiers, docs)
     tick("dossier facts")
-    # The calendar's counting start and due (numpy, one core) run on a thread while
-    # the step stages (numpy and polars, mostly one core) run here: nothing before
-    # the clock reads them.
+    # The calendar's counting start and due (numpy, one core) and the dossiers' order
+    # by id (for the outputs) run on a thread while the step stages (numpy and polars,
+    # mostly one core) run here: nothing before the clock reads the first, nothing
+    # before the findings the second.
     issue_codes = issues.select("pid", "procedure_code", "procedure_issue")
     dense = dense_step_table(lookup, issue_codes, {name: code for code, name in enumerate(names)})
     with ThreadPoolExecutor(1) as calendar_thread:
         start_and_due = calendar_thread.submit(counting_start_and_due, dossiers, docs, issues)
+        id_order = calendar_thread.submit(order_by_id, dossiers[D], in_id_order)
         ev, dossiers, finish_at, finish_rank, finished = _step_stages(ev, dossiers, dense, issue_codes.height + 1,
                                                                      names, tick)
         dossiers = dossiers.hstack(start_and_due.result())
@@ -92,7 +94,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     context = CheckContext(docs=docs, carries=carries, step_names=names, pid_table=issue_codes,
                            step_units=dense["step_unit"], local_dates=local_dates)
     findings = rule_findings(ev, dossiers, context, tick)
-    order, rank = id_rank(id_order, dossiers.height)
+    order, rank = id_rank(id_order.result(), dossiers.height)
     findings, per_dossier = finish_findings(findings, dossiers, rank, docs, language)
     dossiers = dossiers.with_columns(pl.Series("findings", per_dossier, dtype=pl.Int64))
     tick("findings")
