@@ -107,7 +107,7 @@ def main() -> None:
         rows.append((label, cores, figures))
         print(label, figures, flush=True)
 
-    from qms.check.partitioned import BYTES_PER_EVENT, available_memory
+    from qms.check.sizing import BYTES_PER_EVENT, available_memory
 
     need, available = events * BYTES_PER_EVENT, available_memory()
     if need <= available:

@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from polars.testing import assert_frame_equal
 
 from qms.check.api import run_check
-from qms.check.partitioned import ShardFailed, check_partitioned, choose_partitions
+from qms.check.partitioned import ShardFailed, check_partitioned
+from qms.check.sizing import choose_partitions
 from qms.cli import main
 from qms.core.hashing import file_sha256
 from qms.ingest.partition import dataset_files, partition_log, partition_of, stable_hash

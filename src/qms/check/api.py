@@ -21,7 +21,7 @@ from ..model.check_output import (
 from ..model.common import Text
 from ..ingest.log_input import PendingInput, read_log_input
 from .documents import DEFAULT_RULESET, CheckDocuments, _hash_model
-from ..model.events import INDICATOR_FIELDS
+from .common import ENGINE_COLUMNS
 from .engine import check_events
 from .stopwatch import stopwatch
 from .indicators import compute_indicators, dossier_facts
@@ -29,14 +29,6 @@ from .methods import METHOD_DESCRIPTIONS, method_of  # noqa: F401  (re-exported)
 from .summary import summarise
 
 Progress = Callable[[str], None]
-
-# The columns the engine reads; a canonical file's others (officer, source_row, …)
-# are not loaded at all.
-ENGINE_COLUMNS = frozenset({
-    "dossier_id", "procedure_code", "step", "unit", "at", "received_at", "appointment_at", "returned_at",
-    "step_due_at", "channel", *INDICATOR_FIELDS,
-})
-
 
 @dataclass
 class CheckResult:

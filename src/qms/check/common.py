@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from ..model.events import STATUS_STEPS
+from ..model.events import INDICATOR_FIELDS, STATUS_STEPS
+
+# The columns the engine reads; a canonical file's others (officer, source_row, …)
+# are not loaded at all.
+ENGINE_COLUMNS = frozenset({
+    "dossier_id", "procedure_code", "step", "unit", "at", "received_at", "appointment_at", "returned_at",
+    "step_due_at", "channel", *INDICATOR_FIELDS,
+})
 
 # Canonical statuses that are not procedure steps unless a procedure lists them.
 CANONICAL_STATUSES = frozenset(STATUS_STEPS)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -30,14 +29,11 @@ import polars as pl
 from ..core.errors import QmsError
 from ..core.i18n import _, get_language
 from ..model.check_output import CheckSummary, InputFile
+from .sizing import choose_partitions
 from .shards import DOSSIERS_DIR, FINDINGS_DIR, ShardJob, ShardOutcome, check_shard
 from .units import lists_as_text
 
 MANIFEST_FILE = "shards.json"
-# Peak memory of the check per event (measured: 3.0 GB for 9 M events) and a
-# canonical CSV's bytes per event, for sizing without reading the log.
-BYTES_PER_EVENT = 350
-CSV_BYTES_PER_EVENT = 110
 ENGINES = ("processes", "dask")
 
 
@@ -50,40 +46,6 @@ class PartitionedResult:
     summary: CheckSummary
     shards: list[ShardOutcome]
     written: dict[str, Path]
-
-
-def available_memory() -> int:
-    """Bytes the kernel says can be used without swapping (MemAvailable)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-
-
-def estimated_events(path: Path) -> int:
-    """Events in a log, from Parquet metadata or, for text, from its size."""
-    if path.suffix.lower() in (".parquet", ".pq"):
-        # polars counts from the metadata too (importing pyarrow.parquet for it took 0.1 s)
-        try:
-            return pl.scan_parquet(path).select(pl.len()).collect().item()
-        except Exception:  # not readable here: the reader will say why
-            return 0
-    return path.stat().st_size // CSV_BYTES_PER_EVENT
-
-
-def choose_partitions(path: str | Path, workers: int, memory: int | None = None) -> int:
-    """1 (one process) when the check of the whole log needs at most half the
-    available memory; else enough shards for `workers` of them to fit at once."""
-    need = estimated_events(Path(path)) * BYTES_PER_EVENT
-    memory = available_memory() if memory is None else memory
-    if need <= memory // 2:
-        return 1
-    per_shard = memory // (2 * max(1, workers))
-    return max(workers, math.ceil(need / per_shard))
 
 
 def check_partitioned(

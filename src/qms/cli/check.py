@@ -56,6 +56,8 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format,
     if scheduler and engine != "dask":
         raise click.UsageError(_("--scheduler needs --engine dask"))
     period = (period_from.date(), period_to.date()) if period_from else None
+    if profile is None and engine == "processes":
+        _start_reading(log, partitions, workers)
     with _progress() as progress:
         if _in_shards(log, partitions, workers, engine):
             from ..check.partitioned import check_partitioned
@@ -99,9 +101,31 @@ def _in_shards(log, partitions, workers, engine) -> bool:
         return len(files) > 1
     if not Path(log).is_file():
         return False  # run_check says what is wrong with it
-    from ..check.partitioned import choose_partitions
+    from ..check.sizing import choose_partitions
 
     return choose_partitions(log, workers or os.cpu_count() or 1) > 1
+
+
+def _start_reading(log, partitions, workers) -> None:
+    """A canonical Parquet log that one process will check starts being read now,
+    while the rest of qms loads (`qms.core.parquet_prefetch`; the check takes it)."""
+    import os
+    from pathlib import Path
+
+    path = Path(log)
+    if path.suffix.lower() not in (".parquet", ".pq") or not path.is_file() or (partitions or 1) > 1:
+        return
+    from ..check.sizing import choose_partitions
+
+    if partitions is None and choose_partitions(path, workers or os.cpu_count() or 1) > 1:
+        return
+    from ..check.common import ENGINE_COLUMNS
+    from ..core.parquet_prefetch import start
+
+    try:
+        start(path, ENGINE_COLUMNS)
+    except Exception:  # not a readable Parquet file: the check says what is wrong with it
+        return
 
 
 def _register_in_workspace(out) -> None:

@@ -12,6 +12,7 @@ from ..core.errors import QmsError
 from ..core.hashing import file_sha256
 from ..core.i18n import _
 from ..core.input_file import check_regular_file
+from ..core.parquet_prefetch import columns_to_read, take
 from ..model.check_output import DataQuality, InputFile
 from .api import read_log
 from .canonical_probe import is_canonical_parquet
@@ -84,7 +85,9 @@ def _read_file(path: Path, original: Path, limits, profile, known_codes, progres
         # instants a second time for that took 0.5-0.9 s at 5 M events) and on the
         # instant columns the check does not read.
         names = pl.scan_parquet(path).collect_schema().names()
-        frame = pl.read_parquet(path, columns=[c for c in names if columns is None or c in columns])
+        wanted = columns_to_read(path, columns)
+        prefetched = take(path, wanted)  # the command line may have started the read
+        frame = prefetched if prefetched is not None else pl.read_parquet(path, columns=wanted)
         unread = [c for c in names if c not in frame.columns]
         if _instants_within(frame, window) and _instants_within(pl.scan_parquet(path).select(unread), window):
             info = PendingInput(path=str(original), sha256=_HashInBackground(original),
