@@ -243,3 +243,37 @@ def test_the_audit_report_made_listed_and_downloaded(audit_app, tmp_path):
     assert inspector.get("/audits/NOPE/reports").status_code == 404
     assert inspector.post("/audits/NOPE/reports", data={"csrf_token": csrf_of(listed), "pdf": "1"}).status_code == 404
     assert not (tmp_path / "reports" / "audit-NOPE").exists()
+
+
+def test_an_audit_code_with_slashes_has_all_its_pages(planning_app, tmp_path):
+    # the model allows "/" in an audit code (01/2026/DG, as Vietnamese numbering goes)
+    app, db = planning_app
+    officer = _client(app, "lan")
+    listed = officer.get("/audits?year=2026").text
+    added = officer.post("/audits", data={"csrf_token": csrf_of(listed), "year": "2026", "code": "01/2026/DG",
+                                          "title": "Đánh giá một cửa", "units": "VP"}, follow_redirects=False)
+    assert added.status_code == 303
+    assert 'href="/audits/01/2026/DG"' in officer.get("/audits?year=2026").text
+    page = officer.get("/audits/01/2026/DG")
+    assert page.status_code == 200 and "01/2026/DG" in page.text and 'href="/audits/01/2026/DG/plan"' in page.text
+    plan = officer.get("/audits/01/2026/DG/plan")
+    assert plan.status_code == 200 and 'action="/audits/01/2026/DG/plan"' in plan.text
+    planned = officer.post("/audits/01/2026/DG/plan", data={
+        "csrf_token": csrf_of(plan.text), "audit_date": "2026-09-17", "lead_auditor": "mai", "auditees": ["binh"],
+        "checklist": "DG-ISO-01", "scope": "Một cửa"}, follow_redirects=False)
+    assert planned.status_code == 303 and planned.headers["location"] == "/audits/01/2026/DG"
+    lead = _client(app, "mai")
+    page = lead.get("/audits/01/2026/DG")
+    item = page.text.split('name="result:', 1)[1].split('"', 1)[0]
+    recorded = lead.post("/audits/01/2026/DG/results", data={"csrf_token": csrf_of(page.text),
+                                                             f"result:{item}": "conforming"}, follow_redirects=False)
+    assert recorded.status_code == 303 and audit_results(db, "01/2026/DG")["coverage"]["recorded"] == 1
+    reports = lead.get("/audits/01/2026/DG/reports")
+    assert reports.status_code == 200
+    made = lead.post("/audits/01/2026/DG/reports", data={"csrf_token": csrf_of(reports.text), "xlsx": "1"},
+                     follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"] == "/audits/01/2026/DG/reports"
+    (name,) = [path.name for path in (tmp_path / "reports" / "audit-01%2F2026%2FDG").iterdir()]
+    assert f'href="/audits/01/2026/DG/reports/{name}"' in lead.get("/audits/01/2026/DG/reports").text
+    assert lead.get(f"/audits/01/2026/DG/reports/{name}").content[:2] == b"PK"  # the workbook
+    assert lead.get("/audits/01/2026/NOPE").status_code == 404

@@ -32,8 +32,9 @@ def create_app(config: WorkspaceConfig, db: Database, root: Path, *, secret_key:
     user named by that header when the request comes from one of `trusted_proxies`."""
     context = WebContext(config=config, db=db, root=Path(root), language=config.language, sso_header=sso_header,
                          trusted_proxies=tuple(trusted_proxies))
-    routes = [*auth_pages.ROUTES, *nc_pages.ROUTES, *job_pages.ROUTES, *check_pages.ROUTES, *audit_pages.ROUTES,
-              *audit_planning.ROUTES, *audit_reports.ROUTES, *document_pages.ROUTES, *report_pages.ROUTES, *api.ROUTES,
+    # an audit's own page (`/audits/{code:path}`) after the audit's other pages
+    routes = [*auth_pages.ROUTES, *nc_pages.ROUTES, *job_pages.ROUTES, *check_pages.ROUTES, *audit_planning.ROUTES,
+              *audit_reports.ROUTES, *audit_pages.ROUTES, *document_pages.ROUTES, *report_pages.ROUTES, *api.ROUTES,
               Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")]
 
     @contextlib.asynccontextmanager

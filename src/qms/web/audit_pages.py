@@ -149,8 +149,11 @@ async def record_page(request: Request) -> Response:
     return RedirectResponse(f"/audits/{quote(code)}", status_code=303)
 
 
+# An audit code may hold "/" (01/2026/DG): `{code:path}` takes it whole, and an
+# audit's own page, which would take any path under /audits/, is matched last
+# (`qms.web.app` puts these routes after the plan's and the reports').
 ROUTES = [
     Route("/audits", programme_page, methods=["GET"]),
-    Route("/audits/{code}", audit_page, methods=["GET"]),
-    Route("/audits/{code}/results", record_page, methods=["POST"]),
+    Route("/audits/{code:path}/results", record_page, methods=["POST"]),
+    Route("/audits/{code:path}", audit_page, methods=["GET"]),
 ]

@@ -175,6 +175,6 @@ async def save_plan(request: Request) -> Response:
 
 ROUTES = [
     Route("/audits", add_to_programme, methods=["POST"]),
-    Route("/audits/{code}/plan", plan_page, methods=["GET"]),
-    Route("/audits/{code}/plan", save_plan, methods=["POST"]),
+    Route("/audits/{code:path}/plan", plan_page, methods=["GET"]),
+    Route("/audits/{code:path}/plan", save_plan, methods=["POST"]),
 ]

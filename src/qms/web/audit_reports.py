@@ -70,7 +70,7 @@ async def download(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/audits/{code}/reports", reports_page, methods=["GET"]),
-    Route("/audits/{code}/reports", make_report, methods=["POST"]),
-    Route("/audits/{code}/reports/{name}", download, methods=["GET"]),
+    Route("/audits/{code:path}/reports", reports_page, methods=["GET"]),
+    Route("/audits/{code:path}/reports", make_report, methods=["POST"]),
+    Route("/audits/{code:path}/reports/{name}", download, methods=["GET"]),
 ]
