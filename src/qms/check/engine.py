@@ -79,7 +79,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
         ev, dossiers, finish_at, finish_rank, finished = _step_stages(ev, dossiers, dense, issue_codes.height + 1,
                                                                      names, tick)
         dossiers = dossiers.hstack(start_and_due.result())
-    tick("counting start, due (what it added to the step stages)")
+    tick("waiting for the counting start and due")
     per_event, per_dossier = dossier_clock(docs.calendar, ev, dossiers, finished, as_of)
     ev, dossiers = ev.hstack(per_event), dossiers.hstack(per_dossier)
     del per_event, per_dossier
