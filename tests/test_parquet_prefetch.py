@@ -88,3 +88,13 @@ def test_qms_check_takes_the_frame_it_started_reading(log, tmp_path, monkeypatch
     write_outputs(run_check(path, library), tmp_path / "api")
     for name in ("dossiers.parquet", "findings.parquet"):
         assert_frame_equal(pl.read_parquet(tmp_path / "cli" / name), pl.read_parquet(tmp_path / "api" / name))
+
+
+def test_a_parquet_file_that_ingest_maps_is_not_read_ahead(tmp_path):
+    from qms.cli.check import _start_reading
+
+    path = tmp_path / "export.parquet"
+    pl.DataFrame({"case:concept:name": ["C1"], "concept:name": ["Receive"], "time:timestamp": ["2024-01-02"]}
+                 ).write_parquet(path)
+    _start_reading(str(path), None, None)
+    assert parquet_prefetch._started == {}  # no frame held that nobody would take

@@ -120,10 +120,13 @@ def _start_reading(log, partitions, workers) -> None:
     if partitions is None and choose_partitions(path, workers or os.cpu_count() or 1) > 1:
         return
     from ..check.common import ENGINE_COLUMNS
-    from ..core.parquet_prefetch import start
+    from ..core.parquet_prefetch import columns_to_read, start
+    from ..model.events import REQUIRED_FIELDS
 
     try:
-        start(path, ENGINE_COLUMNS)
+        # a file ingest will map through a profile is read by ingest, not taken
+        if set(REQUIRED_FIELDS) <= set(columns_to_read(path, None)):
+            start(path, ENGINE_COLUMNS)
     except Exception:  # not a readable Parquet file: the check says what is wrong with it
         return
 
