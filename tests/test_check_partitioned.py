@@ -18,7 +18,7 @@ from polars.testing import assert_frame_equal
 
 from qms.check.api import run_check
 from qms.check.partitioned import ShardFailed, check_partitioned
-from qms.check.sizing import choose_partitions
+from qms.check.sizing import BYTES_PER_EVENT, choose_partitions
 from qms.cli import main
 from qms.core.hashing import file_sha256
 from qms.ingest.partition import dataset_files, partition_log, partition_of, stable_hash
@@ -166,7 +166,7 @@ def test_one_process_when_the_log_fits(log):
     assert choose_partitions(log, workers=2) == 1
     events = pl.scan_parquet(log).select(pl.len()).collect().item()
     # with 1 MB of memory the same log needs shards, enough for two workers at a time
-    assert choose_partitions(log, workers=2, memory=1_000_000) >= max(2, events * 350 // 500_000)
+    assert choose_partitions(log, workers=2, memory=1_000_000) >= max(2, events * BYTES_PER_EVENT // 500_000)
 
 
 # -- Dask ---------------------------------------------------------------------------
