@@ -21,7 +21,8 @@ from qms.check.partitioned import ShardFailed, check_partitioned
 from qms.check.sizing import BYTES_PER_EVENT, choose_partitions
 from qms.cli import main
 from qms.core.hashing import file_sha256
-from qms.ingest.partition import dataset_files, partition_log, partition_of, stable_hash
+from qms.core.datasets import dataset_files
+from qms.ingest.partition import partition_log, partition_of, stable_hash
 from qms.library import load_library
 from qms.synth import generate_log, write_events
 

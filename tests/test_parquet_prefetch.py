@@ -96,5 +96,20 @@ def test_a_parquet_file_that_ingest_maps_is_not_read_ahead(tmp_path):
     path = tmp_path / "export.parquet"
     pl.DataFrame({"case:concept:name": ["C1"], "concept:name": ["Receive"], "time:timestamp": ["2024-01-02"]}
                  ).write_parquet(path)
-    _start_reading(str(path), None, None)
+    _start_reading(str(path))
     assert parquet_prefetch._started == {}  # no frame held that nobody would take
+
+
+def test_a_frame_read_ahead_for_a_file_ingest_reads_is_dropped(log, tmp_path):
+    # canonical names, but instants in milliseconds (as pandas or Spark write them):
+    # ingest reads the file, and the frame read ahead is not kept beside its work
+    path, library = log
+    millis = tmp_path / "millis.parquet"
+    pl.read_parquet(path).with_columns(pl.col("at").dt.cast_time_unit("ms")).write_parquet(millis)
+    from qms.cli.check import _start_reading
+
+    _start_reading(str(millis))
+    assert len(parquet_prefetch._started) == 1
+    result = run_check(millis, library)
+    assert result.summary.data_quality.rows_read == pl.read_parquet(path).height
+    assert parquet_prefetch._started == {}

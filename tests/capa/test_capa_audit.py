@@ -239,3 +239,20 @@ def test_a_plan_with_a_hashed_checklist_issue_verifies(planned, workspace_config
     plan_audit(planned, workspace_config, "lan", "DG-2026-02", audit_date=dt.date(2026, 9, 17), lead_auditor="son",
                auditors=[], auditees=["binh"], checklist=hashed)
     assert verify_register(planned).ok
+
+
+@pytest.mark.parametrize("code, valid", [
+    ("DG-2026-01", True), ("01/2026/DG", True), ("ĐG-01", False), ("A/../B", False), ("A/./B", False),
+    ("A//B", False), ("A/", False), ("/A", False),
+])
+def test_audit_codes_may_have_parts_each_starting_with_a_letter_or_digit(code, valid):
+    # each part starts with a letter or digit, so the audit's web address stays as typed
+    from pydantic import ValidationError
+
+    from qms.model.audit import ProgrammedAudit
+
+    if valid:
+        assert ProgrammedAudit(code=code, title="x", units=["TP"]).code == code
+    else:
+        with pytest.raises(ValidationError):
+            ProgrammedAudit(code=code, title="x", units=["TP"])

@@ -54,7 +54,8 @@ def check_partitioned(
     language: str | None = None, progress=None,
 ) -> PartitionedResult:
     """Check `log` shard by shard and write the merged outputs in `out`."""
-    from ..ingest.partition import dataset_files, partition_log
+    from ..core.datasets import dataset_files
+    from ..ingest.partition import partition_log
     from .api import _as_instant, _documents, warnings_for
 
     if engine not in ENGINES:

@@ -56,10 +56,11 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format,
     if scheduler and engine != "dask":
         raise click.UsageError(_("--scheduler needs --engine dask"))
     period = (period_from.date(), period_to.date()) if period_from else None
-    if profile is None and engine == "processes":
-        _start_reading(log, partitions, workers)
+    in_shards = _in_shards(log, partitions, workers, engine)  # decided once, before the rest of qms loads
+    if not in_shards and profile is None:
+        _start_reading(log)
     with _progress() as progress:
-        if _in_shards(log, partitions, workers, engine):
+        if in_shards:
             from ..check.partitioned import check_partitioned
 
             done = check_partitioned(log, docs, out=out, as_of=as_of, period=period, profile=profile,
@@ -86,11 +87,11 @@ def check(log, profile, docs, as_of, period_from, period_to, out, output_format,
 
 def _in_shards(log, partitions, workers, engine) -> bool:
     """Shards when asked for, for a dataset of several files, and for a log too
-    large for one process (decided from its size)."""
+    large for one process (decided from its size, with light modules only)."""
     import os
     from pathlib import Path
 
-    from ..ingest.partition import dataset_files
+    from ..core.datasets import dataset_files
 
     if engine == "dask" or (partitions or 1) > 1:
         return True
@@ -106,18 +107,14 @@ def _in_shards(log, partitions, workers, engine) -> bool:
     return choose_partitions(log, workers or os.cpu_count() or 1) > 1
 
 
-def _start_reading(log, partitions, workers) -> None:
+def _start_reading(log) -> None:
     """A canonical Parquet log that one process will check starts being read now,
-    while the rest of qms loads (`qms.core.parquet_prefetch`; the check takes it)."""
-    import os
+    while the rest of qms loads (`qms.core.parquet_prefetch`; the check takes it, or
+    drops it if the file is not canonical after all)."""
     from pathlib import Path
 
     path = Path(log)
-    if path.suffix.lower() not in (".parquet", ".pq") or not path.is_file() or (partitions or 1) > 1:
-        return
-    from ..check.sizing import choose_partitions
-
-    if partitions is None and choose_partitions(path, workers or os.cpu_count() or 1) > 1:
+    if path.suffix.lower() not in (".parquet", ".pq") or not path.is_file():
         return
     from ..check.common import ENGINE_COLUMNS
     from ..core.parquet_prefetch import columns_to_read, start

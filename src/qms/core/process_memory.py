@@ -8,7 +8,7 @@ hand freed memory back to the system after half a second, over four arenas per
 core, so the next column faults again; kept for a minute in one arena per core,
 it is reused instead (jemalloc takes the last value of a setting, and polars puts
 its own before the ones it finds): 540 k faults instead of 790 k, 0.3-0.4 s
-less of a 5.7 s check, for a peak resident size about 10 % higher. NumPy's
+less of a 5.7 s check, for a peak resident size 8-10 % higher. NumPy's
 OpenBLAS starts a thread per core at import, idling on the CPU, for linear
 algebra qms never does.
 

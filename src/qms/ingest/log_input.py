@@ -12,7 +12,7 @@ from ..core.errors import QmsError
 from ..core.hashing import file_sha256
 from ..core.i18n import _
 from ..core.input_file import check_regular_file
-from ..core.parquet_prefetch import columns_to_read, take
+from ..core.parquet_prefetch import columns_to_read, discard, take
 from ..model.check_output import DataQuality, InputFile
 from .api import read_log
 from .canonical_probe import is_canonical_parquet
@@ -63,7 +63,7 @@ def read_log_input(events_or_path, profile, known_codes, progress, *, columns=No
     thread meanwhile); anything else goes through `read_log` with its profile."""
     if isinstance(events_or_path, (pl.DataFrame, pl.LazyFrame)):
         return events_or_path, [], None, None
-    from .partition import dataset_files
+    from ..core.datasets import dataset_files
 
     files = dataset_files(events_or_path)
     if files is not None:
@@ -87,6 +87,7 @@ def _read_file(path: Path, original: Path, limits, profile, known_codes, progres
         names = pl.scan_parquet(path).collect_schema().names()
         wanted = columns_to_read(path, columns)
         prefetched = take(path, wanted)  # the command line may have started the read
+        discard(path)  # one started for other columns is not used
         frame = prefetched if prefetched is not None else pl.read_parquet(path, columns=wanted)
         unread = [c for c in names if c not in frame.columns]
         if _instants_within(frame, window) and _instants_within(pl.scan_parquet(path).select(unread), window):
@@ -95,6 +96,7 @@ def _read_file(path: Path, original: Path, limits, profile, known_codes, progres
             quality = DataQuality(rows_read=frame.height, rows_accepted=frame.height, rows_rejected=0)
             return frame, [info], quality, None
         del frame  # an implausible instant: ingest reads the file and rejects those rows by number
+    discard(path)  # a frame read ahead for a file that is not canonical after all
     if profile is None and path.suffix.lower() == ".csv":
         fast = _read_canonical_csv(path, columns, window)
         if fast is not None:

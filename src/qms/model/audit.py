@@ -36,7 +36,9 @@ NC_RESULTS = {AuditResultValue.major_nc: "major", AuditResultValue.minor_nc: "mi
 class ProgrammedAudit(StrictModel):
     """One audit of the year's programme: what it covers and roughly when."""
 
-    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", max_length=60)
+    # "/" may separate parts (01/2026/DG), each starting with a letter or digit: a
+    # "." or ".." part or an empty one would be rewritten in the audit's web address
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$", max_length=60)
     title: str = Field(min_length=1, max_length=300)
     processes: list[str] = Field(default_factory=list, description="Procedure codes or process names")
     units: list[str] = Field(min_length=1, description="Unit codes audited")
