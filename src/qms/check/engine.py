@@ -41,7 +41,7 @@ from .facts import (
 )
 from .finish import finish_by_setting
 from .findings import CheckContext, dossier_output, finish_findings, rule_findings
-from .frame import D, STATUS_NAMES, UTC, broadcast, id_rank, order_by_id, prepare_events
+from .frame import D, STATUS_NAMES, UTC, broadcast, id_rank, prepare_events
 from .local_time import LocalDates
 from .stopwatch import stopwatch
 from .tables import step_lookup
@@ -75,7 +75,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     dense = dense_step_table(lookup, issue_codes, {name: code for code, name in enumerate(names)})
     with ThreadPoolExecutor(1) as calendar_thread:
         start_and_due = calendar_thread.submit(counting_start_and_due, dossiers, docs, issues)
-        id_order = calendar_thread.submit(order_by_id, dossiers[D], in_id_order)
+        by_id = None if in_id_order else calendar_thread.submit(dossiers[D].arg_sort)
         ev, dossiers, finish_at, finish_rank, finished = _step_stages(ev, dossiers, dense, issue_codes.height + 1,
                                                                      names, tick)
         dossiers = dossiers.hstack(start_and_due.result())
@@ -94,7 +94,7 @@ def check_events(events, docs: CheckDocuments, as_of: dt.datetime, language: str
     context = CheckContext(docs=docs, carries=carries, step_names=names, pid_table=issue_codes,
                            step_units=dense["step_unit"], local_dates=local_dates)
     findings = rule_findings(ev, dossiers, context, tick)
-    order, rank = id_rank(id_order.result(), dossiers.height)
+    order, rank = id_rank(by_id.result() if by_id else None, dossiers.height)
     findings, per_dossier = finish_findings(findings, dossiers, rank, docs, language)
     dossiers = dossiers.with_columns(pl.Series("findings", per_dossier, dtype=pl.Int64))
     tick("findings")

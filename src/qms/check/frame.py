@@ -116,7 +116,7 @@ def _group_by_dossier(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, 
     and only a dossier whose events are out of time order costs a sort. A log whose
     dossiers are interleaved is sorted by (dossier_id, at), and `did` follows the
     ids; else `did` numbers the groups in the log's order, and the outputs are put in
-    id order at the end (`order_by_id`)."""
+    id order at the end (the engine sorts their ids)."""
     run = frame[D].rle_id()
     # fewer than two events per run: most likely interleaved, not worth testing
     runs = int(run[-1]) + 1 if run.len() else 0
@@ -144,11 +144,6 @@ def _all_distinct(ids: pl.Series) -> bool:
     0.19 s to sort the texts and compare neighbours), the texts compared only if two
     hashes are equal."""
     return ids.hash().n_unique() == ids.len() or ids.n_unique() == ids.len()
-
-
-def order_by_id(ids: pl.Series, in_id_order: bool) -> pl.Series | None:
-    """The dossiers (did) in id order, given their ids by did (None: `did` order)."""
-    return None if in_id_order else ids.arg_sort()
 
 
 def _mark_runs(ev: pl.DataFrame) -> pl.DataFrame:
